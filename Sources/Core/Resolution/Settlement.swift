@@ -1,0 +1,39 @@
+public import RemoraModel
+
+/// Settling a whale's trade against its market's result (the resolver's simplest real job:
+/// per-fill settlement; per-wallet average-cost accounting arrives with the ingest issue).
+public enum Settlement {
+    /// Polymarket's taker fee: `shares × rate × p × (1 − p)`, rounded to the micro-USDC.
+    public static func takerFee(size: Shares, price: Price, feePpm: Int64) -> USDC {
+        guard feePpm > 0 else { return .zero }
+        let oneMinus = microsPerUnit - price.micros
+        // p × (1 − p) in micro-units, then × rate, then × shares.
+        let variance = mulDivRounded(price.micros, oneMinus, microsPerUnit)
+        let perShare = mulDivRounded(variance, feePpm, 1_000_000)
+        return USDC(micros: mulDivRounded(size.micros, perShare, microsPerUnit))
+    }
+
+    /// Win, loss or void and the realized P&L of one fill. A buy realizes size × (payout − price);
+    /// a sell realizes size × (price − payout). Fees are charged to the taker side only; the
+    /// Data API reports taker fills, so every fill here pays the market's taker fee.
+    public static func settle(
+        _ trade: Trade, market: Market?, resolution: MarketResolution
+    ) -> TradeSettlement {
+        let payout = resolution.outcome.payout(forOutcome: trade.outcomeIndex)
+        let fee = takerFee(size: trade.size, price: trade.price, feePpm: market?.takerFeePpm ?? 0)
+        let edge = trade.side == .buy ? payout - trade.price : trade.price - payout
+        let gross = trade.size.value(at: Price(micros: abs(edge.micros)))
+        let signedGross = edge.micros < 0 ? -gross : gross
+        let result: SettlementResult
+        switch resolution.outcome {
+        case .void: result = .void
+        case .winner(let index):
+            result = (index == trade.outcomeIndex) == (trade.side == .buy) ? .win : .loss
+        }
+        return TradeSettlement(
+            tradeId: trade.id, wallet: trade.wallet, conditionId: trade.conditionId,
+            category: market?.category ?? "other", side: trade.side, size: trade.size, price: trade.price,
+            payout: payout, result: result, cost: trade.notional, fee: fee, realizedPnl: signedGross - fee,
+            tradeTime: trade.timestamp, settledAt: max(resolution.resolvedAt, trade.timestamp))
+    }
+}

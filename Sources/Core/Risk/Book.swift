@@ -1,0 +1,45 @@
+public import RemoraModel
+
+/// One open position of the copy book.
+public struct BookPosition: Sendable, Hashable, Codable {
+    public var asset: TokenID
+    public var conditionId: ConditionID
+    public var outcomeIndex: Int
+    public var shares: Shares
+    public var cost: USDC
+    /// Last known price (the fill price, then the resolution payout).
+    public var mark: Price
+
+    public init(asset: TokenID, conditionId: ConditionID, outcomeIndex: Int, shares: Shares, cost: USDC, mark: Price) {
+        self.asset = asset
+        self.conditionId = conditionId
+        self.outcomeIndex = outcomeIndex
+        self.shares = shares
+        self.cost = cost
+        self.mark = mark
+    }
+
+    public var value: USDC { shares.value(at: mark) }
+}
+
+/// The copy book: cash and positions, all exact.
+public struct Book: Sendable, Hashable, Codable {
+    public var initialCash: USDC
+    public var cash: USDC
+    public var realizedPnl: USDC
+    public var positions: [TokenID: BookPosition]
+
+    public init(initialCash: USDC, cash: USDC? = nil, realizedPnl: USDC = .zero, positions: [TokenID: BookPosition] = [:]) {
+        self.initialCash = initialCash
+        self.cash = cash ?? initialCash
+        self.realizedPnl = realizedPnl
+        self.positions = positions
+    }
+
+    /// Market value of open positions at their marks.
+    public var exposure: USDC { positions.values.reduce(.zero) { $0 + $1.value } }
+    /// Cash plus positions at their marks.
+    public var nav: USDC { cash + exposure }
+    /// Open positions' value minus what they cost.
+    public var unrealizedPnl: USDC { positions.values.reduce(.zero) { $0 + $1.value - $1.cost } }
+}

@@ -1,0 +1,176 @@
+/// A wallet's score as of an event time (`whale.score`).
+public struct WhaleScore: Sendable, Hashable, Codable {
+    public var wallet: WalletAddress
+    public var asOf: EventTime
+    public var settledCount: Int
+    public var wins: Int
+    public var realizedPnl: USDC
+    public var volume: USDC
+    /// 0–100. Which formula produced it is named by `method`.
+    public var score: Double
+    public var method: String
+
+    public init(
+        wallet: WalletAddress, asOf: EventTime, settledCount: Int, wins: Int, realizedPnl: USDC, volume: USDC,
+        score: Double, method: String
+    ) {
+        self.wallet = wallet
+        self.asOf = asOf
+        self.settledCount = settledCount
+        self.wins = wins
+        self.realizedPnl = realizedPnl
+        self.volume = volume
+        self.score = score
+        self.method = method
+    }
+}
+
+/// Which of the three gates decided.
+public enum GateStage: String, Sendable, Codable, Hashable, CaseIterable {
+    /// Is the whale qualified now?
+    case whale
+    /// Is this trade worth copying?
+    case trade
+    /// Does it fit the portfolio?
+    case portfolio
+}
+
+/// The gate's verdict on one whale trade (`signal`); rejections keep their stage and reason.
+public struct Signal: Sendable, Hashable, Codable {
+    public var tradeId: String
+    public var wallet: WalletAddress
+    public var conditionId: ConditionID
+    public var asset: TokenID
+    public var outcomeIndex: Int
+    public var side: Side
+    public var price: Price
+    public var size: Shares
+    public var tradeTime: EventTime
+    public var accepted: Bool
+    /// The stage that rejected, or the last stage passed when accepted.
+    public var stage: GateStage
+    /// A stable machine code ("score_below_threshold", "size_below_minimum", …) or "passed".
+    public var reason: String
+    public var detail: String
+    public var whaleScore: Double?
+
+    public init(
+        tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID, outcomeIndex: Int, side: Side,
+        price: Price, size: Shares, tradeTime: EventTime, accepted: Bool, stage: GateStage, reason: String, detail: String,
+        whaleScore: Double?
+    ) {
+        self.tradeId = tradeId
+        self.wallet = wallet
+        self.conditionId = conditionId
+        self.asset = asset
+        self.outcomeIndex = outcomeIndex
+        self.side = side
+        self.price = price
+        self.size = size
+        self.tradeTime = tradeTime
+        self.accepted = accepted
+        self.stage = stage
+        self.reason = reason
+        self.detail = detail
+        self.whaleScore = whaleScore
+    }
+}
+
+/// The sizer's proposal for one accepted signal (`order.proposed`): a fraction of NAV. The risk
+/// guard, the single owner of the book, turns it into cash against the exact NAV at decision time.
+public struct ProposedOrder: Sendable, Hashable, Codable {
+    public var orderId: String
+    public var tradeId: String
+    public var wallet: WalletAddress
+    public var conditionId: ConditionID
+    public var asset: TokenID
+    public var outcomeIndex: Int
+    public var side: Side
+    public var limitPrice: Price
+    /// Fraction of NAV to commit, in parts per million (20_000 = 2 %).
+    public var fractionPpm: Int64
+    public var tradeTime: EventTime
+
+    public init(
+        orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
+        outcomeIndex: Int, side: Side, limitPrice: Price, fractionPpm: Int64, tradeTime: EventTime
+    ) {
+        self.orderId = orderId
+        self.tradeId = tradeId
+        self.wallet = wallet
+        self.conditionId = conditionId
+        self.asset = asset
+        self.outcomeIndex = outcomeIndex
+        self.side = side
+        self.limitPrice = limitPrice
+        self.fractionPpm = fractionPpm
+        self.tradeTime = tradeTime
+    }
+}
+
+/// Filled (paper) or blocked.
+public enum OrderStatus: String, Sendable, Codable, Hashable {
+    case filled, blocked
+}
+
+/// The risk guard's decision on a proposed order (`order.decided`), with the paper fill if any.
+public struct OrderDecision: Sendable, Hashable, Codable {
+    public var orderId: String
+    public var tradeId: String
+    public var wallet: WalletAddress
+    public var conditionId: ConditionID
+    public var asset: TokenID
+    public var outcomeIndex: Int
+    public var side: Side
+    public var status: OrderStatus
+    /// "within_limits" when filled; otherwise why it was blocked ("exposure_cap", "portfolio_unavailable", …).
+    public var reason: String
+    public var fillPrice: Price
+    public var fillShares: Shares
+    public var fillNotional: USDC
+    /// NAV of the book just before this decision.
+    public var navBefore: USDC
+    public var decidedAt: EventTime
+
+    public init(
+        orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
+        outcomeIndex: Int, side: Side, status: OrderStatus, reason: String, fillPrice: Price, fillShares: Shares, fillNotional: USDC,
+        navBefore: USDC, decidedAt: EventTime
+    ) {
+        self.orderId = orderId
+        self.tradeId = tradeId
+        self.wallet = wallet
+        self.conditionId = conditionId
+        self.asset = asset
+        self.outcomeIndex = outcomeIndex
+        self.side = side
+        self.status = status
+        self.reason = reason
+        self.fillPrice = fillPrice
+        self.fillShares = fillShares
+        self.fillNotional = fillNotional
+        self.navBefore = navBefore
+        self.decidedAt = decidedAt
+    }
+}
+
+/// Severity of an operator alert.
+public enum AlertLevel: String, Sendable, Codable, Hashable {
+    case info, warning, critical
+}
+
+/// Something an operator should see (`alert`).
+public struct Alert: Sendable, Hashable, Codable {
+    public var level: AlertLevel
+    public var source: String
+    public var code: String
+    public var message: String
+    public var at: EventTime
+    public init(level: AlertLevel, source: String, code: String, message: String, at: EventTime) {
+        self.level = level
+        self.source = source
+        self.code = code
+        self.message = message
+        self.at = at
+    }
+}

@@ -1,0 +1,62 @@
+/// A Polymarket proxy wallet: "0x" + 40 hex digits, stored lower-case.
+public struct WalletAddress: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+    public init?(_ text: String) {
+        let lower = text.lowercased()
+        guard isHex(lower, digits: 40) else { return nil }
+        rawValue = lower
+    }
+    public var description: String { rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Self(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a wallet address: \(text)")
+        }
+        self = value
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// A market's condition id: "0x" + 64 hex digits, stored lower-case.
+public struct ConditionID: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+    public init?(_ text: String) {
+        let lower = text.lowercased()
+        guard isHex(lower, digits: 64) else { return nil }
+        rawValue = lower
+    }
+    public var description: String { rawValue }
+    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let value = Self(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a condition id: \(text)")
+        }
+        self = value
+    }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// An outcome token id: a decimal string of up to 78 digits (a uint256).
+public typealias TokenID = String
+
+/// Buy or sell, as the Data API spells it.
+public enum Side: String, Sendable, Codable, Hashable {
+    case buy = "BUY"
+    case sell = "SELL"
+}
+
+private func isHex(_ text: String, digits: Int) -> Bool {
+    let bytes = Array(text.utf8)
+    guard bytes.count == digits + 2, bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "x") else { return false }
+    return bytes.dropFirst(2).allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+}

@@ -1,0 +1,76 @@
+/// One fill by one wallet, as the Data API's `/trades` reports it, with exact quantities.
+/// `id` is the fill-level key: one transaction hash can carry several fills, so the key is
+/// hash + asset + side + size + price + wallet, plus an occurrence index for exact repeats.
+public struct Trade: Sendable, Hashable, Codable {
+    public var id: String
+    public var wallet: WalletAddress
+    public var side: Side
+    public var asset: TokenID
+    public var conditionId: ConditionID
+    public var outcomeIndex: Int
+    public var outcome: String
+    public var size: Shares
+    public var price: Price
+    public var timestamp: EventTime
+    public var transactionHash: String
+    public var title: String
+
+    public init(
+        id: String? = nil, wallet: WalletAddress, side: Side, asset: TokenID, conditionId: ConditionID,
+        outcomeIndex: Int, outcome: String, size: Shares, price: Price, timestamp: EventTime,
+        transactionHash: String, title: String = "", occurrence: Int = 0
+    ) {
+        self.wallet = wallet
+        self.side = side
+        self.asset = asset
+        self.conditionId = conditionId
+        self.outcomeIndex = outcomeIndex
+        self.outcome = outcome
+        self.size = size
+        self.price = price
+        self.timestamp = timestamp
+        self.transactionHash = transactionHash
+        self.title = title
+        self.id = id ?? Trade.fillKey(
+            transactionHash: transactionHash, asset: asset, side: side, size: size, price: price,
+            wallet: wallet, occurrence: occurrence)
+    }
+
+    /// Cash paid (buy) or received (sell), before fees.
+    public var notional: USDC { size.value(at: price) }
+
+    /// The fill-level dedup key. Readable on purpose: operators grep logs for it.
+    public static func fillKey(
+        transactionHash: String, asset: TokenID, side: Side, size: Shares, price: Price,
+        wallet: WalletAddress, occurrence: Int
+    ) -> String {
+        "\(transactionHash.lowercased()):\(asset):\(side.rawValue):\(size.micros):\(price.micros):\(wallet.rawValue):\(occurrence)"
+    }
+}
+
+/// A market's metadata as the resolver keeps it (Gamma fields that decisions need).
+public struct Market: Sendable, Hashable, Codable {
+    public var conditionId: ConditionID
+    public var question: String
+    public var category: String
+    public var outcomes: [String]
+    public var tokenIds: [TokenID]
+    public var endDate: EventTime?
+    public var tickSize: Price
+    /// Taker fee rate in parts per million of `shares × p × (1 − p)`; 0 when fees are off.
+    public var takerFeePpm: Int64
+
+    public init(
+        conditionId: ConditionID, question: String, category: String, outcomes: [String], tokenIds: [TokenID],
+        endDate: EventTime?, tickSize: Price, takerFeePpm: Int64 = 0
+    ) {
+        self.conditionId = conditionId
+        self.question = question
+        self.category = category
+        self.outcomes = outcomes
+        self.tokenIds = tokenIds
+        self.endDate = endDate
+        self.tickSize = tickSize
+        self.takerFeePpm = takerFeePpm
+    }
+}

@@ -1,0 +1,7 @@
+import ArgumentParser
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (build with -c release for figures worth quoting).",
+        subcommands: [BenchBus.self, BenchQuant.self])
+}

@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RemoraModel
+import RemoraStore
+import ZeroMQ
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the whole pipeline on this machine against a generated world, print a summary, stop.")
+
+    @Option(help: "Folder for local state (database, logs, data).") var state = ".remora"
+    @Option(help: "World seed.") var seed: UInt64 = 7
+    @Option(help: "Number of whale trades in the world.") var trades = 3000
+    @Option(help: "SIGKILL these services once mid-run (comma-separated) to show recovery.") var kill = ""
+    @Flag(help: "Do not echo service logs to the terminal.") var quiet = false
+    @Option(help: "Give up after this many seconds.") var timeout = 600.0
+
+    func run() async throws {
+        let root = URL(fileURLWithPath: state).standardizedFileURL
+        let world = DemoWorld(seed: seed, trades: trades)
+        let files = try world.write(to: root.appendingPathComponent("demo"))
+        print("world: \(files.tradeCount) trades, seed \(seed) → \(files.trades)")
+
+        var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+        if databaseURL.isEmpty {
+            let local = LocalDatabase(root: root)
+            try local.up(database: "postgres")
+            try local.dropDatabase("remora_demo")  // a fresh book every run: same world, same summary
+            try local.createDatabase("remora_demo")
+            databaseURL = local.url(database: "remora_demo")
+            print("database: \(databaseURL) (embedded; logs in \(root.path)/logs)")
+        }
+        let configuration = try DatabaseConfiguration(url: databaseURL)
+        let logger = quietLogger()
+        try await Store.withRunning(configuration, logger: logger) { store in
+            try await store.waitUntilReachable()
+            try await Migrator().migrate(store)
+        }
+
+        let zmq = ZMQContext()
+        let proxy = try ZMQProxy(context: zmq, frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
+        let supervisor = Supervisor(
+            children: ServiceCatalog.children(
+                databaseURL: databaseURL, publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
+                tradesFile: files.trades, marketsFile: files.markets, logLevel: "info"),
+            logDirectory: root.appendingPathComponent("logs"), echo: !quiet)
+        try supervisor.startAll()
+        let interrupt = InterruptFlag()
+
+        let started = Date()
+        let sources = [
+            "fetcher:trades": fileSize(files.trades), "resolver:markets": fileSize(files.markets),
+        ]
+        let victims = kill.split(separator: ",").map(String.init)
+        var summary: PipelineSummary?
+        do {
+            summary = try await Store.withRunning(configuration, logger: logger) { store in
+                var killed = victims.isEmpty
+                while !interrupt.isSet {
+                    if !killed, try await PipelineSummary.read(store).settled > 0 {
+                        for name in victims {
+                            print("demo: SIGKILL \(name)")
+                            supervisor.signal(name, SIGKILL)
+                        }
+                        killed = true
+                    }
+                    if try await PipelineSummary.isDrained(store, sources: sources, end: files.end) {
+                        return try await PipelineSummary.read(store)
+                    }
+                    if Date().timeIntervalSince(started) > timeout { throw ValidationError("pipeline did not drain in \(timeout) s") }
+                    try await Task.sleep(for: .milliseconds(250))
+                }
+                return nil
+            }
+        } catch {
+            supervisor.stopAll()
+            proxy.stop()
+            throw error
+        }
+        supervisor.stopAll()
+        proxy.stop()
+        zmq.terminate()
+        guard let summary else {
+            print("demo interrupted; services stopped")
+            return
+        }
+        print("")
+        print(summary.text)
+        let restarts = supervisor.restartCounts
+        if !restarts.isEmpty { print("  restarts             \(restarts.map { "\($0.key)×\($0.value)" }.sorted().joined(separator: ", "))") }
+        print(String(format: "  drained in           %.1f s", Date().timeIntervalSince(started)))
+    }
+}
+
+func fileSize(_ path: String) -> Int64 {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+}
+
+/// Ctrl-C during the demo: stop the loop, then the services, cleanly.
+final class InterruptFlag: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var set = false
+    var isSet: Bool { lock.withLock { set } }
+    init() {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [weak self] in self?.lock.withLock { self?.set = true } }
+        source.resume()
+        sources.append(source)
+    }
+}
+
+/// The seven services and how the demo (and the end-to-end test) configures them.
+enum ServiceCatalog {
+    static let names = ["fetcher", "resolver", "scorer", "signal-gate", "sizer", "risk-guard", "attributor"]
+
+    static func executable(_ name: String) -> URL {
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        return me.deletingLastPathComponent().appendingPathComponent(name)
+    }
+
+    static func children(
+        databaseURL: String, publish: String, subscribe: String, tradesFile: String, marketsFile: String,
+        logLevel: String, portBase: Int = 17410
+    ) -> [Supervisor.Child] {
+        names.enumerated().map { index, name in
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_URL"] = databaseURL
+            environment["REMORA_BUS_PUB"] = publish
+            environment["REMORA_BUS_SUB"] = subscribe
+            environment["REMORA_HTTP_PORT"] = "\(portBase + index + 1)"
+            environment["REMORA_LOG_LEVEL"] = logLevel
+            environment["REMORA_SOURCE_TRADES"] = tradesFile
+            environment["REMORA_SOURCE_MARKETS"] = marketsFile
+            return Supervisor.Child(name: name, executable: executable(name), environment: environment)
+        }
+    }
+}

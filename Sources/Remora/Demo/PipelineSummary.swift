@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RemoraModel
+import RemoraStore
+
+/// What the demo prints at the end, read from PostgreSQL (the truth), and the drain check.
+struct PipelineSummary: Sendable, Equatable {
+    var trades = 0
+    var settled = 0
+    var walletsScored = 0
+    var signalsPassed = 0
+    var rejections: [String: Int] = [:]  // "stage/reason" → count
+    var orders = 0
+    var fills = 0
+    var blocked: [String: Int] = [:]
+    var nav = USDC.zero
+    var cash = USDC.zero
+    var realizedPnl = USDC.zero
+    var unrealizedPnl = USDC.zero
+    var openPositions = 0
+    var deadLetters = 0
+
+    static func read(_ store: Store) async throws -> PipelineSummary {
+        let logger = store.logger
+        return try await store.transaction { connection in
+            var summary = PipelineSummary()
+            func count(_ sql: PostgresQuery) async throws -> Int {
+                for try await value in try await connection.query(sql, logger: logger).decode(Int64.self) { return Int(value) }
+                return 0
+            }
+            summary.trades = try await count("SELECT count(*) FROM trades")
+            summary.settled = try await count("SELECT count(*) FROM trade_settlements")
+            summary.walletsScored = try await count("SELECT count(*) FROM wallet_stats")
+            summary.signalsPassed = try await count("SELECT count(*) FROM signals WHERE accepted")
+            for try await (stage, reason, n) in try await connection.query(
+                "SELECT stage, reason, count(*) FROM signals WHERE NOT accepted GROUP BY 1, 2", logger: logger
+            ).decode((String, String, Int64).self) {
+                summary.rejections["\(stage)/\(reason)"] = Int(n)
+            }
+            summary.orders = try await count("SELECT count(*) FROM orders")
+            summary.fills = try await count("SELECT count(*) FROM order_decisions WHERE status = 'filled'")
+            for try await (reason, n) in try await connection.query(
+                "SELECT reason, count(*) FROM order_decisions WHERE status = 'blocked' GROUP BY 1", logger: logger
+            ).decode((String, Int64).self) {
+                summary.blocked[reason] = Int(n)
+            }
+            summary.deadLetters = try await count("SELECT count(*) FROM dead_letters")
+            for try await (cash, realized) in try await connection.query(
+                "SELECT cash_micros, realized_pnl_micros FROM portfolio WHERE id = 1", logger: logger
+            ).decode((Int64, Int64).self) {
+                summary.cash = USDC(micros: cash)
+                summary.realizedPnl = USDC(micros: realized)
+            }
+            for try await (value, cost, n) in try await connection.query(
+                """
+                SELECT coalesce(sum(((shares_micros::numeric * last_price_micros) / 1000000)::bigint), 0)::bigint,
+                       coalesce(sum(cost_micros), 0)::bigint, count(*)
+                FROM positions
+                """, logger: logger
+            ).decode((Int64, Int64, Int64).self) {
+                summary.nav = summary.cash + USDC(micros: value)
+                summary.unrealizedPnl = USDC(micros: value - cost)
+                summary.openPositions = Int(n)
+            }
+            return summary
+        }
+    }
+
+    var text: String {
+        var lines = [
+            "Remora demo summary",
+            "  trades in            \(trades)",
+            "  trades settled       \(settled)",
+            "  wallets scored       \(walletsScored)",
+            "  signals passed       \(signalsPassed)",
+            "  signals rejected     \(rejections.values.reduce(0, +))",
+        ]
+        for key in rejections.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rejections[key]!)") }
+        lines += [
+            "  orders proposed      \(orders)",
+            "  paper fills          \(fills)",
+            "  orders blocked       \(blocked.values.reduce(0, +))",
+        ]
+        for key in blocked.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(blocked[key]!)") }
+        lines += [
+            "  NAV                  \(nav) USDC",
+            "  cash                 \(cash) USDC",
+            "  realized P&L         \(realizedPnl) USDC",
+            "  unrealized P&L       \(unrealizedPnl) USDC",
+            "  open positions       \(openPositions)",
+            "  dead letters         \(deadLetters)",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    /// Drained: every source row applied, every consumer at its stream's head, and the book's
+    /// watermark at the end of the world.
+    static func isDrained(_ store: Store, sources: [String: Int64], end: EventTime) async throws -> Bool {
+        let logger = store.logger
+        return try await store.transaction { connection in
+            for (source, size) in sources {
+                let cursor = try await Cursors.loadSource(source, on: connection, logger: logger)
+                if cursor.position < size { return false }
+            }
+            let lagging = try await connection.query(
+                """
+                SELECT count(*) FROM (VALUES ('resolver','trade'), ('scorer','trade.settled'), ('signal-gate','trade'),
+                                             ('sizer','signal'), ('attributor','order.decided')) AS c(consumer, stream)
+                JOIN stream_heads h ON h.stream = c.stream
+                LEFT JOIN consumer_cursors k ON k.consumer = c.consumer AND k.stream = c.stream AND k.partition = h.partition
+                WHERE coalesce(k.seq, 0) < h.seq
+                """, logger: logger)
+            for try await n in lagging.decode(Int64.self) where n > 0 { return false }
+            let book = try await connection.query(
+                "SELECT min(watermark) FROM stream_heads WHERE stream = 'order.decided'", logger: logger)
+            for try await mark in book.decode(Int64.self) { return mark >= end.millis }
+            return false
+        }
+    }
+}

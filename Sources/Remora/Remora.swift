@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `remora`: the operator's command line.
+@main
+struct Remora: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remora",
+        abstract: "Remora — copy-trading engine for Polymarket (operator CLI).",
+        subcommands: [Demo.self, DB.self, Migrate.self, Proxy.self, Bench.self])
+}

@@ -1,0 +1,225 @@
+import Foundation
+public import Logging
+public import PostgresNIO
+public import RemoraBus
+public import RemoraModel
+public import RemoraStore
+
+/// What a stage decided for a run of consecutive messages of one partition.
+public struct StepResult: Sendable {
+    /// How many of the messages were consumed (a prefix). A stage that must wait for an upstream
+    /// watermark before deciding returns fewer; the rest is read again later from the database.
+    public var consumed: Int
+    /// Rows to append to output streams, in the same transaction as the cursor.
+    public var records: [StreamRecord]
+    /// Output watermarks to advance, per stream.
+    public var watermarks: [StreamName: (partitions: [Int], time: EventTime)]
+    /// False when the output watermark lags the upstream one for a reason outside this stream
+    /// (the gate waits for the resolver): the consumer then offers the watermark again on each poll.
+    public var watermarkCaughtUp: Bool
+
+    public init(
+        consumed: Int, records: [StreamRecord] = [], watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:],
+        watermarkCaughtUp: Bool = true
+    ) {
+        self.consumed = consumed
+        self.records = records
+        self.watermarks = watermarks
+        self.watermarkCaughtUp = watermarkCaughtUp
+    }
+}
+
+/// A stage's decision step over one partition's messages, run inside the consumer's transaction.
+/// `upstreamWatermark` is known only on the database path (nil for live bus batches).
+public typealias StepHandler<Payload> = @Sendable (
+    _ messages: [(StoredMessage, Payload)], _ partition: Int, _ upstreamWatermark: EventTime?,
+    _ connection: PostgresConnection
+) async throws -> StepResult
+
+/// The ZeroMQ guide's "clone" pattern with PostgreSQL as the snapshot: subscribe live, catch up
+/// from the stream table, then apply live messages whose seq is exactly cursor + 1. A gap, a
+/// restart or a quiet period sends it back to the table. Outputs and the cursor commit in one
+/// transaction and are published after the commit, so nothing is lost and nothing doubles.
+public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
+    public let name: String
+    public let stream: StreamName
+    public let partitions: [Int]
+    public let environment: StageEnvironment
+    public let pollInterval: Duration
+    public let batchLimit: Int
+    let handler: StepHandler<Payload>
+
+    public init(
+        name: String, stream: StreamName, payload: Payload.Type, partitions: [Int], environment: StageEnvironment,
+        pollInterval: Duration = .milliseconds(200), batchLimit: Int = 2000, handler: @escaping StepHandler<Payload>
+    ) {
+        self.name = name
+        self.stream = stream
+        self.partitions = partitions
+        self.environment = environment
+        self.pollInterval = pollInterval
+        self.batchLimit = batchLimit
+        self.handler = handler
+    }
+
+    /// Runs until graceful shutdown; the batch in hand is always finished and committed.
+    public func run() async throws {
+        let subscription = try BusSubscription(
+            context: environment.zmq, endpoints: environment.bus, streams: [stream], partitions: partitions)
+        defer { subscription.stop() }
+        var state = ConsumerState(cursors: try await environment.store.transaction { connection in
+            try await Cursors.load(consumer: name, stream: stream, on: connection, logger: environment.logger)
+        })
+        try await poll(&state)
+        environment.readiness.markReady()
+        environment.logger.info("caught up", metadata: ["stream": "\(stream.rawValue)", "partitions": "\(partitions.count)"])
+        var lastPoll = ContinuousClock.now
+        for await batch in subscription.batches.cancelOnGracefulShutdown() {
+            do {
+                try await applyLive(batch, &state)
+                if ContinuousClock.now - lastPoll >= pollInterval {
+                    try await poll(&state)
+                    lastPoll = .now
+                }
+            } catch {
+                environment.metrics.error("database")
+                environment.logger.error("step failed, retrying from the database", metadata: ["error": "\(describe(error))"])
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    struct ConsumerState {
+        var cursors: [Int: Int64]
+        var propagated: [Int: EventTime] = [:]
+    }
+
+    /// Live messages: apply runs that continue the cursor; anything else goes to the database path.
+    private func applyLive(_ deliveries: [BusDelivery], _ state: inout ConsumerState) async throws {
+        var runs: [Int: [StoredMessage]] = [:]
+        var needsCatchUp = Set<Int>()
+        for delivery in deliveries {
+            switch delivery {
+            case .message(let message):
+                guard message.stream == stream, partitions.contains(message.partition) else { continue }
+                let expected = (runs[message.partition]?.last?.seq ?? state.cursors[message.partition] ?? 0) + 1
+                if message.seq < expected { continue }  // already applied
+                if message.seq > expected || needsCatchUp.contains(message.partition) {
+                    needsCatchUp.insert(message.partition)
+                    continue
+                }
+                runs[message.partition, default: []].append(message)
+            case .malformed(let topic, let raw, let reason):
+                environment.metrics.deadLettered(count: 1)
+                environment.logger.warning("malformed bus message", metadata: ["topic": "\(topic)", "reason": "\(reason)"])
+                try await environment.store.transaction { connection in
+                    try await DeadLetters.record(
+                        service: environment.service, origin: "bus:\(topic)", reason: reason, raw: raw,
+                        on: connection, logger: environment.logger)
+                }
+            }
+        }
+        for partition in runs.keys.sorted() {
+            let run = runs[partition]!
+            let (consumed, _) = try await step(run, partition: partition, upstreamWatermark: nil, &state)
+            if consumed < run.count { needsCatchUp.remove(partition) }  // held: the poll will retry
+        }
+        for partition in needsCatchUp.sorted() { try await catchUp(partition, &state) }
+    }
+
+    /// Reads stream heads and catches up every partition that moved (rows or watermark).
+    private func poll(_ state: inout ConsumerState) async throws {
+        let heads = try await environment.store.transaction { connection in
+            try await StreamStore.heads(stream, on: connection, logger: environment.logger)
+        }
+        for partition in partitions {
+            guard let head = heads[partition] else { continue }
+            let behind = head.seq > (state.cursors[partition] ?? 0)
+            let newWatermark = head.watermark > (state.propagated[partition] ?? EventTime(millis: Int64.min))
+            if behind || newWatermark { try await catchUp(partition, &state) }
+        }
+    }
+
+    /// Database path for one partition: read after the cursor until the head (or a hold).
+    private func catchUp(_ partition: Int, _ state: inout ConsumerState) async throws {
+        while true {
+            let (watermark, messages) = try await environment.store.transaction { connection in
+                // Watermark first: every row it vouches for is committed at or below the head we read next.
+                let head = try await StreamStore.heads(stream, on: connection, logger: environment.logger)[partition]
+                let rows = try await StreamStore.read(
+                    stream, partition: partition, afterSeq: state.cursors[partition] ?? 0, limit: batchLimit,
+                    on: connection, logger: environment.logger)
+                return (head?.watermark, rows)
+            }
+            let complete = messages.count < batchLimit
+            let (consumed, caughtUp) = try await step(
+                messages, partition: partition, upstreamWatermark: complete ? watermark : nil, &state)
+            if complete, let watermark, consumed == messages.count, caughtUp { state.propagated[partition] = watermark }
+            if complete || consumed < messages.count { return }
+        }
+    }
+
+    /// One transaction: decode, decide, dead-letter what does not decode, append outputs, save the
+    /// cursor; then publish. Returns how many messages were consumed and whether the output
+    /// watermark caught up with the upstream one.
+    private func step(
+        _ messages: [StoredMessage], partition: Int, upstreamWatermark: EventTime?, _ state: inout ConsumerState
+    ) async throws -> (Int, Bool) {
+        guard !messages.isEmpty || upstreamWatermark != nil else { return (0, true) }
+        let started = ContinuousClock.now
+        let logger = environment.logger
+        let (consumed, stored, caughtUp) = try await environment.store.transaction { connection in
+            var decoded: [(StoredMessage, Payload)] = []
+            var failures: [(StoredMessage, String)] = []
+            for message in messages {
+                do { decoded.append((message, try message.decodePayload(as: Payload.self))) }
+                catch { failures.append((message, "\(error)")) }
+            }
+            let result = try await handler(decoded, partition, upstreamWatermark, connection)
+            // Everything before the first message the handler held back is consumed (undecodable ones too).
+            let cursor = state.cursors[partition] ?? 0
+            var lastSeq: Int64? = messages.last?.seq
+            if result.consumed < decoded.count {
+                let held = decoded[result.consumed].0.seq - 1
+                lastSeq = held > cursor ? held : nil
+            }
+            for (message, reason) in failures where message.seq <= (lastSeq ?? Int64.min) {
+                try await DeadLetters.record(
+                    service: environment.service, origin: "\(stream.rawValue)#\(partition):\(message.seq)",
+                    reason: "payload does not decode as \(Payload.self): \(reason)", raw: message.payload,
+                    on: connection, logger: logger)
+                logger.warning("dead-lettered", metadata: ["stream": "\(stream.rawValue)", "seq": "\(message.seq)"])
+            }
+            let fullyConsumed = result.consumed == decoded.count
+            if lastSeq != nil || (fullyConsumed && upstreamWatermark != nil) {
+                try await Cursors.save(
+                    consumer: name, stream: stream, partition: partition, seq: lastSeq ?? cursor,
+                    watermark: fullyConsumed ? upstreamWatermark : nil, on: connection, logger: logger)
+            }
+            let stored = try await StreamStore.append(
+                result.records, watermarks: result.watermarks, producedAt: .wallClockNow, on: connection, logger: logger)
+            let consumedCount = lastSeq.map { last in messages.filter { $0.seq <= last }.count } ?? 0
+            return (consumedCount, stored, result.watermarkCaughtUp)
+        }
+        if consumed > 0, let last = messages.prefix(consumed).last { state.cursors[partition] = last.seq }
+        try environment.publisher.publish(stored)
+        environment.metrics.received(stream, count: consumed)
+        for (outStream, group) in Dictionary(grouping: stored, by: \.stream) {
+            environment.metrics.published(outStream, count: group.count)
+        }
+        environment.metrics.processed(batchOf: consumed, duration: .now - started)
+        if consumed > 0 {
+            logger.debug(
+                "step", metadata: ["stream": "\(stream.rawValue)", "partition": "\(partition)",
+                                   "seq": "\(messages[consumed - 1].seq)", "out": "\(stored.count)"])
+        }
+        return (consumed, caughtUp)
+    }
+}
+
+extension EventTime {
+    /// The wall clock, for metadata only (`producedAt`, lag metrics) — never for a decision.
+    public static var wallClockNow: EventTime {
+        EventTime(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+public import Logging
+import Metrics
+import Prometheus
+public import RemoraBus
+public import RemoraStore
+import ServiceLifecycle
+public import ZeroMQ
+
+/// What a stage's body gets: the store, the bus, its settings, a logger and its metrics.
+public struct StageEnvironment: Sendable {
+    public let service: String
+    public let settings: Settings
+    public let store: Store
+    public let bus: BusEndpoints
+    public let zmq: ZMQContext
+    public let publisher: BusPublisher
+    public let logger: Logger
+    public let metrics: StageMetrics
+    public let readiness: Readiness
+}
+
+/// The shared `main` of every service: parse settings (or print `--help`), bootstrap logging and
+/// metrics, migrate, then run the stage, the database pool and the HTTP endpoints as one
+/// `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT (the stage finishes and commits
+/// the batch in hand, then everything exits 0).
+public enum RemoraService {
+    /// Settings every service reads.
+    public static func commonSettings(httpPort: Int) -> [Setting] {
+        [
+            Setting("DATABASE_URL", default: nil, "PostgreSQL URL, postgres://user:password@host:port/db"),
+            Setting("REMORA_BUS_PUB", default: BusEndpoints.local.publishEndpoint, "bus proxy endpoint publishers connect to"),
+            Setting("REMORA_BUS_SUB", default: BusEndpoints.local.subscribeEndpoint, "bus proxy endpoint subscribers connect to"),
+            Setting("REMORA_HTTP_PORT", default: "\(httpPort)", "port of /health, /ready and /metrics"),
+            Setting("REMORA_PARTITIONS", default: "all", "partitions this replica owns: all, 0-7 or 0,3,5"),
+            Setting("REMORA_LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error"),
+        ]
+    }
+
+    public static func main(
+        service: String, summary: String, httpPort: Int, settings extra: [Setting],
+        body: @escaping @Sendable (StageEnvironment) async throws -> Void
+    ) async {
+        let declared = commonSettings(httpPort: httpPort) + extra
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(Settings.helpText(service: service, summary: summary, settings: declared))
+            return
+        }
+        let settings = Settings(declared)
+        let databaseURL: String
+        let level: Logger.Level
+        let port: Int
+        let bus: BusEndpoints
+        do {
+            databaseURL = try settings.string("DATABASE_URL")
+            let levelText = try settings.string("REMORA_LOG_LEVEL")
+            guard let parsed = Logger.Level(rawValue: levelText) else {
+                throw ConfigurationError.malformed("REMORA_LOG_LEVEL", "unknown level \"\(levelText)\"")
+            }
+            level = parsed
+            port = try settings.int("REMORA_HTTP_PORT", in: 1...65535)
+            bus = BusEndpoints(
+                publishEndpoint: try settings.string("REMORA_BUS_PUB"), subscribeEndpoint: try settings.string("REMORA_BUS_SUB"))
+            _ = try settings.partitions("REMORA_PARTITIONS")
+            for setting in extra { _ = settings.optionalString(setting.name) }
+        } catch {
+            exitWithConfigurationError(service: service, error)
+        }
+        LoggingSystem.bootstrapLogfmt(service: service, level: level)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: service)
+        do {
+            let configuration = try DatabaseConfiguration(url: databaseURL)
+            let store = Store(configuration: configuration, logger: logger)
+            let zmq = ZMQContext()
+            let publisher = try BusPublisher(context: zmq, endpoints: bus)
+            let readiness = Readiness()
+            let environment = StageEnvironment(
+                service: service, settings: settings, store: store, bus: bus, zmq: zmq, publisher: publisher,
+                logger: logger, metrics: StageMetrics(service: service), readiness: readiness)
+            logger.info("starting", metadata: ["database": "\(configuration)", "bus": "\(bus.subscribeEndpoint)"])
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: StoreService(store: store)),
+                        .init(service: ObservabilityServer.make(
+                            port: port, registry: registry, readiness: readiness, logger: logger)),
+                        .init(
+                            service: StageService(environment: environment, body: body),
+                            successTerminationBehavior: .gracefullyShutdownGroup,
+                            failureTerminationBehavior: .gracefullyShutdownGroup),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            try await group.run()
+            publisher.close()
+            zmq.terminate()
+            logger.info("stopped")
+        } catch {
+            logger.critical("fatal", metadata: ["error": "\(describe(error))"])
+            exit(1)
+        }
+    }
+
+    public static func exitWithConfigurationError(service: String, _ error: any Error) -> Never {
+        FileHandle.standardError.write(Data("\(service): \(error)\n".utf8))
+        exit(2)
+    }
+}
+
+struct StoreService: Service {
+    let store: Store
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await store.run() }
+    }
+}
+
+struct StageService: Service {
+    let environment: StageEnvironment
+    let body: @Sendable (StageEnvironment) async throws -> Void
+
+    func run() async throws {
+        try await environment.store.waitUntilReachable()
+        try await Migrator().migrate(environment.store)
+        try await body(environment)
+    }
+}

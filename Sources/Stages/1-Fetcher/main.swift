@@ -1,0 +1,84 @@
+// fetcher — pulls wallets' trades from the source, dedups them by fill, stores them and
+// publishes `trade` (partitioned by wallet). Simplest real job: an append-only NDJSON file of
+// Data-API-shaped rows; the HTTP client and the wallet watch list arrive with the ingest issue.
+import Foundation
+import RemoraModel
+import RemoraRuntime
+import RemoraStore
+import ServiceLifecycle
+
+await RemoraService.main(
+    service: "fetcher", summary: "ingest whale trades, dedup by fill, publish `trade`", httpPort: 7411,
+    settings: [Setting("REMORA_SOURCE_TRADES", default: nil, "NDJSON file of Data API /trades rows")]
+) { environment in
+    let path = try environment.settings.string("REMORA_SOURCE_TRADES")
+    let source = NDJSONFile(path: path)
+    let sourceName = "fetcher:trades"
+    let logger = environment.logger
+    environment.readiness.markReady()
+    while !Task.isShuttingDownGracefully {
+        let started = ContinuousClock.now
+        let (position, watermark) = try await environment.store.transaction { connection in
+            try await Cursors.loadSource(sourceName, on: connection, logger: logger)
+        }
+        let lines: [NDJSONFile.Line]
+        do { lines = try source.read(from: position, maxLines: 5000) } catch {
+            logger.warning("source not readable yet", metadata: ["path": "\(path)", "error": "\(error)"])
+            try await Task.sleep(for: .seconds(1))
+            continue
+        }
+        guard let last = lines.last else {
+            try await Task.sleep(for: .milliseconds(100))
+            continue
+        }
+        var records: [StreamRecord] = []
+        var rejected: [(NDJSONFile.Line, String)] = []
+        var newWatermark = watermark
+        var occurrences: [String: Int] = [:]
+        for line in lines {
+            do {
+                switch try TradeSourceRow.parse(line.text, occurrence: { key in
+                    defer { occurrences[key, default: 0] += 1 }
+                    return occurrences[key, default: 0]
+                }) {
+                case .trade(let trade):
+                    records.append(try StreamRecord(
+                        stream: .trade, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp,
+                        payload: trade))
+                    // The file is in event-time order: everything older than this row has been read.
+                    newWatermark = max(newWatermark, trade.timestamp.adding(millis: -1))
+                case .watermark(let mark):
+                    newWatermark = max(newWatermark, mark)
+                }
+            } catch {
+                rejected.append((line, "\(error)"))
+            }
+        }
+        let stored = try await environment.store.transaction { connection in
+            for (line, reason) in rejected {
+                try await DeadLetters.record(
+                    service: "fetcher", origin: "\(path)@\(line.endOffset)", reason: reason, raw: line.text,
+                    on: connection, logger: logger)
+            }
+            let stored = try await StreamStore.append(
+                records, watermarks: [.trade: (Array(0..<StreamName.partitionCount), newWatermark)],
+                producedAt: .wallClockNow, on: connection, logger: logger)
+            try await Cursors.saveSource(
+                sourceName, position: last.endOffset, watermark: newWatermark, on: connection, logger: logger)
+            return stored
+        }
+        try environment.publisher.publish(stored)
+        environment.metrics.received(.trade, count: lines.count)
+        environment.metrics.published(.trade, count: stored.count)
+        environment.metrics.deadLettered(count: rejected.count)
+        environment.metrics.processed(batchOf: lines.count, duration: .now - started)
+        for (line, reason) in rejected {
+            logger.warning("bad source row dead-lettered", metadata: ["offset": "\(line.endOffset)", "reason": "\(reason)"])
+        }
+        logger.info(
+            "ingested", metadata: [
+                "stream": "trade", "rows": "\(lines.count)", "stored": "\(stored.count)",
+                "duplicates": "\(records.count - stored.count)", "watermark": "\(newWatermark.millis)",
+            ])
+    }
+}

@@ -1,0 +1,63 @@
+import Logging
+public import PostgresNIO
+public import RemoraCore
+public import RemoraModel
+
+/// The copy book's tables (`portfolio`, `positions`). Only the risk guard writes them.
+public enum BookStore {
+    public enum BookError: Error, CustomStringConvertible {
+        case notInitialised
+        public var description: String { "the portfolio row is missing" }
+    }
+
+    /// Loads the book; with `initialCash`, creates it on first use.
+    public static func load(initialCash: USDC?, on connection: PostgresConnection, logger: Logger) async throws -> Book {
+        if let initialCash {
+            try await connection.run(
+                """
+                INSERT INTO portfolio (id, initial_cash_micros, cash_micros, as_of)
+                VALUES (1, \(initialCash.micros), \(initialCash.micros), 0) ON CONFLICT (id) DO NOTHING
+                """, logger: logger)
+        }
+        var book: Book?
+        let rows = try await connection.query(
+            "SELECT initial_cash_micros, cash_micros, realized_pnl_micros FROM portfolio WHERE id = 1", logger: logger)
+        for try await (initial, cash, realized) in rows.decode((Int64, Int64, Int64).self) {
+            book = Book(initialCash: USDC(micros: initial), cash: USDC(micros: cash), realizedPnl: USDC(micros: realized))
+        }
+        guard var book else { throw BookError.notInitialised }
+        let positions = try await connection.query(
+            """
+            SELECT asset, condition_id, outcome_index, shares_micros, cost_micros, last_price_micros FROM positions
+            """, logger: logger)
+        for try await (asset, condition, outcome, shares, cost, mark) in positions.decode(
+            (String, String, Int, Int64, Int64, Int64).self)
+        {
+            guard let conditionId = ConditionID(condition) else { throw BookError.notInitialised }
+            book.positions[asset] = BookPosition(
+                asset: asset, conditionId: conditionId, outcomeIndex: outcome, shares: Shares(micros: shares),
+                cost: USDC(micros: cost), mark: Price(micros: mark))
+        }
+        return book
+    }
+
+    /// Writes the whole book (it is small: one row per open position).
+    public static func save(_ book: Book, asOf: EventTime, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.run(
+            """
+            UPDATE portfolio SET cash_micros = \(book.cash.micros), realized_pnl_micros = \(book.realizedPnl.micros),
+                as_of = GREATEST(as_of, \(asOf.millis)) WHERE id = 1
+            """, logger: logger)
+        try await connection.run("DELETE FROM positions", logger: logger)
+        let positions = book.positions.values.sorted { $0.asset < $1.asset }
+        guard !positions.isEmpty else { return }
+        try await connection.run(
+            """
+            INSERT INTO positions (asset, condition_id, outcome_index, shares_micros, cost_micros, last_price_micros, updated_at)
+            SELECT * FROM unnest(\(positions.map(\.asset))::text[], \(positions.map(\.conditionId.rawValue))::text[],
+                \(positions.map(\.outcomeIndex))::int[], \(positions.map(\.shares.micros))::bigint[],
+                \(positions.map(\.cost.micros))::bigint[], \(positions.map(\.mark.micros))::bigint[],
+                array_fill(\(asOf.millis)::bigint, ARRAY[\(positions.count)]))
+            """, logger: logger)
+    }
+}

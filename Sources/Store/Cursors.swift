@@ -1,0 +1,71 @@
+import Logging
+public import PostgresNIO
+public import RemoraModel
+
+/// Consumer and source positions. They are written in the same transaction as the outputs they
+/// produced, which is what makes a restart neither lose nor repeat an effect.
+public enum Cursors {
+    public static func load(
+        consumer: String, stream: StreamName, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Int: Int64] {
+        var cursors: [Int: Int64] = [:]
+        let rows = try await connection.query(
+            """
+            SELECT partition, seq FROM consumer_cursors WHERE consumer = \(consumer) AND stream = \(stream.rawValue)
+            """, logger: logger)
+        for try await (partition, seq) in rows.decode((Int, Int64).self) { cursors[partition] = seq }
+        return cursors
+    }
+
+    public static func save(
+        consumer: String, stream: StreamName, partition: Int, seq: Int64, watermark: EventTime? = nil,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let mark = watermark?.millis ?? Int64.min
+        try await connection.run(
+            """
+            INSERT INTO consumer_cursors (consumer, stream, partition, seq, watermark)
+            VALUES (\(consumer), \(stream.rawValue), \(partition), \(seq), \(mark))
+            ON CONFLICT (consumer, stream, partition) DO UPDATE SET seq = GREATEST(consumer_cursors.seq, EXCLUDED.seq),
+                watermark = GREATEST(consumer_cursors.watermark, EXCLUDED.watermark)
+            """, logger: logger)
+    }
+
+    /// A source position (line offset in a file, an API cursor) and the event time it vouches for.
+    public static func loadSource(
+        _ source: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (position: Int64, watermark: EventTime) {
+        let rows = try await connection.query(
+            "SELECT position, watermark FROM source_cursors WHERE source = \(source)", logger: logger)
+        for try await (position, watermark) in rows.decode((Int64, Int64).self) {
+            return (position, EventTime(millis: watermark))
+        }
+        return (0, EventTime(millis: Int64.min))
+    }
+
+    public static func saveSource(
+        _ source: String, position: Int64, watermark: EventTime, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO source_cursors (source, position, watermark) VALUES (\(source), \(position), \(watermark.millis))
+            ON CONFLICT (source) DO UPDATE SET position = EXCLUDED.position,
+                watermark = GREATEST(source_cursors.watermark, EXCLUDED.watermark)
+            """, logger: logger)
+    }
+}
+
+/// Bad input is kept with its reason; nothing is dropped silently.
+public enum DeadLetters {
+    public static func record(
+        service: String, origin: String, reason: String, raw: String, context: [String: String] = [:],
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let contextJSON = String(decoding: try JSONCoding.encoder.encode(context), as: UTF8.self)
+        try await connection.run(
+            """
+            INSERT INTO dead_letters (service, origin, reason, raw, context)
+            VALUES (\(service), \(origin), \(reason), \(raw), \(contextJSON)::jsonb)
+            """, logger: logger)
+    }
+}

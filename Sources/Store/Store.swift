@@ -1,0 +1,77 @@
+import Logging
+public import PostgresNIO
+
+/// The connection pool to PostgreSQL, the system of record. `run()` must be running (in the
+/// service's task group) before any query; `Store.withRunning` does that for one-shot tools.
+public final class Store: Sendable {
+    public let client: PostgresClient
+    public let logger: Logger
+    public let configuration: DatabaseConfiguration
+
+    public init(configuration: DatabaseConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
+    }
+
+    /// Keeps the pool alive; returns when the surrounding task is cancelled.
+    public func run() async { await client.run() }
+
+    /// Runs `body` with a running store, then shuts the pool down.
+    public static func withRunning<T: Sendable>(
+        _ configuration: DatabaseConfiguration, logger: Logger, _ body: @Sendable (Store) async throws -> T
+    ) async throws -> T {
+        let store = Store(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await store.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            let result = try await body(store)
+            return result
+        }
+    }
+
+    /// One transaction: everything `body` writes commits together or not at all.
+    public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+
+    /// Waits until the server accepts queries (start-up races with the database in compose).
+    public func waitUntilReachable(attempts: Int = 100, delay: Duration = .milliseconds(200)) async throws {
+        var lastError: (any Error)?
+        for _ in 0..<attempts {
+            do {
+                try await client.query("SELECT 1", logger: logger)
+                return
+            } catch {
+                lastError = error
+                try await Task.sleep(for: delay)
+            }
+        }
+        throw lastError ?? CancellationError()
+    }
+}
+
+extension PostgresConnection {
+    /// Runs a statement and discards rows.
+    @discardableResult
+    public func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: logger)
+    }
+}
+
+/// Short, loggable text for a database error (postgres-nio's default text hides the server message).
+public func describe(_ error: any Error) -> String {
+    if let psql = error as? PSQLError {
+        let message = psql.serverInfo?[.message] ?? "\(psql.code)"
+        let detail = psql.serverInfo?[.detail].map { " (\($0))" } ?? ""
+        return "postgres: \(message)\(detail)"
+    }
+    return "\(error)"
+}
