@@ -29,6 +29,7 @@ func expectClose(
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let error = expected == 0 ? Swift.abs(actual) : Swift.abs(actual - expected) / Swift.abs(expected)
+    // QUANT_TRACE=1 prints every comparison with its error as a fraction of the tolerance ("slack").
     if ProcessInfo.processInfo.environment["QUANT_TRACE"] != nil, expected.isFinite {
         let slack = Swift.abs(actual - expected) / max(absolute, rel * Swift.abs(expected), .leastNonzeroMagnitude)
         print("TRACE \(slack) \(what) err=\(error)")

@@ -94,7 +94,8 @@ struct PropertyTests {
                 #expect(s.fraction == 0)
             } else {
                 #expect(s.fraction == min(0.08, max(0, s.unclampedFraction)))
-                #expect(s.unclampedFraction <= 0.5 * s.fullKelly * max(0, s.confidenceFactor) * 1.2 * 1 * max(1, s.drawdownFactor) + 1e-15)
+                // k_vol ≤ 1.2 and k_corr ≤ 1 bound the half-Kelly product from above.
+                #expect(s.unclampedFraction <= 0.5 * s.fullKelly * max(0, s.confidenceFactor) * 1.2 * s.drawdownFactor + 1e-15)
             }
             // For a token bought at `price`, f* = (p − price)/(1 − price): edge iff p > price.
             #expect((s.fullKelly > 1e-12) == (p - price > 1e-12) || abs(p - price) < 1e-9)
