@@ -43,6 +43,7 @@ let package = Package(
         .target(
             name: "RemoraCore", dependencies: ["RemoraModel", "RemoraQuant"],
             path: "Sources/Core", swiftSettings: swiftSettings),
+        .target(name: "RemoraSimulator", dependencies: ["RemoraModel"], path: "Sources/Simulator", swiftSettings: swiftSettings),
 
         // I/O edges.
         .systemLibrary(
@@ -87,7 +88,7 @@ let package = Package(
             .executableTarget(
                 name: "Remora",
                 dependencies: [
-                    "RemoraRuntime", "RemoraCore", "RemoraQuant",
+                    "RemoraRuntime", "RemoraCore", "RemoraQuant", "RemoraSimulator",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "Histogram", package: "hdrhistogram-swift"),
                 ],
@@ -95,21 +96,22 @@ let package = Package(
 
             // Tests.
             .target(
-                name: "RemoraTestSupport", dependencies: ["RemoraStore", "RemoraRuntime"],
+                name: "RemoraTestSupport", dependencies: ["RemoraStore", "RemoraRuntime", "RemoraSimulator"],
                 path: "Tests/Support", swiftSettings: swiftSettings),
             .testTarget(
                 name: "RemoraQuantTests",
                 dependencies: ["RemoraQuant", .product(name: "PropertyBased", package: "swift-property-based")],
                 path: "Tests/QuantTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
             .testTarget(
-                name: "RemoraCoreTests", dependencies: ["RemoraCore"],
+                name: "RemoraCoreTests", dependencies: ["RemoraCore", "RemoraRuntime", "RemoraSimulator"],
                 path: "Tests/CoreTests", swiftSettings: swiftSettings),
             .testTarget(
                 name: "RemoraPlatformTests",
                 dependencies: ["RemoraBus", "RemoraStore", "RemoraRuntime", "RemoraTestSupport", "Yams"],
                 path: "Tests/PlatformTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
             .testTarget(
-                name: "RemoraEndToEndTests", dependencies: ["RemoraTestSupport", "RemoraStore"],
+                name: "RemoraEndToEndTests",
+                dependencies: ["RemoraTestSupport", "RemoraStore", "RemoraRuntime", "RemoraSimulator", "ZeroMQ"],
                 path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
         ]
 )

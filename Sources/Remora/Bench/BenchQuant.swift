@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RemoraQuant
+import RemoraSimulator
 
 /// `remora bench quant`: micro-benchmarks of the quant core against its latency budget.
 ///
@@ -88,24 +89,5 @@ struct BenchQuant: ParsableCommand {
     static func report(_ label: String, seconds: Double, scale: Double, unit: String, budget: String) {
         let value = String(format: "%10.3f", seconds * scale)
         print("  \(label.padding(toLength: 34, withPad: " ", startingAt: 0)) \(value) \(unit)  [\(budget)]")
-    }
-}
-
-/// Deterministic SplitMix64 generator for benchmark inputs.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1).
-    mutating func nextUniform() -> Double { (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992 }
-    /// Standard normal (Box–Muller).
-    mutating func nextGaussian() -> Double {
-        (-2 * log(nextUniform())).squareRoot() * cos(2 * Double.pi * nextUniform())
     }
 }

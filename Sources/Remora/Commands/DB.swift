@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RemoraRuntime
 
 struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(

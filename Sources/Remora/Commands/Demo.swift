@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import RemoraModel
+import RemoraRuntime
+import RemoraSimulator
 import RemoraStore
 import ZeroMQ
 
@@ -18,7 +20,7 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         let root = URL(fileURLWithPath: state).standardizedFileURL
-        let world = DemoWorld(seed: seed, trades: trades)
+        let world = SampleWorld(seed: seed, trades: trades)
         let files = try world.write(to: root.appendingPathComponent("demo"))
         print("world: \(files.tradeCount) trades, seed \(seed) → \(files.trades)")
 
@@ -112,29 +114,3 @@ final class InterruptFlag: @unchecked Sendable {
     }
 }
 
-/// The seven services and how the demo (and the end-to-end test) configures them.
-enum ServiceCatalog {
-    static let names = ["fetcher", "resolver", "scorer", "signal-gate", "sizer", "risk-guard", "attributor"]
-
-    static func executable(_ name: String) -> URL {
-        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        return me.deletingLastPathComponent().appendingPathComponent(name)
-    }
-
-    static func children(
-        databaseURL: String, publish: String, subscribe: String, tradesFile: String, marketsFile: String,
-        logLevel: String, portBase: Int = 17410
-    ) -> [Supervisor.Child] {
-        names.enumerated().map { index, name in
-            var environment = ProcessInfo.processInfo.environment
-            environment["DATABASE_URL"] = databaseURL
-            environment["REMORA_BUS_PUB"] = publish
-            environment["REMORA_BUS_SUB"] = subscribe
-            environment["REMORA_HTTP_PORT"] = "\(portBase + index + 1)"
-            environment["REMORA_LOG_LEVEL"] = logLevel
-            environment["REMORA_SOURCE_TRADES"] = tradesFile
-            environment["REMORA_SOURCE_MARKETS"] = marketsFile
-            return Supervisor.Child(name: name, executable: executable(name), environment: environment)
-        }
-    }
-}

@@ -1,27 +1,36 @@
-import Foundation
-import RemoraModel
+public import Foundation
+public import RemoraModel
 
 /// A small deterministic world for `remora demo` and the end-to-end test: wallets with a hidden
 /// edge, binary markets with a hidden probability, Data-API-shaped trades in time order and a
 /// market feed with resolutions (about 2 % voided). The simulator issue replaces it with a
 /// calibrated model; this one only has to be honest and repeatable.
-struct DemoWorld {
-    var seed: UInt64 = 7
-    var wallets = 60
-    var markets = 80
-    var trades = 3000
-    var start = EventTime(seconds: 1_767_225_600)  // 2026-01-01T00:00:00Z
-    var days = 60
+public struct SampleWorld: Sendable {
+    public var seed: UInt64 = 7
+    public var wallets = 60
+    public var markets = 80
+    public var trades = 3000
+    public var start = EventTime(seconds: 1_767_225_600)  // 2026-01-01T00:00:00Z
+    public var days = 60
 
-    struct Files {
-        var trades: String
-        var markets: String
-        var end: EventTime
-        var tradeCount: Int
+    public struct Files: Sendable {
+        public var trades: String
+        public var markets: String
+        /// The world's last instant: every watermark reaches it once the pipeline has drained.
+        public var end: EventTime
+        public var tradeCount: Int
+    }
+
+    public init(seed: UInt64 = 7, wallets: Int = 60, markets: Int = 80, trades: Int = 3000, days: Int = 60) {
+        self.seed = seed
+        self.wallets = wallets
+        self.markets = markets
+        self.trades = trades
+        self.days = days
     }
 
     /// Writes `trades.ndjson` and `markets.ndjson` into `directory`; same arguments, same bytes.
-    func write(to directory: URL) throws -> Files {
+    public func write(to directory: URL) throws -> Files {
         var rng = SplitMix64(seed: seed)
         let span = Int64(days) * 86_400_000
         let end = start.adding(millis: span + 86_400_000)
@@ -93,20 +102,6 @@ struct DemoWorld {
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
-}
-
-/// SplitMix64: tiny, fast and identical on every platform (the system generator is not seedable).
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
 private func hex(_ rng: inout SplitMix64, digits: Int) -> String {

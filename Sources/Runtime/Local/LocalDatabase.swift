@@ -1,28 +1,28 @@
-import Foundation
+public import Foundation
 
 /// The embedded default: a PostgreSQL cluster in `.remora/pg`, listening on loopback only, that
 /// `remora db up|down|url` and `remora demo` manage. As root, the server runs as the unprivileged
 /// `postgres` user (PostgreSQL refuses to run as root). Trust authentication is enabled for
 /// loopback connections only: this is a single-user development database.
-struct LocalDatabase {
-    let root: URL
-    let port: Int
-    var dataDirectory: URL { root.appendingPathComponent("pg/data") }
-    var socketDirectory: URL { root.appendingPathComponent("pg/run") }
-    var logFile: URL { root.appendingPathComponent("pg/server.log") }
-    let user = "remora"
+public struct LocalDatabase: Sendable {
+    public let root: URL
+    public let port: Int
+    public var dataDirectory: URL { root.appendingPathComponent("pg/data") }
+    public var socketDirectory: URL { root.appendingPathComponent("pg/run") }
+    public var logFile: URL { root.appendingPathComponent("pg/server.log") }
+    public let user = "remora"
 
-    init(root: URL = URL(fileURLWithPath: ".remora"), port: Int = 54329) {
+    public init(root: URL = URL(fileURLWithPath: ".remora"), port: Int = 54329) {
         self.root = root.standardizedFileURL
         self.port = port
     }
 
-    func url(database: String = "remora") -> String { "postgres://\(user)@127.0.0.1:\(port)/\(database)" }
+    public func url(database: String = "remora") -> String { "postgres://\(user)@127.0.0.1:\(port)/\(database)" }
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case binariesMissing
         case command(String, Int32, String)
-        var description: String {
+        public var description: String {
             switch self {
             case .binariesMissing:
                 "PostgreSQL server binaries not found (apt-get install -y postgresql, or set DATABASE_URL)"
@@ -32,7 +32,7 @@ struct LocalDatabase {
     }
 
     /// The newest installed server's bin directory (Debian keeps them off PATH).
-    static func binDirectory() throws -> URL {
+    public static func binDirectory() throws -> URL {
         let base = URL(fileURLWithPath: "/usr/lib/postgresql")
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: base.path)) ?? []
         if let newest = versions.compactMap(Int.init).sorted().last {
@@ -44,12 +44,12 @@ struct LocalDatabase {
         throw Failure.binariesMissing
     }
 
-    var isRunning: Bool {
+    public var isRunning: Bool {
         FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("postmaster.pid").path)
     }
 
     /// Initialises (first time) and starts the cluster, and creates the database. Idempotent.
-    func up(database: String = "remora") throws {
+    public func up(database: String = "remora") throws {
         let bin = try Self.binDirectory()
         let fm = FileManager.default
         try fm.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
@@ -81,7 +81,7 @@ struct LocalDatabase {
         try createDatabase(database)
     }
 
-    func createDatabase(_ name: String) throws {
+    public func createDatabase(_ name: String) throws {
         let bin = try Self.binDirectory()
         let probe = try? run(bin.appendingPathComponent("psql"), [
             "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", "postgres", "-tAc",
@@ -92,14 +92,14 @@ struct LocalDatabase {
         }
     }
 
-    func dropDatabase(_ name: String) throws {
+    public func dropDatabase(_ name: String) throws {
         let bin = try Self.binDirectory()
         try run(bin.appendingPathComponent("dropdb"), [
             "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "--if-exists", "--force", name,
         ], asServerUser: false)
     }
 
-    func down() throws {
+    public func down() throws {
         guard isRunning else { return }
         let bin = try Self.binDirectory()
         try run(bin.appendingPathComponent("pg_ctl"), ["-D", dataDirectory.path, "-m", "fast", "-w", "stop"])

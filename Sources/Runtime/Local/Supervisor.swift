@@ -1,14 +1,19 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Runs the services as child processes, like compose's restart policy: output goes to
 /// `.remora/logs/<service>.log` and, prefixed with the service name, to the terminal; a child
 /// that dies is started again (and that is logged). `stopAll()` sends SIGTERM and waits.
-final class Supervisor: Sendable {
-    struct Child: Sendable {
-        let name: String
-        let executable: URL
-        let environment: [String: String]
+public final class Supervisor: Sendable {
+    public struct Child: Sendable {
+        public let name: String
+        public let executable: URL
+        public var environment: [String: String]
+        public init(name: String, executable: URL, environment: [String: String]) {
+            self.name = name
+            self.executable = executable
+            self.environment = environment
+        }
     }
 
     private let children: [Child]
@@ -22,23 +27,23 @@ final class Supervisor: Sendable {
         var restarts: [String: Int] = [:]
     }
 
-    init(children: [Child], logDirectory: URL, echo: Bool) {
+    public init(children: [Child], logDirectory: URL, echo: Bool) {
         self.children = children
         self.logDirectory = logDirectory
         self.echo = echo
     }
 
-    func startAll() throws {
+    public func startAll() throws {
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         for child in children { try start(child) }
     }
 
-    var restartCounts: [String: Int] { state.withLock { $0.restarts } }
+    public var restartCounts: [String: Int] { state.withLock { $0.restarts } }
 
-    func pid(of name: String) -> Int32? { state.withLock { $0.processes[name]?.processIdentifier } }
+    public func pid(of name: String) -> Int32? { state.withLock { $0.processes[name]?.processIdentifier } }
 
     /// Sends a signal to one service (the demo's chaos option and the end-to-end test use SIGKILL).
-    func signal(_ name: String, _ signal: Int32) {
+    public func signal(_ name: String, _ signal: Int32) {
         if let pid = pid(of: name) { kill(pid, signal) }
     }
 
@@ -91,7 +96,7 @@ final class Supervisor: Sendable {
     }
 
     /// SIGTERM to every child, then wait (SIGKILL after `timeout`).
-    func stopAll(timeout: TimeInterval = 15) {
+    public func stopAll(timeout: TimeInterval = 15) {
         let processes = state.withLock { state -> [Process] in
             state.stopping = true
             return Array(state.processes.values)

@@ -1,27 +1,29 @@
 import Foundation
 import Logging
 import PostgresNIO
-import RemoraModel
-import RemoraStore
+public import RemoraModel
+public import RemoraStore
 
 /// What the demo prints at the end, read from PostgreSQL (the truth), and the drain check.
-struct PipelineSummary: Sendable, Equatable {
-    var trades = 0
-    var settled = 0
-    var walletsScored = 0
-    var signalsPassed = 0
-    var rejections: [String: Int] = [:]  // "stage/reason" → count
-    var orders = 0
-    var fills = 0
-    var blocked: [String: Int] = [:]
-    var nav = USDC.zero
-    var cash = USDC.zero
-    var realizedPnl = USDC.zero
-    var unrealizedPnl = USDC.zero
-    var openPositions = 0
-    var deadLetters = 0
+public struct PipelineSummary: Sendable, Equatable {
+    public var trades = 0
+    public var settled = 0
+    public var walletsScored = 0
+    public var signalsPassed = 0
+    public var rejections: [String: Int] = [:]  // "stage/reason" → count
+    public var orders = 0
+    public var fills = 0
+    public var blocked: [String: Int] = [:]
+    public var nav = USDC.zero
+    public var cash = USDC.zero
+    public var realizedPnl = USDC.zero
+    public var unrealizedPnl = USDC.zero
+    public var openPositions = 0
+    public var deadLetters = 0
 
-    static func read(_ store: Store) async throws -> PipelineSummary {
+    public init() {}
+
+    public static func read(_ store: Store) async throws -> PipelineSummary {
         let logger = store.logger
         return try await store.transaction { connection in
             var summary = PipelineSummary()
@@ -67,7 +69,7 @@ struct PipelineSummary: Sendable, Equatable {
         }
     }
 
-    var text: String {
+    public var text: String {
         var lines = [
             "Remora demo summary",
             "  trades in            \(trades)",
@@ -96,7 +98,7 @@ struct PipelineSummary: Sendable, Equatable {
 
     /// Drained: every source row applied, every consumer at its stream's head, and the book's
     /// watermark at the end of the world.
-    static func isDrained(_ store: Store, sources: [String: Int64], end: EventTime) async throws -> Bool {
+    public static func isDrained(_ store: Store, sources: [String: Int64], end: EventTime) async throws -> Bool {
         let logger = store.logger
         return try await store.transaction { connection in
             for (source, size) in sources {

@@ -1,0 +1,28 @@
+public import Foundation
+
+/// The seven services and how the demo (and the end-to-end test) configures them.
+public enum ServiceCatalog {
+    public static let names = ["fetcher", "resolver", "scorer", "signal-gate", "sizer", "risk-guard", "attributor"]
+
+    /// The folder of the running executable: the services are built next to it.
+    public static var binDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    public static func children(
+        databaseURL: String, publish: String, subscribe: String, tradesFile: String, marketsFile: String,
+        logLevel: String, portBase: Int = 17410, binDirectory: URL = ServiceCatalog.binDirectory
+    ) -> [Supervisor.Child] {
+        names.enumerated().map { index, name in
+            var environment = ProcessInfo.processInfo.environment
+            environment["DATABASE_URL"] = databaseURL
+            environment["REMORA_BUS_PUB"] = publish
+            environment["REMORA_BUS_SUB"] = subscribe
+            environment["REMORA_HTTP_PORT"] = "\(portBase + index + 1)"
+            environment["REMORA_LOG_LEVEL"] = logLevel
+            environment["REMORA_SOURCE_TRADES"] = tradesFile
+            environment["REMORA_SOURCE_MARKETS"] = marketsFile
+            return Supervisor.Child(name: name, executable: binDirectory.appendingPathComponent(name), environment: environment)
+        }
+    }
+}
