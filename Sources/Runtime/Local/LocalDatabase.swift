@@ -113,23 +113,37 @@ public struct LocalDatabase: Sendable {
 
     @discardableResult
     func run(_ executable: URL, _ arguments: [String], asServerUser: Bool = true) throws -> String {
-        let process = Process()
-        if asServerUser, getuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", executable.path] + arguments
-        } else {
-            process.executableURL = executable
-            process.arguments = arguments
-        }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure.command(executable.lastPathComponent, process.terminationStatus, output.trimmingCharacters(in: .whitespacesAndNewlines))
+        var argv = [executable.path] + arguments
+        if asServerUser, getuid() == 0 { argv = ["/usr/sbin/runuser", "-u", "postgres", "--"] + argv }
+        let (status, output) = try runAndWait(argv)
+        guard status == 0 else {
+            throw Failure.command(executable.lastPathComponent, status, output.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return output
     }
+}
+
+/// Runs a command to completion with `posix_spawn` and `waitpid`, its output captured in a
+/// file. Not `Process`: its exit monitoring can miss a child's exit inside some hosts (seen in the
+/// test runner), and a pipe never reaches end-of-file once `pg_ctl start` hands it to the server.
+func runAndWait(_ argv: [String]) throws -> (Int32, String) {
+    let capture = FileManager.default.temporaryDirectory.appendingPathComponent("remora-cmd-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: capture) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, capture.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    var cArguments = argv.map { strdup($0) } + [nil]
+    defer { for pointer in cArguments { free(pointer) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, environ)
+    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    let output = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
+    // WIFEXITED / WEXITSTATUS by hand (macros are not imported into Swift).
+    let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return (exitCode, output)
 }

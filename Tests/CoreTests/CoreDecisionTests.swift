@@ -1,0 +1,131 @@
+import RemoraCore
+import RemoraModel
+import Testing
+
+let wallet = WalletAddress("0x" + String(repeating: "1", count: 40))!
+let market = ConditionID("0x" + String(repeating: "2", count: 64))!
+
+func trade(side: Side = .buy, outcome: Int = 0, size: Int64 = 1000, priceMicros: Int64 = 400_000, at seconds: Int64 = 100) -> Trade {
+    Trade(
+        wallet: wallet, side: side, asset: "7\(outcome)", conditionId: market, outcomeIndex: outcome, outcome: "",
+        size: Shares(micros: size * microsPerUnit), price: Price(micros: priceMicros), timestamp: EventTime(seconds: seconds),
+        transactionHash: "0x\(seconds)")
+}
+
+@Suite("Settlement")
+struct SettlementTests {
+    let resolvedYes = MarketResolution(conditionId: market, outcome: .winner(index: 0), resolvedAt: EventTime(seconds: 500))
+
+    @Test("buy of the winner: size × (1 − price)")
+    func buyWin() {
+        let s = Settlement.settle(trade(), market: nil, resolution: resolvedYes)
+        #expect(s.result == .win)
+        #expect(s.realizedPnl == USDC(micros: 600 * microsPerUnit))
+        #expect(s.cost == 400)
+    }
+
+    @Test("buy of the loser, sell of the winner, void")
+    func others() {
+        #expect(Settlement.settle(trade(outcome: 1), market: nil, resolution: resolvedYes).realizedPnl == -400)
+        let sell = Settlement.settle(trade(side: .sell), market: nil, resolution: resolvedYes)
+        #expect(sell.result == .loss && sell.realizedPnl == -600)
+        let void = MarketResolution(conditionId: market, outcome: .void, resolvedAt: EventTime(seconds: 500))
+        let v = Settlement.settle(trade(), market: nil, resolution: void)
+        #expect(v.result == .void && v.realizedPnl == 100)  // 1000 × (0.5 − 0.4)
+    }
+
+    @Test("taker fee = shares × rate × p × (1 − p)")
+    func fee() {
+        // 1000 shares × 0.03 × 0.4 × 0.6 = 7.2 USDC
+        #expect(Settlement.takerFee(size: 1000, price: Price(micros: 400_000), feePpm: 30_000) == USDC(micros: 7_200_000))
+        let m = Market(
+            conditionId: market, question: "?", category: "crypto", outcomes: ["Yes", "No"], tokenIds: ["70", "71"],
+            endDate: nil, tickSize: Price(micros: 10_000), takerFeePpm: 30_000)
+        let s = Settlement.settle(trade(), market: m, resolution: resolvedYes)
+        #expect(s.fee == USDC(micros: 7_200_000))
+        #expect(s.realizedPnl == USDC(micros: 592_800_000))
+        #expect(s.category == "crypto")
+    }
+}
+
+@Suite("Signal gate")
+struct SignalGateTests {
+    func score(_ value: Double, settled: Int = 20) -> WhaleScore {
+        WhaleScore(
+            wallet: wallet, asOf: EventTime(seconds: 1), settledCount: settled, wins: 0, realizedPnl: .zero, volume: .zero,
+            score: value, method: "test")
+    }
+
+    @Test("each stage rejects with its reason; a good trade passes")
+    func verdicts() {
+        let policy = GatePolicy(minimumScore: 55, minimumSettledTrades: 5, minimumNotional: 100)
+        func check(_ t: Trade, _ s: WhaleScore?) -> (Bool, GateStage, String) {
+            let v = SignalGate.evaluate(t, score: s, policy: policy)
+            return (v.accepted, v.stage, v.reason)
+        }
+        #expect(check(trade(), nil) == (false, .whale, "unscored_wallet"))
+        #expect(check(trade(), score(90, settled: 4)) == (false, .whale, "too_few_settled_trades"))
+        #expect(check(trade(), score(54.99)) == (false, .whale, "score_below_threshold"))
+        #expect(check(trade(side: .sell), score(90)) == (false, .trade, "sell_not_copied"))
+        #expect(check(trade(size: 10), score(90)) == (false, .trade, "size_below_minimum"))
+        #expect(check(trade(priceMicros: 990_000), score(90)) == (false, .trade, "price_out_of_range"))
+        #expect(check(trade(), score(55)) == (true, .portfolio, "passed"))
+    }
+
+    @Test("the simple score shrinks towards 50 %")
+    func tally() {
+        #expect(WalletTally().score == 50)
+        var t = WalletTally()
+        let win = Settlement.settle(trade(), market: nil, resolution: MarketResolution(conditionId: market, outcome: .winner(index: 0), resolvedAt: EventTime(seconds: 9)))
+        for _ in 0..<10 { t = t.adding(win) }
+        #expect(t.score == 75)  // (10 + 5) / (10 + 10)
+        #expect(t.realizedPnl == 6000 && t.volume == 4000)
+    }
+}
+
+@Suite("Risk guard")
+struct RiskGuardTests {
+    func order(fractionPpm: Int64 = 20_000, price: Int64 = 400_000, asset: String = "70") -> ProposedOrder {
+        ProposedOrder(
+            orderId: "o\(asset)\(fractionPpm)", tradeId: "t", wallet: wallet, conditionId: market, asset: asset,
+            outcomeIndex: 0, side: .buy, limitPrice: Price(micros: price), fractionPpm: fractionPpm,
+            tradeTime: EventTime(seconds: 1))
+    }
+
+    @Test("fills a fraction of NAV at the whale's price")
+    func fill() {
+        let (d, book) = RiskGuard.decide(order(), book: Book(initialCash: 100_000), policy: RiskPolicy(), at: EventTime(seconds: 1))
+        #expect(d.status == .filled && d.fillNotional == 2000 && d.fillShares == 5000)
+        #expect(book.cash == 98_000 && book.nav == 100_000 && book.exposure == 2000)
+    }
+
+    @Test("blocks past the exposure cap, without cash, and below the minimum")
+    func blocks() {
+        var book = Book(initialCash: 100_000)
+        var reasons: [String] = []
+        for i in 0..<30 {
+            let (d, next) = RiskGuard.decide(order(asset: "\(i)"), book: book, policy: RiskPolicy(maxExposurePpm: 100_000), at: EventTime(seconds: 1))
+            book = next
+            reasons.append(d.reason)
+        }
+        #expect(reasons.filter { $0 == "within_limits" }.count == 5)  // 5 × 2 % = 10 % cap
+        #expect(reasons.last == "exposure_cap")
+        #expect(RiskGuard.decide(order(fractionPpm: 1), book: Book(initialCash: 10), policy: RiskPolicy(), at: EventTime(seconds: 1)).0.reason == "below_minimum_order")
+        // NAV 100 = cash 10 + a position worth 90: 50 % of NAV is more than the cash.
+        let invested = Book(initialCash: 100, cash: 10, positions: [
+            "9": BookPosition(asset: "9", conditionId: market, outcomeIndex: 0, shares: 180, cost: 90, mark: Price(micros: 500_000)),
+        ])
+        #expect(invested.nav == 100)
+        #expect(RiskGuard.decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000), at: EventTime(seconds: 1)).0.reason == "insufficient_cash")
+    }
+
+    @Test("a resolution closes the market's positions at the payout")
+    func resolution() {
+        let (_, book) = RiskGuard.decide(order(), book: Book(initialCash: 100_000), policy: RiskPolicy(), at: EventTime(seconds: 1))
+        let settled = RiskGuard.apply(MarketResolution(conditionId: market, outcome: .winner(index: 0), resolvedAt: EventTime(seconds: 2)), to: book)
+        #expect(settled.positions.isEmpty)
+        #expect(settled.cash == 103_000 && settled.realizedPnl == 3000)
+        let voided = RiskGuard.apply(MarketResolution(conditionId: market, outcome: .void, resolvedAt: EventTime(seconds: 2)), to: book)
+        #expect(voided.realizedPnl == 500)
+    }
+}

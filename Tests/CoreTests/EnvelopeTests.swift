@@ -1,0 +1,54 @@
+import Foundation
+import RemoraBus
+import RemoraModel
+import Testing
+
+@Suite("Envelope")
+struct EnvelopeTests {
+    static let trade = Trade(
+        wallet: WalletAddress("0x56687bf447db6ffa42ffe2204a05edaa20f55839")!, side: .buy, asset: "123456",
+        conditionId: ConditionID("0x" + String(repeating: "ab", count: 32))!, outcomeIndex: 0, outcome: "Yes",
+        size: Shares(micros: 1_250_500_000), price: Price(micros: 420_000), timestamp: EventTime(seconds: 1_767_225_600),
+        transactionHash: "0xfeed", title: "Will \"it\" happen?")
+
+    @Test("the wire form parses back to the same header and payload, and decodes as Envelope<Trade>")
+    func roundTrip() throws {
+        let record = try StreamRecord(
+            stream: .trade, uid: Self.trade.id, key: Self.trade.wallet.rawValue, eventTime: Self.trade.timestamp,
+            payload: Self.trade)
+        let stored = StoredMessage(
+            stream: .trade, partition: record.partition, seq: 42, uid: record.uid, key: record.key,
+            eventTime: record.eventTime, producedAt: EventTime(millis: 5), payload: record.payload)
+        let parsed = try EnvelopeParser.parse(stored.envelopeJSON)
+        #expect(parsed.seq == 42 && parsed.partition == record.partition && parsed.key == record.key)
+        #expect(try parsed.decodePayload(as: Trade.self) == Self.trade)
+        let envelope = try JSONDecoder().decode(Envelope<Trade>.self, from: Data(stored.envelopeJSON))
+        #expect(envelope.schema == "trade.v1")
+        #expect(envelope.stream == .trade)
+        #expect(envelope.payload == Self.trade)
+        #expect(envelope.eventTime == Self.trade.timestamp)
+    }
+
+    @Test("malformed bodies are rejected with a reason", arguments: [
+        "not json", "{}", #"{"stream":"trade","partition":99,"seq":1,"key":"k","eventTime":1,"producedAt":1,"payload":{}}"#,
+        #"{"stream":"nope","partition":1,"seq":1,"key":"k","eventTime":1,"producedAt":1,"payload":{}}"#,
+    ])
+    func malformed(body: String) {
+        #expect(throws: (any Error).self) { try EnvelopeParser.parse(Array(body.utf8)) }
+    }
+
+    @Test("fill keys separate fills that share a transaction hash")
+    func fillKeys() {
+        var second = Self.trade
+        second = Trade(
+            wallet: second.wallet, side: .buy, asset: second.asset, conditionId: second.conditionId, outcomeIndex: 0,
+            outcome: "Yes", size: Shares(micros: 10_000_000), price: second.price, timestamp: second.timestamp,
+            transactionHash: second.transactionHash)
+        #expect(second.id != Self.trade.id)
+        let repeatFill = Trade(
+            wallet: second.wallet, side: .buy, asset: second.asset, conditionId: second.conditionId, outcomeIndex: 0,
+            outcome: "Yes", size: second.size, price: second.price, timestamp: second.timestamp,
+            transactionHash: second.transactionHash, occurrence: 1)
+        #expect(repeatFill.id != second.id)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RemoraModel
+import RemoraRuntime
+import RemoraSimulator
+import RemoraStore
+import RemoraTestSupport
+import Testing
+import ZeroMQ
+
+/// The seven executables as separate processes over a real ZeroMQ proxy and a real PostgreSQL.
+@Suite("End to end: seven processes", .serialized)
+struct PipelineEndToEndTests {
+    static let world = SampleWorld(seed: 11, wallets: 300, markets: 400, trades: 10_000)
+
+    /// Runs the pipeline on the world until drained; `chaos` runs while it flows.
+    func runPipeline(
+        folder: URL, badSourceRow: Bool = false, chaos: (@Sendable (Supervisor, Store) async throws -> Void)? = nil
+    ) async throws -> (DatabaseConfiguration, PipelineSummary, [String: Int]) {
+        let database = try await TestPostgres.freshDatabase()
+        let files = try Self.world.write(to: folder)
+        if badSourceRow {
+            // A malformed row in the middle of the trades file: it must be dead-lettered, nothing else lost.
+            var lines = try String(contentsOfFile: files.trades, encoding: .utf8).split(separator: "\n").map(String.init)
+            lines.insert(#"{"proxyWallet":"not-a-wallet","side":"BUY"}"#, at: lines.count / 2)
+            try (lines.joined(separator: "\n") + "\n").write(toFile: files.trades, atomically: true, encoding: .utf8)
+        }
+        let zmq = ZMQContext()
+        let proxy = try ZMQProxy(context: zmq, frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
+        var children = ServiceCatalog.children(
+            databaseURL: TestPostgres.url(of: database), publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
+            tradesFile: files.trades, marketsFile: files.markets, logLevel: "info", binDirectory: builtProductsDirectory)
+        for index in children.indices { children[index].environment["REMORA_HTTP_PORT"] = "\(try freeLoopbackPort())" }
+        let supervisor = Supervisor(children: children, logDirectory: folder.appendingPathComponent("logs"), echo: false)
+        try supervisor.startAll()
+        defer {
+            supervisor.stopAll()
+            proxy.stop()
+            zmq.terminate()
+        }
+        let sizes = ["fetcher:trades": fileSize(files.trades), "resolver:markets": fileSize(files.markets)]
+        let summary = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            try await store.waitUntilReachable()
+            let chaosTask = Task { try await chaos?(supervisor, store) }
+            let deadline = ContinuousClock.now + .seconds(240)
+            while ContinuousClock.now < deadline {
+                if try await PipelineSummary.isDrained(store, sources: sizes, end: files.end) {
+                    try await chaosTask.value
+                    return try await PipelineSummary.read(store)
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            chaosTask.cancel()
+            throw PipelineTimeout(logs: folder.appendingPathComponent("logs").path)
+        }
+        return (database, summary, supervisor.restartCounts)
+    }
+
+    @Test("10,000 trades, scorer and sizer SIGKILLed mid-run: every effect exactly once, same result as an undisturbed run")
+    func exactlyOnceUnderKills() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let (_, calm, _) = try await runPipeline(folder: base.appendingPathComponent("calm"), badSourceRow: true)
+
+        let killed = Killed()
+        let (database, stormy, restarts) = try await runPipeline(
+            folder: base.appendingPathComponent("stormy"), badSourceRow: true
+        ) { supervisor, store in
+            // Kill once work is flowing through the middle of the pipeline, then inject a malformed
+            // bus message where the consumers of `trade` will see it.
+            while try await PipelineSummary.read(store).settled == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            supervisor.signal("scorer", SIGKILL)
+            supervisor.signal("sizer", SIGKILL)
+            killed.mark(try await PipelineSummary.read(store))
+        }
+        // The kills happened mid-run, and the supervisor restarted both.
+        let atKill = try #require(killed.summary)
+        #expect(atKill.signalsPassed + atKill.rejections.values.reduce(0, +) < calm.trades, "killed too late to matter")
+        #expect(restarts["scorer"] == 1 && restarts["sizer"] == 1)
+
+        // Same world, same result, kills or not.
+        #expect(stormy == calm)
+        #expect(calm.trades == 10_000)
+        #expect(calm.deadLetters >= 1)
+
+        try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            func one(_ sql: PostgresQuery) async throws -> Int64 {
+                for try await n in try await store.client.query(sql).decode(Int64.self) { return n }
+                return -1
+            }
+            let trades = try await one("SELECT count(*) FROM trades")
+            #expect(try await one("SELECT count(DISTINCT uid) FROM trades") == trades)
+            // Every trade settled exactly once, scored exactly once, gated exactly once.
+            #expect(try await one("SELECT count(*) FROM trade_settlements") == trades)
+            #expect(try await one("SELECT count(*) FROM whale_scores") == trades)
+            #expect(try await one("SELECT coalesce(sum(settled_count), 0) FROM wallet_stats") == trades)
+            #expect(try await one("SELECT count(*) FROM signals") == trades)
+            // One order per accepted signal, one decision per order, no duplicate fills.
+            let accepted = try await one("SELECT count(*) FROM signals WHERE accepted")
+            #expect(try await one("SELECT count(*) FROM orders") == accepted)
+            #expect(try await one("SELECT count(*) FROM order_decisions") == accepted)
+            #expect(try await one("SELECT count(DISTINCT order_id) FROM fills") == (try await one("SELECT count(*) FROM fills")))
+            // Every partition of every stream is numbered 1…n without a hole or a repeat.
+            #expect(try await one(
+                """
+                SELECT count(*) FROM (
+                  SELECT 'trades', partition, max(seq) - count(*) AS d FROM trades GROUP BY 2
+                  UNION ALL SELECT 's', partition, max(seq) - count(*) FROM trade_settlements GROUP BY 2
+                  UNION ALL SELECT 'w', partition, max(seq) - count(*) FROM whale_scores GROUP BY 2
+                  UNION ALL SELECT 'g', partition, max(seq) - count(*) FROM signals GROUP BY 2
+                  UNION ALL SELECT 'o', partition, max(seq) - count(*) FROM orders GROUP BY 2
+                  UNION ALL SELECT 'd', partition, max(seq) - count(*) FROM order_decisions GROUP BY 2
+                ) AS gaps WHERE d <> 0
+                """) == 0)
+            // The malformed source row is kept with its reason.
+            #expect(try await one("SELECT count(*) FROM dead_letters WHERE service = 'fetcher' AND raw LIKE '%not-a-wallet%'") == 1)
+        }
+        try await checkMessagesAgainstSchemas(database)
+    }
+
+    @Test("a malformed bus message is dead-lettered and the consumer keeps going")
+    func malformedBusMessage() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try await TestPostgres.freshDatabase()
+        let zmq = ZMQContext()
+        let proxy = try ZMQProxy(context: zmq, frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
+        defer {
+            proxy.stop()
+            zmq.terminate()
+        }
+        var children = ServiceCatalog.children(
+            databaseURL: TestPostgres.url(of: database), publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
+            tradesFile: folder.appendingPathComponent("none.ndjson").path, marketsFile: folder.appendingPathComponent("none.ndjson").path,
+            logLevel: "info", binDirectory: builtProductsDirectory)
+        children = children.filter { $0.name == "scorer" }
+        children[0].environment["REMORA_HTTP_PORT"] = "\(try freeLoopbackPort())"
+        let supervisor = Supervisor(children: children, logDirectory: folder, echo: false)
+        try supervisor.startAll()
+        defer { supervisor.stopAll() }
+        let publisher = try ZMQPublisher(context: zmq, endpoint: proxy.frontendEndpoint)
+        defer { publisher.close() }
+        let letters = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            for _ in 0..<100 {
+                try publisher.send(topic: "trade.settled.05", body: Array("{this is not an envelope".utf8))
+                try await Task.sleep(for: .milliseconds(100))
+                for try await n in try await store.client.query(
+                    "SELECT count(*) FROM dead_letters WHERE service = 'scorer' AND origin = 'bus:trade.settled.05'"
+                ).decode(Int64.self) where n > 0 {
+                    return n
+                }
+            }
+            return 0
+        }
+        #expect(letters > 0)
+        #expect(supervisor.restartCounts.isEmpty, "the scorer must not crash on bad input")
+    }
+
+    /// Every kind of message the services produced, read back from PostgreSQL in its wire form,
+    /// is valid against `schemas/messages/<schema>.json`.
+    func checkMessagesAgainstSchemas(_ database: DatabaseConfiguration) async throws {
+        let schemas = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../schemas/messages")
+        try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            for stream in StreamName.allCases where stream != .alert {
+                let check = try JSONSchemaCheck(schemaFile: schemas.appendingPathComponent("\(stream.schema).json"))
+                var checked = 0
+                for partition in 0..<StreamName.partitionCount {
+                    let rows = try await store.transaction { c in
+                        try await StreamStore.read(stream, partition: partition, afterSeq: 0, limit: 50, on: c, logger: store.logger)
+                    }
+                    for row in rows {
+                        let problems = try check.violations(of: Data(row.envelopeJSON))
+                        #expect(problems.isEmpty, "\(stream.rawValue) #\(row.seq): \(problems)")
+                        checked += 1
+                    }
+                }
+                #expect(checked > 0, "no \(stream.rawValue) message to check")
+            }
+        }
+    }
+}
+
+struct PipelineTimeout: Error, CustomStringConvertible {
+    let logs: String
+    var description: String { "pipeline did not drain in time; service logs in \(logs)" }
+}
+
+final class Killed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: PipelineSummary?
+    func mark(_ summary: PipelineSummary) { lock.withLock { value = summary } }
+    var summary: PipelineSummary? { lock.withLock { value } }
+}
+
+func fileSize(_ path: String) -> Int64 {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+}

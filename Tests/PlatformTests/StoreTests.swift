@@ -1,0 +1,121 @@
+import Foundation
+import PostgresNIO
+import RemoraModel
+import RemoraStore
+import RemoraTestSupport
+import Synchronization
+import Testing
+
+@Suite("PostgreSQL store", .serialized)
+struct StoreTests {
+    let logger = TestPostgres.testLogger
+
+    func record(_ uid: String, key: String = "wallet-a", at time: Int64 = 1) -> StreamRecord {
+        StreamRecord(stream: .alert, uid: uid, key: key, eventTime: EventTime(millis: time), payload: #"{"n":"\#(uid)"}"#)
+    }
+
+    @Test("migrations: concurrent starts apply each file once")
+    func concurrentMigrations() async throws {
+        let configuration = try await TestPostgres.freshDatabase(migrated: false)
+        try await Store.withRunning(configuration, logger: logger) { store in
+            let applied = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<4 { group.addTask { try await Migrator().migrate(store) } }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let expected = try Migrator.bundled().map(\.name)
+            #expect(applied.sorted() == expected.sorted())  // once each, across the four
+            #expect(try await Migrator().migrate(store).isEmpty)
+        }
+    }
+
+    @Test("append is idempotent by uid and numbers each partition 1, 2, 3…")
+    func idempotentAppend() async throws {
+        let configuration = try await TestPostgres.freshDatabase()
+        try await Store.withRunning(configuration, logger: logger) { store in
+            let first = try await store.transaction { c in
+                try await StreamStore.append([record("a"), record("b"), record("a")], producedAt: EventTime(millis: 0), on: c, logger: logger)
+            }
+            #expect(first.map(\.seq) == [1, 2])
+            let second = try await store.transaction { c in
+                try await StreamStore.append([record("b"), record("c")], producedAt: EventTime(millis: 0), on: c, logger: logger)
+            }
+            #expect(second.map(\.uid) == ["c"] && second.map(\.seq) == [3])
+            let partition = record("a").partition
+            let rows = try await store.transaction { c in
+                try await StreamStore.read(.alert, partition: partition, afterSeq: 0, limit: 10, on: c, logger: logger)
+            }
+            #expect(rows.map(\.uid) == ["a", "b", "c"])
+            #expect(try rows[0].decodePayload(as: [String: String].self) == ["n": "a"])
+        }
+    }
+
+    @Test("concurrent writers: a tailing reader never skips a row (the outbox trap)")
+    func concurrentWriters() async throws {
+        let configuration = try await TestPostgres.freshDatabase()
+        let writers = 6, batches = 40, perBatch = 5
+        try await Store.withRunning(configuration, logger: logger) { store in
+            let partition = record("x", key: "x").partition
+            let done = Counter()
+            let seen = try await withThrowingTaskGroup(of: [String]?.self) { group in
+                for w in 0..<writers {
+                    group.addTask {
+                        for b in 0..<batches {
+                            let records = (0..<perBatch).map { self.record("w\(w)-b\(b)-\($0)", key: "x") }
+                            _ = try await store.transaction { c in
+                                try await StreamStore.append(records, producedAt: EventTime(millis: 0), on: c, logger: self.logger)
+                            }
+                        }
+                        done.value.add(1, ordering: .relaxed)
+                        return nil
+                    }
+                }
+                group.addTask {
+                    // A consumer that trusts `seq > cursor`: with a shared sequence it would skip rows
+                    // that commit late; with per-partition head locks it cannot.
+                    var cursor: Int64 = 0
+                    var uids: [String] = []
+                    while true {
+                        let finished = done.value.load(ordering: .relaxed) == writers
+                        let rows = try await store.transaction { c in
+                            try await StreamStore.read(.alert, partition: partition, afterSeq: cursor, limit: 1000, on: c, logger: self.logger)
+                        }
+                        for row in rows {
+                            #expect(row.seq == cursor + 1, "seq gap after \(cursor)")
+                            cursor = row.seq
+                            uids.append(row.uid)
+                        }
+                        if finished && rows.isEmpty { return uids }
+                    }
+                }
+                var result: [String] = []
+                for try await value in group { if let value { result = value } }
+                return result
+            }
+            #expect(seen.count == writers * batches * perBatch)
+            #expect(Set(seen).count == seen.count)
+        }
+    }
+
+    @Test("cursors only move forward; dead letters keep the raw input")
+    func cursorsAndDeadLetters() async throws {
+        let configuration = try await TestPostgres.freshDatabase()
+        try await Store.withRunning(configuration, logger: logger) { store in
+            try await store.transaction { c in
+                try await Cursors.save(consumer: "t", stream: .trade, partition: 3, seq: 10, watermark: EventTime(millis: 5), on: c, logger: logger)
+                try await Cursors.save(consumer: "t", stream: .trade, partition: 3, seq: 7, on: c, logger: logger)
+                try await DeadLetters.record(service: "t", origin: "here", reason: "bad", raw: "{oops", context: ["k": "v"], on: c, logger: logger)
+            }
+            let cursors = try await store.transaction { c in try await Cursors.load(consumer: "t", stream: .trade, on: c, logger: logger) }
+            #expect(cursors == [3: 10])
+            let rows = try await store.client.query("SELECT raw, reason FROM dead_letters", logger: logger)
+            var letters: [(String, String)] = []
+            for try await row in rows.decode((String, String).self) { letters.append(row) }
+            #expect(letters.count == 1 && letters[0].0 == "{oops" && letters[0].1 == "bad")
+        }
+    }
+}
+
+/// A shareable atomic counter (atomics cannot be captured by value).
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+}

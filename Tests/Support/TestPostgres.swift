@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+public import RemoraRuntime
+public import RemoraStore
+import Synchronization
+
+/// A throwaway PostgreSQL server for the tests of one process: initdb in a temporary folder on
+/// a free loopback port, started on first use, stopped and deleted when the process exits.
+/// Each test gets its own fresh database from `freshDatabase()`.
+public enum TestPostgres {
+    private static let server = Mutex<LocalDatabase?>(nil)
+    private static let counter = Atomic<Int>(0)
+
+    /// Starts the server if needed and creates an empty, migrated-or-not database.
+    public static func freshDatabase(migrated: Bool = true) async throws -> DatabaseConfiguration {
+        let database = try server.withLock { server -> LocalDatabase in
+            if let server { return server }
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("remora-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            // The server runs as `postgres` when we are root: it must be able to reach the folder.
+            chmod(root.path, 0o755)
+            let local = LocalDatabase(root: root, port: try freeLoopbackPort())
+            try local.up(database: "postgres")
+            server = local
+            stopAtExit(local)
+            return local
+        }
+        let name = "t\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)"
+        try database.createDatabase(name)
+        let configuration = try DatabaseConfiguration(url: database.url(database: name))
+        if migrated {
+            try await Store.withRunning(configuration, logger: testLogger) { store in
+                try await Migrator().migrate(store)
+            }
+        }
+        return configuration
+    }
+
+    /// The URL form, for child processes.
+    public static func url(of configuration: DatabaseConfiguration) -> String {
+        "postgres://\(configuration.username)@\(configuration.host ?? "127.0.0.1"):\(configuration.port)/\(configuration.database)"
+    }
+
+    public static var testLogger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return logger
+    }
+
+    private static func stopAtExit(_ database: LocalDatabase) {
+        stopper.withLock { $0 = database }
+        atexit {
+            guard let database = TestPostgres.stopper.withLock({ $0 }) else { return }
+            try? database.down()
+            try? FileManager.default.removeItem(at: database.root)
+        }
+    }
+    static let stopper = Mutex<LocalDatabase?>(nil)
+}
+
+/// A TCP port that was free a moment ago on 127.0.0.1 (bind to port 0, read it, close).
+public func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw POSIXError(.EMFILE) }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Where `swift build` put the executables (next to the test bundle).
+public var builtProductsDirectory: URL {
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    while url.pathComponents.count > 1, !FileManager.default.fileExists(atPath: url.appendingPathComponent("remora").path) {
+        url = url.deletingLastPathComponent()
+    }
+    return url
+}
