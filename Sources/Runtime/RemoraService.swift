@@ -31,8 +31,8 @@ public enum RemoraService {
             Setting("DATABASE_URL", default: nil, "PostgreSQL URL, postgres://user:password@host:port/db"),
             Setting("REMORA_BUS_PUB", default: BusEndpoints.local.publishEndpoint, "bus proxy endpoint publishers connect to"),
             Setting("REMORA_BUS_SUB", default: BusEndpoints.local.subscribeEndpoint, "bus proxy endpoint subscribers connect to"),
-            Setting("REMORA_HTTP_PORT", default: "\(httpPort)", "port of /health, /ready and /metrics"),
-            Setting("REMORA_PARTITIONS", default: "all", "partitions this replica owns: all, 0-7 or 0,3,5"),
+            Setting("REMORA_HTTP_PORT", default: "\(httpPort)", "port of /health, /ready and /metrics", kind: .integer(1...65535)),
+            Setting("REMORA_PARTITIONS", default: "all", "partitions this replica owns: all, 0-7 or 0,3,5", kind: .partitions),
             Setting("REMORA_LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error"),
         ]
     }
@@ -62,8 +62,7 @@ public enum RemoraService {
             port = try settings.int("REMORA_HTTP_PORT", in: 1...65535)
             bus = BusEndpoints(
                 publishEndpoint: try settings.string("REMORA_BUS_PUB"), subscribeEndpoint: try settings.string("REMORA_BUS_SUB"))
-            _ = try settings.partitions("REMORA_PARTITIONS")
-            for setting in extra { _ = settings.optionalString(setting.name) }
+            try settings.validate()
         } catch {
             exitWithConfigurationError(service: service, error)
         }
@@ -98,6 +97,8 @@ public enum RemoraService {
             publisher.close()
             zmq.terminate()
             logger.info("stopped")
+        } catch let error as ConfigurationError {
+            exitWithConfigurationError(service: service, error)
         } catch {
             logger.critical("fatal", metadata: ["error": "\(describe(error))"])
             exit(1)
@@ -122,8 +123,16 @@ struct StageService: Service {
     let body: @Sendable (StageEnvironment) async throws -> Void
 
     func run() async throws {
-        try await environment.store.waitUntilReachable()
-        try await Migrator().migrate(environment.store)
+        // Start-up may wait for the database; a SIGTERM meanwhile simply ends it.
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await environment.store.waitUntilReachable()
+                try await Migrator().migrate(environment.store)
+            }
+        } catch is CancellationError where Task.isShuttingDownGracefully {
+            return
+        }
+        guard !Task.isShuttingDownGracefully else { return }
         try await body(environment)
     }
 }

@@ -7,11 +7,23 @@ public struct Setting: Sendable {
     public let name: String
     public let help: String
     public let defaultValue: String?
+    public let kind: Kind
 
-    public init(_ name: String, default defaultValue: String?, _ help: String) {
+    /// What a value must look like; checked for every setting before a service starts anything.
+    public enum Kind: Sendable {
+        case text
+        case integer(ClosedRange<Int>)
+        case number(ClosedRange<Double>)
+        /// A positive or zero USDC amount ("100", "25.5").
+        case usdc
+        case partitions
+    }
+
+    public init(_ name: String, default defaultValue: String?, _ help: String, kind: Kind = .text) {
         self.name = name
         self.defaultValue = defaultValue
         self.help = help
+        self.kind = kind
     }
 }
 
@@ -71,6 +83,24 @@ public struct Settings: Sendable {
             result.formUnion(low...high)
         }
         return result.sorted()
+    }
+
+    /// Checks every declared setting (presence of required ones, shape of all); throws the first
+    /// problem as a one-line `ConfigurationError` naming the setting.
+    public func validate() throws {
+        for setting in declared {
+            switch setting.kind {
+            case .text: _ = try string(setting.name)
+            case .integer(let range): _ = try int(setting.name, in: range)
+            case .number(let range): _ = try double(setting.name, in: range)
+            case .partitions: _ = try partitions(setting.name)
+            case .usdc:
+                let text = try string(setting.name)
+                guard let amount = USDC(decimal: text), amount >= .zero else {
+                    throw ConfigurationError.malformed(setting.name, "expected a USDC amount like 100 or 25.5, got \"\(text)\"")
+                }
+            }
+        }
     }
 
     /// The `--help` text: every setting with its default.

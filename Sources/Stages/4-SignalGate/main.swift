@@ -12,9 +12,9 @@ import RemoraStore
 await RemoraService.main(
     service: "signal-gate", summary: "gate whale trades, publish `signal`", httpPort: 7414,
     settings: [
-        Setting("REMORA_GATE_MIN_SCORE", default: "55", "stage 1: minimum whale score (0-100)"),
-        Setting("REMORA_GATE_MIN_SETTLED", default: "5", "stage 1: minimum settled trades behind the score"),
-        Setting("REMORA_GATE_MIN_NOTIONAL", default: "100", "stage 2: minimum trade notional in USDC"),
+        Setting("REMORA_GATE_MIN_SCORE", default: "55", "stage 1: minimum whale score (0-100)", kind: .number(0...100)),
+        Setting("REMORA_GATE_MIN_SETTLED", default: "5", "stage 1: minimum settled trades behind the score", kind: .integer(0...1_000_000)),
+        Setting("REMORA_GATE_MIN_NOTIONAL", default: "100", "stage 2: minimum trade notional in USDC", kind: .usdc),
     ]
 ) { environment in
     let settings = environment.settings

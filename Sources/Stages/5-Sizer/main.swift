@@ -9,7 +9,7 @@ import RemoraStore
 
 await RemoraService.main(
     service: "sizer", summary: "size accepted signals, publish `order.proposed`", httpPort: 7415,
-    settings: [Setting("REMORA_SIZER_FRACTION", default: "0.02", "fraction of NAV per copied trade (0-0.08)")]
+    settings: [Setting("REMORA_SIZER_FRACTION", default: "0.02", "fraction of NAV per copied trade (0-0.08)", kind: .number(0...0.08))]
 ) { environment in
     let fraction = try environment.settings.double("REMORA_SIZER_FRACTION", in: 0...0.08)
     let fractionPpm = Int64((fraction * 1_000_000).rounded())

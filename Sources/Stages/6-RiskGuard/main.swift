@@ -17,8 +17,8 @@ import ServiceLifecycle
 await RemoraService.main(
     service: "risk-guard", summary: "decide proposed orders against the book, publish `order.decided`", httpPort: 7416,
     settings: [
-        Setting("REMORA_INITIAL_CAPITAL", default: "100000", "starting cash of the paper book, USDC"),
-        Setting("REMORA_RISK_MAX_EXPOSURE", default: "0.5", "cap on open exposure as a fraction of NAV"),
+        Setting("REMORA_INITIAL_CAPITAL", default: "100000", "starting cash of the paper book, USDC", kind: .usdc),
+        Setting("REMORA_RISK_MAX_EXPOSURE", default: "0.5", "cap on open exposure as a fraction of NAV", kind: .number(0...1)),
     ]
 ) { environment in
     guard let capital = USDC(decimal: try environment.settings.string("REMORA_INITIAL_CAPITAL")), capital > .zero else {
