@@ -108,7 +108,7 @@ let package = Package(
             .testTarget(
                 name: "RemoraPlatformTests",
                 dependencies: ["RemoraBus", "RemoraStore", "RemoraRuntime", "RemoraTestSupport", "Yams"],
-                path: "Tests/PlatformTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+                path: "Tests/PlatformTests", swiftSettings: swiftSettings),
             .testTarget(
                 name: "RemoraEndToEndTests",
                 dependencies: ["RemoraTestSupport", "RemoraStore", "RemoraRuntime", "RemoraSimulator", "ZeroMQ"],

@@ -17,6 +17,7 @@ public struct Setting: Sendable {
         /// A positive or zero USDC amount ("100", "25.5").
         case usdc
         case partitions
+        case choice([String])
     }
 
     public init(_ name: String, default defaultValue: String?, _ help: String, kind: Kind = .text) {
@@ -94,6 +95,11 @@ public struct Settings: Sendable {
             case .integer(let range): _ = try int(setting.name, in: range)
             case .number(let range): _ = try double(setting.name, in: range)
             case .partitions: _ = try partitions(setting.name)
+            case .choice(let options):
+                let text = try string(setting.name)
+                guard options.contains(text) else {
+                    throw ConfigurationError.malformed(setting.name, "expected one of \(options.joined(separator: ", ")), got \"\(text)\"")
+                }
             case .usdc:
                 let text = try string(setting.name)
                 guard let amount = USDC(decimal: text), amount >= .zero else {

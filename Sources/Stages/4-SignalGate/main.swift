@@ -1,8 +1,9 @@
 // signal-gate — three gates on every whale trade: whale qualified now? trade worth copying?
 // fits the portfolio? Every verdict is a `signal` row, rejections with stage and reason.
 // The whale's score is computed as of the trade's event time from settlements strictly before
-// it, and only once the resolver's watermark vouches that all of them are stored: the same
-// world always gives the same verdicts, whatever the processes' timing.
+// it. In strict event-time mode (the default) the gate also waits until the resolver's watermark
+// vouches that all of them are stored: the same world always gives the same verdicts, whatever
+// the processes' timing. Live mode decides at once with what is stored.
 import Foundation
 import RemoraCore
 import RemoraModel
@@ -15,6 +16,7 @@ await RemoraService.main(
         Setting("REMORA_GATE_MIN_SCORE", default: "55", "stage 1: minimum whale score (0-100)", kind: .number(0...100)),
         Setting("REMORA_GATE_MIN_SETTLED", default: "5", "stage 1: minimum settled trades behind the score", kind: .integer(0...1_000_000)),
         Setting("REMORA_GATE_MIN_NOTIONAL", default: "100", "stage 2: minimum trade notional in USDC", kind: .usdc),
+        EventTimeMode.setting,
     ]
 ) { environment in
     let settings = environment.settings
@@ -25,6 +27,7 @@ await RemoraService.main(
         minimumScore: try settings.double("REMORA_GATE_MIN_SCORE", in: 0...100),
         minimumSettledTrades: try settings.int("REMORA_GATE_MIN_SETTLED", in: 0...1_000_000),
         minimumNotional: minimumNotional)
+    let strict = try EventTimeMode(settings) == .strict
     let logger = environment.logger
     let consumer = DurableConsumer(
         name: "signal-gate", stream: .trade, payload: Trade.self,
@@ -35,8 +38,9 @@ await RemoraService.main(
         var records: [StreamRecord] = []
         var consumed = 0
         for (_, trade) in messages {
-            // Settlements before this trade may not all be stored yet: wait for the resolver.
-            guard trade.timestamp.millis - 1 <= settled.millis else { break }
+            // Settlements before this trade may not all be stored yet: wait for the resolver
+            // (strict mode; live trading decides with what is stored now).
+            guard !strict || trade.timestamp.millis - 1 <= settled.millis else { break }
             let score = try await scoreAsOf(trade.wallet, before: trade.timestamp, on: connection, logger: logger)
             let signal = SignalGate.evaluate(trade, score: score, policy: policy)
             records.append(try StreamRecord(

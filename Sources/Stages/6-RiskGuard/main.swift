@@ -1,8 +1,8 @@
 // risk-guard — the only owner of the copy book. Decides every proposed order (paper fill at the
 // whale's price, or blocked with a reason), applies market resolutions to open positions, and
 // fails closed: if the book cannot be read, every order is blocked. Orders and resolutions are
-// applied in event-time order up to the upstream watermark, so the book is the same whatever
-// the timing of the processes. Simplest real job: an exposure cap; mVaR, quarantine, stops and
+// applied in event-time order; in strict mode (the default) only up to the upstream watermark,
+// so the book is the same whatever the timing of the processes. Simplest real job: an exposure cap; mVaR, quarantine, stops and
 // time exits arrive with the risk issue.
 import Foundation
 import Logging
@@ -19,6 +19,7 @@ await RemoraService.main(
     settings: [
         Setting("REMORA_INITIAL_CAPITAL", default: "100000", "starting cash of the paper book, USDC", kind: .usdc),
         Setting("REMORA_RISK_MAX_EXPOSURE", default: "0.5", "cap on open exposure as a fraction of NAV", kind: .number(0...1)),
+        EventTimeMode.setting,
     ]
 ) { environment in
     guard let capital = USDC(decimal: try environment.settings.string("REMORA_INITIAL_CAPITAL")), capital > .zero else {
@@ -26,7 +27,7 @@ await RemoraService.main(
     }
     let exposure = try environment.settings.double("REMORA_RISK_MAX_EXPOSURE", in: 0...1)
     let guardian = RiskGuardLoop(
-        environment: environment, initialCash: capital,
+        environment: environment, initialCash: capital, mode: try EventTimeMode(environment.settings),
         policy: RiskPolicy(maxExposurePpm: Int64((exposure * 1_000_000).rounded())))
     try await guardian.run()
 }
@@ -34,6 +35,7 @@ await RemoraService.main(
 struct RiskGuardLoop {
     let environment: StageEnvironment
     let initialCash: USDC
+    let mode: EventTimeMode
     let policy: RiskPolicy
     var logger: Logger { environment.logger }
 
@@ -82,7 +84,8 @@ struct RiskGuardLoop {
         let (stored, more) = try await environment.store.transaction { connection -> ([StoredMessage], Bool) in
             let orders = try await StreamStore.heads(.orderProposed, on: connection, logger: logger)
             let resolutions = try await StreamStore.heads(.marketResolved, on: connection, logger: logger)
-            let horizon = min(
+            // Strict: only what every upstream partition vouches for. Live: everything stored.
+            let horizon = mode == .live ? EventTime(millis: Int64.max) : min(
                 orders.values.map(\.watermark).min() ?? EventTime(millis: Int64.min),
                 resolutions.values.map(\.watermark).min() ?? EventTime(millis: Int64.min))
             var events: [Event] = []
@@ -108,7 +111,7 @@ struct RiskGuardLoop {
                 events.append(.resolution(try JSONCoding.decoder.decode(MarketResolution.self, from: Data(text.utf8))))
             }
             guard !events.isEmpty else {
-                try await advanceWatermark(to: horizon, on: connection)
+                if mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
                 return ([], false)
             }
             events.sort { $0.rank < $1.rank }
@@ -148,7 +151,7 @@ struct RiskGuardLoop {
             }
             if let book { try await BookStore.save(book, asOf: events.last!.time, on: connection, logger: logger) }
             let stored = try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
-            if events.count < 1000 { try await advanceWatermark(to: horizon, on: connection) }
+            if events.count < 1000, mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
             return (stored, events.count >= 1000)
         }
         try environment.publisher.publish(stored)
