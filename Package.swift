@@ -107,7 +107,7 @@ let package = Package(
                 path: "Tests/CoreTests", swiftSettings: swiftSettings),
             .testTarget(
                 name: "RemoraPlatformTests",
-                dependencies: ["RemoraBus", "RemoraStore", "RemoraRuntime", "RemoraTestSupport", "Yams"],
+                dependencies: ["RemoraBus", "RemoraCore", "RemoraStore", "RemoraRuntime", "RemoraTestSupport", "Yams"],
                 path: "Tests/PlatformTests", swiftSettings: swiftSettings),
             .testTarget(
                 name: "RemoraEndToEndTests",

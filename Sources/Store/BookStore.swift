@@ -57,7 +57,7 @@ public enum BookStore {
             SELECT * FROM unnest(\(positions.map(\.asset))::text[], \(positions.map(\.conditionId.rawValue))::text[],
                 \(positions.map(\.outcomeIndex))::int[], \(positions.map(\.shares.micros))::bigint[],
                 \(positions.map(\.cost.micros))::bigint[], \(positions.map(\.mark.micros))::bigint[],
-                array_fill(\(asOf.millis)::bigint, ARRAY[\(positions.count)]))
+                \(Array(repeating: asOf.millis, count: positions.count))::bigint[])
             """, logger: logger)
     }
 }

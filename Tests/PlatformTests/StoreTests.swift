@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import RemoraCore
 import RemoraModel
 import RemoraStore
 import RemoraTestSupport
@@ -93,6 +94,25 @@ struct StoreTests {
             }
             #expect(seen.count == writers * batches * perBatch)
             #expect(Set(seen).count == seen.count)
+        }
+    }
+
+    @Test("the book survives a save/load round trip, open positions included")
+    func bookRoundTrip() async throws {
+        let configuration = try await TestPostgres.freshDatabase()
+        let market = ConditionID("0x" + String(repeating: "c", count: 64))!
+        try await Store.withRunning(configuration, logger: logger) { store in
+            var book = try await store.transaction { c in try await BookStore.load(initialCash: 1000, on: c, logger: logger) }
+            #expect(book == Book(initialCash: 1000))
+            book.cash = USDC(micros: 750_000_001)
+            book.realizedPnl = -3
+            book.positions["11"] = BookPosition(asset: "11", conditionId: market, outcomeIndex: 1, shares: 500, cost: 250, mark: Price(micros: 510_000))
+            book.positions["12"] = BookPosition(asset: "12", conditionId: market, outcomeIndex: 0, shares: 1, cost: 0, mark: Price(micros: 1))
+            let saved = book
+            try await store.transaction { c in try await BookStore.save(saved, asOf: EventTime(millis: 9), on: c, logger: logger) }
+            let loaded = try await store.transaction { c in try await BookStore.load(initialCash: 5, on: c, logger: logger) }
+            #expect(loaded == saved)  // and the initial cash is not reset by a second load
+            #expect(await (try? store.transaction { c in try await BookStore.load(initialCash: nil, on: c, logger: logger) }) == saved)
         }
     }
 

@@ -9,10 +9,14 @@ import ServiceLifecycle
 
 await RemoraService.main(
     service: "fetcher", summary: "ingest whale trades, dedup by fill, publish `trade`", httpPort: 7411,
-    settings: [Setting("REMORA_SOURCE_TRADES", default: nil, "NDJSON file of Data API /trades rows")]
+    settings: [
+        Setting("REMORA_SOURCE_TRADES", default: nil, "NDJSON file of Data API /trades rows"),
+        Setting("REMORA_FETCHER_POLL_MS", default: "100", "idle wait before reading the source again, ms", kind: .integer(1...60_000)),
+    ]
 ) { environment in
     let path = try environment.settings.string("REMORA_SOURCE_TRADES")
     let source = NDJSONFile(path: path)
+    let idle = Duration.milliseconds(try environment.settings.int("REMORA_FETCHER_POLL_MS", in: 1...60_000))
     let sourceName = "fetcher:trades"
     let logger = environment.logger
     environment.readiness.markReady()
@@ -28,7 +32,7 @@ await RemoraService.main(
             continue
         }
         guard let last = lines.last else {
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: idle)
             continue
         }
         var records: [StreamRecord] = []
