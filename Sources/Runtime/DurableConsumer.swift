@@ -119,10 +119,11 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
                 }
             }
         }
-        for partition in runs.keys.sorted() {
-            let run = runs[partition]!
-            let (consumed, _) = try await step(run, partition: partition, upstreamWatermark: nil, &state)
-            if consumed < run.count { needsCatchUp.remove(partition) }  // held: the poll will retry
+        // One transaction (one commit) for every partition in the batch.
+        let batch = runs.keys.sorted().map { (partition: $0, messages: runs[$0]!, upstreamWatermark: EventTime?.none) }
+        let outcomes = try await step(batch, &state)
+        for (partition, run) in runs where (outcomes[partition]?.consumed ?? 0) < run.count {
+            needsCatchUp.remove(partition)  // held: the poll will retry
         }
         for partition in needsCatchUp.sorted() { try await catchUp(partition, &state) }
     }
@@ -152,68 +153,85 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
                 return (head?.watermark, rows)
             }
             let complete = messages.count < batchLimit
-            let (consumed, caughtUp) = try await step(
-                messages, partition: partition, upstreamWatermark: complete ? watermark : nil, &state)
+            let outcome = try await step(
+                [(partition, messages, complete ? watermark : nil)], &state)[partition] ?? (0, true)
+            let (consumed, caughtUp) = (outcome.consumed, outcome.caughtUp)
             if complete, let watermark, consumed == messages.count, caughtUp { state.propagated[partition] = watermark }
             if complete || consumed < messages.count { return }
         }
     }
 
-    /// One transaction: decode, decide, dead-letter what does not decode, append outputs, save the
-    /// cursor; then publish. Returns how many messages were consumed and whether the output
-    /// watermark caught up with the upstream one.
-    private func step(
-        _ messages: [StoredMessage], partition: Int, upstreamWatermark: EventTime?, _ state: inout ConsumerState
-    ) async throws -> (Int, Bool) {
-        guard !messages.isEmpty || upstreamWatermark != nil else { return (0, true) }
+    typealias Run = (partition: Int, messages: [StoredMessage], upstreamWatermark: EventTime?)
+
+    /// One transaction for one or more partitions: decode, decide, dead-letter what does not
+    /// decode, save the cursors, append the outputs; then publish. Returns, per partition, how many
+    /// messages were consumed and whether the output watermark caught up with the upstream one.
+    private func step(_ runs: [Run], _ state: inout ConsumerState) async throws -> [Int: (consumed: Int, caughtUp: Bool)] {
+        let runs = runs.filter { !$0.messages.isEmpty || $0.upstreamWatermark != nil }
+        guard !runs.isEmpty else { return [:] }
         let started = ContinuousClock.now
         let logger = environment.logger
-        let (consumed, stored, caughtUp) = try await environment.store.transaction { connection in
-            var decoded: [(StoredMessage, Payload)] = []
-            var failures: [(StoredMessage, String)] = []
-            for message in messages {
-                do { decoded.append((message, try message.decodePayload(as: Payload.self))) }
-                catch { failures.append((message, "\(error)")) }
-            }
-            let result = try await handler(decoded, partition, upstreamWatermark, connection)
-            // Everything before the first message the handler held back is consumed (undecodable ones too).
-            let cursor = state.cursors[partition] ?? 0
-            var lastSeq: Int64? = messages.last?.seq
-            if result.consumed < decoded.count {
-                let held = decoded[result.consumed].0.seq - 1
-                lastSeq = held > cursor ? held : nil
-            }
-            for (message, reason) in failures where message.seq <= (lastSeq ?? Int64.min) {
-                try await DeadLetters.record(
-                    service: environment.service, origin: "\(stream.rawValue)#\(partition):\(message.seq)",
-                    reason: "payload does not decode as \(Payload.self): \(reason)", raw: message.payload,
-                    on: connection, logger: logger)
-                logger.warning("dead-lettered", metadata: ["stream": "\(stream.rawValue)", "seq": "\(message.seq)"])
-            }
-            let fullyConsumed = result.consumed == decoded.count
-            if lastSeq != nil || (fullyConsumed && upstreamWatermark != nil) {
-                try await Cursors.save(
-                    consumer: name, stream: stream, partition: partition, seq: lastSeq ?? cursor,
-                    watermark: fullyConsumed ? upstreamWatermark : nil, on: connection, logger: logger)
+        let cursors = state.cursors
+        let (outcomes, stored) = try await environment.store.transaction { connection in
+            var outcomes: [Int: (consumed: Int, caughtUp: Bool, lastSeq: Int64?)] = [:]
+            var records: [StreamRecord] = []
+            var watermarks: [StreamName: [Int: EventTime]] = [:]
+            for (partition, messages, upstreamWatermark) in runs {
+                var decoded: [(StoredMessage, Payload)] = []
+                var failures: [(StoredMessage, String)] = []
+                for message in messages {
+                    do { decoded.append((message, try message.decodePayload(as: Payload.self))) }
+                    catch { failures.append((message, "\(error)")) }
+                }
+                let result = try await handler(decoded, partition, upstreamWatermark, connection)
+                // Everything before the first message the handler held back is consumed (undecodable ones too).
+                let cursor = cursors[partition] ?? 0
+                var lastSeq: Int64? = messages.last?.seq
+                if result.consumed < decoded.count {
+                    let held = decoded[result.consumed].0.seq - 1
+                    lastSeq = held > cursor ? held : nil
+                }
+                for (message, reason) in failures where message.seq <= (lastSeq ?? Int64.min) {
+                    try await DeadLetters.record(
+                        service: environment.service, origin: "\(stream.rawValue)#\(partition):\(message.seq)",
+                        reason: "payload does not decode as \(Payload.self): \(reason)", raw: message.payload,
+                        on: connection, logger: logger)
+                    logger.warning("dead-lettered", metadata: ["stream": "\(stream.rawValue)", "seq": "\(message.seq)"])
+                }
+                let fullyConsumed = result.consumed == decoded.count
+                if lastSeq != nil || (fullyConsumed && upstreamWatermark != nil) {
+                    try await Cursors.save(
+                        consumer: name, stream: stream, partition: partition, seq: lastSeq ?? cursor,
+                        watermark: fullyConsumed ? upstreamWatermark : nil, on: connection, logger: logger)
+                }
+                records += result.records
+                for (outStream, mark) in result.watermarks {
+                    for p in mark.partitions { watermarks[outStream, default: [:]][p] = mark.time }
+                }
+                let consumed = lastSeq.map { last in messages.filter { $0.seq <= last }.count } ?? 0
+                outcomes[partition] = (consumed, result.watermarkCaughtUp, lastSeq)
             }
             let stored = try await StreamStore.append(
-                result.records, watermarks: result.watermarks, producedAt: .wallClockNow, on: connection, logger: logger)
-            let consumedCount = lastSeq.map { last in messages.filter { $0.seq <= last }.count } ?? 0
-            return (consumedCount, stored, result.watermarkCaughtUp)
+                records, partitionWatermarks: watermarks, producedAt: .wallClockNow, on: connection, logger: logger)
+            return (outcomes, stored)
         }
-        if consumed > 0, let last = messages.prefix(consumed).last { state.cursors[partition] = last.seq }
+        var consumedTotal = 0
+        for (partition, outcome) in outcomes {
+            if let last = outcome.lastSeq, outcome.consumed > 0 { state.cursors[partition] = last }
+            consumedTotal += outcome.consumed
+        }
         try environment.publisher.publish(stored)
-        environment.metrics.received(stream, count: consumed)
+        environment.metrics.received(stream, count: consumedTotal)
         for (outStream, group) in Dictionary(grouping: stored, by: \.stream) {
             environment.metrics.published(outStream, count: group.count)
         }
-        environment.metrics.processed(batchOf: consumed, duration: .now - started)
-        if consumed > 0 {
+        environment.metrics.processed(batchOf: consumedTotal, duration: .now - started)
+        if consumedTotal > 0 {
             logger.debug(
-                "step", metadata: ["stream": "\(stream.rawValue)", "partition": "\(partition)",
-                                   "seq": "\(messages[consumed - 1].seq)", "out": "\(stored.count)"])
+                "step", metadata: ["stream": "\(stream.rawValue)", "partitions": "\(outcomes.count)",
+                                   "in": "\(consumedTotal)", "out": "\(stored.count)"])
         }
-        return (consumed, caughtUp)
+        return outcomes.mapValues { ($0.consumed, $0.caughtUp) }
     }
 }
 

@@ -26,13 +26,24 @@ public enum StreamStore {
         _ records: [StreamRecord], watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:],
         producedAt: EventTime, on connection: PostgresConnection, logger: Logger
     ) async throws -> [StoredMessage] {
+        try await append(
+            records,
+            partitionWatermarks: watermarks.mapValues { mark in Dictionary(uniqueKeysWithValues: mark.partitions.map { ($0, mark.time) }) },
+            producedAt: producedAt, on: connection, logger: logger)
+    }
+
+    /// The same, with a watermark per partition.
+    public static func append(
+        _ records: [StreamRecord], partitionWatermarks watermarks: [StreamName: [Int: EventTime]],
+        producedAt: EventTime, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [StoredMessage] {
         var byStream: [StreamName: [Int: [StreamRecord]]] = [:]
         for record in records { byStream[record.stream, default: [:]][record.partition, default: []].append(record) }
         let streams = Set(byStream.keys).union(watermarks.keys).sorted { $0.rawValue < $1.rawValue }
         var stored: [StoredMessage] = []
         for stream in streams {
             let partitions = byStream[stream] ?? [:]
-            let touched = Set(partitions.keys).union(watermarks[stream]?.partitions ?? []).sorted()
+            let touched = Set(partitions.keys).union(watermarks[stream]?.keys ?? [:].keys).sorted()
             var heads: [Int: Int64] = [:]
             let rows = try await connection.query(
                 """
@@ -56,11 +67,13 @@ public enum StreamStore {
                 }
                 stored += inserted
             }
-            if let watermark = watermarks[stream] {
+            if let marks = watermarks[stream], !marks.isEmpty {
+                let ordered = marks.sorted { $0.key < $1.key }
                 try await connection.run(
                     """
-                    UPDATE stream_heads SET watermark = GREATEST(watermark, \(watermark.time.millis))
-                    WHERE stream = \(stream.rawValue) AND partition = ANY(\(watermark.partitions))
+                    UPDATE stream_heads h SET watermark = GREATEST(h.watermark, w.t)
+                    FROM unnest(\(ordered.map(\.key))::int[], \(ordered.map(\.value.millis))::bigint[]) AS w(p, t)
+                    WHERE h.stream = \(stream.rawValue) AND h.partition = w.p
                     """, logger: logger)
             }
         }

@@ -76,6 +76,7 @@ await RemoraService.main(
         environment.metrics.published(.trade, count: stored.count)
         environment.metrics.deadLettered(count: rejected.count)
         environment.metrics.processed(batchOf: lines.count, duration: .now - started)
+        for message in stored { environment.metrics.lag(milliseconds: message.producedAt.millis - message.eventTime.millis) }
         for (line, reason) in rejected {
             logger.warning("bad source row dead-lettered", metadata: ["offset": "\(line.endOffset)", "reason": "\(reason)"])
         }

@@ -35,18 +35,15 @@ await RemoraService.main(
     ) { messages, partition, upstream, connection in
         let settled = try await StreamStore.heads(.tradeSettled, on: connection, logger: logger)[partition]?.watermark
             ?? EventTime(millis: Int64.min)
-        var records: [StreamRecord] = []
-        var consumed = 0
-        for (_, trade) in messages {
-            // Settlements before this trade may not all be stored yet: wait for the resolver
-            // (strict mode; live trading decides with what is stored now).
-            guard !strict || trade.timestamp.millis - 1 <= settled.millis else { break }
-            let score = try await scoreAsOf(trade.wallet, before: trade.timestamp, on: connection, logger: logger)
-            let signal = SignalGate.evaluate(trade, score: score, policy: policy)
-            records.append(try StreamRecord(
-                stream: .signal, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp, payload: signal))
-            consumed += 1
+        // Strict mode decides only trades whose earlier settlements are all stored.
+        let ready = strict ? Array(messages.prefix { $0.1.timestamp.millis - 1 <= settled.millis }) : messages
+        let scores = try await scoresAsOf(ready.map(\.1), on: connection, logger: logger)
+        let records = try ready.map { _, trade in
+            try StreamRecord(
+                stream: .signal, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp,
+                payload: SignalGate.evaluate(trade, score: scores[trade.id], policy: policy))
         }
+        let consumed = ready.count
         var watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:]
         var caughtUp = true
         if let upstream {
@@ -60,25 +57,33 @@ await RemoraService.main(
     try await consumer.run()
 }
 
-/// The whale's figures from its settlements strictly before `time` (nil when it has none).
-func scoreAsOf(_ wallet: WalletAddress, before time: EventTime, on connection: PostgresConnection, logger: Logger)
-    async throws -> WhaleScore?
-{
+/// Each trade's whale figures from its settlements strictly before the trade (absent when it
+/// has none), for a whole batch in one query.
+func scoresAsOf(_ trades: [Trade], on connection: PostgresConnection, logger: Logger) async throws -> [String: WhaleScore] {
+    guard !trades.isEmpty else { return [:] }
     let rows = try await connection.query(
         """
-        SELECT count(*)::bigint, (count(*) FILTER (WHERE payload->>'result' = 'win'))::bigint,
-               coalesce(sum(realized_pnl_micros), 0)::bigint,
-               coalesce(sum(((payload->>'cost')::numeric * 1000000)::bigint), 0)::bigint
-        FROM trade_settlements WHERE wallet = \(wallet.rawValue) AND event_time < \(time.millis)
+        SELECT q.id, s.n, s.wins, s.pnl, s.volume
+        FROM unnest(\(trades.map(\.id))::text[], \(trades.map(\.wallet.rawValue))::text[],
+                    \(trades.map(\.timestamp.millis))::bigint[]) AS q(id, wallet, t)
+        CROSS JOIN LATERAL (
+            SELECT count(*)::bigint AS n, (count(*) FILTER (WHERE won))::bigint AS wins,
+                   coalesce(sum(realized_pnl_micros), 0)::bigint AS pnl, coalesce(sum(cost_micros), 0)::bigint AS volume
+            FROM trade_settlements WHERE wallet = q.wallet AND event_time < q.t
+        ) AS s
+        WHERE s.n > 0
         """, logger: logger)
-    for try await (count, wins, pnl, volume) in rows.decode((Int64, Int64, Int64, Int64).self) where count > 0 {
+    let byId = Dictionary(trades.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    var scores: [String: WhaleScore] = [:]
+    for try await (id, count, wins, pnl, volume) in rows.decode((String, Int64, Int64, Int64, Int64).self) {
+        guard let trade = byId[id] else { continue }
         let tally = WalletTally(
             settledCount: Int(count), wins: Int(wins), realizedPnl: USDC(micros: pnl), volume: USDC(micros: volume))
-        return WhaleScore(
-            wallet: wallet, asOf: time, settledCount: tally.settledCount, wins: tally.wins,
+        scores[id] = WhaleScore(
+            wallet: trade.wallet, asOf: trade.timestamp, settledCount: tally.settledCount, wins: tally.wins,
             realizedPnl: tally.realizedPnl, volume: tally.volume, score: tally.score, method: WalletTally.method)
     }
-    return nil
+    return scores
 }
 
 import Logging

@@ -92,8 +92,7 @@ struct RiskGuardLoop {
             let pending = try await connection.query(
                 """
                 SELECT o.payload::text, o.event_time FROM orders o
-                WHERE o.event_time <= \(horizon.millis)
-                  AND NOT EXISTS (SELECT 1 FROM order_decisions d WHERE d.uid = o.uid)
+                WHERE NOT o.decided AND o.event_time <= \(horizon.millis)
                 ORDER BY o.event_time, o.uid LIMIT 1000
                 """, logger: logger)
             for try await (text, time) in pending.decode((String, Int64).self) {
@@ -150,6 +149,9 @@ struct RiskGuardLoop {
                 }
             }
             if let book { try await BookStore.save(book, asOf: events.last!.time, on: connection, logger: logger) }
+            let decidedIds = records.map(\.uid)
+            try await connection.run(
+                "UPDATE orders SET decided = true WHERE uid = ANY(\(decidedIds))", logger: logger)
             let stored = try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
             if events.count < 1000, mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
             return (stored, events.count >= 1000)
