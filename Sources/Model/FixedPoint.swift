@@ -156,8 +156,9 @@ func parseMicros(_ text: some StringProtocol) -> Int64? {
     }
     guard digits > 0 else { return nil }
     for _ in min(fractionDigits, 6)..<6 { fraction *= 10 }
-    let micros = whole * microsPerUnit + fraction
-    return negative ? -micros : micros
+    let (scaled, overflow) = (whole * microsPerUnit).addingReportingOverflow(fraction)
+    guard !overflow else { return nil }
+    return negative ? -scaled : scaled
 }
 
 func formatMicros(_ micros: Int64) -> String {

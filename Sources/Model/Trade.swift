@@ -39,12 +39,31 @@ public struct Trade: Sendable, Hashable, Codable {
     /// Cash paid (buy) or received (sell), before fees.
     public var notional: USDC { size.value(at: price) }
 
+    /// The fill-level key without its occurrence index: what identical fills share.
+    public var baseFillKey: String {
+        Trade.baseFillKey(transactionHash: transactionHash, asset: asset, side: side, size: size, price: price, wallet: wallet)
+    }
+
+    /// The same fill as the `occurrence`-th identical one (0 for the first).
+    public func withOccurrence(_ occurrence: Int) -> Trade {
+        var trade = self
+        trade.id = baseFillKey + ":\(occurrence)"
+        return trade
+    }
+
     /// The fill-level dedup key. Readable on purpose: operators grep logs for it.
     public static func fillKey(
         transactionHash: String, asset: TokenID, side: Side, size: Shares, price: Price,
         wallet: WalletAddress, occurrence: Int
     ) -> String {
-        "\(transactionHash.lowercased()):\(asset):\(side.rawValue):\(size.micros):\(price.micros):\(wallet.rawValue):\(occurrence)"
+        baseFillKey(transactionHash: transactionHash, asset: asset, side: side, size: size, price: price, wallet: wallet)
+            + ":\(occurrence)"
+    }
+
+    static func baseFillKey(
+        transactionHash: String, asset: TokenID, side: Side, size: Shares, price: Price, wallet: WalletAddress
+    ) -> String {
+        "\(transactionHash.lowercased()):\(asset):\(side.rawValue):\(size.micros):\(price.micros):\(wallet.rawValue)"
     }
 }
 

@@ -48,11 +48,17 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
     public let pollInterval: Duration
     public let batchLimit: Int
     let handler: StepHandler<Payload>
+    let prepare: (@Sendable ([Payload], PostgresConnection) async throws -> Void)?
 
+    /// - Parameter prepare: runs once per transaction with every payload of the step, before any
+    ///   handler call: the place to take locks in one global order (the resolver's market locks).
     public init(
         name: String, stream: StreamName, payload: Payload.Type, partitions: [Int], environment: StageEnvironment,
-        pollInterval: Duration = .milliseconds(200), batchLimit: Int = 2000, handler: @escaping StepHandler<Payload>
+        pollInterval: Duration = .milliseconds(200), batchLimit: Int = 2000,
+        prepare: (@Sendable ([Payload], PostgresConnection) async throws -> Void)? = nil,
+        handler: @escaping StepHandler<Payload>
     ) {
+        self.prepare = prepare
         self.name = name
         self.stream = stream
         self.partitions = partitions
@@ -120,7 +126,7 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
             }
         }
         // One transaction (one commit) for every partition in the batch.
-        let batch = runs.keys.sorted().map { (partition: $0, messages: runs[$0]!, upstreamWatermark: EventTime?.none) }
+        let batch = runs.keys.sorted().map { (partition: $0, messages: runs[$0]!, upstreamWatermark: EventTime?.none, live: true) }
         let outcomes = try await step(batch, &state)
         for (partition, run) in runs where (outcomes[partition]?.consumed ?? 0) < run.count {
             needsCatchUp.remove(partition)  // held: the poll will retry
@@ -154,44 +160,64 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
             }
             let complete = messages.count < batchLimit
             let outcome = try await step(
-                [(partition, messages, complete ? watermark : nil)], &state)[partition] ?? (0, true)
+                [(partition, messages, complete ? watermark : nil, false)], &state)[partition] ?? (0, true)
             let (consumed, caughtUp) = (outcome.consumed, outcome.caughtUp)
             if complete, let watermark, consumed == messages.count, caughtUp { state.propagated[partition] = watermark }
             if complete || consumed < messages.count { return }
         }
     }
 
-    typealias Run = (partition: Int, messages: [StoredMessage], upstreamWatermark: EventTime?)
+    typealias Run = (partition: Int, messages: [StoredMessage], upstreamWatermark: EventTime?, live: Bool)
 
-    /// One transaction for one or more partitions: decode, decide, dead-letter what does not
+    /// One transaction for one or more partitions: fence, decode, decide, dead-letter what does not
     /// decode, save the cursors, append the outputs; then publish. Returns, per partition, how many
     /// messages were consumed and whether the output watermark caught up with the upstream one.
     private func step(_ runs: [Run], _ state: inout ConsumerState) async throws -> [Int: (consumed: Int, caughtUp: Bool)] {
-        let runs = runs.filter { !$0.messages.isEmpty || $0.upstreamWatermark != nil }
+        let runs = runs.filter { !$0.messages.isEmpty || $0.upstreamWatermark != nil }.sorted { $0.partition < $1.partition }
         guard !runs.isEmpty else { return [:] }
         let started = ContinuousClock.now
         let logger = environment.logger
-        let cursors = state.cursors
         let (outcomes, stored) = try await environment.store.transaction { connection in
-            var outcomes: [Int: (consumed: Int, caughtUp: Bool, lastSeq: Int64?)] = [:]
-            var records: [StreamRecord] = []
-            var watermarks: [StreamName: [Int: EventTime]] = [:]
-            for (partition, messages, upstreamWatermark) in runs {
+            // Fence: lock this consumer's cursor rows and trust what is stored, not memory. A second
+            // owner of the partition, or a commit whose acknowledgement was lost, cannot apply twice.
+            let fenced = try await lockCursors(runs.map(\.partition), on: connection)
+            var outcomes: [Int: (consumed: Int, caughtUp: Bool, lastSeq: Int64)] = [:]
+            var work: [(run: Run, decoded: [(StoredMessage, Payload)], failures: [(StoredMessage, String)], cursor: Int64, cut: Bool)] = []
+            for run in runs {
+                let cursor = fenced[run.partition] ?? 0
+                var fresh = run.messages.filter { $0.seq > cursor }
+                if let first = fresh.first, first.seq != cursor + 1 {
+                    outcomes[run.partition] = (0, true, cursor)  // behind the stored cursor's next row: re-read
+                    continue
+                }
                 var decoded: [(StoredMessage, Payload)] = []
                 var failures: [(StoredMessage, String)] = []
-                for message in messages {
-                    do { decoded.append((message, try message.decodePayload(as: Payload.self))) }
-                    catch { failures.append((message, "\(error)")) }
+                var cut = false
+                for (index, message) in fresh.enumerated() {
+                    do { decoded.append((message, try message.decodePayload(as: Payload.self))) } catch {
+                        if run.live {
+                            // Judge the stored row, not the bus copy: the database path will read it.
+                            fresh = Array(fresh.prefix(index))
+                            cut = true
+                            break
+                        }
+                        failures.append((message, "\(error)"))
+                    }
                 }
-                let result = try await handler(decoded, partition, upstreamWatermark, connection)
+                work.append(((run.partition, fresh, run.upstreamWatermark, run.live), decoded, failures, cursor, cut))
+            }
+            try await prepare?(work.flatMap { $0.decoded.map(\.1) }, connection)
+            var records: [StreamRecord] = []
+            var watermarks: [StreamName: [Int: EventTime]] = [:]
+            for (run, decoded, failures, cursor, cut) in work {
+                let (partition, messages, upstreamWatermark, _) = run
+                // A run cut short at an undecodable live copy offers no watermark.
+                let offered = cut ? nil : upstreamWatermark
+                let result = try await handler(decoded, partition, offered, connection)
                 // Everything before the first message the handler held back is consumed (undecodable ones too).
-                let cursor = cursors[partition] ?? 0
-                var lastSeq: Int64? = messages.last?.seq
-                if result.consumed < decoded.count {
-                    let held = decoded[result.consumed].0.seq - 1
-                    lastSeq = held > cursor ? held : nil
-                }
-                for (message, reason) in failures where message.seq <= (lastSeq ?? Int64.min) {
+                var lastSeq = messages.last?.seq ?? cursor
+                if result.consumed < decoded.count { lastSeq = max(cursor, decoded[result.consumed].0.seq - 1) }
+                for (message, reason) in failures where message.seq <= lastSeq {
                     try await DeadLetters.record(
                         service: environment.service, origin: "\(stream.rawValue)#\(partition):\(message.seq)",
                         reason: "payload does not decode as \(Payload.self): \(reason)", raw: message.payload,
@@ -199,17 +225,17 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
                     logger.warning("dead-lettered", metadata: ["stream": "\(stream.rawValue)", "seq": "\(message.seq)"])
                 }
                 let fullyConsumed = result.consumed == decoded.count
-                if lastSeq != nil || (fullyConsumed && upstreamWatermark != nil) {
+                if lastSeq > cursor || (fullyConsumed && offered != nil) {
                     try await Cursors.save(
-                        consumer: name, stream: stream, partition: partition, seq: lastSeq ?? cursor,
-                        watermark: fullyConsumed ? upstreamWatermark : nil, on: connection, logger: logger)
+                        consumer: name, stream: stream, partition: partition, seq: lastSeq,
+                        watermark: fullyConsumed ? offered : nil, on: connection, logger: logger)
                 }
                 records += result.records
                 for (outStream, mark) in result.watermarks {
                     for p in mark.partitions { watermarks[outStream, default: [:]][p] = mark.time }
                 }
-                let consumed = lastSeq.map { last in messages.filter { $0.seq <= last }.count } ?? 0
-                outcomes[partition] = (consumed, result.watermarkCaughtUp, lastSeq)
+                let original = runs.first { $0.partition == partition }?.messages ?? []
+                outcomes[partition] = (original.filter { $0.seq <= lastSeq }.count, result.watermarkCaughtUp, lastSeq)
             }
             let stored = try await StreamStore.append(
                 records, partitionWatermarks: watermarks, producedAt: .wallClockNow, on: connection, logger: logger)
@@ -217,7 +243,7 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
         }
         var consumedTotal = 0
         for (partition, outcome) in outcomes {
-            if let last = outcome.lastSeq, outcome.consumed > 0 { state.cursors[partition] = last }
+            state.cursors[partition] = outcome.lastSeq
             consumedTotal += outcome.consumed
         }
         try environment.publisher.publish(stored)
@@ -232,6 +258,23 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
                                    "in": "\(consumedTotal)", "out": "\(stored.count)"])
         }
         return outcomes.mapValues { ($0.consumed, $0.caughtUp) }
+    }
+}
+
+extension DurableConsumer {
+    /// Locks (creating when absent) this consumer's cursor rows, in partition order, and returns them.
+    func lockCursors(_ partitions: [Int], on connection: PostgresConnection) async throws -> [Int: Int64] {
+        let sorted = Array(Set(partitions)).sorted()
+        let rows = try await connection.query(
+            """
+            INSERT INTO consumer_cursors (consumer, stream, partition)
+            SELECT \(name), \(stream.rawValue), p FROM unnest(\(sorted)::int[]) AS p ORDER BY p
+            ON CONFLICT (consumer, stream, partition) DO UPDATE SET seq = consumer_cursors.seq
+            RETURNING partition, seq
+            """, logger: environment.logger)
+        var cursors: [Int: Int64] = [:]
+        for try await (partition, seq) in rows.decode((Int, Int64).self) { cursors[partition] = seq }
+        return cursors
     }
 }
 

@@ -10,8 +10,12 @@ public enum BookStore {
         public var description: String { "the portfolio row is missing" }
     }
 
-    /// Loads the book; with `initialCash`, creates it on first use.
-    public static func load(initialCash: USDC?, on connection: PostgresConnection, logger: Logger) async throws -> Book {
+    /// Loads the book in one statement (one snapshot: never cash from before a fill with a
+    /// position from after it). With `initialCash`, creates it on first use. With `lock`, holds the
+    /// portfolio row until commit: the risk guard's fence against a second instance.
+    public static func load(
+        initialCash: USDC?, lock: Bool = false, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Book {
         if let initialCash {
             try await connection.run(
                 """
@@ -19,25 +23,31 @@ public enum BookStore {
                 VALUES (1, \(initialCash.micros), \(initialCash.micros), 0) ON CONFLICT (id) DO NOTHING
                 """, logger: logger)
         }
-        var book: Book?
-        let rows = try await connection.query(
-            "SELECT initial_cash_micros, cash_micros, realized_pnl_micros FROM portfolio WHERE id = 1", logger: logger)
-        for try await (initial, cash, realized) in rows.decode((Int64, Int64, Int64).self) {
-            book = Book(initialCash: USDC(micros: initial), cash: USDC(micros: cash), realizedPnl: USDC(micros: realized))
+        if lock {
+            try await connection.run("SELECT 1 FROM portfolio WHERE id = 1 FOR UPDATE", logger: logger)
         }
-        guard var book else { throw BookError.notInitialised }
-        let positions = try await connection.query(
+        let rows = try await connection.query(
             """
-            SELECT asset, condition_id, outcome_index, shares_micros, cost_micros, last_price_micros FROM positions
+            SELECT p.initial_cash_micros, p.cash_micros, p.realized_pnl_micros,
+                   x.asset, x.condition_id, x.outcome_index, x.shares_micros, x.cost_micros, x.last_price_micros
+            FROM portfolio p LEFT JOIN positions x ON true WHERE p.id = 1
             """, logger: logger)
-        for try await (asset, condition, outcome, shares, cost, mark) in positions.decode(
-            (String, String, Int, Int64, Int64, Int64).self)
+        var book: Book?
+        for try await (initial, cash, realized, asset, condition, outcome, shares, cost, mark) in rows.decode(
+            (Int64, Int64, Int64, String?, String?, Int?, Int64?, Int64?, Int64?).self)
         {
-            guard let conditionId = ConditionID(condition) else { throw BookError.notInitialised }
-            book.positions[asset] = BookPosition(
+            if book == nil {
+                book = Book(initialCash: USDC(micros: initial), cash: USDC(micros: cash), realizedPnl: USDC(micros: realized))
+            }
+            guard let asset else { continue }
+            guard let condition, let conditionId = ConditionID(condition), let outcome, let shares, let cost, let mark else {
+                throw BookError.notInitialised
+            }
+            book?.positions[asset] = BookPosition(
                 asset: asset, conditionId: conditionId, outcomeIndex: outcome, shares: Shares(micros: shares),
                 cost: USDC(micros: cost), mark: Price(micros: mark))
         }
+        guard let book else { throw BookError.notInitialised }
         return book
     }
 

@@ -49,7 +49,7 @@ public enum Cursors {
         try await connection.run(
             """
             INSERT INTO source_cursors (source, position, watermark) VALUES (\(source), \(position), \(watermark.millis))
-            ON CONFLICT (source) DO UPDATE SET position = EXCLUDED.position,
+            ON CONFLICT (source) DO UPDATE SET position = GREATEST(source_cursors.position, EXCLUDED.position),
                 watermark = GREATEST(source_cursors.watermark, EXCLUDED.watermark)
             """, logger: logger)
     }
@@ -67,5 +67,36 @@ public enum DeadLetters {
             INSERT INTO dead_letters (service, origin, reason, raw, context)
             VALUES (\(service), \(origin), \(reason), \(raw), \(contextJSON)::jsonb)
             """, logger: logger)
+    }
+}
+
+/// Numbering of identical fills across reads of a source (see `fill_occurrences`).
+public enum FillOccurrences {
+    /// For each base key, in order of appearance, the occurrence index of that appearance; the
+    /// counts are stored in the caller's transaction.
+    public static func assign(
+        _ baseKeys: [String], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Int] {
+        guard !baseKeys.isEmpty else { return [] }
+        let distinct = Array(Set(baseKeys)).sorted()
+        var seen: [String: Int] = [:]
+        let rows = try await connection.query(
+            "SELECT base_key, seen FROM fill_occurrences WHERE base_key = ANY(\(distinct)) FOR UPDATE", logger: logger)
+        for try await (key, count) in rows.decode((String, Int).self) { seen[key] = count }
+        var result: [Int] = []
+        result.reserveCapacity(baseKeys.count)
+        for key in baseKeys {
+            let next = seen[key, default: 0]
+            result.append(next)
+            seen[key] = next + 1
+        }
+        let counts = distinct.map { seen[$0]! }
+        try await connection.run(
+            """
+            INSERT INTO fill_occurrences (base_key, seen)
+            SELECT * FROM unnest(\(distinct)::text[], \(counts)::int[])
+            ON CONFLICT (base_key) DO UPDATE SET seen = EXCLUDED.seen
+            """, logger: logger)
+        return result
     }
 }

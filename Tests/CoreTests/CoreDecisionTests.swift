@@ -34,8 +34,10 @@ struct SettlementTests {
         #expect(v.result == .void && v.realizedPnl == 100)  // 1000 × (0.5 − 0.4)
     }
 
-    @Test("taker fee = shares × rate × p × (1 − p)")
+    @Test("taker fee = shares × rate × p × (1 − p), rounded once")
     func fee() {
+        // 100,000 × 0.03 × 0.3333 × 0.6667 = 666.63333… USDC exactly; rounding in steps would give 666.6.
+        #expect(Settlement.takerFee(size: 100_000, price: Price(micros: 333_300), feePpm: 30_000) == USDC(micros: 666_633_330))
         // 1000 shares × 0.03 × 0.4 × 0.6 = 7.2 USDC
         #expect(Settlement.takerFee(size: 1000, price: Price(micros: 400_000), feePpm: 30_000) == USDC(micros: 7_200_000))
         let m = Market(
@@ -117,6 +119,12 @@ struct RiskGuardTests {
         ])
         #expect(invested.nav == 100)
         #expect(RiskGuard.decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000), at: EventTime(seconds: 1)).0.reason == "insufficient_cash")
+    }
+
+    @Test("nothing is bought in a market that has resolved")
+    func resolvedMarket() {
+        let (d, book) = RiskGuard.decide(order(), book: Book(initialCash: 1000), policy: RiskPolicy(), at: EventTime(seconds: 1), marketResolved: true)
+        #expect(d.status == .blocked && d.reason == "market_resolved" && book == Book(initialCash: 1000))
     }
 
     @Test("a resolution closes the market's positions at the payout")

@@ -13,6 +13,7 @@ struct FixedPointTests {
     @Test("parsing", arguments: [
         ("0.50", 500_000 as Int64?), ("+3", 3_000_000), (".5", 500_000), ("0.1234567", nil), ("0.1234560", 123_456),
         ("", nil), ("-", nil), ("1.2.3", nil), ("1e3", nil), ("abc", nil), ("99999999999999", nil),
+        ("9223372036854.9", nil), ("9223372036854.775807", Int64.max),
     ])
     func parsing(text: String, micros: Int64?) {
         #expect(USDC(decimal: text)?.micros == micros)

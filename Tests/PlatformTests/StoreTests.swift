@@ -116,6 +116,17 @@ struct StoreTests {
         }
     }
 
+    @Test("identical fills are numbered in delivery order across reads")
+    func fillOccurrences() async throws {
+        let configuration = try await TestPostgres.freshDatabase()
+        try await Store.withRunning(configuration, logger: logger) { store in
+            let first = try await store.transaction { c in try await FillOccurrences.assign(["a", "b", "a"], on: c, logger: logger) }
+            let second = try await store.transaction { c in try await FillOccurrences.assign(["a", "c"], on: c, logger: logger) }
+            #expect(first == [0, 0, 1])
+            #expect(second == [2, 0])
+        }
+    }
+
     @Test("cursors only move forward; dead letters keep the raw input")
     func cursorsAndDeadLetters() async throws {
         let configuration = try await TestPostgres.freshDatabase()

@@ -3,14 +3,14 @@ public import RemoraModel
 /// Settling a whale's trade against its market's result (the resolver's simplest real job:
 /// per-fill settlement; per-wallet average-cost accounting arrives with the ingest issue).
 public enum Settlement {
-    /// Polymarket's taker fee: `shares × rate × p × (1 − p)`, rounded to the micro-USDC.
+    /// Polymarket's taker fee: `shares × rate × p × (1 − p)`, rounded once to the micro-USDC.
     public static func takerFee(size: Shares, price: Price, feePpm: Int64) -> USDC {
         guard feePpm > 0 else { return .zero }
-        let oneMinus = microsPerUnit - price.micros
-        // p × (1 − p) in micro-units, then × rate, then × shares.
-        let variance = mulDivRounded(price.micros, oneMinus, microsPerUnit)
-        let perShare = mulDivRounded(variance, feePpm, 1_000_000)
-        return USDC(micros: mulDivRounded(size.micros, perShare, microsPerUnit))
+        // p × (1 − p) × rate in units of 1e-18 USDC per share: at most 0.25 × 1e6 × 1e12, fits Int64.
+        let perShare = price.micros * (microsPerUnit - price.micros) * feePpm
+        let (quotient, remainder) = Int64(1_000_000_000_000_000_000).dividingFullWidth(size.micros.multipliedFullWidth(by: perShare))
+        let roundUp = remainder != 0 && remainder.magnitude * 2 >= 1_000_000_000_000_000_000
+        return USDC(micros: roundUp ? quotient + (size.micros < 0 ? -1 : 1) : quotient)
     }
 
     /// Win, loss or void and the realized P&L of one fill. A buy realizes size × (payout − price);

@@ -16,8 +16,10 @@ public struct RiskPolicy: Sendable, Hashable {
 /// The risk guard on the submit path: a typed decision with a reason, and paper execution at the
 /// whale's price. Pure: the book and the event time come in, the decision and the new book go out.
 public enum RiskGuard {
+    /// - Parameter marketResolved: the order's market has already resolved (its resolution was
+    ///   applied to the book): nothing is bought in a market that has ended.
     public static func decide(
-        _ order: ProposedOrder, book: Book, policy: RiskPolicy, at time: EventTime
+        _ order: ProposedOrder, book: Book, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false
     ) -> (OrderDecision, Book) {
         let nav = book.nav
         func blocked(_ reason: String) -> (OrderDecision, Book) {
@@ -27,6 +29,7 @@ public enum RiskGuard {
                 reason: reason, fillPrice: order.limitPrice, fillShares: .zero, fillNotional: .zero, navBefore: nav,
                 decidedAt: time), book)
         }
+        guard !marketResolved else { return blocked("market_resolved") }
         guard order.side == .buy else { return blocked("unsupported_side") }
         guard order.limitPrice.micros > 0, order.limitPrice.micros < microsPerUnit else { return blocked("invalid_price") }
         let wanted = nav.scaled(partsPerMillion: order.fractionPpm)

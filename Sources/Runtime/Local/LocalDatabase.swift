@@ -44,8 +44,12 @@ public struct LocalDatabase: Sendable {
         throw Failure.binariesMissing
     }
 
+    /// Asks `pg_ctl status` (a stale pid file after a crash does not count as running).
     public var isRunning: Bool {
-        FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("postmaster.pid").path)
+        guard FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("postmaster.pid").path),
+            let bin = try? Self.binDirectory()
+        else { return false }
+        return (try? run(bin.appendingPathComponent("pg_ctl"), ["-D", dataDirectory.path, "status"])) != nil
     }
 
     /// Initialises (first time) and starts the cluster, and creates the database. Idempotent.
@@ -141,7 +145,9 @@ func runAndWait(_ argv: [String]) throws -> (Int32, String) {
     let spawned = posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, environ)
     guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT) }
     var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    while waitpid(pid, &status, 0) == -1 {
+        guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
+    }
     let output = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
     // WIFEXITED / WEXITSTATUS by hand (macros are not imported into Swift).
     let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

@@ -91,8 +91,12 @@ public final class Supervisor: Sendable {
             Thread.sleep(forTimeInterval: 0.3)
             try? self.start(child)
         }
-        try process.run()
-        state.withLock { $0.processes[child.name] = process }
+        // Checked under the lock: a restart racing `stopAll()` must not leave an orphan behind.
+        try state.withLock { state in
+            guard !state.stopping else { return }
+            try process.run()
+            state.processes[child.name] = process
+        }
     }
 
     /// SIGTERM to every child, then wait (SIGKILL after `timeout`).

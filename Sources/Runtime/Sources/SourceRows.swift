@@ -51,12 +51,17 @@ public struct DataAPITradeRow: Decodable, Sendable {
         guard let side = Side(rawValue: side.uppercased()) else { throw RowError.invalid("side must be BUY or SELL: \(self.side)") }
         guard !asset.isEmpty, asset.allSatisfy(\.isNumber) else { throw RowError.invalid("asset is not a token id: \(asset)") }
         guard let shares = Shares(rounding: size), shares.micros > 0 else { throw RowError.invalid("size must be positive: \(size)") }
-        guard let rawPrice = Price(rounding: price), rawPrice.micros > 0, rawPrice.micros < microsPerUnit else {
-            throw RowError.invalid("price must be inside (0, 1): \(price)")
+        // Float noise (0.21999995306666104): round to the finest tick Polymarket uses, then check.
+        guard let price = Price(rounding: price)?.rounded(toTick: Price(micros: 100)),
+            price.micros > 0, price.micros < microsPerUnit
+        else {
+            throw RowError.invalid("price must be inside (0, 1) at a 0.0001 tick: \(self.price)")
         }
         guard outcomeIndex >= 0, outcomeIndex < 16 else { throw RowError.invalid("outcomeIndex out of range: \(outcomeIndex)") }
-        // Float noise (0.21999995306666104): round to the finest tick Polymarket uses.
-        let price = rawPrice.rounded(toTick: Price(micros: 100))
+        // Unix seconds between 2000 and 2100: anything else (milliseconds, nanoseconds) is a bad row.
+        guard (946_684_800...4_102_444_800).contains(timestamp) else {
+            throw RowError.invalid("timestamp is not unix seconds: \(timestamp)")
+        }
         let key = Trade.fillKey(
             transactionHash: transactionHash, asset: asset, side: side, size: shares, price: price, wallet: wallet,
             occurrence: 0)

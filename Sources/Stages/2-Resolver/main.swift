@@ -17,11 +17,14 @@ await RemoraService.main(
     let partitions = try environment.settings.partitions("REMORA_PARTITIONS")
     let tradesConsumer = DurableConsumer(
         name: ResolverNames.consumer, stream: .trade, payload: Trade.self, partitions: partitions,
-        environment: environment
+        environment: environment,
+        // Every market lock of the transaction at once, in one order: no cycle with the feed.
+        prepare: { trades, connection in
+            try await Settling.lockMarkets(trades.map(\.conditionId), on: connection, logger: environment.logger)
+        }
     ) { messages, partition, upstream, connection in
         let logger = environment.logger
         let trades = messages.map(\.1)
-        try await Settling.lockMarkets(trades.map(\.conditionId), on: connection, logger: logger)
         let resolutions = try await Settling.resolutions(trades.map(\.conditionId), on: connection, logger: logger)
         let markets = try await Settling.markets(trades.map(\.conditionId), on: connection, logger: logger)
         let records = try trades.compactMap { trade -> StreamRecord? in
@@ -29,11 +32,14 @@ await RemoraService.main(
             return try Settling.record(Settlement.settle(trade, market: markets[trade.conditionId], resolution: resolution))
         }
         var watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:]
+        var caughtUp = true
         if let upstream {
             let source = try await Cursors.loadSource(ResolverNames.source, on: connection, logger: logger)
             watermarks[.tradeSettled] = ([partition], min(upstream, source.watermark))
+            // Behind the feed: offer the watermark again on the next poll (the feed may move on meanwhile).
+            caughtUp = source.watermark >= upstream
         }
-        return StepResult(consumed: messages.count, records: records, watermarks: watermarks)
+        return StepResult(consumed: messages.count, records: records, watermarks: watermarks, watermarkCaughtUp: caughtUp)
     }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await tradesConsumer.run() }
@@ -45,6 +51,20 @@ await RemoraService.main(
 
 /// Reads the markets feed: metadata upserts, resolutions (which settle stored trades), watermarks.
 func runMarketSource(path: String, environment: StageEnvironment) async throws {
+    while !Task.isShuttingDownGracefully {
+        do {
+            try await applyMarketFeed(path: path, environment: environment)
+        } catch is CancellationError {
+            return
+        } catch {
+            environment.metrics.error("database")
+            environment.logger.error("market feed step failed, retrying", metadata: ["error": "\(describe(error))"])
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}
+
+func applyMarketFeed(path: String, environment: StageEnvironment) async throws {
     let source = NDJSONFile(path: path)
     let logger = environment.logger
     while !Task.isShuttingDownGracefully {

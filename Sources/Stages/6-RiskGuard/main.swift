@@ -82,6 +82,11 @@ struct RiskGuardLoop {
     private func step() async throws -> Bool {
         let started = ContinuousClock.now
         let (stored, more) = try await environment.store.transaction { connection -> ([StoredMessage], Bool) in
+            // The book first, locked: one risk guard at a time decides (a second instance waits here).
+            var book: Book?
+            do { book = try await BookStore.load(initialCash: initialCash, lock: true, on: connection, logger: logger) } catch {
+                logger.critical("book unreadable: failing closed", metadata: ["error": "\(describe(error))"])
+            }
             let orders = try await StreamStore.heads(.orderProposed, on: connection, logger: logger)
             let resolutions = try await StreamStore.heads(.marketResolved, on: connection, logger: logger)
             // Strict: only what every upstream partition vouches for. Live: everything stored.
@@ -93,7 +98,7 @@ struct RiskGuardLoop {
                 """
                 SELECT o.payload::text, o.event_time FROM orders o
                 WHERE NOT o.decided AND o.event_time <= \(horizon.millis)
-                ORDER BY o.event_time, o.uid LIMIT 1000
+                ORDER BY o.event_time, o.uid COLLATE "C" LIMIT 1000
                 """, logger: logger)
             for try await (text, time) in pending.decode((String, Int64).self) {
                 events.append(.order(try JSONCoding.decoder.decode(ProposedOrder.self, from: Data(text.utf8)), EventTime(millis: time)))
@@ -104,7 +109,7 @@ struct RiskGuardLoop {
                 SELECT r.payload::text FROM market_resolutions r
                 WHERE r.event_time <= \(limitTime.millis)
                   AND NOT EXISTS (SELECT 1 FROM book_resolutions b WHERE b.condition_id = r.uid)
-                ORDER BY r.event_time, r.uid
+                ORDER BY r.event_time, r.uid COLLATE "C"
                 """, logger: logger)
             for try await text in unapplied.decode(String.self) {
                 events.append(.resolution(try JSONCoding.decoder.decode(MarketResolution.self, from: Data(text.utf8))))
@@ -115,16 +120,24 @@ struct RiskGuardLoop {
             }
             events.sort { $0.rank < $1.rank }
             var records: [StreamRecord] = []
-            var book: Book?
-            do { book = try await BookStore.load(initialCash: initialCash, on: connection, logger: logger) } catch {
-                logger.critical("book unreadable: failing closed", metadata: ["error": "\(describe(error))"])
+            var resolvedMarkets = Set<String>()
+            let orderMarkets = events.compactMap { event -> String? in
+                if case .order(let order, _) = event { return order.conditionId.rawValue } else { return nil }
+            }
+            for try await market in try await connection.query(
+                "SELECT condition_id FROM book_resolutions WHERE condition_id = ANY(\(Array(Set(orderMarkets))))",
+                logger: logger
+            ).decode(String.self) {
+                resolvedMarkets.insert(market)
             }
             for event in events {
                 switch event {
                 case .order(let order, let time):
                     let decision: OrderDecision
                     if let current = book {
-                        let (decided, next) = RiskGuard.decide(order, book: current, policy: policy, at: time)
+                        let (decided, next) = RiskGuard.decide(
+                            order, book: current, policy: policy, at: time,
+                            marketResolved: resolvedMarkets.contains(order.conditionId.rawValue))
                         decision = decided
                         book = next
                     } else {
@@ -141,6 +154,7 @@ struct RiskGuardLoop {
                 case .resolution(let resolution):
                     guard let current = book else { continue }  // applied once the book is readable again
                     book = RiskGuard.apply(resolution, to: current)
+                    resolvedMarkets.insert(resolution.conditionId.rawValue)
                     try await connection.run(
                         """
                         INSERT INTO book_resolutions (condition_id, applied_at)

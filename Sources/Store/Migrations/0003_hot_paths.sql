@@ -13,3 +13,12 @@ CREATE INDEX trade_settlements_wallet ON trade_settlements (wallet, event_time)
 -- every order ever proposed. It is the only writer of `decided`.
 ALTER TABLE orders ADD COLUMN decided boolean NOT NULL DEFAULT false;
 CREATE INDEX orders_pending ON orders (event_time, uid) WHERE NOT decided;
+-- Orders decided before this column existed are not pending.
+UPDATE orders o SET decided = true WHERE EXISTS (SELECT 1 FROM order_decisions d WHERE d.uid = o.uid);
+
+-- Identical fills (same hash, asset, side, size, price and wallet) are numbered in the order the
+-- source delivers them, across reads: the count so far lives here, committed with the cursor.
+CREATE TABLE fill_occurrences (
+    base_key text   PRIMARY KEY,
+    seen     integer NOT NULL
+);
