@@ -16,7 +16,7 @@ public final class BusSubscription: Sendable {
 
     /// Batches of received messages; an empty batch every quiet 100 ms. A body that does not parse is delivered as `.malformed`
     /// so the consumer can dead-letter it with the raw text.
-    public var batches: AsyncMapSequence<AsyncStream<[ZMQMessage]>, [BusDelivery]> {
+    public var batches: AsyncMapSequence<ZMQSubscriber.Batches, [BusDelivery]> {
         subscriber.messages.map { batch in batch.map(BusDelivery.init) }
     }
 

@@ -10,30 +10,45 @@ public struct ZMQMessage: Sendable {
 
 /// A SUB socket that lives on its own thread, so no blocking receive ever runs on Swift's
 /// cooperative pool. It waits up to 100 ms per receive (so it notices `stop()`), drains whatever
-/// else is queued without waiting, and yields batches into `messages`. The stream keeps at most
-/// `bufferedBatches` batches: when the consumer falls that far behind, older batches are dropped,
-/// which a durable consumer sees as a sequence gap and repairs from the database. With
-/// `idleTicks`, an empty batch is yielded after each quiet 100 ms, so consumers can poll the
-/// database on a schedule without a timer task.
+/// else is queued without waiting, and adds it to an inbox. Iterating `messages` returns
+/// everything in the inbox at once: a consumer that falls behind gets bigger batches, not a
+/// longer queue of small ones. Past `maxPending` messages the oldest are dropped, which a durable
+/// consumer sees as a sequence gap and repairs from the database. With `idleTicks`, a quiet
+/// 100 ms also wakes the consumer (with an empty batch), so it can poll the database on a
+/// schedule without a timer task.
 public final class ZMQSubscriber: Sendable {
-    public let messages: AsyncStream<[ZMQMessage]>
-    private let shared = Shared()
+    private let shared: Shared
     private let finished = DispatchSemaphore(value: 0)
     private let ready = DispatchSemaphore(value: 0)
+    private let doorbell: AsyncStream<Void>
 
     /// State the receive thread shares with its owner (atomics and locks cannot be copied into a closure).
-    private final class Shared: Sendable {
+    final class Shared: Sendable {
         let stopping = Atomic<Bool>(false)
         let startError = Mutex<ZMQError?>(nil)
+        let inbox = Mutex<[ZMQMessage]>([])
+        let maxPending: Int
+        init(maxPending: Int) { self.maxPending = maxPending }
+
+        func deposit(_ batch: [ZMQMessage]) {
+            inbox.withLock { pending in
+                pending.append(contentsOf: batch)
+                if pending.count > maxPending { pending.removeFirst(pending.count - maxPending) }
+            }
+        }
+
+        func takeAll() -> [ZMQMessage] { inbox.withLock { pending in defer { pending = [] }; return pending } }
     }
 
     public init(
         context: ZMQContext, endpoints: [String], prefixes: [String], bind: Bool = false,
-        receiveHighWaterMark: Int32 = 1_000_000, maxBatch: Int = 256, bufferedBatches: Int = 4096,
+        receiveHighWaterMark: Int32 = 1_000_000, maxBatch: Int = 256, maxPending: Int = 1_000_000,
         idleTicks: Bool = false
     ) throws {
-        let (stream, continuation) = AsyncStream.makeStream(of: [ZMQMessage].self, bufferingPolicy: .bufferingNewest(bufferedBatches))
-        messages = stream
+        let shared = Shared(maxPending: maxPending)
+        self.shared = shared
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        doorbell = stream
         let thread = Thread { [shared, finished, ready] in
             defer {
                 continuation.finish()
@@ -58,7 +73,7 @@ public final class ZMQSubscriber: Sendable {
             while !shared.stopping.load(ordering: .relaxed) {
                 do {
                     guard let first = try socket.receive() else {
-                        if idleTicks { continuation.yield([]) }
+                        if idleTicks { continuation.yield() }
                         continue
                     }
                     var batch = [ZMQMessage]()
@@ -67,7 +82,10 @@ public final class ZMQSubscriber: Sendable {
                     while batch.count < maxBatch, let more = try socket.receive(dontWait: true) {
                         if let message = ZMQMessage(frames: more) { batch.append(message) }
                     }
-                    if !batch.isEmpty { continuation.yield(batch) }
+                    if !batch.isEmpty {
+                        shared.deposit(batch)
+                        continuation.yield()
+                    }
                 } catch {
                     if (error as? ZMQError)?.code == ETERM { return }
                 }
@@ -77,6 +95,30 @@ public final class ZMQSubscriber: Sendable {
         thread.start()
         ready.wait()
         if let error = shared.startError.withLock({ $0 }) { throw error }
+    }
+
+    /// Everything received since the previous batch, each time there is news (or an idle tick).
+    /// Iterate it once.
+    public var messages: Batches { Batches(doorbell: doorbell, shared: shared) }
+
+    /// The batches of a subscriber: one per wake-up, holding all that queued meanwhile.
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [ZMQMessage]
+        let doorbell: AsyncStream<Void>
+        let shared: Shared
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            var bell: AsyncStream<Void>.AsyncIterator
+            let shared: Shared
+            public mutating func next() async -> [ZMQMessage]? {
+                guard await bell.next() != nil else { return nil }
+                return shared.takeAll()
+            }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(bell: doorbell.makeAsyncIterator(), shared: shared)
+        }
     }
 
     /// Stops the receive thread and waits for it to close its socket (at most ~100 ms).

@@ -55,7 +55,20 @@ struct PipelineEndToEndTests {
                 try await Task.sleep(for: .milliseconds(200))
             }
             chaosTask.cancel()
-            throw PipelineTimeout(logs: folder.appendingPathComponent("logs").path)
+            var lag: [String] = []
+            for try await (consumer, stream, behind) in try await store.client.query(
+                """
+                SELECT c.consumer, c.stream, sum(h.seq - coalesce(k.seq, 0))::bigint
+                FROM (VALUES ('resolver','trade'), ('scorer','trade.settled'), ('signal-gate','trade'),
+                             ('sizer','signal'), ('attributor','order.decided')) AS c(consumer, stream)
+                JOIN stream_heads h ON h.stream = c.stream
+                LEFT JOIN consumer_cursors k ON k.consumer = c.consumer AND k.stream = c.stream AND k.partition = h.partition
+                GROUP BY 1, 2
+                """
+            ).decode((String, String, Int64).self) {
+                lag.append("\(consumer)/\(stream) behind \(behind)")
+            }
+            throw PipelineTimeout(logs: folder.appendingPathComponent("logs").path, lag: lag)
         }
         return (database, summary, supervisor.restartCounts)
     }
@@ -63,7 +76,6 @@ struct PipelineEndToEndTests {
     @Test("10,000 trades, scorer and sizer SIGKILLed mid-run: every effect exactly once, same result as an undisturbed run")
     func exactlyOnceUnderKills() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: base) }
         let (_, calm, _) = try await runPipeline(folder: base.appendingPathComponent("calm"), badSourceRow: true)
 
         let killed = Killed()
@@ -120,6 +132,7 @@ struct PipelineEndToEndTests {
             #expect(try await one("SELECT count(*) FROM dead_letters WHERE service = 'fetcher' AND raw LIKE '%not-a-wallet%'") == 1)
         }
         try await checkMessagesAgainstSchemas(database)
+        try? FileManager.default.removeItem(at: base)  // kept when the test fails, for its logs
     }
 
     @Test("a malformed bus message is dead-lettered and the consumer keeps going")
@@ -206,7 +219,8 @@ struct PipelineEndToEndTests {
 
 struct PipelineTimeout: Error, CustomStringConvertible {
     let logs: String
-    var description: String { "pipeline did not drain in time; service logs in \(logs)" }
+    let lag: [String]
+    var description: String { "pipeline did not drain in time (\(lag.joined(separator: ", "))); service logs in \(logs)" }
 }
 
 final class Killed: @unchecked Sendable {
