@@ -12,6 +12,7 @@ struct Demo: AsyncParsableCommand {
         abstract: "Run the whole pipeline on this machine against a generated world, print a summary, stop.")
 
     @Option(help: "Folder for local state (database, logs, data).") var state = ".remora"
+    @Option(help: "Port of the embedded PostgreSQL on 127.0.0.1 (when DATABASE_URL is unset).") var port = 54329
     @Option(help: "World seed.") var seed: UInt64 = 7
     @Option(help: "Number of whale trades in the world.") var trades = 3000
     @Option(help: "SIGKILL these services once mid-run (comma-separated) to show recovery.") var kill = ""
@@ -26,7 +27,7 @@ struct Demo: AsyncParsableCommand {
 
         var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
         if databaseURL.isEmpty {
-            let local = LocalDatabase(root: root)
+            let local = LocalDatabase(root: root, port: port)
             try local.up(database: "postgres")
             try local.dropDatabase("remora_demo")  // a fresh book every run: same world, same summary
             try local.createDatabase("remora_demo")

@@ -78,9 +78,16 @@ public struct LocalDatabase: Sendable {
             try handle.close()
         }
         if !isRunning {
-            try run(bin.appendingPathComponent("pg_ctl"), [
-                "-D", dataDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "60", "start",
-            ])
+            do {
+                try run(bin.appendingPathComponent("pg_ctl"), [
+                    "-D", dataDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "60", "start",
+                ])
+            } catch {
+                // pg_ctl only says "examine the log": show the log's last words (e.g. the port is taken).
+                let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+                let tail = log.split(separator: "\n").suffix(3).joined(separator: "\n")
+                throw Failure.command("pg_ctl start (port \(port); choose another with --port)", 1, tail)
+            }
         }
         try createDatabase(database)
     }
