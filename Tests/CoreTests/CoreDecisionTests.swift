@@ -95,19 +95,20 @@ struct RiskGuardTests {
     }
 
     @Test("fills a fraction of NAV at the whale's price")
-    func fill() {
-        let (d, book) = RiskGuard.decide(order(), book: Book(initialCash: 100_000), policy: RiskPolicy(), at: EventTime(seconds: 1))
+    func fill() throws {
+        let (d, next) = RiskGuard.decide(order(), book: Book(initialCash: 100_000), policy: RiskPolicy(), at: EventTime(seconds: 1))
+        let book = try #require(next)
         #expect(d.status == .filled && d.fillNotional == 2000 && d.fillShares == 5000)
         #expect(book.cash == 98_000 && book.nav == 100_000 && book.exposure == 2000)
     }
 
     @Test("blocks past the exposure cap, without cash, and below the minimum")
-    func blocks() {
+    func blocks() throws {
         var book = Book(initialCash: 100_000)
         var reasons: [String] = []
         for i in 0..<30 {
             let (d, next) = RiskGuard.decide(order(asset: "\(i)"), book: book, policy: RiskPolicy(maxExposurePpm: 100_000), at: EventTime(seconds: 1))
-            book = next
+            book = try #require(next)
             reasons.append(d.reason)
         }
         #expect(reasons.filter { $0 == "within_limits" }.count == 5)  // 5 × 2 % = 10 % cap
@@ -121,6 +122,12 @@ struct RiskGuardTests {
         #expect(RiskGuard.decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000), at: EventTime(seconds: 1)).0.reason == "insufficient_cash")
     }
 
+    @Test("an unreadable book blocks every order (fails closed)")
+    func failClosed() {
+        let (d, book) = RiskGuard.decide(order(), book: nil, policy: RiskPolicy(), at: EventTime(seconds: 1))
+        #expect(d.status == .blocked && d.reason == "portfolio_unavailable" && book == nil)
+    }
+
     @Test("nothing is bought in a market that has resolved")
     func resolvedMarket() {
         let (d, book) = RiskGuard.decide(order(), book: Book(initialCash: 1000), policy: RiskPolicy(), at: EventTime(seconds: 1), marketResolved: true)
@@ -128,8 +135,8 @@ struct RiskGuardTests {
     }
 
     @Test("a resolution closes the market's positions at the payout")
-    func resolution() {
-        let (_, book) = RiskGuard.decide(order(), book: Book(initialCash: 100_000), policy: RiskPolicy(), at: EventTime(seconds: 1))
+    func resolution() throws {
+        let book = try #require(RiskGuard.decide(order(), book: Book(initialCash: 100_000), policy: RiskPolicy(), at: EventTime(seconds: 1)).1)
         let settled = RiskGuard.apply(MarketResolution(conditionId: market, outcome: .winner(index: 0), resolvedAt: EventTime(seconds: 2)), to: book)
         #expect(settled.positions.isEmpty)
         #expect(settled.cash == 103_000 && settled.realizedPnl == 3000)

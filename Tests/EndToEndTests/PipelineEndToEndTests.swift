@@ -42,7 +42,7 @@ struct PipelineEndToEndTests {
             proxy.stop()
             zmq.terminate()
         }
-        let sizes = ["fetcher:trades": fileSize(files.trades), "resolver:markets": fileSize(files.markets)]
+        let sizes = ["fetcher:trades": NDJSONFile(path: files.trades).size, "resolver:markets": NDJSONFile(path: files.markets).size]
         let summary = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
             try await store.waitUntilReachable()
             let chaosTask = Task { try await chaos?(supervisor, store) }
@@ -230,6 +230,3 @@ final class Killed: @unchecked Sendable {
     var summary: PipelineSummary? { lock.withLock { value } }
 }
 
-func fileSize(_ path: String) -> Int64 {
-    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-}

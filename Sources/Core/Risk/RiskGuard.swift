@@ -16,19 +16,23 @@ public struct RiskPolicy: Sendable, Hashable {
 /// The risk guard on the submit path: a typed decision with a reason, and paper execution at the
 /// whale's price. Pure: the book and the event time come in, the decision and the new book go out.
 public enum RiskGuard {
-    /// - Parameter marketResolved: the order's market has already resolved (its resolution was
-    ///   applied to the book): nothing is bought in a market that has ended.
+    /// - Parameters:
+    ///   - book: the book, or nil when it cannot be read: then every order is blocked with
+    ///     `portfolio_unavailable` (the guard fails closed).
+    ///   - marketResolved: the order's market has already resolved (its resolution was applied to
+    ///     the book): nothing is bought in a market that has ended.
     public static func decide(
-        _ order: ProposedOrder, book: Book, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false
-    ) -> (OrderDecision, Book) {
-        let nav = book.nav
-        func blocked(_ reason: String) -> (OrderDecision, Book) {
+        _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false
+    ) -> (OrderDecision, Book?) {
+        func blocked(_ reason: String) -> (OrderDecision, Book?) {
             (OrderDecision(
                 orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
                 asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .blocked,
-                reason: reason, fillPrice: order.limitPrice, fillShares: .zero, fillNotional: .zero, navBefore: nav,
-                decidedAt: time), book)
+                reason: reason, fillPrice: order.limitPrice, fillShares: .zero, fillNotional: .zero,
+                navBefore: book?.nav ?? .zero, decidedAt: time), book)
         }
+        guard let book else { return blocked("portfolio_unavailable") }
+        let nav = book.nav
         guard !marketResolved else { return blocked("market_resolved") }
         guard order.side == .buy else { return blocked("unsupported_side") }
         guard order.limitPrice.micros > 0, order.limitPrice.micros < microsPerUnit else { return blocked("invalid_price") }

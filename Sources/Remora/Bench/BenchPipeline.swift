@@ -62,7 +62,7 @@ struct BenchPipeline: AsyncParsableCommand {
             try await store.waitUntilReachable()
             let deadline = Date().addingTimeInterval(120)
             while Date() < deadline {
-                if try await Self.caughtUp(store, tradesSize: fileSize(files.trades)) { break }
+                if try await Self.caughtUp(store, tradesSize: NDJSONFile(path: files.trades).size) { break }
                 try await Task.sleep(for: .milliseconds(200))
             }
             var wallets: [String] = []

@@ -53,7 +53,7 @@ struct Demo: AsyncParsableCommand {
 
         let started = Date()
         let sources = [
-            "fetcher:trades": fileSize(files.trades), "resolver:markets": fileSize(files.markets),
+            "fetcher:trades": NDJSONFile(path: files.trades).size, "resolver:markets": NDJSONFile(path: files.markets).size,
         ]
         let victims = kill.split(separator: ",").map(String.init)
         var summary: PipelineSummary?
@@ -96,9 +96,6 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
-func fileSize(_ path: String) -> Int64 {
-    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-}
 
 /// Ctrl-C during the demo: stop the loop, then the services, cleanly.
 final class InterruptFlag: @unchecked Sendable {

@@ -6,6 +6,11 @@ public struct NDJSONFile: Sendable {
     public let path: String
     public init(path: String) { self.path = path }
 
+    /// Bytes in the file now (0 when absent): a reader whose cursor reached it has read everything.
+    public var size: Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+
     public struct Line: Sendable {
         /// Byte offset just past this line's newline: the cursor to store once it is applied.
         public let endOffset: Int64

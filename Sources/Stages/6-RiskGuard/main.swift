@@ -38,6 +38,8 @@ struct RiskGuardLoop {
     let mode: EventTimeMode
     let policy: RiskPolicy
     var logger: Logger { environment.logger }
+    /// Orders decided per transaction at most.
+    static let orderPage = 1000
 
     enum Event {
         case order(ProposedOrder, EventTime)
@@ -98,12 +100,14 @@ struct RiskGuardLoop {
                 """
                 SELECT o.payload::text, o.event_time FROM orders o
                 WHERE NOT o.decided AND o.event_time <= \(horizon.millis)
-                ORDER BY o.event_time, o.uid COLLATE "C" LIMIT 1000
+                ORDER BY o.event_time, o.uid COLLATE "C" LIMIT \(Self.orderPage)
                 """, logger: logger)
             for try await (text, time) in pending.decode((String, Int64).self) {
                 events.append(.order(try JSONCoding.decoder.decode(ProposedOrder.self, from: Data(text.utf8)), EventTime(millis: time)))
             }
-            let limitTime = events.count == 1000 ? events.last!.time : horizon
+            // A full page of orders: resolutions only up to its last order, the rest next step.
+            let pageFull = events.count == Self.orderPage
+            let limitTime = pageFull ? events.last!.time : horizon
             let unapplied = try await connection.query(
                 """
                 SELECT r.payload::text FROM market_resolutions r
@@ -133,21 +137,10 @@ struct RiskGuardLoop {
             for event in events {
                 switch event {
                 case .order(let order, let time):
-                    let decision: OrderDecision
-                    if let current = book {
-                        let (decided, next) = RiskGuard.decide(
-                            order, book: current, policy: policy, at: time,
-                            marketResolved: resolvedMarkets.contains(order.conditionId.rawValue))
-                        decision = decided
-                        book = next
-                    } else {
-                        decision = OrderDecision(
-                            orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet,
-                            conditionId: order.conditionId, asset: order.asset, outcomeIndex: order.outcomeIndex,
-                            side: order.side, status: .blocked, reason: "portfolio_unavailable",
-                            fillPrice: order.limitPrice, fillShares: .zero, fillNotional: .zero, navBefore: .zero,
-                            decidedAt: time)
-                    }
+                    let (decision, next) = RiskGuard.decide(
+                        order, book: book, policy: policy, at: time,
+                        marketResolved: resolvedMarkets.contains(order.conditionId.rawValue))
+                    book = next
                     records.append(try StreamRecord(
                         stream: .orderDecided, uid: decision.orderId, key: decision.wallet.rawValue, eventTime: time,
                         payload: decision))
@@ -167,8 +160,8 @@ struct RiskGuardLoop {
             try await connection.run(
                 "UPDATE orders SET decided = true WHERE uid = ANY(\(decidedIds))", logger: logger)
             let stored = try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
-            if events.count < 1000, mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
-            return (stored, events.count >= 1000)
+            if !pageFull, mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
+            return (stored, pageFull)
         }
         try environment.publisher.publish(stored)
         environment.metrics.published(.orderDecided, count: stored.count)
