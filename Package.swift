@@ -44,6 +44,14 @@ let package = Package(
             name: "RemoraCore", dependencies: ["RemoraModel", "RemoraQuant"],
             path: "Sources/Core", swiftSettings: swiftSettings),
         .target(name: "RemoraSimulator", dependencies: ["RemoraModel"], path: "Sources/Simulator", swiftSettings: swiftSettings),
+        // The simulated world served on loopback with Polymarket's paths and shapes.
+        .target(
+            name: "RemoraAPIStub",
+            dependencies: [
+                "RemoraSimulator", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/APIStub", swiftSettings: swiftSettings),
 
         // I/O edges.
         .systemLibrary(
@@ -88,7 +96,7 @@ let package = Package(
             .executableTarget(
                 name: "Remora",
                 dependencies: [
-                    "RemoraRuntime", "RemoraCore", "RemoraQuant", "RemoraSimulator",
+                    "RemoraRuntime", "RemoraCore", "RemoraQuant", "RemoraSimulator", "RemoraAPIStub",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "Histogram", package: "hdrhistogram-swift"),
                 ],
@@ -102,6 +110,12 @@ let package = Package(
                 name: "RemoraQuantTests",
                 dependencies: ["RemoraQuant", .product(name: "PropertyBased", package: "swift-property-based")],
                 path: "Tests/QuantTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+            .testTarget(
+                name: "RemoraSimulatorTests",
+                dependencies: [
+                    "RemoraSimulator", "RemoraAPIStub", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ],
+                path: "Tests/SimulatorTests", swiftSettings: swiftSettings),
             .testTarget(
                 name: "RemoraCoreTests", dependencies: ["RemoraCore", "RemoraRuntime", "RemoraSimulator"],
                 path: "Tests/CoreTests", swiftSettings: swiftSettings),

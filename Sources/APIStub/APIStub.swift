@@ -1,0 +1,4 @@
+import RemoraSimulator
+
+/// Placeholder until the loopback API server lands.
+enum APIStubPlaceholder {}

@@ -1,0 +1,76 @@
+public import Foundation
+
+/// One price level of a book.
+public struct BookLevel: Sendable, Equatable {
+    public var price: Double
+    public var size: Double
+    public init(price: Double, size: Double) {
+        self.price = price
+        self.size = size
+    }
+}
+
+/// A book as the CLOB API orders it: bids ascending and asks descending, so the best level of
+/// each side is the LAST element.
+public struct OrderBookSnapshot: Sendable, Equatable {
+    public var bids: [BookLevel]
+    public var asks: [BookLevel]
+    public var bestBid: Double? { bids.last?.price }
+    public var bestAsk: Double? { asks.last?.price }
+}
+
+/// The order-book model: the touch straddles the midpoint by the market's usual spread (in
+/// ticks); depth grows away from the touch, scaled by the market's liquidity, with log-normal
+/// noise. The same inputs give the same book, so a book can be drawn at any moment.
+public enum OrderBookModel {
+    public static let levelsPerSide = 10
+
+    /// The book of outcome token `outcomeIndex` (0 or 1) when the first token's midpoint is
+    /// `midpoint`. `moment` seeds the noise (use the time bucket the book is drawn for).
+    public static func book(
+        market: MarketTruth, outcomeIndex: Int, midpoint: Double, moment: Int64
+    ) -> OrderBookSnapshot {
+        let tick = market.tick
+        let mid = outcomeIndex == 0 ? midpoint : 1 - midpoint
+        let ticks = Int((1 / tick).rounded())
+        let half = Double(market.spreadTicks) / 2
+        // Best bid and ask in whole ticks, inside [1, ticks − 1] and at least one tick apart.
+        var bestBid = Int((mid / tick - half).rounded(.down))
+        bestBid = min(max(bestBid, 1), ticks - 2)
+        let bestAsk = min(max(bestBid + market.spreadTicks, bestBid + 1), ticks - 1)
+        var rng = SplitMix64(
+            seed: UInt64(bitPattern: moment) ^ UInt64(outcomeIndex),
+            stream: 0xB00C, index: Int(truncatingIfNeeded: fnv1a(market.conditionId)))
+        let unit = max(market.minOrderSize, market.liquidity / 40)
+        func size(level: Int, price: Double) -> Double {
+            let shares = unit * (1 + 0.6 * Double(level)) * rng.nextLogNormal(median: 1, sigma: 0.5) / max(price, 0.05)
+            return max(market.minOrderSize, (shares * 100).rounded() / 100)
+        }
+        var bids: [BookLevel] = []
+        var asks: [BookLevel] = []
+        for level in 0..<levelsPerSide {
+            let bidTicks = bestBid - level
+            if bidTicks >= 1 {
+                let price = Double(bidTicks) * tick
+                bids.append(BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price)))
+            }
+            let askTicks = bestAsk + level
+            if askTicks <= ticks - 1 {
+                let price = Double(askTicks) * tick
+                asks.append(BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price)))
+            }
+        }
+        // Built best-first; the API lists the best level last on both sides.
+        return OrderBookSnapshot(bids: bids.reversed(), asks: asks.reversed())
+    }
+}
+
+/// FNV-1a 64 of a string: a stable per-market seed.
+func fnv1a(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash &*= 0x0000_0100_0000_01B3
+    }
+    return hash
+}

@@ -1,0 +1,238 @@
+public import Foundation
+
+/// The files of a simulated world, as `remora simulate` writes them and `remora api-stub` reads
+/// them. Times are unix seconds, as the Data API stamps trades.
+///
+/// | file | content |
+/// |---|---|
+/// | `world.json` | ``WorldManifest``: the arguments, the span, the counts |
+/// | `trades.ndjson` | Data API `/trades` rows, oldest first, one a line |
+/// | `markets.json` | Gamma `/markets` objects as of the world's end |
+/// | `prices.ndjson` | ``PriceHistoryLine``: each market's midpoint path |
+/// | `truth.json` | ``WorldTruth``: what no API shows (skills, true outcomes, trade labels) |
+public enum WorldFileName {
+    public static let manifest = "world.json"
+    public static let trades = "trades.ndjson"
+    public static let markets = "markets.json"
+    public static let prices = "prices.ndjson"
+    public static let truth = "truth.json"
+    public static let all = [manifest, trades, markets, prices, truth]
+}
+
+/// `world.json`: how the world was made and what span it covers.
+public struct WorldManifest: Codable, Sendable, Equatable {
+    /// The generator's version: a new version may give other worlds for the same seed.
+    public var generator: String
+    public var seed: UInt64
+    public var wallets: Int
+    public var markets: Int
+    public var months: Int
+    /// The world's first and last instants (unix seconds); trades lie inside.
+    public var startTime: Int64
+    public var endTime: Int64
+    public var trades: Int
+
+    public init(
+        generator: String, seed: UInt64, wallets: Int, markets: Int, months: Int, startTime: Int64, endTime: Int64,
+        trades: Int
+    ) {
+        self.generator = generator
+        self.seed = seed
+        self.wallets = wallets
+        self.markets = markets
+        self.months = months
+        self.startTime = startTime
+        self.endTime = endTime
+        self.trades = trades
+    }
+}
+
+/// One line of `prices.ndjson`: the midpoint of the market's first outcome token ("Yes") every
+/// `step` seconds from `start` until the market closed; the second token's is `1 − p`.
+public struct PriceHistoryLine: Codable, Sendable, Equatable {
+    public var conditionId: String
+    public var token: String
+    public var start: Int64
+    public var step: Int64
+    public var p: [Double]
+
+    public init(conditionId: String, token: String, start: Int64, step: Int64, p: [Double]) {
+        self.conditionId = conditionId
+        self.token = token
+        self.start = start
+        self.step = step
+        self.p = p
+    }
+
+    /// The first token's midpoint at `time`: linear between nodes, flat outside the path.
+    public func midpoint(at time: Int64) -> Double {
+        guard let first = p.first else { return 0.5 }
+        if time <= start { return first }
+        let position = Double(time - start) / Double(step)
+        let index = Int(position)
+        if index >= p.count - 1 { return p[p.count - 1] }
+        let fraction = position - Double(index)
+        return p[index] + (p[index + 1] - p[index]) * fraction
+    }
+
+    /// The nodes inside `[from, to]` as `(t, p)` pairs for token `outcomeIndex` (0 or 1).
+    public func points(from: Int64, to: Int64, outcomeIndex: Int) -> [(t: Int64, p: Double)] {
+        guard step > 0, !p.isEmpty, to >= from else { return [] }
+        let first = max(0, Int((from - start + step - 1) / step))
+        let last = min(p.count - 1, Int((to - start) / step))
+        guard first <= last else { return [] }
+        return (first...last).map { i in
+            (start + Int64(i) * step, outcomeIndex == 0 ? p[i] : 1 - p[i])
+        }
+    }
+}
+
+/// `truth.json`: the hidden side of the world.
+public struct WorldTruth: Codable, Sendable {
+    public var generator: String
+    public var seed: UInt64
+    public var wallets: [WalletTruth]
+    public var markets: [MarketTruth]
+    /// Per line of `trades.ndjson`, in the same order.
+    public var trades: TradeTruth
+
+    public init(generator: String, seed: UInt64, wallets: [WalletTruth], markets: [MarketTruth], trades: TradeTruth) {
+        self.generator = generator
+        self.seed = seed
+        self.wallets = wallets
+        self.markets = markets
+        self.trades = trades
+    }
+}
+
+/// What a wallet really is.
+public struct WalletTruth: Codable, Sendable, Equatable {
+    public var address: String
+    public var name: String
+    public var pseudonym: String
+    public var style: WalletStyle
+    /// Information edge in [0, 1]: the weight of the true probability in the wallet's belief
+    /// (the rest is the market price). 0 is no edge at all.
+    public var skill: Double
+    /// The category a specialist knows (its edge is zero elsewhere).
+    public var category: String?
+    /// When a decaying wallet's edge fell to zero (unix seconds).
+    public var regimeChange: Int64?
+    public var trades: Int
+    /// USDC traded, and the P&L realized by the world's end (sales, resolutions, taker fees;
+    /// open positions are not marked), as decimal strings.
+    public var volume: String
+    public var realizedPnl: String
+
+    public init(
+        address: String, name: String, pseudonym: String, style: WalletStyle, skill: Double, category: String?,
+        regimeChange: Int64?, trades: Int, volume: String, realizedPnl: String
+    ) {
+        self.address = address
+        self.name = name
+        self.pseudonym = pseudonym
+        self.style = style
+        self.skill = skill
+        self.category = category
+        self.regimeChange = regimeChange
+        self.trades = trades
+        self.volume = volume
+        self.realizedPnl = realizedPnl
+    }
+}
+
+/// The kinds of wallet the world holds.
+public enum WalletStyle: String, Codable, Sendable, CaseIterable {
+    /// Few, large, informed trades.
+    case skilledWhale = "skilled-whale"
+    /// Large trades without an edge.
+    case unskilledWhale = "unskilled-whale"
+    /// Many small two-sided maker trades at the touch.
+    case marketMaker = "market-maker"
+    /// Builds a position while pushing the price up, then dumps it into its followers.
+    case adversarial
+    /// Informed until `regimeChange`, then no edge.
+    case decaying
+    /// Informed in one category only.
+    case specialist
+    /// Small trades, mostly without an edge (a few with a small one).
+    case retail
+}
+
+/// A market's true outcome.
+public enum TrueOutcome: String, Codable, Sendable {
+    case yes, no, void
+}
+
+/// A market's hidden truth and timeline; the Gamma state at any moment follows from it
+/// (``MarketTimeline``).
+public struct MarketTruth: Codable, Sendable, Equatable {
+    public var conditionId: String
+    public var gammaId: String
+    public var category: String
+    public var tokenIds: [String]
+    /// The true probability of "Yes" when the market opened.
+    public var initialProbability: Double
+    public var outcome: TrueOutcome
+    public var startTime: Int64
+    /// Trading stopped.
+    public var closedTime: Int64
+    /// An answer was proposed to the oracle.
+    public var proposedAt: Int64
+    /// A dispute, when the first proposal was challenged: the market waits in `disputed`.
+    public var dispute: DisputeWindow?
+    /// The oracle settled: prices become 1/0 (0.5/0.5 when void).
+    public var resolvedAt: Int64
+    public var tick: Double
+    public var minOrderSize: Double
+    /// Taker fee rate of `shares × p × (1 − p)`; 0 when fees are off.
+    public var takerFeeRate: Double
+    /// Resting depth scale in USDC and the usual spread in ticks: the order-book model's inputs.
+    public var liquidity: Double
+    public var spreadTicks: Int
+
+    public init(
+        conditionId: String, gammaId: String, category: String, tokenIds: [String], initialProbability: Double,
+        outcome: TrueOutcome, startTime: Int64, closedTime: Int64, proposedAt: Int64, dispute: DisputeWindow?,
+        resolvedAt: Int64, tick: Double, minOrderSize: Double, takerFeeRate: Double, liquidity: Double,
+        spreadTicks: Int
+    ) {
+        self.conditionId = conditionId
+        self.gammaId = gammaId
+        self.category = category
+        self.tokenIds = tokenIds
+        self.initialProbability = initialProbability
+        self.outcome = outcome
+        self.startTime = startTime
+        self.closedTime = closedTime
+        self.proposedAt = proposedAt
+        self.dispute = dispute
+        self.resolvedAt = resolvedAt
+        self.tick = tick
+        self.minOrderSize = minOrderSize
+        self.takerFeeRate = takerFeeRate
+        self.liquidity = liquidity
+        self.spreadTicks = spreadTicks
+    }
+}
+
+public struct DisputeWindow: Codable, Sendable, Equatable {
+    public var from: Int64
+    public var to: Int64
+    public init(from: Int64, to: Int64) {
+        self.from = from
+        self.to = to
+    }
+}
+
+/// Per-trade truth as strings with one character per line of `trades.ndjson` (compact at a
+/// million trades): `labels` `+` when the trade had positive expected value at trade time given
+/// the true probability (after the taker fee), `-` otherwise; `roles` `T` taker, `M` maker.
+public struct TradeTruth: Codable, Sendable {
+    public var labels: String
+    public var roles: String
+    public init(labels: String, roles: String) {
+        self.labels = labels
+        self.roles = roles
+    }
+}
