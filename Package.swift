@@ -113,7 +113,8 @@ let package = Package(
             .testTarget(
                 name: "RemoraSimulatorTests",
                 dependencies: [
-                    "RemoraSimulator", "RemoraAPIStub", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                    "RemoraSimulator", "RemoraAPIStub", "RemoraRuntime", "RemoraTestSupport",
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
                 ],
                 path: "Tests/SimulatorTests", swiftSettings: swiftSettings),
             .testTarget(

@@ -24,7 +24,7 @@ struct BenchPipeline: AsyncParsableCommand {
     func run() async throws {
         let root = URL(fileURLWithPath: state).standardizedFileURL.appendingPathComponent("bench")
         try? FileManager.default.removeItem(at: root)
-        let files = try SampleWorld(seed: 3, wallets: 40, markets: 60, trades: 2000).write(to: root)
+        let files = try PipelineFeed.write(try WorldGenerator.generate(WorldParameters(seed: 3, wallets: 60, markets: 60, months: 2)), to: root)
         var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
         if databaseURL.isEmpty {
             let local = LocalDatabase(root: URL(fileURLWithPath: state).standardizedFileURL)

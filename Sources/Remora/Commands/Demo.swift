@@ -13,17 +13,23 @@ struct Demo: AsyncParsableCommand {
 
     @Option(help: "Folder for local state (database, logs, data).") var state = ".remora"
     @Option(help: "Port of the embedded PostgreSQL on 127.0.0.1 (when DATABASE_URL is unset).") var port = 54329
-    @Option(help: "World seed.") var seed: UInt64 = 7
-    @Option(help: "Number of whale trades in the world.") var trades = 3000
+    @Option(help: "World seed.") var seed: UInt64 = WorldParameters.demo.seed
+    @Option(help: "Wallets in the simulated world.") var wallets = WorldParameters.demo.wallets
+    @Option(help: "Markets in the simulated world.") var markets = WorldParameters.demo.markets
+    @Option(help: "Calendar months the world spans.") var months = WorldParameters.demo.months
     @Option(help: "SIGKILL these services once mid-run (comma-separated) to show recovery.") var kill = ""
     @Flag(help: "Do not echo service logs to the terminal.") var quiet = false
     @Option(help: "Give up after this many seconds.") var timeout = 600.0
 
     func run() async throws {
         let root = URL(fileURLWithPath: state).standardizedFileURL
-        let world = SampleWorld(seed: seed, trades: trades)
-        let files = try world.write(to: root.appendingPathComponent("demo"))
-        print("world: \(files.tradeCount) trades, seed \(seed) → \(files.trades)")
+        let parameters = WorldParameters(seed: seed, wallets: wallets, markets: markets, months: months)
+        do { try parameters.validate() } catch { throw ValidationError("\(error)") }
+        let world = try WorldGenerator.generate(parameters)
+        let worldFolder = root.appendingPathComponent("demo/world")
+        try WorldWriter.write(world, to: worldFolder)
+        let files = try PipelineFeed.write(world, to: root.appendingPathComponent("demo/feed"))
+        print("world: \(files.tradeCount) trades, \(wallets) wallets, \(markets) markets, \(months) months, seed \(seed) → \(worldFolder.path)")
 
         var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
         if databaseURL.isEmpty {

@@ -137,7 +137,7 @@ public struct LocalDatabase: Sendable {
 /// Runs a command to completion with `posix_spawn` and `waitpid`, its output captured in a
 /// file. Not `Process`: its exit monitoring can miss a child's exit inside some hosts (seen in the
 /// test runner), and a pipe never reaches end-of-file once `pg_ctl start` hands it to the server.
-func runAndWait(_ argv: [String]) throws -> (Int32, String) {
+public func runAndWait(_ argv: [String]) throws -> (Int32, String) {
     let capture = FileManager.default.temporaryDirectory.appendingPathComponent("remora-cmd-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: capture) }
     var actions = posix_spawn_file_actions_t()

@@ -30,7 +30,7 @@ extension SplitMix64 {
     /// An independent stream for one entity (a market, a wallet): parallel generation stays
     /// deterministic because no two entities share a generator.
     public init(seed: UInt64, stream: UInt64, index: Int) {
-        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) ^ (UInt64(index) &* 0x8CB9_2BA7_2F3D_8DD7))
+        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) ^ (UInt64(truncatingIfNeeded: index) &* 0x8CB9_2BA7_2F3D_8DD7))
         self.init(seed: mixer.next())
     }
 

@@ -70,9 +70,9 @@ public enum MarketTimeline {
         object["volume"] = volumeText
         object["volumeNum"] = roundTo(volume, places: 6)
         object["volumeClob"] = roundTo(volume, places: 6)
-        let half = Double(market.spreadTicks) * market.tick / 2
-        let bid = max(market.tick, ((midpoint - half) / market.tick).rounded(.down) * market.tick)
-        let ask = min(1 - market.tick, ((midpoint + half) / market.tick).rounded(.up) * market.tick)
+        let touch = OrderBookModel.touch(market: market, outcomeIndex: 0, midpoint: midpoint)
+        let bid = Double(touch.bid) * market.tick
+        let ask = Double(touch.ask) * market.tick
         object["lastTradePrice"] = roundTo(midpoint, places: 4)
         object["bestBid"] = state.closed ? 0 : roundTo(bid, places: 4)
         object["bestAsk"] = state.closed ? 0 : roundTo(ask, places: 4)

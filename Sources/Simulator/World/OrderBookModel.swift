@@ -25,19 +25,27 @@ public struct OrderBookSnapshot: Sendable, Equatable {
 public enum OrderBookModel {
     public static let levelsPerSide = 10
 
+    /// Best bid and best ask of token `outcomeIndex`, in whole ticks: they straddle the midpoint
+    /// by the market's usual spread, inside [1, ticks − 1] and at least one tick apart. Trades
+    /// in the simulated world happen at this touch, so the books the stub serves agree with them.
+    public static func touch(market: MarketTruth, outcomeIndex: Int, midpoint: Double) -> (bid: Int, ask: Int) {
+        let tick = market.tick
+        let mid = outcomeIndex == 0 ? midpoint : 1 - midpoint
+        let ticks = Int((1 / tick).rounded())
+        let half = Double(market.spreadTicks) / 2
+        let bid = min(max(Int((mid / tick - half + 1e-9).rounded(.down)), 1), ticks - 2)
+        let ask = min(max(bid + market.spreadTicks, bid + 1), ticks - 1)
+        return (bid, ask)
+    }
+
     /// The book of outcome token `outcomeIndex` (0 or 1) when the first token's midpoint is
     /// `midpoint`. `moment` seeds the noise (use the time bucket the book is drawn for).
     public static func book(
         market: MarketTruth, outcomeIndex: Int, midpoint: Double, moment: Int64
     ) -> OrderBookSnapshot {
         let tick = market.tick
-        let mid = outcomeIndex == 0 ? midpoint : 1 - midpoint
         let ticks = Int((1 / tick).rounded())
-        let half = Double(market.spreadTicks) / 2
-        // Best bid and ask in whole ticks, inside [1, ticks − 1] and at least one tick apart.
-        var bestBid = Int((mid / tick - half).rounded(.down))
-        bestBid = min(max(bestBid, 1), ticks - 2)
-        let bestAsk = min(max(bestBid + market.spreadTicks, bestBid + 1), ticks - 1)
+        let (bestBid, bestAsk) = touch(market: market, outcomeIndex: outcomeIndex, midpoint: midpoint)
         var rng = SplitMix64(
             seed: UInt64(bitPattern: moment) ^ UInt64(outcomeIndex),
             stream: 0xB00C, index: Int(truncatingIfNeeded: fnv1a(market.conditionId)))

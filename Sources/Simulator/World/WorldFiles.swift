@@ -65,7 +65,10 @@ public struct PriceHistoryLine: Codable, Sendable, Equatable {
     }
 
     /// The first token's midpoint at `time`: linear between nodes, flat outside the path.
-    public func midpoint(at time: Int64) -> Double {
+    public func midpoint(at time: Int64) -> Double { Self.interpolate(p, start: start, step: step, at: time) }
+
+    /// Linear interpolation in a series of nodes `step` seconds apart from `start`.
+    public static func interpolate(_ p: [Double], start: Int64, step: Int64, at time: Int64) -> Double {
         guard let first = p.first else { return 0.5 }
         if time <= start { return first }
         let position = Double(time - start) / Double(step)

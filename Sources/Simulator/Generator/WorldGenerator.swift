@@ -1,0 +1,114 @@
+import Foundation
+
+/// Builds a world: markets and their oracle timelines, wallets and their hidden skill,
+/// adversarial pump windows, price paths, then every wallet's trades. Each market and wallet
+/// draws from its own random stream, so the work runs on all cores and the result does not
+/// depend on scheduling.
+public enum WorldGenerator {
+    public static func generate(_ p: WorldParameters) throws -> SimulatedWorld {
+        try p.validate()
+        let drafts = MarketGenerator.drafts(p)
+        let walletDrafts = WalletGenerator.drafts(p)
+        let pumps = pumpWindows(p, markets: drafts.map(\.truth), wallets: walletDrafts)
+        let pumpsByMarket = Dictionary(grouping: pumps, by: \.market)
+        let pumpsByWallet = Dictionary(grouping: pumps, by: \.wallet)
+
+        let paths = parallelMap(drafts.count) { i in
+            PricePaths.build(draft: drafts[i], index: i, seed: p.seed, pumps: pumpsByMarket[i] ?? [])
+        }
+        let floor = TradingFloor(
+            drafts: drafts, histories: paths.map(\.history), truths: paths.map(\.truth), startTime: p.startTime,
+            endTime: p.endTime)
+        let ledgers = parallelMap(walletDrafts.count) { w in
+            var generator = TradeGenerator(floor: floor, wallet: walletDrafts[w], walletIndex: w, seed: p.seed)
+            return generator.run(pumps: pumpsByWallet[w] ?? [])
+        }
+
+        var trades: [SimulatedTrade] = []
+        trades.reserveCapacity(ledgers.reduce(0) { $0 + $1.trades.count })
+        for ledger in ledgers { trades += ledger.trades.filter { $0.time >= p.startTime && $0.time < p.endTime } }
+        trades.sort { a, b in
+            if a.time != b.time { return a.time < b.time }
+            if a.wallet != b.wallet { return a.wallet < b.wallet }
+            return a.sequence < b.sequence
+        }
+        var tradeCounts = [Int](repeating: 0, count: walletDrafts.count)
+        for t in trades { tradeCounts[Int(t.wallet)] += 1 }
+
+        let markets = drafts.indices.map { i in
+            let d = drafts[i]
+            return SimulatedMarket(
+                truth: d.truth, question: d.question, slug: d.slug, description: d.description, icon: d.icon,
+                questionId: d.questionId, endDate: d.endDate, event: d.event, groupItemTitle: d.groupItemTitle,
+                negRisk: d.negRisk, history: paths[i].history, trueProbability: paths[i].truth)
+        }
+        let wallets = walletDrafts.indices.map { w in
+            let d = walletDrafts[w]
+            let ledger = ledgers[w]
+            return SimulatedWallet(
+                truth: WalletTruth(
+                    address: d.address, name: d.name, pseudonym: d.pseudonym, style: d.style,
+                    skill: roundTo(d.skill, places: 6), category: d.category.map { CategoryProfile.all[$0].name },
+                    regimeChange: d.regimeChange, trades: tradeCounts[w],
+                    volume: decimalString(Double(ledger.volumeMicros) / 1e6, places: 6),
+                    realizedPnl: decimalString(Double(ledger.realizedMicros) / 1e6, places: 6)),
+                volumeMicros: ledger.volumeMicros, realizedPnlMicros: ledger.realizedMicros)
+        }
+        return SimulatedWorld(parameters: p, markets: markets, wallets: wallets, trades: trades)
+    }
+
+    /// Adversarial episodes: about one every eight expected trades, each in a market with at
+    /// least two days left and a tight spread, lasting 2 to 12 hours, pushing the log-odds up by
+    /// 0.8 to 1.5 at the peak.
+    static func pumpWindows(_ p: WorldParameters, markets: [MarketTruth], wallets: [WalletDraft]) -> [PumpWindow] {
+        let openByDay = TradingFloor.index(markets, startTime: p.startTime, endTime: p.endTime)
+        let firstDay = p.startTime / 86_400
+        var pumps: [PumpWindow] = []
+        for (w, wallet) in wallets.enumerated() where wallet.style == .adversarial {
+            var rng = SplitMix64(seed: p.seed, stream: 4, index: w)
+            let latest = p.endTime - 3 * 86_400
+            guard latest > wallet.joined else { continue }
+            let days = Double(p.endTime - wallet.joined) / 86_400
+            for _ in 0..<rng.nextPoisson(mean: wallet.rate * days / 8) {
+                let from = wallet.joined + Int64(rng.nextDouble() * Double(latest - wallet.joined))
+                let day = Int(from / 86_400 - firstDay)
+                guard day >= 0, day < openByDay.count, !openByDay[day].isEmpty else { continue }
+                let duration = Int64((2 + 10 * rng.nextDouble()) * 3_600)
+                // A liquid market (spread at most two cents) with two days left after the dump.
+                for _ in 0..<10 {
+                    let m = Int(openByDay[day][Int(rng.next() % UInt64(openByDay[day].count))])
+                    let market = markets[m]
+                    guard from >= market.startTime, from + duration < market.closedTime - 2 * 86_400,
+                        Double(market.spreadTicks) * market.tick <= 0.02
+                    else { continue }
+                    pumps.append(PumpWindow(wallet: w, market: m, from: from, to: from + duration, push: 0.8 + 0.7 * rng.nextDouble()))
+                    break
+                }
+            }
+        }
+        return pumps
+    }
+}
+
+/// `body(i)` for every index on all cores; results in index order.
+func parallelMap<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+    var results = [T?](repeating: nil, count: count)
+    results.withUnsafeMutableBufferPointer { buffer in
+        let slots = UnsafeSlots(buffer: buffer)
+        let chunks = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount * 8))
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var i = chunk
+            while i < count {
+                slots.set(i, body(i))
+                i += chunks
+            }
+        }
+    }
+    return results.map { $0! }
+}
+
+/// Each index is written by exactly one worker, so the writes never race.
+private struct UnsafeSlots<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T?>
+    func set(_ i: Int, _ value: T) { buffer[i] = value }
+}
