@@ -19,9 +19,10 @@ struct PumpWindow: Sendable {
 /// mispricing, wider in thin markets, plus any adversarial pump: the gap between the two is the
 /// edge an informed wallet can take.
 enum PricePaths {
-    /// Node spacing: about 400 nodes a market, between 10 minutes and 6 hours.
+    /// Node spacing: about 400 nodes a market, between 10 minutes and 1 hour (fine enough to
+    /// carry a pump of a few hours).
     static func step(lifetime: Int64) -> Int64 {
-        let raw = min(21_600, max(600, lifetime / 400))
+        let raw = min(3_600, max(600, lifetime / 400))
         return raw / 60 * 60
     }
 
@@ -37,7 +38,7 @@ enum PricePaths {
         // Information arrives faster as the close nears: μ(t)² ∝ (t/T)², integrating to
         // `information` over the market's life, so prices sit near their prior for most of it
         // and converge at the end.
-        let information = 10.0
+        let information = 6.0
         let sign = draft.latentYes ? 1.0 : -1.0
         let jumpChance = 2 * dt / Double(lifetime)
         let p0 = min(0.98, max(0.02, market.initialProbability))

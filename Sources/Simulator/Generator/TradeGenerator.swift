@@ -158,7 +158,7 @@ struct TradeGenerator {
         if wallet.style == .marketMaker {
             outcome = rng.chance(0.5) ? 0 : 1
             let quote = quotes(m, outcome: outcome, at: time)
-            record(m, outcome: outcome, isBuy: true, maker: true, shares: sizeShares(m, price: quote.bidPrice), priceTicks: quote.bid, at: time)
+            record(m, outcome: outcome, isBuy: true, maker: true, shares: sizeShares(m, price: quote.bidPrice, maker: true), priceTicks: quote.bid, at: time)
             return true
         }
         if edge > 0 {
@@ -172,7 +172,7 @@ struct TradeGenerator {
             outcome = gainYes >= gainNo ? 0 : 1
         } else {
             // No edge: a mild favourite bias.
-            outcome = rng.chance(0.5 + 0.6 * (quotes(m, outcome: 0, at: time).mid - 0.5)) ? 0 : 1
+            outcome = rng.chance(0.5 + 0.3 * (quotes(m, outcome: 0, at: time).mid - 0.5)) ? 0 : 1
         }
         buyAsTaker(m, outcome: outcome, at: time)
         // Bursts: the same idea again within minutes.
@@ -195,7 +195,7 @@ struct TradeGenerator {
         // A large order sweeps the touch: two or three fills at successive ticks, one hash.
         let touchDepthUSDC = market.liquidity / 10
         let notional = Double(shares) / 1e6 * quote.askPrice
-        let fills = notional > 4 * touchDepthUSDC || rng.chance(0.03) ? rng.nextInt(in: 2...3) : 1
+        let fills = notional > 5 * touchDepthUSDC || rng.chance(0.01) ? rng.nextInt(in: 2...3) : 1
         let transaction = rng.next()
         var left = shares
         for k in 0..<fills {
@@ -254,19 +254,21 @@ struct TradeGenerator {
         0.015 + floor.markets[m].takerFeeRate * price * (1 - price)
     }
 
-    /// Shares for a log-normal notional, at least the market's minimum order, in micro-shares:
-    /// half the orders are whole cents of USDC (so shares carry six decimals, as in the real
-    /// data), half are whole hundredths of a share.
-    mutating func sizeShares(_ m: Int, price: Double) -> Int64 {
+    /// Shares for a log-normal notional, in micro-shares. Resting (maker) orders respect the
+    /// market's minimum size; taker orders only a dollar, as market orders on Polymarket do.
+    /// Half the orders are whole cents of USDC (so shares carry six decimals, as in the real
+    /// data), half whole hundredths of a share.
+    mutating func sizeShares(_ m: Int, price: Double, maker: Bool = false) -> Int64 {
         let usdc = max(1, wallet.medianUSDC * exp(wallet.sizeSigma * rng.nextGaussian()))
-        var shares = max(floor.markets[m].minOrderSize, usdc / max(price, 0.001))
+        let minimum = maker ? floor.markets[m].minOrderSize : 0.01
+        let p = max(price, 0.001)
         if rng.chance(0.5) {
-            shares = (shares * 100).rounded(.down) / 100
+            let shares = max(minimum, ((usdc / p) * 100).rounded(.down) / 100)
             return max(10_000, Int64((shares * 1e6).rounded()))
         }
         let cents = max(1, (usdc * 100).rounded())
-        shares = max(floor.markets[m].minOrderSize, cents / 100 / max(price, 0.001))
-        return Int64((shares * 1e6).rounded(.down))
+        let shares = max(minimum, cents / 100 / p)
+        return max(10_000, Int64((shares * 1e6).rounded(.down)))
     }
 
     // MARK: accounting

@@ -76,7 +76,7 @@ enum WalletGenerator {
             case .retail:
                 // Most retail has no edge; one in six a small, heavy-tailed one.
                 w.skill = rng.chance(1.0 / 6) ? min(0.5, 0.03 * pow(rng.nextUniform(), -1 / 1.2)) : 0
-                (w.rate, w.medianUSDC, w.sizeSigma) = (rng.nextLogNormal(median: 0.2, sigma: 1.1), 8, 1.6)
+                (w.rate, w.medianUSDC, w.sizeSigma) = (rng.nextLogNormal(median: 0.2, sigma: 1.1), 5, 1.9)
             }
             return w
         }

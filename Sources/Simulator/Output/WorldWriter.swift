@@ -39,24 +39,35 @@ public enum WorldWriter {
 
     // MARK: trades
 
-    /// `trades.ndjson`, streamed in 4 MB blocks.
+    /// `trades.ndjson`: blocks of rows formatted on all cores, written in order, a few blocks
+    /// in memory at a time.
     static func writeTrades(_ world: SimulatedWorld, to url: URL, watermark: Int64? = nil) throws {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         let rows = TradeRowFormatter(world: world)
-        var buffer = [UInt8]()
-        buffer.reserveCapacity(4 << 20 + 4096)
-        for trade in world.trades {
-            rows.append(trade, to: &buffer)
-            buffer.append(0x0A)
-            if buffer.count >= 4 << 20 {
-                try handle.write(contentsOf: buffer)
-                buffer.removeAll(keepingCapacity: true)
+        let blockSize = 16_384
+        let blocks = (world.trades.count + blockSize - 1) / blockSize
+        let window = ProcessInfo.processInfo.activeProcessorCount * 2
+        var first = 0
+        while first < blocks {
+            let count = min(window, blocks - first)
+            let base = first
+            let formatted = parallelMap(count) { k in
+                let lower = (base + k) * blockSize
+                let upper = min(lower + blockSize, world.trades.count)
+                var buffer = [UInt8]()
+                buffer.reserveCapacity((upper - lower) * 800)
+                for i in lower..<upper {
+                    rows.append(world.trades[i], to: &buffer)
+                    buffer.append(0x0A)
+                }
+                return buffer
             }
+            for buffer in formatted { try handle.write(contentsOf: buffer) }
+            first += count
         }
-        if let watermark { buffer += Array("{\"watermark\":\(watermark)}\n".utf8) }
-        try handle.write(contentsOf: buffer)
+        if let watermark { try handle.write(contentsOf: Array("{\"watermark\":\(watermark)}\n".utf8)) }
     }
 
     // MARK: markets
@@ -81,7 +92,7 @@ public enum WorldWriter {
             out += Array("{\"conditionId\":\"\(h.conditionId)\",\"token\":\"\(h.token)\",\"start\":\(h.start),\"step\":\(h.step),\"p\":[".utf8)
             for (i, p) in h.p.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                out += Array(decimalString(p, places: 4).utf8)
+                appendFourDecimals(p, to: &out)
             }
             out += Array("]}\n".utf8)
         }
@@ -112,36 +123,91 @@ public enum WorldWriter {
     }
 }
 
-/// Formats Data API `/trades` rows, with the key order of the real API.
-struct TradeRowFormatter {
-    /// Per market: `"asset"` values and the constant tail fields, escaped once.
-    let marketParts: [(tokens: [String], condition: String, title: String, slug: String, icon: String, eventSlug: String)]
-    let walletParts: [(address: String, name: String, pseudonym: String)]
-    let outcomes = ["Yes", "No"]
+/// Formats Data API `/trades` rows, with the key order of the real API. Per-market and
+/// per-wallet fragments are escaped and encoded once; a row is then a few byte copies.
+struct TradeRowFormatter: Sendable {
+    struct MarketBytes: Sendable {
+        var assets: [[UInt8]]
+        /// `","conditionId":"…","size":` follows the asset.
+        var afterAsset: [UInt8]
+        /// `,"title":"…","slug":"…","icon":"…","eventSlug":"…","outcome":"` follows the timestamp.
+        var afterTimestamp: [UInt8]
+    }
+
+    let markets: [MarketBytes]
+    /// `{"proxyWallet":"0x…","side":"` and `","pseudonym":…` fragments.
+    let walletHeads: [[UInt8]]
+    let walletTails: [[UInt8]]
 
     init(world: SimulatedWorld) {
-        marketParts = world.markets.map { m in
-            (m.truth.tokenIds, m.truth.conditionId, jsonEscaped(m.question), m.slug, m.icon, m.event.slug)
+        markets = world.markets.map { m in
+            MarketBytes(
+                assets: m.truth.tokenIds.map { Array($0.utf8) },
+                afterAsset: Array("\",\"conditionId\":\"\(m.truth.conditionId)\",\"size\":".utf8),
+                afterTimestamp: Array(
+                    ",\"title\":\"\(jsonEscaped(m.question))\",\"slug\":\"\(m.slug)\",\"icon\":\"\(m.icon)\",\"eventSlug\":\"\(m.event.slug)\",\"outcome\":\"".utf8))
         }
-        walletParts = world.wallets.map { ($0.truth.address, jsonEscaped($0.truth.name), jsonEscaped($0.truth.pseudonym)) }
+        walletHeads = world.wallets.map { Array("{\"proxyWallet\":\"\($0.truth.address)\",\"side\":\"".utf8) }
+        walletTails = world.wallets.map {
+            Array(",\"name\":\"\(jsonEscaped($0.truth.name))\",\"pseudonym\":\"\(jsonEscaped($0.truth.pseudonym))\",\"bio\":\"\",\"profileImage\":\"\",\"profileImageOptimized\":\"\",\"transactionHash\":\"0x".utf8)
+        }
     }
 
     func append(_ t: SimulatedTrade, to out: inout [UInt8]) {
-        let m = marketParts[Int(t.market)]
-        let w = walletParts[Int(t.wallet)]
+        let m = markets[Int(t.market)]
         let o = Int(t.outcomeIndex)
+        out += walletHeads[Int(t.wallet)]
+        out += t.isBuy ? Self.buy : Self.sell
+        out += Self.assetKey
+        out += m.assets[o]
+        out += m.afterAsset
+        appendMicros(t.sharesMicros, to: &out)
+        out += Self.priceKey
+        out += Array("\(t.rowPrice)".utf8)
+        out += Self.timestampKey
+        out += Array(String(t.time).utf8)
+        out += m.afterTimestamp
+        out += o == 0 ? Self.yes : Self.no
+        out += Self.outcomeIndexKey
+        out.append(UInt8(ascii: "0") + t.outcomeIndex)
+        out += walletTails[Int(t.wallet)]
         var hasher = SplitMix64(seed: t.transactionSeed)
-        let hash = hasher.nextHex(digits: 64)
-        let size = decimalString(Double(t.sharesMicros) / 1e6, places: 6)
-        let text = """
-            {"proxyWallet":"\(w.address)","side":"\(t.isBuy ? "BUY" : "SELL")","asset":"\(m.tokens[o])","conditionId":"\(m.condition)",\
-            "size":\(size),"price":\(t.rowPrice),"timestamp":\(t.time),"title":"\(m.title)","slug":"\(m.slug)",\
-            "icon":"\(m.icon)","eventSlug":"\(m.eventSlug)","outcome":"\(outcomes[o])","outcomeIndex":\(o),\
-            "name":"\(w.name)","pseudonym":"\(w.pseudonym)","bio":"","profileImage":"","profileImageOptimized":"",\
-            "transactionHash":"0x\(hash)"}
-            """
-        out += Array(text.utf8)
+        for _ in 0..<4 {
+            var word = hasher.next()
+            for _ in 0..<16 {
+                out.append(Self.hexDigits[Int(word & 15)])
+                word >>= 4
+            }
+        }
+        out += Self.close
     }
+
+    /// A micro-unit amount as the shortest decimal (`13.636362`, `15`).
+    func appendMicros(_ micros: Int64, to out: inout [UInt8]) {
+        out += Array(String(micros / 1_000_000).utf8)
+        var fraction = micros % 1_000_000
+        guard fraction != 0 else { return }
+        var digits = 6
+        while fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
+        }
+        out.append(UInt8(ascii: "."))
+        let text = Array(String(fraction).utf8)
+        out += [UInt8](repeating: UInt8(ascii: "0"), count: digits - text.count)
+        out += text
+    }
+
+    static let buy = Array("BUY".utf8)
+    static let sell = Array("SELL".utf8)
+    static let assetKey = Array("\",\"asset\":\"".utf8)
+    static let priceKey = Array(",\"price\":".utf8)
+    static let timestampKey = Array(",\"timestamp\":".utf8)
+    static let yes = Array("Yes".utf8)
+    static let no = Array("No".utf8)
+    static let outcomeIndexKey = Array("\",\"outcomeIndex\":".utf8)
+    static let close = Array("\"}".utf8)
+    static let hexDigits = Array("0123456789abcdef".utf8)
 }
 
 /// JSON string escaping for the few characters that need it.
@@ -157,4 +223,26 @@ func jsonEscaped(_ text: String) -> String {
         }
     }
     return out
+}
+
+/// A probability in [0, 1] with at most four decimals, trailing zeros dropped ("0.53", "1").
+func appendFourDecimals(_ value: Double, to out: inout [UInt8]) {
+    var scaled = Int((min(1, max(0, value)) * 10_000).rounded())
+    if scaled == 10_000 { out.append(UInt8(ascii: "1")); return }
+    out.append(UInt8(ascii: "0"))
+    guard scaled > 0 else { return }
+    out.append(UInt8(ascii: "."))
+    var digits = 4
+    while scaled % 10 == 0 {
+        scaled /= 10
+        digits -= 1
+    }
+    var text = [UInt8](repeating: UInt8(ascii: "0"), count: digits)
+    var i = digits - 1
+    while scaled > 0 {
+        text[i] = UInt8(ascii: "0") + UInt8(scaled % 10)
+        scaled /= 10
+        i -= 1
+    }
+    out += text
 }

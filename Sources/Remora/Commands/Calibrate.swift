@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import RemoraQuant
+import RemoraSimulator
+
+/// Compares a simulated world with the real captures: quantiles side by side, as a Markdown
+/// table for docs/simulator.md.
+struct Calibrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare a simulated world's distributions with real Polymarket captures (Markdown table).")
+
+    @Option(help: "A folder written by `remora simulate`.") var world: String
+    @Option(help: "Folder of real captures.") var captures = "../shared/polymarket/captures"
+
+    func run() throws {
+        let capturesURL = URL(fileURLWithPath: captures)
+        guard let realData = FileManager.default.contents(atPath: capturesURL.appendingPathComponent("data-api-trades.json").path),
+            let real = try JSONSerialization.jsonObject(with: realData) as? [[String: Any]]
+        else { throw ValidationError("no data-api-trades.json under \(captures)") }
+        let activity = (FileManager.default.contents(atPath: capturesURL.appendingPathComponent("data-api-activity.json").path))
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [[String: Any]] } ?? []
+
+        let worldURL = URL(fileURLWithPath: world)
+        let text = try String(contentsOf: worldURL.appendingPathComponent(WorldFileName.trades), encoding: .utf8)
+        var simulated: [[String: Any]] = []
+        for line in text.split(separator: "\n") {
+            if let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { simulated.append(row) }
+        }
+        let truth = try JSONDecoder().decode(WorldTruth.self, from: Data(contentsOf: worldURL.appendingPathComponent(WorldFileName.truth)))
+        let retail = Set(truth.wallets.filter { $0.style == .retail }.map(\.address))
+        let simulatedRetail = simulated.filter { retail.contains($0["proxyWallet"] as? String ?? "") }
+        let realActivityTrades = activity.filter { $0["type"] as? String == "TRADE" }
+
+        func numbers(_ rows: [[String: Any]], _ f: ([String: Any]) -> Double?) -> [Double] { rows.compactMap(f) }
+        let price: ([String: Any]) -> Double? = { $0["price"] as? Double }
+        let size: ([String: Any]) -> Double? = { $0["size"] as? Double }
+        let usdc: ([String: Any]) -> Double? = { row in
+            guard let s = row["size"] as? Double, let p = row["price"] as? Double else { return nil }
+            return s * p
+        }
+        let probabilities = [0.1, 0.25, 0.5, 0.75, 0.9, 0.99]
+        var lines = [
+            "| measure | source | n | " + probabilities.map { "p\(Int($0 * 100))" }.joined(separator: " | ") + " |",
+            "|---|---|---:|" + String(repeating: "---:|", count: probabilities.count),
+        ]
+        func row(_ measure: String, _ source: String, _ values: [Double]) {
+            guard !values.isEmpty else { return }
+            let sorted = values.sorted()
+            let cells = probabilities.map { format(Statistics.quantile(sorted: sorted, $0)) }
+            lines.append("| \(measure) | \(source) | \(values.count) | " + cells.joined(separator: " | ") + " |")
+        }
+        for (name, f) in [("price", price), ("size (shares)", size), ("notional (USDC)", usdc)] {
+            row(name, "real /trades", numbers(real, f))
+            row(name, "simulated, all", numbers(simulated, f))
+            row(name, "simulated, retail", numbers(simulatedRetail, f))
+        }
+        // Per-wallet concentration: distinct wallets in 100 consecutive trades (the real file is
+        // one such window of the whole market's tape).
+        row("distinct wallets per 100 trades", "real /trades", [Double(Set(real.compactMap { $0["proxyWallet"] as? String }).count)])
+        var windows: [Double] = []
+        var start = 0
+        while start + 100 <= simulated.count {
+            windows.append(Double(Set(simulated[start..<start + 100].compactMap { $0["proxyWallet"] as? String }).count))
+            start += 100
+        }
+        row("distinct wallets per 100 trades", "simulated", windows)
+        let counts = Dictionary(grouping: simulated, by: { $0["proxyWallet"] as? String ?? "" }).values.map { Double($0.count) }
+        row("trades per wallet (whole world)", "simulated", counts)
+        row("trade notional, one real wallet (/activity)", "real /activity", numbers(realActivityTrades, { $0["usdcSize"] as? Double }))
+
+        func sellShare(_ rows: [[String: Any]]) -> String {
+            let sells = rows.filter { $0["side"] as? String == "SELL" }.count
+            return String(format: "%.1f %%", 100 * Double(sells) / Double(max(1, rows.count)))
+        }
+        func hashShare(_ rows: [[String: Any]]) -> String {
+            let hashes = Dictionary(grouping: rows, by: { $0["transactionHash"] as? String ?? "" })
+            let shared = hashes.values.filter { $0.count > 1 }.reduce(0) { $0 + $1.count }
+            return String(format: "%.1f %%", 100 * Double(shared) / Double(max(1, rows.count)))
+        }
+        func secondIndexShare(_ rows: [[String: Any]]) -> String {
+            let second = rows.filter { $0["outcomeIndex"] as? Int == 1 }.count
+            return String(format: "%.1f %%", 100 * Double(second) / Double(max(1, rows.count)))
+        }
+        lines.append("")
+        lines.append("| share | real /trades | simulated, all | simulated, retail |")
+        lines.append("|---|---:|---:|---:|")
+        lines.append("| SELL rows | \(sellShare(real)) | \(sellShare(simulated)) | \(sellShare(simulatedRetail)) |")
+        lines.append("| rows sharing a transaction hash | \(hashShare(real)) | \(hashShare(simulated)) | \(hashShare(simulatedRetail)) |")
+        lines.append("| second outcome (outcomeIndex 1) | \(secondIndexShare(real)) | \(secondIndexShare(simulated)) | \(secondIndexShare(simulatedRetail)) |")
+        print(lines.joined(separator: "\n"))
+    }
+
+    func format(_ x: Double) -> String {
+        if x >= 1000 { return String(format: "%.0f", x) }
+        if x >= 10 { return String(format: "%.1f", x) }
+        return String(format: "%.3f", x)
+    }
+}
