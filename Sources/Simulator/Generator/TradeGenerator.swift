@@ -142,7 +142,7 @@ struct TradeGenerator {
             return true
         }
         if edge > 0 {
-            let belief = edge * floor.trueProbability(m, outcome: outcome, at: time) + (1 - edge) * quote.mid
+            let belief = edge * privateSignal(floor.trueProbability(m, outcome: outcome, at: time)) + (1 - edge) * quote.mid
             guard belief < quote.bidPrice - threshold(m, price: quote.bidPrice) else { return false }
             record(m, outcome: outcome, isBuy: false, maker: false, shares: held, priceTicks: quote.bid, at: time)
             return true
@@ -164,7 +164,7 @@ struct TradeGenerator {
         if edge > 0 {
             let yes = quotes(m, outcome: 0, at: time)
             let no = quotes(m, outcome: 1, at: time)
-            let q = floor.trueProbability(m, outcome: 0, at: time)
+            let q = privateSignal(floor.trueProbability(m, outcome: 0, at: time))
             let beliefYes = edge * q + (1 - edge) * yes.mid
             let gainYes = beliefYes - yes.askPrice - threshold(m, price: yes.askPrice)
             let gainNo = (1 - beliefYes) - no.askPrice - threshold(m, price: no.askPrice)
@@ -229,6 +229,13 @@ struct TradeGenerator {
         let first = held / 2
         record(pump.market, outcome: outcome, isBuy: false, maker: false, shares: first, priceTicks: quote.bid, at: dump, transaction: transaction)
         record(pump.market, outcome: outcome, isBuy: false, maker: false, shares: held - first, priceTicks: max(1, quote.bid - 1), at: dump, transaction: transaction)
+    }
+
+    /// What an informed wallet learns of the true probability: the truth seen through noise
+    /// (0.5 in log-odds), so even the best wallets sometimes take a bad trade.
+    mutating func privateSignal(_ q: Double) -> Double {
+        let clamped = min(1 - 1e-9, max(1e-9, q))
+        return 1 / (1 + exp(-(log(clamped / (1 - clamped)) + 0.5 * rng.nextGaussian())))
     }
 
     // MARK: prices and sizes
