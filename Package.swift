@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", exact: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
     ],
     targets: [
         // Pure layers: no I/O, no wall clock.
@@ -70,10 +71,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Store", resources: [.copy("Migrations")], swiftSettings: swiftSettings),
+        // Typed clients for Polymarket's Data API, Gamma and CLOB.
+        .target(
+            name: "RemoraPolymarket",
+            dependencies: [
+                "RemoraModel", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Polymarket", swiftSettings: swiftSettings),
         .target(
             name: "RemoraRuntime",
             dependencies: [
-                "RemoraModel", "RemoraBus", "RemoraStore",
+                "RemoraModel", "RemoraBus", "RemoraStore", "RemoraPolymarket",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -110,6 +119,13 @@ let package = Package(
                 name: "RemoraQuantTests",
                 dependencies: ["RemoraQuant", .product(name: "PropertyBased", package: "swift-property-based")],
                 path: "Tests/QuantTests", resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+            .testTarget(
+                name: "RemoraPolymarketTests",
+                dependencies: [
+                    "RemoraPolymarket", "RemoraModel", "RemoraSimulator", "RemoraAPIStub",
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ],
+                path: "Tests/PolymarketTests", swiftSettings: swiftSettings),
             .testTarget(
                 name: "RemoraSimulatorTests",
                 dependencies: [

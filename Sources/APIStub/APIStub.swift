@@ -1,4 +1,133 @@
+import Foundation
+public import Hummingbird
+public import Logging
 import RemoraSimulator
 
-/// Placeholder until the loopback API server lands.
-enum APIStubPlaceholder {}
+/// Serving options besides the world and the clock.
+public struct StubOptions: Sendable {
+    /// The deepest `offset` the Data API accepts (`/trades`, `/activity`, `/positions`).
+    public var offsetCap: Int
+    public var faults: FaultSettings
+
+    public init(offsetCap: Int = 10_000, faults: FaultSettings = FaultSettings()) {
+        self.offsetCap = offsetCap
+        self.faults = faults
+    }
+}
+
+/// A simulated Polymarket on loopback: the Data API, Gamma and CLOB paths, parameters and JSON
+/// shapes over a generated world, replayed up to the clock's "now".
+///
+/// Every endpoint answers at the root and under the prefix of its API (`/data-api`,
+/// `/gamma-api`, `/clob`), so a client can be given three base URLs. Under `/clob`,
+/// `/markets/{condition_id}` is the CLOB market; at the root and under `/gamma-api`,
+/// `/markets/{id}` is the Gamma market.
+public struct APIStub: Sendable {
+    public let world: StubWorld
+    public let clock: any ReplayClock
+    public let options: StubOptions
+    let injector: FaultInjector
+    let leaderboardCache = LeaderboardCache()
+
+    public init(world: StubWorld, clock: any ReplayClock, options: StubOptions = StubOptions()) {
+        self.world = world
+        self.clock = clock
+        self.options = options
+        self.injector = FaultInjector(settings: options.faults)
+    }
+
+    public func makeRouter() -> Router<StubRequestContext> {
+        let router = Router(context: StubRequestContext.self)
+        router.add(middleware: FaultMiddleware(injector: injector))
+        router.get("__stub/status") { _, _ in status() }
+        addDataRoutes(to: router)
+        addGammaRoutes(to: router)
+        addClobRoutes(to: router, clobShapedMarkets: false)
+        addDataRoutes(to: router.group("data-api"))
+        addGammaRoutes(to: router.group("gamma-api"))
+        addClobRoutes(to: router.group("clob"), clobShapedMarkets: true)
+        return router
+    }
+
+    /// The server on `host:port` (port 0: any free port); `onServerRunning` gets the bound port.
+    public func makeApplication(
+        host: String, port: Int, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(), configuration: .init(address: .hostname(host, port: port), serverName: "remora-api-stub"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    private func addDataRoutes(to routes: some RouterMethods<StubRequestContext>) {
+        routes.get("trades", use: endpoint { try trades($0, pageShift: $1, now: $2) })
+        routes.get("activity", use: endpoint { try activity($0, pageShift: $1, now: $2) })
+        routes.get("positions", use: endpoint { try positions($0, pageShift: $1, now: $2) })
+        routes.get("v1/leaderboard", use: endpoint { try leaderboard($0, pageShift: $1, now: $2) })
+    }
+
+    private func addGammaRoutes(to routes: some RouterMethods<StubRequestContext>) {
+        routes.get("markets", use: endpoint { try gammaMarkets($0, pageShift: $1, now: $2) })
+        routes.get("markets/keyset", use: endpoint { query, _, now in try gammaMarketsKeyset(query, now: now) })
+        routes.get("markets/slug/:slug", use: pathEndpoint("slug") { try gammaMarket(slug: $0, now: $1) })
+        routes.get("markets/:id", use: pathEndpoint("id") { try gammaMarket(id: $0, now: $1) })
+        routes.get("events", use: endpoint { try gammaEvents($0, pageShift: $1, now: $2) })
+        routes.get("events/slug/:slug", use: pathEndpoint("slug") { try gammaEvent(id: nil, slug: $0, now: $1) })
+        routes.get("events/:id", use: pathEndpoint("id") { try gammaEvent(id: $0, slug: nil, now: $1) })
+    }
+
+    private func addClobRoutes(to routes: some RouterMethods<StubRequestContext>, clobShapedMarkets: Bool) {
+        routes.get("book", use: endpoint { query, _, now in try book(query, now: now) })
+        routes.get("prices-history", use: endpoint { query, _, now in try pricesHistory(query, now: now) })
+        if clobShapedMarkets {
+            routes.get("markets/:condition_id", use: pathEndpoint("condition_id") { try clobMarket(conditionId: $0, now: $1) })
+        }
+    }
+
+    /// A handler reading the query at one "now"; a refused request becomes `{"error": …}`.
+    private func endpoint(
+        _ handler: @escaping @Sendable (Query, Int, Int64) throws -> Response
+    ) -> @Sendable (Request, StubRequestContext) async throws -> Response {
+        let clock = clock
+        return { request, context in
+            do {
+                return try handler(Query(request), context.pageShift, clock.now())
+            } catch let error as StubError {
+                return error.response
+            }
+        }
+    }
+
+    /// A handler of one path parameter.
+    private func pathEndpoint(
+        _ parameter: String, _ handler: @escaping @Sendable (String, Int64) throws -> Response
+    ) -> @Sendable (Request, StubRequestContext) async throws -> Response {
+        let clock = clock
+        return { _, context in
+            do {
+                return try handler(try context.parameters.require(parameter), clock.now())
+            } catch let error as StubError {
+                return error.response
+            }
+        }
+    }
+
+    /// `GET /__stub/status`: `{"now", "speed", "requests", "faults": {kind: count}}`.
+    private func status() -> Response {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("now", clock.now())
+        writer.key("speed")
+        if let speed = clock.speed { writer.number(speed) } else { writer.null() }
+        writer.field("requests", Int64(injector.requests))
+        writer.key("faults")
+        writer.beginObject()
+        let counts = injector.faultCounts
+        for kind in FaultKind.allCases {
+            writer.field(kind.rawValue, Int64(counts[kind] ?? 0))
+        }
+        writer.endObject()
+        writer.endObject()
+        return .json(writer.bytes)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import RemoraSimulator
+
+/// CLOB API: `/book`, `/prices-history`, `/markets/{condition_id}`.
+extension APIStub {
+    static let noOrderbook = "No orderbook exists for the requested token id"
+    /// The measured cap on an explicit `startTs`..`endTs` window: 15 days.
+    static let priceHistoryMaximumWindow: Int64 = 15 * 86_400
+    /// `interval=max` (and `all`) answers the last 31 days only, as measured on the real API.
+    static let priceHistoryMaxInterval: Int64 = 31 * 86_400
+    static let priceHistoryIntervals: [String: Int64] = [
+        "1h": 3_600, "6h": 6 * 3_600, "1d": 86_400, "1w": 7 * 86_400, "1m": 30 * 86_400,
+        "max": priceHistoryMaxInterval, "all": priceHistoryMaxInterval,
+    ]
+
+    /// `GET /book?token_id=`: the modelled book at now, drawn once per minute of replay time.
+    func book(_ query: Query, now: Int64) throws -> Response {
+        guard let token = query.string("token_id") else { throw StubError.badRequest("Invalid token id") }
+        guard let ref = world.tokens[token] else { throw StubError.notFound(Self.noOrderbook) }
+        let market = world.markets[ref.market]
+        guard world.isVisible(market, at: now), now < market.truth.closedTime else {
+            throw StubError.notFound(Self.noOrderbook)
+        }
+        let tick = market.truth.tick
+        let midpoint = market.midpoint(at: now)
+        let moment = now / 60
+        let book = OrderBookModel.book(market: market.truth, outcomeIndex: ref.outcome, midpoint: midpoint, moment: moment)
+        let outcomeMid = ref.outcome == 0 ? midpoint : 1 - midpoint
+        let lastTrade = world.lastTradePrice(market, outcome: ref.outcome, at: now) ?? outcomeMid
+
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("market", market.conditionId)
+        writer.field("asset_id", token)
+        writer.field("timestamp", String(now * 1_000))
+        writer.field("hash", stableHex("book \(token) \(moment)", digits: 40))
+        for (name, levels) in [("bids", book.bids), ("asks", book.asks)] {
+            writer.key(name)
+            writer.beginArray()
+            for level in levels {
+                writer.beginObject()
+                writer.field("price", MarketTimeline.formatPrice(level.price, tick: tick))
+                writer.field("size", decimalString(level.size, places: 2))
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        writer.field("min_order_size", decimalString(market.truth.minOrderSize, places: 6))
+        writer.field("tick_size", decimalString(tick, places: 6))
+        writer.field("neg_risk", market.negRisk)
+        writer.field("last_trade_price", MarketTimeline.formatPrice(lastTrade, tick: tick))
+        writer.endObject()
+        return .json(writer.bytes)
+    }
+
+    /// `GET /prices-history?market=TOKEN_ID`: the token's midpoints up to now, in a window given
+    /// by `startTs` (and `endTs`, default now) or by `interval`, thinned to one point per
+    /// `fidelity` minutes.
+    func pricesHistory(_ query: Query, now: Int64) throws -> Response {
+        guard let token = query.string("market") else { throw StubError.badRequest("market is required") }
+        let startTs = try query.integer("startTs")
+        let endTs = try query.integer("endTs")
+        let fidelity = try query.integer("fidelity")
+        if let fidelity, fidelity <= 0 { throw StubError.badRequest("invalid 'fidelity': \(fidelity)") }
+        let from: Int64
+        var to = endTs ?? now
+        if let startTs {
+            if to - startTs > Self.priceHistoryMaximumWindow {
+                throw StubError.badRequest("invalid filters: 'startTs' and 'endTs' interval is too long")
+            }
+            from = startTs
+        } else if let interval = query.string("interval") {
+            guard let span = Self.priceHistoryIntervals[interval] else {
+                throw StubError.badRequest("invalid 'interval': \(interval)")
+            }
+            to = now
+            from = now - span
+        } else {
+            throw StubError.badRequest("the time component is mandatory")
+        }
+        to = min(to, now)
+
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("history")
+        writer.beginArray()
+        if let ref = world.tokens[token], let path = world.markets[ref.market].priceHistory {
+            let tick = world.markets[ref.market].truth.tick
+            let places = max(0, Int((-log10(tick)).rounded())) + 1
+            let spacing = (fidelity ?? 0) * 60
+            var lastKept = Int64.min
+            for point in path.points(from: from, to: to, outcomeIndex: ref.outcome) {
+                if lastKept != Int64.min, point.t - lastKept < spacing { continue }
+                lastKept = point.t
+                writer.beginObject()
+                writer.field("t", point.t)
+                writer.field("p", roundTo(point.p, places: places))
+                writer.endObject()
+            }
+        }
+        writer.endArray()
+        writer.endObject()
+        return .json(writer.bytes)
+    }
+
+    /// `GET /clob/markets/{condition_id}` in the CLOB shape.
+    func clobMarket(conditionId: String, now: Int64) throws -> Response {
+        guard let index = world.marketByCondition[conditionId] ?? world.marketByCondition[conditionId.lowercased()],
+            world.isVisible(world.markets[index], at: now)
+        else { throw StubError.notFound("market not found") }
+        return .json(object: world.clobObject(world.markets[index], at: now))
+    }
+}

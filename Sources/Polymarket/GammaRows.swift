@@ -1,0 +1,141 @@
+import Foundation
+
+/// A Gamma `/markets` object: the fields Remora reads, decoded from the real shapes (lists
+/// inside strings, volumes as strings, `closedTime` as `2026-06-04 00:34:19+00`).
+public struct GammaMarket: Decodable, Sendable {
+    public var id: String
+    public var question: String
+    public var conditionId: String
+    public var slug: String?
+    public var category: String?
+    public var endDate: String?
+    public var closedTime: String?
+    public var active: Bool
+    public var closed: Bool
+    public var outcomes: [String]
+    /// Parsed `outcomePrices`, as decimal text ("1", "0", "0.5", "0.054").
+    public var outcomePrices: [String]
+    public var clobTokenIds: [String]
+    public var umaResolutionStatus: String?
+    public var umaResolutionStatuses: [String]
+    public var negRisk: Bool
+    public var tickSize: Double?
+    public var minOrderSize: Double?
+    /// Volume as the API states it (decimal text), for reconciliation.
+    public var volume: String?
+    public var feesEnabled: Bool
+    /// Taker fee rate from `feeSchedule.rate` when fees are on.
+    public var takerFeeRate: Double?
+    public var events: [GammaEventReference]
+    public var tags: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case id, question, conditionId, slug, category, endDate, closedTime, active, closed, outcomes, outcomePrices,
+            clobTokenIds, umaResolutionStatus, umaResolutionStatuses, negRisk, orderPriceMinTickSize, orderMinSize,
+            volume, feesEnabled, feeSchedule, events, tags
+    }
+
+    struct FeeSchedule: Decodable {
+        var rate: Double?
+        enum CodingKeys: String, CodingKey { case rate }
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            rate = try c.flexibleDouble(.rate)
+        }
+    }
+
+    struct Tag: Decodable {
+        var label: String?
+        var slug: String?
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        // `id` is a string on Gamma; accept a number too.
+        if let text = try? c.decode(String.self, forKey: .id) { id = text } else { id = String(try c.decode(Int64.self, forKey: .id)) }
+        question = try c.decodeIfPresent(String.self, forKey: .question) ?? ""
+        conditionId = try c.decode(String.self, forKey: .conditionId)
+        slug = try c.decodeIfPresent(String.self, forKey: .slug)
+        category = try c.decodeIfPresent(String.self, forKey: .category)
+        endDate = try c.decodeIfPresent(String.self, forKey: .endDate)
+        closedTime = try c.decodeIfPresent(String.self, forKey: .closedTime)
+        active = try c.decodeIfPresent(Bool.self, forKey: .active) ?? false
+        closed = try c.decodeIfPresent(Bool.self, forKey: .closed) ?? false
+        outcomes = try c.encodedStringList(.outcomes)
+        outcomePrices = try c.encodedStringList(.outcomePrices)
+        clobTokenIds = try c.encodedStringList(.clobTokenIds)
+        umaResolutionStatus = try c.decodeIfPresent(String.self, forKey: .umaResolutionStatus)
+        umaResolutionStatuses = try c.encodedStringList(.umaResolutionStatuses)
+        negRisk = try c.decodeIfPresent(Bool.self, forKey: .negRisk) ?? false
+        tickSize = try c.flexibleDouble(.orderPriceMinTickSize)
+        minOrderSize = try c.flexibleDouble(.orderMinSize)
+        volume = try c.decimalText(.volume)
+        feesEnabled = try c.decodeIfPresent(Bool.self, forKey: .feesEnabled) ?? false
+        takerFeeRate = feesEnabled ? (try c.decodeIfPresent(FeeSchedule.self, forKey: .feeSchedule))?.rate : nil
+        events = try c.decodeIfPresent([GammaEventReference].self, forKey: .events) ?? []
+        tags = (try? c.decodeIfPresent([Tag].self, forKey: .tags))??.compactMap { $0.label ?? $0.slug } ?? []
+    }
+
+    /// The oracle's current status: the single field when present, else the last of the list.
+    public var currentUMAStatus: String? { umaResolutionStatus ?? umaResolutionStatuses.last }
+
+    /// `closedTime` in unix seconds (`2026-06-04 00:34:19+00`, or ISO 8601).
+    public var closedAt: Int64? { closedTime.flatMap(parseGammaTime) }
+
+    /// `endDate` in unix seconds.
+    public var endsAt: Int64? { endDate.flatMap(parseGammaTime) }
+}
+
+/// The event a market belongs to, as embedded in a Gamma market.
+public struct GammaEventReference: Decodable, Sendable {
+    public var id: String
+    public var slug: String?
+    public var title: String?
+
+    enum CodingKeys: String, CodingKey { case id, slug, title }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let text = try? c.decode(String.self, forKey: .id) { id = text } else { id = String(try c.decode(Int64.self, forKey: .id)) }
+        slug = try c.decodeIfPresent(String.self, forKey: .slug)
+        title = try c.decodeIfPresent(String.self, forKey: .title)
+    }
+}
+
+/// A Gamma `/events` object with its markets.
+public struct GammaEvent: Decodable, Sendable {
+    public var id: String
+    public var slug: String?
+    public var title: String?
+    public var markets: [GammaMarket]
+
+    enum CodingKeys: String, CodingKey { case id, slug, title, markets }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let text = try? c.decode(String.self, forKey: .id) { id = text } else { id = String(try c.decode(Int64.self, forKey: .id)) }
+        slug = try c.decodeIfPresent(String.self, forKey: .slug)
+        title = try c.decodeIfPresent(String.self, forKey: .title)
+        markets = try c.decodeIfPresent([GammaMarket].self, forKey: .markets) ?? []
+    }
+}
+
+/// Parses Gamma's times: `2026-06-04 00:34:19+00`, `2025-12-31T12:00:00Z`,
+/// `2025-01-05T18:49:12.543209Z`, `2025-12-31`.
+func parseGammaTime(_ text: String) -> Int64? {
+    let digits = text.split(whereSeparator: { !$0.isNumber }).map(String.init)
+    guard digits.count >= 3, let year = Int(digits[0]), let month = Int(digits[1]), let day = Int(digits[2]),
+        (1970...2200).contains(year), (1...12).contains(month), (1...31).contains(day)
+    else { return nil }
+    let hour = digits.count > 3 ? Int(digits[3]) ?? 0 : 0
+    let minute = digits.count > 4 ? Int(digits[4]) ?? 0 : 0
+    let second = digits.count > 5 ? Int(digits[5]) ?? 0 : 0
+    let y = month <= 2 ? year - 1 : year
+    let era = y / 400
+    let yoe = y - era * 400
+    let mp = month > 2 ? month - 3 : month + 9
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    let days = era * 146_097 + doe - 719_468
+    return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+}

@@ -1,0 +1,259 @@
+import Foundation
+public import Logging
+
+/// Where the three APIs live. Defaults are Polymarket's public hosts; tests and the demo point
+/// them at `remora api-stub`.
+public struct PolymarketEndpoints: Sendable, Equatable {
+    public var dataAPI: String
+    public var gamma: String
+    public var clob: String
+
+    public static let polymarket = PolymarketEndpoints(
+        dataAPI: "https://data-api.polymarket.com", gamma: "https://gamma-api.polymarket.com",
+        clob: "https://clob.polymarket.com")
+
+    public init(dataAPI: String, gamma: String, clob: String) {
+        func trimmed(_ url: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) : url }
+        self.dataAPI = trimmed(dataAPI)
+        self.gamma = trimmed(gamma)
+        self.clob = trimmed(clob)
+    }
+}
+
+/// How hard to try.
+public struct RetryPolicy: Sendable {
+    /// Attempts per call, the first included.
+    public var attempts: Int
+    /// Per-attempt deadline (head and body).
+    public var timeout: Duration
+    /// Full-jitter exponential backoff: a random wait in [0, min(cap, base × 2^attempt)].
+    public var backoffBase: Duration
+    public var backoffCap: Duration
+
+    public init(attempts: Int = 6, timeout: Duration = .seconds(10), backoffBase: Duration = .milliseconds(200), backoffCap: Duration = .seconds(10)) {
+        self.attempts = attempts
+        self.timeout = timeout
+        self.backoffBase = backoffBase
+        self.backoffCap = backoffCap
+    }
+
+    func backoff(attempt: Int) -> Duration {
+        let ceiling = min(seconds(backoffCap), seconds(backoffBase) * pow(2, Double(attempt)))
+        return .seconds(Double.random(in: 0...ceiling))
+    }
+}
+
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+/// Typed clients for the Data API, Gamma and the CLOB. Every call waits for its request
+/// budgets, retries transient failures (429 honouring Retry-After, HTTP-200 error bodies, 5xx,
+/// timeouts, network errors, undecodable answers) with jittered backoff, and fails with a
+/// ``PolymarketError`` that keeps the raw body when the answer cannot be decoded.
+public struct PolymarketClient: Sendable {
+    public var endpoints: PolymarketEndpoints
+    public var retry: RetryPolicy
+    let transport: any HTTPGetting
+    let budgets: RequestBudgets
+    let logger: Logger
+
+    public init(
+        endpoints: PolymarketEndpoints = .polymarket, retry: RetryPolicy = RetryPolicy(),
+        transport: any HTTPGetting = AsyncHTTPTransport(), budgets: RequestBudgets = RequestBudgets(),
+        logger: Logger = Logger(label: "polymarket")
+    ) {
+        self.endpoints = endpoints
+        self.retry = retry
+        self.transport = transport
+        self.budgets = budgets
+        self.logger = logger
+    }
+
+    // MARK: Data API
+
+    /// `GET /trades`, newest first. `offset` is capped by the API (10,000 documented).
+    public func trades(
+        user: String? = nil, markets: [String] = [], side: String? = nil, takerOnly: Bool = true, limit: Int = 100,
+        offset: Int = 0
+    ) async throws -> [DataAPITradeRow] {
+        var query: [(String, String)] = []
+        if let user { query.append(("user", user)) }
+        if !markets.isEmpty { query.append(("market", markets.joined(separator: ","))) }
+        if let side { query.append(("side", side)) }
+        query += [("takerOnly", takerOnly ? "true" : "false"), ("limit", String(limit)), ("offset", String(offset))]
+        return try await get(
+            "data/trades", base: endpoints.dataAPI, path: "/trades", query: query,
+            budgets: [budgets.dataOverall, budgets.dataTrades])
+    }
+
+    /// `GET /activity?user=` (limit ≤ 500).
+    public func activity(
+        user: String, types: [String] = [], start: Int64? = nil, end: Int64? = nil, limit: Int = 500, offset: Int = 0,
+        ascending: Bool = false
+    ) async throws -> [ActivityRow] {
+        var query: [(String, String)] = [("user", user), ("limit", String(limit)), ("offset", String(offset))]
+        if !types.isEmpty { query.append(("type", types.joined(separator: ","))) }
+        if let start { query.append(("start", String(start))) }
+        if let end { query.append(("end", String(end))) }
+        query += [("sortBy", "TIMESTAMP"), ("sortDirection", ascending ? "ASC" : "DESC")]
+        return try await get(
+            "data/activity", base: endpoints.dataAPI, path: "/activity", query: query, budgets: [budgets.dataOverall])
+    }
+
+    /// `GET /positions?user=`.
+    public func positions(user: String, limit: Int = 500, offset: Int = 0) async throws -> [PositionRow] {
+        try await get(
+            "data/positions", base: endpoints.dataAPI, path: "/positions",
+            query: [("user", user), ("limit", String(limit)), ("offset", String(offset))],
+            budgets: [budgets.dataOverall, budgets.dataPositions])
+    }
+
+    /// `GET /v1/leaderboard` (limit ≤ 50, offset ≤ 1000).
+    public func leaderboard(
+        category: String = "OVERALL", timePeriod: String = "MONTH", orderBy: String = "PNL", limit: Int = 50, offset: Int = 0
+    ) async throws -> [LeaderboardRow] {
+        try await get(
+            "data/leaderboard", base: endpoints.dataAPI, path: "/v1/leaderboard",
+            query: [
+                ("category", category), ("timePeriod", timePeriod), ("orderBy", orderBy), ("limit", String(limit)),
+                ("offset", String(offset)),
+            ], budgets: [budgets.dataOverall])
+    }
+
+    // MARK: Gamma
+
+    /// `GET /markets` by condition ids (≤ 100 a request), or a page of all markets.
+    public func markets(
+        conditionIds: [String] = [], closed: Bool? = nil, limit: Int = 100, offset: Int = 0
+    ) async throws -> [GammaMarket] {
+        var query: [(String, String)] = conditionIds.map { ("condition_ids", $0) }
+        if let closed { query.append(("closed", closed ? "true" : "false")) }
+        query += [("limit", String(limit)), ("offset", String(offset))]
+        return try await get(
+            "gamma/markets", base: endpoints.gamma, path: "/markets", query: query,
+            budgets: [budgets.gammaOverall, budgets.gammaMarkets])
+    }
+
+    /// `GET /markets/{id}`.
+    public func market(id: String) async throws -> GammaMarket {
+        try await get(
+            "gamma/market", base: endpoints.gamma, path: "/markets/\(id)", query: [],
+            budgets: [budgets.gammaOverall, budgets.gammaMarkets])
+    }
+
+    /// `GET /events?id=` or `?slug=`.
+    public func events(ids: [String] = [], slug: String? = nil) async throws -> [GammaEvent] {
+        var query: [(String, String)] = ids.map { ("id", $0) }
+        if let slug { query.append(("slug", slug)) }
+        return try await get(
+            "gamma/events", base: endpoints.gamma, path: "/events", query: query,
+            budgets: [budgets.gammaOverall, budgets.gammaEvents])
+    }
+
+    // MARK: CLOB
+
+    /// `GET /book?token_id=`.
+    public func book(tokenId: String) async throws -> ClobBook {
+        try await get(
+            "clob/book", base: endpoints.clob, path: "/book", query: [("token_id", tokenId)], budgets: [budgets.clobBook])
+    }
+
+    /// `GET /prices-history?market=TOKEN_ID` (windows of about 15 days at most).
+    public func pricesHistory(tokenId: String, startTs: Int64, endTs: Int64, fidelityMinutes: Int = 60) async throws
+        -> PriceHistory
+    {
+        try await get(
+            "clob/prices-history", base: endpoints.clob, path: "/prices-history",
+            query: [
+                ("market", tokenId), ("startTs", String(startTs)), ("endTs", String(endTs)),
+                ("fidelity", String(fidelityMinutes)),
+            ], budgets: [budgets.clobPriceHistory])
+    }
+
+    /// `GET /markets/{condition_id}` on the CLOB: the `tokens[].winner` fallback.
+    public func clobMarket(conditionId: String) async throws -> ClobMarket {
+        try await get(
+            "clob/market", base: endpoints.clob, path: "/markets/\(conditionId)", query: [], budgets: [budgets.clobOther])
+    }
+
+    // MARK: the call
+
+    func get<T: Decodable>(
+        _ endpoint: String, base: String, path: String, query: [(String, String)], budgets: [RequestBudget]
+    ) async throws -> T {
+        let url = base + path + Self.queryString(query)
+        var last = ""
+        var serverPause: Duration?
+        for attempt in 0..<retry.attempts {
+            // The server's Retry-After when it named one (capped at a minute), else jittered backoff.
+            if attempt > 0 { try await Task.sleep(for: serverPause ?? retry.backoff(attempt: attempt)) }
+            serverPause = nil
+            for budget in budgets { try await budget.acquire() }
+            let reply: HTTPReply
+            do {
+                reply = try await transport.get(url, timeout: retry.timeout)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                last = "transport: \(error)"
+                logger.debug("retrying", metadata: ["endpoint": "\(endpoint)", "reason": "\(last)"])
+                continue
+            }
+            switch reply.status {
+            case 200..<300:
+                if let message = errorMessage(in: reply.body) {
+                    // Throttling in disguise: HTTP 200 with {"error": "Too Many Requests"}.
+                    last = "error body: \(message)"
+                    logger.debug("retrying", metadata: ["endpoint": "\(endpoint)", "reason": "\(last)"])
+                    continue
+                }
+                do {
+                    return try JSONDecoder().decode(T.self, from: Data(reply.body))
+                } catch {
+                    // Truncated or malformed answers can be transient; the last one is kept whole.
+                    last = "undecodable: \(describeDecoding(error))"
+                    if attempt == retry.attempts - 1 {
+                        throw PolymarketError.undecodable(
+                            endpoint: endpoint, url: url, reason: describeDecoding(error),
+                            body: String(decoding: reply.body, as: UTF8.self))
+                    }
+                    continue
+                }
+            case 429:
+                last = "HTTP 429" + (reply.retryAfter.map { " (Retry-After \($0) s)" } ?? "")
+                serverPause = reply.retryAfter.map { .seconds(min(60, max(0, $0))) }
+                continue
+            case 500..<600:
+                last = "HTTP \(reply.status)"
+                continue
+            default:
+                throw PolymarketError.rejected(
+                    endpoint: endpoint, url: url, status: reply.status, body: String(decoding: reply.body, as: UTF8.self))
+            }
+        }
+        throw PolymarketError.exhausted(endpoint: endpoint, url: url, attempts: retry.attempts, last: last)
+    }
+
+    static func queryString(_ query: [(String, String)]) -> String {
+        guard !query.isEmpty else { return "" }
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+,")
+        return "?" + query.map { key, value in
+            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
+        }.joined(separator: "&")
+    }
+}
+
+/// A decoding error in one line: the path to the bad key and what was wrong.
+func describeDecoding(_ error: any Error) -> String {
+    guard let error = error as? DecodingError else { return "\(error)" }
+    func path(_ context: DecodingError.Context) -> String {
+        context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+    switch error {
+    case .dataCorrupted(let context): return "corrupted at \(path(context)): \(context.debugDescription)"
+    case .keyNotFound(let key, let context): return "missing \(key.stringValue) at \(path(context))"
+    case .typeMismatch(let type, let context): return "expected \(type) at \(path(context))"
+    case .valueNotFound(let type, let context): return "null \(type) at \(path(context))"
+    @unknown default: return "\(error)"
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import RemoraAPIStub
+import RemoraModel
+import RemoraSimulator
+import Testing
+
+@testable import RemoraPolymarket
+
+/// The typed clients against `remora api-stub` serving a generated world over a real loopback
+/// socket: what the simulator writes, the stub serves and the clients decode must agree.
+@Suite("Polymarket clients against the API stub", .serialized)
+struct StubRoundTripTests {
+    static let world = try! WorldGenerator.generate(WorldParameters(seed: 3, wallets: 60, markets: 40, months: 2))
+    static let folder: URL = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-roundtrip-\(UUID().uuidString)")
+        try! WorldWriter.write(world, to: folder)
+        return folder
+    }()
+    static let stubWorld = try! StubWorld.load(from: folder)
+
+    func withClient(
+        at now: Int64? = nil, faults: FaultSettings = FaultSettings(), timeout: Duration = .seconds(5),
+        _ body: @Sendable (PolymarketClient, String) async throws -> Void
+    ) async throws {
+        let stub = APIStub(
+            world: Self.stubWorld, clock: FixedReplayClock(at: now ?? Self.world.endTime),
+            options: StubOptions(faults: faults))
+        var logger = Logger(label: "stub")
+        logger.logLevel = .critical
+        let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: logger) { _ in }
+        try await app.test(.live) { http in
+            let base = "http://127.0.0.1:\(try #require(http.port))"
+            let client = PolymarketClient(
+                endpoints: PolymarketEndpoints(dataAPI: base + "/data-api", gamma: base + "/gamma-api", clob: base + "/clob"),
+                retry: RetryPolicy(attempts: 8, timeout: timeout, backoffBase: .milliseconds(5), backoffCap: .milliseconds(50)),
+                budgets: RequestBudgets(scale: 50))
+            try await body(client, base)
+        }
+    }
+
+    /// Every fill of every wallet, paged newest first. A page may repeat rows of the previous
+    /// one (new fills pushed the list down, or the server shifted the page): the offset advances
+    /// by the rows not seen before, so a repeat costs a re-read, never a skipped row.
+    static func fetchAll(_ client: PolymarketClient, wallets: [String], pageSize: Int) async throws -> [String: Trade] {
+        var all: [String: Trade] = [:]
+        for wallet in wallets {
+            var offset = 0
+            var page: [DataAPITradeRow]
+            repeat {
+                page = try await client.trades(user: wallet, takerOnly: false, limit: pageSize, offset: offset)
+                var fresh = 0
+                for row in page {
+                    let trade = try row.trade(occurrence: { _ in 0 })
+                    if all.updateValue(trade, forKey: trade.id) == nil { fresh += 1 }
+                }
+                offset += fresh
+            } while page.count == pageSize
+        }
+        return all
+    }
+
+    @Test("every public endpoint decodes what the stub serves, and the facts agree with the world")
+    func everyEndpoint() async throws {
+        let world = Self.world
+        let resolved = try #require(world.markets.first { $0.truth.resolvedAt <= world.endTime && $0.truth.outcome != .void })
+        let open = try #require(world.markets.first { $0.truth.startTime < world.endTime - 86_400 && $0.truth.closedTime > world.endTime })
+        let busiest = Dictionary(grouping: world.trades, by: \.wallet).max { $0.value.count < $1.value.count }!
+        let wallet = world.wallets[Int(busiest.key)].truth.address
+        try await withClient { client, _ in
+            let rows = try await client.trades(user: wallet, takerOnly: false, limit: 10_000)
+            #expect(rows.count == busiest.value.count)
+            #expect(zip(rows, rows.dropFirst()).allSatisfy { $0.timestamp >= $1.timestamp }, "newest first")
+            let taker = try await client.trades(user: wallet, takerOnly: true, limit: 10_000)
+            #expect(taker.count == busiest.value.filter { !$0.isMaker }.count)
+
+            let gamma = try await client.markets(conditionIds: world.markets.prefix(100).map(\.truth.conditionId))
+            #expect(gamma.count == min(100, world.markets.count))
+            let settled = try #require(try await client.markets(conditionIds: [resolved.truth.conditionId]).first)
+            #expect(settled.closed && settled.currentUMAStatus == "resolved")
+            #expect(settled.outcomePrices == (resolved.truth.outcome == .yes ? ["1", "0"] : ["0", "1"]))
+            #expect(settled.clobTokenIds == resolved.truth.tokenIds)
+            let clob = try await client.clobMarket(conditionId: resolved.truth.conditionId)
+            #expect(clob.winnerIndex == (resolved.truth.outcome == .yes ? 0 : 1))
+
+            let book = try await client.book(tokenId: open.truth.tokenIds[0])
+            let bid = try #require(book.bestBid)
+            let ask = try #require(book.bestAsk)
+            #expect(bid.price < ask.price && book.bids.last == bid && book.asks.last == ask)
+            let history = try await client.pricesHistory(
+                tokenId: open.truth.tokenIds[0], startTs: world.endTime - 5 * 86_400, endTs: world.endTime)
+            #expect(!history.history.isEmpty && history.history.allSatisfy { $0.p > 0 && $0.p < 1 })
+
+            let activity = try await client.activity(user: wallet)
+            #expect(!activity.isEmpty && activity.allSatisfy { $0.type == "TRADE" || $0.type == "REDEEM" })
+            _ = try await client.positions(user: wallet)
+            let leaders = try await client.leaderboard(timePeriod: "ALL", orderBy: "PNL")
+            #expect(!leaders.isEmpty && leaders.map(\.rank) == Array(1...leaders.count))
+        }
+    }
+
+    @Test("with 15 % of answers faulted (429, error bodies, 5xx, slow, truncated, malformed, repeats), no fill is missed")
+    func faultsLoseNothing() async throws {
+        let world = Self.world
+        let expected = Set(world.trades.map { t -> String in
+            let m = world.markets[Int(t.market)].truth
+            let wallet = WalletAddress(world.wallets[Int(t.wallet)].truth.address)!
+            var hash = SplitMix64(seed: t.transactionSeed)
+            return Trade.fillKey(
+                transactionHash: "0x" + hash.nextHex(digits: 64), asset: m.tokenIds[Int(t.outcomeIndex)], side: t.isBuy ? .buy : .sell,
+                size: Shares(micros: t.sharesMicros), price: Price(micros: t.priceMicros), wallet: wallet, occurrence: 0)
+        })
+        try await withClient(
+            faults: FaultSettings(rate: 0.15, seed: 11, slowSeconds: 1.5), timeout: .seconds(1)
+        ) { client, base in
+            let wallets = world.wallets.map(\.truth.address)
+            let fetched = try await Self.fetchAll(client, wallets: wallets, pageSize: 10)
+            // Distinct fills: exact repeats (same hash, size and price) are one key here; telling
+            // them from rows repeated across pages is the fetcher's job (occurrence numbering).
+            let got = Set(fetched.keys)
+            #expect(got == expected, "missing \(expected.subtracting(got).count), unexpected \(got.subtracting(expected).count)")
+            // The faults did happen, of every kind the client must survive.
+            let status = try await AsyncHTTPTransport().get(base + "/__stub/status", timeout: .seconds(5))
+            let counts = try #require(
+                (try JSONSerialization.jsonObject(with: Data(status.body)) as? [String: Any])?["faults"] as? [String: Int])
+            #expect(counts.values.reduce(0, +) >= 10, "\(counts)")
+            #expect(counts.allSatisfy { $0.value > 0 }, "\(counts)")
+        }
+    }
+}
