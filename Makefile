@@ -25,6 +25,7 @@ bench: deps
 	$(SWIFT) build -c release
 	.build/release/remora bench bus
 	.build/release/remora bench quant
+	.build/release/remora bench simulate
 	.build/release/remora bench pipeline --rate 1000 --seconds 10
 
 clean:
