@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         // Pure layers: no I/O, no wall clock.
@@ -50,6 +51,7 @@ let package = Package(
             name: "RemoraAPIStub",
             dependencies: [
                 "RemoraSimulator", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/APIStub", swiftSettings: swiftSettings),
@@ -96,7 +98,7 @@ let package = Package(
             .executableTarget(
                 name: stage.target,
                 dependencies: [
-                    "RemoraRuntime", "RemoraCore",
+                    "RemoraRuntime", "RemoraCore", "RemoraPolymarket",
                     .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 ],
                 path: "Sources/Stages/\(stage.folder)", swiftSettings: swiftSettings)
@@ -142,7 +144,10 @@ let package = Package(
                 path: "Tests/PlatformTests", swiftSettings: swiftSettings),
             .testTarget(
                 name: "RemoraEndToEndTests",
-                dependencies: ["RemoraTestSupport", "RemoraStore", "RemoraRuntime", "RemoraSimulator", "ZeroMQ"],
+                dependencies: [
+                    "RemoraTestSupport", "RemoraStore", "RemoraRuntime", "RemoraSimulator", "RemoraAPIStub", "ZeroMQ",
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
+                ],
                 path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
         ]
 )

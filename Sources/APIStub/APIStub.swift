@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 public import Hummingbird
 public import Logging
 import RemoraSimulator
@@ -38,6 +39,7 @@ public struct APIStub: Sendable {
 
     public func makeRouter() -> Router<StubRequestContext> {
         let router = Router(context: StubRequestContext.self)
+        router.add(middleware: ReplayTimeMiddleware(clock: clock))
         router.add(middleware: FaultMiddleware(injector: injector))
         router.get("__stub/status") { _, _ in status() }
         addDataRoutes(to: router)
@@ -131,3 +133,21 @@ public struct APIStub: Sendable {
         return .json(writer.bytes)
     }
 }
+
+/// Tells clients the replay "now" in `X-Remora-Replay-Time` (unix seconds). Hummingbird always
+/// writes the wall-clock `Date` header, and on the real API `Date` is event time; here it is not,
+/// so the stub names its clock in a header of its own.
+struct ReplayTimeMiddleware: RouterMiddleware {
+    typealias Context = StubRequestContext
+    let clock: any ReplayClock
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let now = clock.now()
+        var response = try await next(request, context)
+        response.headers[HTTPField.Name(replayTimeHeader)!] = String(now)
+        return response
+    }
+}
+
+/// The header carrying the stub's replay time.
+public let replayTimeHeader = "X-Remora-Replay-Time"

@@ -3,7 +3,7 @@ public import RemoraModel
 
 /// The Data API `/trades` row as Polymarket sends it: numbers as JSON numbers with float noise,
 /// timestamp in unix seconds.
-public struct DataAPITradeRow: Decodable, Sendable {
+public struct DataAPITradeRow: Codable, Sendable {
     public var proxyWallet: String
     public var side: String
     public var asset: String

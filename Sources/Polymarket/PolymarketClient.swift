@@ -70,6 +70,33 @@ public struct PolymarketClient: Sendable {
 
     // MARK: Data API
 
+    /// One page of `GET /trades` with the server's time when it answered.
+    public struct TradesPage: Sendable {
+        /// Each element of the answer in order: a row, or the raw text of one that is not a
+        /// trade row (kept for the dead-letter table; it still takes its place in the paging).
+        public var entries: [Entry]
+        public var serverTime: Int64?
+
+        public enum Entry: Sendable {
+            case row(DataAPITradeRow)
+            case undecodable(raw: String, reason: String)
+        }
+    }
+
+    /// `GET /trades` as a page: rows kept even when one of them does not decode as a trade, so
+    /// the caller can dead-letter it and keep its place in the paging.
+    public func tradesPage(
+        user: String, takerOnly: Bool = false, limit: Int = 500, offset: Int = 0
+    ) async throws -> TradesPage {
+        let query: [(String, String)] = [
+            ("user", user), ("takerOnly", takerOnly ? "true" : "false"), ("limit", String(limit)), ("offset", String(offset)),
+        ]
+        let (entries, serverTime) = try await fetch(
+            "data/trades", base: endpoints.dataAPI, path: "/trades", query: query,
+            budgets: [budgets.dataOverall, budgets.dataTrades], as: [LenientTradeRow].self)
+        return TradesPage(entries: entries.map(\.entry), serverTime: serverTime)
+    }
+
     /// `GET /trades`, newest first. `offset` is capped by the API (10,000 documented).
     public func trades(
         user: String? = nil, markets: [String] = [], side: String? = nil, takerOnly: Bool = true, limit: Int = 100,
@@ -180,6 +207,13 @@ public struct PolymarketClient: Sendable {
     func get<T: Decodable>(
         _ endpoint: String, base: String, path: String, query: [(String, String)], budgets: [RequestBudget]
     ) async throws -> T {
+        try await fetch(endpoint, base: base, path: path, query: query, budgets: budgets, as: T.self).value
+    }
+
+    func fetch<T: Decodable>(
+        _ endpoint: String, base: String, path: String, query: [(String, String)], budgets: [RequestBudget],
+        as type: T.Type
+    ) async throws -> (value: T, serverTime: Int64?) {
         let url = base + path + Self.queryString(query)
         var last = ""
         var serverPause: Duration?
@@ -207,7 +241,7 @@ public struct PolymarketClient: Sendable {
                     continue
                 }
                 do {
-                    return try JSONDecoder().decode(T.self, from: Data(reply.body))
+                    return (try JSONDecoder().decode(T.self, from: Data(reply.body)), reply.serverTime)
                 } catch {
                     // Truncated or malformed answers can be transient; the last one is kept whole.
                     last = "undecodable: \(describeDecoding(error))"
@@ -255,5 +289,61 @@ func describeDecoding(_ error: any Error) -> String {
     case .typeMismatch(let type, let context): return "expected \(type) at \(path(context))"
     case .valueNotFound(let type, let context): return "null \(type) at \(path(context))"
     @unknown default: return "\(error)"
+    }
+}
+
+/// One element of a `/trades` answer: decoded as a row in one pass when it is one, otherwise
+/// kept as text with the reason.
+struct LenientTradeRow: Decodable {
+    var entry: PolymarketClient.TradesPage.Entry
+
+    init(from decoder: any Decoder) throws {
+        do {
+            entry = .row(try DataAPITradeRow(from: decoder))
+        } catch {
+            let raw = (try? JSONValue(from: decoder))?.text ?? "?"
+            entry = .undecodable(raw: raw, reason: describeDecoding(error))
+        }
+    }
+}
+
+/// Any JSON value, re-serialised compactly (for raw rows kept in dead letters).
+enum JSONValue: Decodable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([(String, JSONValue)])
+
+    init(from decoder: any Decoder) throws {
+        if var list = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !list.isAtEnd { items.append(try list.decode(JSONValue.self)) }
+            self = .array(items)
+            return
+        }
+        if let object = try? decoder.container(keyedBy: AnyKey.self) {
+            self = .object(try object.allKeys.sorted { $0.stringValue < $1.stringValue }.map { ($0.stringValue, try object.decode(JSONValue.self, forKey: $0)) })
+            return
+        }
+        let single = try decoder.singleValueContainer()
+        if single.decodeNil() { self = .null }
+        else if let b = try? single.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? single.decode(Double.self) { self = .number(n) }
+        else { self = .string(try single.decode(String.self)) }
+    }
+
+    var text: String {
+        switch self {
+        case .null: "null"
+        case .bool(let b): b ? "true" : "false"
+        case .number(let n): n == n.rounded() && abs(n) < 1e15 ? String(Int64(n)) : "\(n)"
+        case .string(let s): String(decoding: try! JSONEncoder().encode(s), as: UTF8.self)
+        case .array(let items): "[" + items.map(\.text).joined(separator: ",") + "]"
+        case .object(let pairs): "{" + pairs.map { JSONValue.string($0.0).text + ":" + $0.1.text }.joined(separator: ",") + "}"
+        }
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }

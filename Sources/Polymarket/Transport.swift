@@ -8,13 +8,37 @@ public struct HTTPReply: Sendable {
     public var status: Int
     /// `Retry-After` in seconds, when the server sent one.
     public var retryAfter: Double?
+    /// The server's `Date` (unix seconds): its notion of "now", which is event time for the
+    /// fetcher (real time on Polymarket, replay time on the stub).
+    public var serverTime: Int64?
     public var body: [UInt8]
 
-    public init(status: Int, retryAfter: Double? = nil, body: [UInt8]) {
+    public init(status: Int, retryAfter: Double? = nil, serverTime: Int64? = nil, body: [UInt8]) {
         self.status = status
         self.retryAfter = retryAfter
+        self.serverTime = serverTime
         self.body = body
     }
+}
+
+/// Parses an HTTP date (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110's preferred form).
+public func parseHTTPDate(_ text: String) -> Int64? {
+    let parts = text.split(separator: " ")
+    guard parts.count >= 5 else { return nil }
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    guard let day = Int(parts[1]), let monthIndex = months.firstIndex(of: String(parts[2])), let year = Int(parts[3]) else {
+        return nil
+    }
+    let clock = parts[4].split(separator: ":").compactMap { Int($0) }
+    guard clock.count == 3 else { return nil }
+    let month = monthIndex + 1
+    let y = month <= 2 ? year - 1 : year
+    let era = y / 400
+    let yoe = y - era * 400
+    let mp = month > 2 ? month - 3 : month + 9
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return Int64(era * 146_097 + doe - 719_468) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
 }
 
 /// The one thing the clients need from HTTP: a GET with a deadline. Tests substitute it.
@@ -46,7 +70,12 @@ public struct AsyncHTTPTransport: HTTPGetting {
                 let response = try await client.execute(request, deadline: deadline)
                 let body = try await response.body.collect(upTo: maximumBodyBytes)
                 let retryAfter = response.headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-                return HTTPReply(status: Int(response.status.code), retryAfter: retryAfter, body: Array(buffer: body))
+                // The API stub names its replay clock; a real server's Date is its now.
+                let serverTime =
+                    response.headers.first(name: "X-Remora-Replay-Time").flatMap { Int64($0) }
+                    ?? response.headers.first(name: "Date").flatMap(parseHTTPDate)
+                return HTTPReply(
+                    status: Int(response.status.code), retryAfter: retryAfter, serverTime: serverTime, body: Array(buffer: body))
             }
             group.addTask {
                 try await Task.sleep(for: timeout)

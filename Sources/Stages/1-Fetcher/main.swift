@@ -1,6 +1,11 @@
-// fetcher — pulls wallets' trades from the source, dedups them by fill, stores them and
-// publishes `trade` (partitioned by wallet). Simplest real job: an append-only NDJSON file of
-// Data-API-shaped rows; the HTTP client and the wallet watch list arrive with the ingest issue.
+// fetcher — pulls wallets' trades, dedups them by fill, stores them and publishes `trade`
+// (partitioned by wallet). Two sources: the Data API (`/trades` of every watched wallet, polled
+// with a durable cursor per wallet) or, for replays and tests, an append-only NDJSON file of
+// Data-API-shaped rows (REMORA_SOURCE_TRADES).
+//
+//   fetcher                         run: poll every watched wallet, forever
+//   fetcher --once --wallet 0x…     one pass over one wallet's trades, print what it did, exit
+//   fetcher --backfill              one pass over every watched wallet (whole histories), exit
 import Foundation
 import RemoraModel
 import RemoraRuntime
@@ -10,11 +15,37 @@ import ServiceLifecycle
 await RemoraService.main(
     service: "fetcher", summary: "ingest whale trades, dedup by fill, publish `trade`", httpPort: 7411,
     settings: [
-        Setting("REMORA_SOURCE_TRADES", default: nil, "NDJSON file of Data API /trades rows"),
-        Setting("REMORA_FETCHER_POLL_MS", default: "100", "idle wait before reading the source again, ms", kind: .integer(1...60_000)),
-    ]
+        Setting("REMORA_SOURCE_TRADES", default: "", "NDJSON file of Data API /trades rows (set: file source; empty: the Data API)"),
+        Setting("REMORA_FETCHER_POLL_MS", default: "100", "file source: idle wait before reading again, ms", kind: .integer(1...60_000)),
+    ] + DataAPIIngest.settings
 ) { environment in
-    let path = try environment.settings.string("REMORA_SOURCE_TRADES")
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if let path = environment.settings.optionalString("REMORA_SOURCE_TRADES") {
+        try await runFileSource(path: path, environment: environment)
+        return
+    }
+    let ingest = try DataAPIIngest(environment: environment)
+    if arguments.contains("--once") {
+        guard let index = arguments.firstIndex(of: "--wallet"), index + 1 < arguments.count,
+            let wallet = WalletAddress(arguments[index + 1])
+        else {
+            RemoraService.exitWithConfigurationError(service: "fetcher", ConfigurationError.malformed("--wallet", "--once needs --wallet 0x… (40 hex digits)"))
+        }
+        let report = try await ingest.pass(wallet: wallet)
+        print(report.text)
+        return
+    }
+    try await ingest.seedWatchList()
+    if arguments.contains("--backfill") {
+        try await ingest.backfill()
+        return
+    }
+    environment.readiness.markReady()
+    try await ingest.run()
+}
+
+/// The file source: read, store, publish; wait when the file has nothing new.
+func runFileSource(path: String, environment: StageEnvironment) async throws {
     let source = NDJSONFile(path: path)
     let idle = Duration.milliseconds(try environment.settings.int("REMORA_FETCHER_POLL_MS", in: 1...60_000))
     let sourceName = "fetcher:trades"
@@ -33,74 +64,4 @@ await RemoraService.main(
             try await Task.sleep(for: .milliseconds(500))
         }
     }
-}
-
-/// One read of the source: parse, dead-letter bad rows, number identical fills, store the trades
-/// and the new cursor in one transaction, publish. Returns the number of lines read.
-func ingestOnce(source: NDJSONFile, sourceName: String, path: String, environment: StageEnvironment) async throws -> Int {
-    let logger = environment.logger
-    let started = ContinuousClock.now
-    let (position, watermark) = try await environment.store.transaction { connection in
-        try await Cursors.loadSource(sourceName, on: connection, logger: logger)
-    }
-    let lines: [NDJSONFile.Line]
-    do { lines = try source.read(from: position, maxLines: 5000) } catch {
-        logger.warning("source not readable yet", metadata: ["path": "\(path)", "error": "\(error)"])
-        try await Task.sleep(for: .seconds(1))
-        return 0
-    }
-    guard let last = lines.last else { return 0 }
-    var trades: [Trade] = []
-    var rejected: [(NDJSONFile.Line, String)] = []
-    var newWatermark = watermark
-    for line in lines {
-        do {
-            switch try TradeSourceRow.parse(line.text, occurrence: { _ in 0 }) {
-            case .trade(let trade):
-                trades.append(trade)
-                // The file is in event-time order: everything older than this row has been read.
-                newWatermark = max(newWatermark, trade.timestamp.adding(millis: -1))
-            case .watermark(let mark):
-                newWatermark = max(newWatermark, mark)
-            }
-        } catch {
-            rejected.append((line, "\(error)"))
-        }
-    }
-    let (stored, recordCount) = try await environment.store.transaction { connection in
-        for (line, reason) in rejected {
-            try await DeadLetters.record(
-                service: "fetcher", origin: "\(path)@\(line.endOffset)", reason: reason, raw: line.text,
-                on: connection, logger: logger)
-        }
-        // Identical fills are distinct trades, numbered in delivery order across all reads.
-        let occurrences = try await FillOccurrences.assign(trades.map(\.baseFillKey), on: connection, logger: logger)
-        let records = try zip(trades, occurrences).map { trade, occurrence in
-            let numbered = trade.withOccurrence(occurrence)
-            return try StreamRecord(
-                stream: .trade, uid: numbered.id, key: numbered.wallet.rawValue, eventTime: numbered.timestamp,
-                payload: numbered)
-        }
-        let stored = try await StreamStore.append(
-            records, watermarks: [.trade: (Array(0..<StreamName.partitionCount), newWatermark)],
-            producedAt: .wallClockNow, on: connection, logger: logger)
-        try await Cursors.saveSource(
-            sourceName, position: last.endOffset, watermark: newWatermark, on: connection, logger: logger)
-        return (stored, records.count)
-    }
-    try environment.publisher.publish(stored)
-    environment.metrics.received(.trade, count: lines.count)
-    environment.metrics.published(.trade, count: stored.count)
-    environment.metrics.deadLettered(count: rejected.count)
-    environment.metrics.processed(batchOf: lines.count, duration: .now - started)
-    for message in stored { environment.metrics.lag(milliseconds: message.producedAt.millis - message.eventTime.millis) }
-    for (line, reason) in rejected {
-        logger.warning("bad source row dead-lettered", metadata: ["offset": "\(line.endOffset)", "reason": "\(reason)"])
-    }
-    logger.info(
-        "ingested", metadata: [
-            "stream": "trade", "rows": "\(lines.count)", "stored": "\(stored.count)",
-            "duplicates": "\(recordCount - stored.count)", "watermark": "\(newWatermark.millis)",
-        ])
-    return lines.count
 }

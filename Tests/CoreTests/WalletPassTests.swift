@@ -1,0 +1,90 @@
+import RemoraCore
+import Testing
+
+/// Pages of a newest-first list served by offset, with an optional shift (a repeat of rows).
+struct FakeList {
+    var rows: [PagedRow]
+    func page(offset: Int, limit: Int, shift: Int = 0) -> [PagedRow] {
+        let from = max(0, offset - shift)
+        return Array(rows[min(from, rows.count)..<min(from + limit, rows.count)])
+    }
+}
+
+func row(_ id: String, _ t: Int64) -> PagedRow { PagedRow(identity: id, timestamp: t) }
+
+/// Runs a pass; `shifts[n]` shifts the n-th request's page.
+func runPass(_ list: FakeList, cursor: WalletCursor, pageSize: Int, cap: Int = 10_000, shifts: [Int: Int] = [:]) -> (WalletPass, WalletPass.Outcome, Int) {
+    var pass = WalletPass(cursor: cursor, pageSize: pageSize, offsetCap: cap)
+    var next = WalletPass.Next.fetch(offset: 0)
+    var requests = 0
+    while case .fetch(let offset) = next {
+        let page = list.page(offset: offset, limit: pageSize, shift: shifts[requests] ?? 0)
+        requests += 1
+        next = pass.absorb(page).next
+        if requests > 1000 { break }
+    }
+    return (pass, pass.outcome(serverTime: 1_000, margin: 10), requests)
+}
+
+@Suite("Ingest: one pass over a wallet's trades")
+struct WalletPassTests {
+    // Newest first: times 20, 19, … 1; "d" is an identical fill listed twice at time 15.
+    let list = FakeList(rows: (1...20).reversed().flatMap { t -> [PagedRow] in
+        t == 15 ? [row("d", 15), row("d", 15)] : [row("f\(t)", Int64(t))]
+    })
+
+    @Test("a first pass reads the whole history, oldest first, numbering identical fills")
+    func firstPass() {
+        let (pass, outcome, requests) = runPass(list, cursor: WalletCursor(), pageSize: 6)
+        // Anchored pages: offsets 0, 4, 8, 12, 16 (each reads the last two rows again).
+        #expect(requests == 5)
+        #expect(outcome.window.count == 21)
+        #expect(outcome.window.map { pass.rows[$0].timestamp } == outcome.window.map { pass.rows[$0].timestamp }.sorted())
+        let d = zip(outcome.window, outcome.occurrences).filter { pass.rows[$0.0].identity == "d" }.map(\.1)
+        #expect(d == [0, 1])
+        #expect(outcome.cursor == WalletCursor(newestTrade: 20, asOf: 990, historyComplete: true))
+        #expect(outcome.unreachable == nil)
+    }
+
+    @Test("a later pass stops once it sees a trade older than the cursor and keeps the cursor's second whole")
+    func incremental() {
+        let cursor = WalletCursor(newestTrade: 15, asOf: 500, historyComplete: true)
+        let (pass, outcome, requests) = runPass(list, cursor: cursor, pageSize: 4)
+        #expect(requests == 3)
+        // 20…16 are new; both fills at 15 are read again (their uids make the store skip them).
+        #expect(outcome.window.map { pass.rows[$0].identity } == ["d", "d", "f16", "f17", "f18", "f19", "f20"])
+        #expect(outcome.occurrences == [0, 1, 0, 0, 0, 0, 0])
+    }
+
+    @Test("a page that repeats rows of the previous one costs a re-read, never a skipped row nor a double")
+    func repeatedRows() {
+        for shift in 1...7 {
+            let (pass, outcome, _) = runPass(list, cursor: WalletCursor(), pageSize: 5, shifts: [1: shift, 2: 2])
+            #expect(outcome.window.count == 21, "shift \(shift)")
+            #expect(Set(outcome.window.map { pass.rows[$0].identity }).count == 20)
+            let d = zip(outcome.window, outcome.occurrences).filter { pass.rows[$0.0].identity == "d" }.map(\.1)
+            #expect(d == [0, 1], "shift \(shift)")
+        }
+    }
+
+    @Test("beyond the depth cap the history is unreachable, and the pass says which range")
+    func depthCap() {
+        let (_, first, _) = runPass(list, cursor: WalletCursor(), pageSize: 5, cap: 5)
+        // Offsets 0 and 3 are served (the next, 6, is past the cap): the eight newest rows.
+        #expect(first.window.count == 8)
+        #expect(first.unreachable?.from == nil && first.unreachable?.to == 14)
+        #expect(first.cursor.historyComplete)
+
+        // Down for a while: 40 new trades since the cursor at 20, the cap allows 8.
+        let busy = FakeList(rows: (21...60).reversed().map { row("n\($0)", Int64($0)) } + list.rows)
+        let (_, later, _) = runPass(busy, cursor: WalletCursor(newestTrade: 20, asOf: 900, historyComplete: true), pageSize: 5, cap: 5)
+        #expect(later.window.count == 8)
+        #expect(later.unreachable?.from == 20 && later.unreachable?.to == 53)
+    }
+
+    @Test("an empty history completes at once")
+    func empty() {
+        let (_, outcome, requests) = runPass(FakeList(rows: []), cursor: WalletCursor(), pageSize: 5)
+        #expect(requests == 1 && outcome.window.isEmpty && outcome.cursor.historyComplete && outcome.cursor.newestTrade == nil)
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import RemoraAPIStub
+import RemoraModel
+import RemoraSimulator
+import RemoraStore
+import RemoraTestSupport
+import Testing
+
+/// The fetcher process against `remora api-stub` serving a simulated world over loopback, with
+/// PostgreSQL: what the world holds must be stored once, whatever the API and the process do.
+@Suite("Ingest: the fetcher against the API stub", .serialized)
+struct IngestEndToEndTests {
+    static let world = try! WorldGenerator.generate(WorldParameters(seed: 21, wallets: 80, markets: 60, months: 3))
+    static let stubWorld: StubWorld = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-ingest-\(UUID().uuidString)")
+        try! WorldWriter.write(world, to: folder)
+        return try! StubWorld.load(from: folder)
+    }()
+
+    /// Every fill of the world as the fetcher must store it: fill key with its occurrence among
+    /// identical fills.
+    static func expectedUIDs(upTo time: Int64 = .max) -> [String] {
+        var seen: [String: Int] = [:]
+        return world.trades.filter { $0.time <= time }.map { t in
+            let market = world.markets[Int(t.market)].truth
+            var hash = SplitMix64(seed: t.transactionSeed)
+            let key = Trade.fillKey(
+                transactionHash: "0x" + hash.nextHex(digits: 64), asset: market.tokenIds[Int(t.outcomeIndex)],
+                side: t.isBuy ? .buy : .sell, size: Shares(micros: t.sharesMicros), price: Price(micros: t.priceMicros),
+                wallet: WalletAddress(world.wallets[Int(t.wallet)].truth.address)!, occurrence: 0)
+            let base = String(key.dropLast(2))
+            defer { seen[base, default: 0] += 1 }
+            return base + ":\(seen[base, default: 0])"
+        }
+    }
+
+    func withStub(
+        clock: any ReplayClock, faults: FaultSettings, _ body: @Sendable (String) async throws -> Void
+    ) async throws {
+        let stub = APIStub(world: Self.stubWorld, clock: clock, options: StubOptions(faults: faults))
+        var logger = Logger(label: "stub")
+        logger.logLevel = .critical
+        let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: logger) { _ in }
+        try await app.test(.live) { client in try await body("http://127.0.0.1:\(try #require(client.port))") }
+    }
+
+    func fetcher(_ arguments: [String], database: DatabaseConfiguration, api: String) throws -> ChildProcess {
+        let wallets = Self.world.wallets.map(\.truth.address).joined(separator: ",")
+        return try ChildProcess(
+            [builtProductsDirectory.appendingPathComponent("fetcher").path] + arguments,
+            environment: [
+                "DATABASE_URL": TestPostgres.url(of: database), "REMORA_DATA_API_URL": api + "/data-api",
+                "REMORA_WATCH_WALLETS": wallets, "REMORA_FETCHER_PAGE_SIZE": "10", "REMORA_API_BUDGET_SCALE": "100",
+                "REMORA_API_TIMEOUT_MS": "1000", "REMORA_FETCHER_MARGIN_S": "0", "REMORA_HTTP_PORT": "\(try freeLoopbackPort())",
+                "REMORA_BUS_PUB": "tcp://127.0.0.1:\(try freeLoopbackPort())", "REMORA_BUS_SUB": "tcp://127.0.0.1:\(try freeLoopbackPort())",
+                "REMORA_LOG_LEVEL": "warning",
+            ])
+    }
+
+    func stored(_ database: DatabaseConfiguration) async throws -> [String] {
+        try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            var uids: [String] = []
+            for try await uid in try await store.client.query("SELECT uid FROM trades").decode(String.self) { uids.append(uid) }
+            return uids
+        }
+    }
+
+    func count(_ sql: PostgresQuery, _ database: DatabaseConfiguration) async throws -> Int64 {
+        try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            for try await n in try await store.client.query(sql).decode(Int64.self) { return n }
+            return -1
+        }
+    }
+
+    @Test("a backfill through 8 % faulted answers stores every fill once; a later pass after the clock moved adds exactly the new ones")
+    func backfillThroughFaults() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        let middle = (Self.world.startTime + Self.world.endTime) / 2
+        let clock = ManualReplayClock(at: middle)
+        try await withStub(clock: clock, faults: FaultSettings(rate: 0.08, seed: 5, slowSeconds: 1.2)) { api in
+            let first = try fetcher(["--backfill"], database: database, api: api)
+            #expect(first.wait() == 0, "\(first.output)")
+            let half = try await stored(database)
+            #expect(half.count == Set(half).count, "doubles stored")
+            #expect(Set(half) == Set(Self.expectedUIDs(upTo: middle)))
+
+            clock.set(Self.world.endTime)
+            let second = try fetcher(["--backfill"], database: database, api: api)
+            #expect(second.wait() == 0, "\(second.output)")
+            let all = try await stored(database)
+            #expect(all.count == Set(all).count, "doubles stored")
+            let expected = Self.expectedUIDs()
+            #expect(all.count == expected.count && Set(all) == Set(expected))
+            // The faults did happen.
+            let (body, _) = try await URLSession.shared.data(from: URL(string: api + "/__stub/status")!)
+            let faults = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["faults"] as? [String: Int])
+            #expect(faults.values.reduce(0, +) >= 5 && faults.values.filter { $0 > 0 }.count >= 3, "\(faults)")
+        }
+        #expect(try await count("SELECT count(*) FROM coverage_gaps", database) == 0)
+        #expect(try await count("SELECT count(*) FROM wallet_cursors WHERE history_complete", database) == Int64(Self.world.wallets.count))
+    }
+
+    @Test("SIGKILL in the middle of a backfill, then a restart: no gap, no double")
+    func killMidBackfill() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: FaultSettings()) { api in
+            let victim = try fetcher(["--backfill"], database: database, api: api)
+            let total = Int64(Self.world.trades.count)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline, try await count("SELECT count(*) FROM trades", database) < total / 4 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            victim.kill(SIGKILL)
+            #expect(victim.wait() == 128 + SIGKILL)
+            let atKill = try await count("SELECT count(*) FROM trades", database)
+            #expect(atKill > 0 && atKill < total, "killed too late to matter (\(atKill) of \(total))")
+
+            let again = try fetcher(["--backfill"], database: database, api: api)
+            #expect(again.wait() == 0, "\(again.output)")
+            let all = try await stored(database)
+            let expected = Self.expectedUIDs()
+            #expect(all.count == expected.count && Set(all) == Set(expected))
+        }
+    }
+
+    @Test("fetcher --once --wallet prints what it did; the depth cap is reported, not hidden")
+    func onceAndDepthCap() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        let busiest = Dictionary(grouping: Self.world.trades, by: \.wallet).max { $0.value.count < $1.value.count }!
+        let wallet = Self.world.wallets[Int(busiest.key)].truth.address
+        try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: FaultSettings()) { api in
+            var environment = ["REMORA_FETCHER_OFFSET_CAP": "20"]
+            environment["REMORA_WATCH_WALLETS"] = ""
+            let once = try ChildProcess(
+                [builtProductsDirectory.appendingPathComponent("fetcher").path, "--once", "--wallet", wallet],
+                environment: try fetcherEnvironment(database: database, api: api).merging(environment) { _, new in new })
+            #expect(once.wait() == 0, "\(once.output)")
+            #expect(once.output.contains("wallet \(wallet)") && once.output.contains("UNREACHABLE"), "\(once.output)")
+        }
+        #expect(try await count("SELECT count(*) FROM coverage_gaps", database) == 1)
+        #expect(try await count("SELECT count(*) FROM trades", database) < Int64(busiest.value.count))
+    }
+
+    func fetcherEnvironment(database: DatabaseConfiguration, api: String) throws -> [String: String] {
+        [
+            "DATABASE_URL": TestPostgres.url(of: database), "REMORA_DATA_API_URL": api + "/data-api",
+            "REMORA_FETCHER_PAGE_SIZE": "10", "REMORA_API_BUDGET_SCALE": "100", "REMORA_FETCHER_MARGIN_S": "0",
+            "REMORA_HTTP_PORT": "\(try freeLoopbackPort())", "REMORA_BUS_PUB": "tcp://127.0.0.1:\(try freeLoopbackPort())",
+            "REMORA_BUS_SUB": "tcp://127.0.0.1:\(try freeLoopbackPort())", "REMORA_LOG_LEVEL": "warning",
+        ]
+    }
+}
