@@ -67,6 +67,18 @@ public struct Trade: Sendable, Hashable, Codable {
     }
 }
 
+extension Trade: CanonicalJSON {
+    /// The payload of `trade` messages, written by hand: the fetcher stores a million of them.
+    public var canonicalJSON: String {
+        var text = "{\"asset\":" + JSONCoding.quoted(asset) + ",\"conditionId\":" + JSONCoding.quoted(conditionId.rawValue)
+        text += ",\"id\":" + JSONCoding.quoted(id) + ",\"outcome\":" + JSONCoding.quoted(outcome)
+        text += ",\"outcomeIndex\":\(outcomeIndex),\"price\":\"\(price.description)\",\"side\":\"\(side.rawValue)\""
+        text += ",\"size\":\"\(size.description)\",\"timestamp\":\(timestamp.millis),\"title\":" + JSONCoding.quoted(title)
+        text += ",\"transactionHash\":" + JSONCoding.quoted(transactionHash) + ",\"wallet\":" + JSONCoding.quoted(wallet.rawValue) + "}"
+        return text
+    }
+}
+
 /// A market's metadata as the resolver keeps it (Gamma fields that decisions need).
 public struct Market: Sendable, Hashable, Codable {
     public var conditionId: ConditionID

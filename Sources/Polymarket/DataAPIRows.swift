@@ -45,7 +45,7 @@ public struct DataAPITradeRow: Codable, Sendable {
         guard let wallet = WalletAddress(proxyWallet) else { throw RowError.invalid("proxyWallet is not an address: \(proxyWallet)") }
         guard let condition = ConditionID(conditionId) else { throw RowError.invalid("conditionId malformed: \(conditionId)") }
         guard let side = Side(rawValue: side.uppercased()) else { throw RowError.invalid("side must be BUY or SELL: \(self.side)") }
-        guard !asset.isEmpty, asset.allSatisfy(\.isNumber) else { throw RowError.invalid("asset is not a token id: \(asset)") }
+        guard !asset.isEmpty, asset.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { throw RowError.invalid("asset is not a token id: \(asset)") }
         guard let shares = Shares(rounding: size), shares.micros > 0 else { throw RowError.invalid("size must be positive: \(size)") }
         // Float noise (0.21999995306666104): round to the finest tick Polymarket uses, then check.
         guard let price = Price(rounding: price)?.rounded(toTick: Price(micros: 100)),

@@ -93,7 +93,8 @@ public struct PolymarketClient: Sendable {
         ]
         let (entries, serverTime) = try await fetch(
             "data/trades", base: endpoints.dataAPI, path: "/trades", query: query,
-            budgets: [budgets.dataOverall, budgets.dataTrades], as: [LenientTradeRow].self)
+            budgets: [budgets.dataOverall, budgets.dataTrades], as: [LenientTradeRow].self,
+            fastPath: { TradeRowScanner.entries($0).map { $0.map(LenientTradeRow.init(entry:)) } })
         return TradesPage(entries: entries.map(\.entry), serverTime: serverTime)
     }
 
@@ -210,9 +211,11 @@ public struct PolymarketClient: Sendable {
         try await fetch(endpoint, base: base, path: path, query: query, budgets: budgets, as: T.self).value
     }
 
+    /// `fastPath` may decode the body faster than JSONDecoder; when it returns nil (a shape it
+    /// does not know), JSONDecoder decides.
     func fetch<T: Decodable>(
         _ endpoint: String, base: String, path: String, query: [(String, String)], budgets: [RequestBudget],
-        as type: T.Type
+        as type: T.Type, fastPath: (([UInt8]) -> T?)? = nil
     ) async throws -> (value: T, serverTime: Int64?) {
         let url = base + path + Self.queryString(query)
         var last = ""
@@ -240,6 +243,7 @@ public struct PolymarketClient: Sendable {
                     logger.debug("retrying", metadata: ["endpoint": "\(endpoint)", "reason": "\(last)"])
                     continue
                 }
+                if let value = fastPath?(reply.body) { return (value, reply.serverTime) }
                 do {
                     return (try JSONDecoder().decode(T.self, from: Data(reply.body)), reply.serverTime)
                 } catch {
@@ -296,6 +300,8 @@ func describeDecoding(_ error: any Error) -> String {
 /// kept as text with the reason.
 struct LenientTradeRow: Decodable {
     var entry: PolymarketClient.TradesPage.Entry
+
+    init(entry: PolymarketClient.TradesPage.Entry) { self.entry = entry }
 
     init(from decoder: any Decoder) throws {
         do {

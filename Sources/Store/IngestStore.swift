@@ -34,34 +34,58 @@ public enum IngestStore {
         return wallets
     }
 
-    /// A wallet's cursor; `lock` holds it for the transaction (one writer per wallet).
-    public static func cursor(
-        of wallet: WalletAddress, lock: Bool = false, on connection: PostgresConnection, logger: Logger
-    ) async throws -> WalletCursor {
+    /// Wallets' cursors (a wallet without one gets an empty one); `lock` holds them for the
+    /// transaction, taken in wallet order (one writer per wallet, no deadlock).
+    public static func cursors(
+        of wallets: [WalletAddress], lock: Bool = false, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: WalletCursor] {
+        let addresses = Set(wallets.map(\.rawValue)).sorted()
+        guard !addresses.isEmpty else { return [:] }
         try await connection.run(
-            "INSERT INTO wallet_cursors (wallet) VALUES (\(wallet.rawValue)) ON CONFLICT (wallet) DO NOTHING",
-            logger: logger)
+            """
+            INSERT INTO wallet_cursors (wallet) SELECT unnest(\(addresses)::text[]) ORDER BY 1 ON CONFLICT (wallet) DO NOTHING
+            """, logger: logger)
         let rows = try await connection.query(
             """
-            SELECT newest_trade, as_of, history_complete FROM wallet_cursors WHERE wallet = \(wallet.rawValue)
-            \(unescaped: lock ? "FOR UPDATE" : "")
+            SELECT wallet, newest_trade, as_of, history_complete FROM wallet_cursors WHERE wallet = ANY(\(addresses))
+            ORDER BY wallet \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger)
-        for try await (newest, asOf, complete) in rows.decode((Int64?, Int64?, Bool).self) {
-            return WalletCursor(newestTrade: newest, asOf: asOf, historyComplete: complete)
+        var cursors: [WalletAddress: WalletCursor] = [:]
+        for try await (wallet, newest, asOf, complete) in rows.decode((String, Int64?, Int64?, Bool).self) {
+            if let address = WalletAddress(wallet) {
+                cursors[address] = WalletCursor(newestTrade: newest, asOf: asOf, historyComplete: complete)
+            }
         }
-        return WalletCursor()
+        return cursors
     }
 
-    /// Saves a cursor after a pass that stored `stored` new trades.
+    /// Saves cursors after passes (each only moves forward).
     public static func save(
-        _ cursor: WalletCursor, of wallet: WalletAddress, stored: Int, on connection: PostgresConnection, logger: Logger
+        _ cursors: [(WalletAddress, WalletCursor)], on connection: PostgresConnection, logger: Logger
     ) async throws {
+        guard !cursors.isEmpty else { return }
+        let none = Int64.min  // stands for "not known" in the arrays
         try await connection.run(
             """
-            UPDATE wallet_cursors SET newest_trade = GREATEST(newest_trade, \(cursor.newestTrade)),
-                as_of = GREATEST(as_of, \(cursor.asOf)), history_complete = history_complete OR \(cursor.historyComplete),
-                passes = passes + 1, trades = trades + \(stored)
-            WHERE wallet = \(wallet.rawValue)
+            UPDATE wallet_cursors c SET newest_trade = GREATEST(c.newest_trade, NULLIF(u.newest, \(none))),
+                as_of = GREATEST(c.as_of, NULLIF(u.as_of, \(none))), history_complete = c.history_complete OR u.complete,
+                passes = c.passes + 1
+            FROM unnest(\(cursors.map(\.0.rawValue))::text[], \(cursors.map { $0.1.newestTrade ?? none })::bigint[],
+                        \(cursors.map { $0.1.asOf ?? none })::bigint[], \(cursors.map(\.1.historyComplete))::boolean[])
+                 AS u(wallet, newest, as_of, complete)
+            WHERE c.wallet = u.wallet
+            """, logger: logger)
+    }
+
+    /// Adds stored-trade counts per wallet.
+    public static func addTradeCounts(_ counts: [String: Int], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !counts.isEmpty else { return }
+        let sorted = counts.sorted { $0.key < $1.key }
+        try await connection.run(
+            """
+            UPDATE wallet_cursors c SET trades = c.trades + u.n
+            FROM unnest(\(sorted.map(\.key))::text[], \(sorted.map(\.value))::bigint[]) AS u(wallet, n)
+            WHERE c.wallet = u.wallet
             """, logger: logger)
     }
 

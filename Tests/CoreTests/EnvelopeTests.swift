@@ -29,6 +29,18 @@ struct EnvelopeTests {
         #expect(envelope.eventTime == Self.trade.timestamp)
     }
 
+    @Test("a trade's hand-written payload is byte for byte the canonical encoder's", arguments: [
+        "Will \"it\" happen?", "Back\\slash, tab\tand newline\n", "Élection à Paris — 2026 / 27 ✓", "\u{01}control", "",
+    ])
+    func canonicalTrade(title: String) throws {
+        var trade = Self.trade
+        trade.title = title
+        trade.outcome = "No/Yes \"maybe\""
+        let expected = String(decoding: try JSONCoding.encoder.encode(trade), as: UTF8.self)
+        #expect(trade.canonicalJSON == expected)
+        #expect(try JSONDecoder().decode(Trade.self, from: Data(trade.canonicalJSON.utf8)) == trade)
+    }
+
     @Test("malformed bodies are rejected with a reason", arguments: [
         "not json", "{}", #"{"stream":"trade","partition":99,"seq":1,"key":"k","eventTime":1,"producedAt":1,"payload":{}}"#,
         #"{"stream":"nope","partition":1,"seq":1,"key":"k","eventTime":1,"producedAt":1,"payload":{}}"#,

@@ -60,7 +60,7 @@ struct IngestEndToEndTests {
                 "REMORA_WATCH_WALLETS": wallets, "REMORA_FETCHER_PAGE_SIZE": "10", "REMORA_API_BUDGET_SCALE": "100",
                 "REMORA_API_TIMEOUT_MS": "1000", "REMORA_FETCHER_MARGIN_S": "0", "REMORA_HTTP_PORT": "\(try freeLoopbackPort())",
                 "REMORA_BUS_PUB": "tcp://127.0.0.1:\(try freeLoopbackPort())", "REMORA_BUS_SUB": "tcp://127.0.0.1:\(try freeLoopbackPort())",
-                "REMORA_LOG_LEVEL": "warning",
+                "REMORA_LOG_LEVEL": "warning", "REMORA_FETCHER_COMMIT_WALLETS": "4",
             ])
     }
 

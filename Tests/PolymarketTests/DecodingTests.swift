@@ -102,3 +102,44 @@ struct DecodingTests {
         #expect(parseGammaTime("soon") == nil)
     }
 }
+
+@Suite("Polymarket: the fast /trades reader agrees with JSONDecoder")
+struct TradeRowScannerTests {
+    func both(_ text: String) throws -> ([String], [String]) {
+        let fast = try #require(TradeRowScanner.entries(Array(text.utf8)), "the fast reader gave up")
+        let slow = try JSONDecoder().decode([LenientTradeRow].self, from: Data(text.utf8)).map(\.entry)
+        func describe(_ entries: [PolymarketClient.TradesPage.Entry]) -> [String] {
+            entries.map { entry in
+                switch entry {
+                case .row(let r): "\(r.proxyWallet)|\(r.side)|\(r.asset)|\(r.conditionId)|\(r.size)|\(r.price)|\(r.timestamp)|\(r.title ?? "nil")|\(r.outcome ?? "nil")|\(r.outcomeIndex)|\(r.transactionHash)"
+                case .undecodable: "undecodable"
+                }
+            }
+        }
+        return (describe(fast), describe(slow))
+    }
+
+    @Test("the real capture, field for field", .enabled(if: capturesPresent, "../shared/polymarket/captures is absent"))
+    func capture() throws {
+        let text = String(decoding: try RemoraPolymarketTests.capture("data-api-trades.json"), as: UTF8.self)
+        let (fast, slow) = try both(text)
+        #expect(fast.count == 100 && fast == slow)
+    }
+
+    @Test("escapes, unicode, extra and nested keys, a row of the wrong shape")
+    func traps() throws {
+        let text = #"""
+            [ {"proxyWallet":"0xab","side":"BUY","asset":"1","conditionId":"0xcd","size":1e2,"price":0.21999995306666104,
+               "timestamp":1770479519,"title":"Say \"hi\" \\ \u00e9\ud83d\ude00 / ok","outcome":null,"outcomeIndex":1,
+               "transactionHash":"0x1","extra":{"a":[1,2,{"b":null}]},"flag":true},
+              {"proxyWallet":"0xab","side":"SELL","asset":"2","conditionId":"0xcd","size":"12","price":0.5,
+               "timestamp":1770479519,"outcomeIndex":0,"transactionHash":"0x2"} ]
+            """#
+        let (fast, slow) = try both(text)
+        #expect(fast == slow)
+        #expect(fast[1] == "undecodable" && fast[0].contains("Say \"hi\" \\ é😀 / ok"))
+        #expect(TradeRowScanner.entries(Array(#"{"error":"Too Many Requests"}"#.utf8)) == nil)
+        #expect(TradeRowScanner.entries(Array("[{\"a\":1},".utf8)) == nil, "truncated")
+        #expect(TradeRowScanner.entries(Array("[]".utf8))?.isEmpty == true)
+    }
+}

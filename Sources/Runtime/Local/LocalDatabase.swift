@@ -137,7 +137,7 @@ public struct LocalDatabase: Sendable {
 /// Runs a command to completion with `posix_spawn` and `waitpid`, its output captured in a
 /// file. Not `Process`: its exit monitoring can miss a child's exit inside some hosts (seen in the
 /// test runner), and a pipe never reaches end-of-file once `pg_ctl start` hands it to the server.
-public func runAndWait(_ argv: [String]) throws -> (Int32, String) {
+public func runAndWait(_ argv: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
     let capture = FileManager.default.temporaryDirectory.appendingPathComponent("remora-cmd-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: capture) }
     var actions = posix_spawn_file_actions_t()
@@ -149,7 +149,12 @@ public func runAndWait(_ argv: [String]) throws -> (Int32, String) {
     var cArguments = argv.map { strdup($0) } + [nil]
     defer { for pointer in cArguments { free(pointer) } }
     var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, environ)
+    let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    var variables = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for pointer in variables { free(pointer) } }
+    let spawned = environment.isEmpty
+        ? posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, environ)
+        : posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, &variables)
     guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT) }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 {

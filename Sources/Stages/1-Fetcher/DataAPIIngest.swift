@@ -15,10 +15,12 @@ struct DataAPIIngest {
     static let settings: [Setting] = [
         Setting("REMORA_DATA_API_URL", default: PolymarketEndpoints.polymarket.dataAPI, "Data API base URL"),
         Setting("REMORA_WATCH_WALLETS", default: "", "wallets to watch, comma-separated (added to the watch list at start)"),
+        Setting("REMORA_WATCH_FILE", default: "", "file of wallets to watch, one address a line (added to the watch list at start)"),
         Setting("REMORA_FETCHER_INTERVAL_MS", default: "30000", "Data API: time between two passes over the watch list, ms", kind: .integer(0...86_400_000)),
         Setting("REMORA_FETCHER_PAGE_SIZE", default: "500", "Data API: rows per /trades page", kind: .integer(1...10_000)),
         Setting("REMORA_FETCHER_OFFSET_CAP", default: "10000", "Data API: deepest offset the API serves", kind: .integer(0...1_000_000)),
         Setting("REMORA_FETCHER_CONCURRENCY", default: "4", "Data API: wallets polled at once", kind: .integer(1...64)),
+        Setting("REMORA_FETCHER_COMMIT_WALLETS", default: "200", "Data API: most wallets' passes committed in one transaction", kind: .integer(1...10_000)),
         Setting("REMORA_FETCHER_MARGIN_S", default: "30", "Data API: seconds a trade may take to appear in /trades (holds the watermark back)", kind: .integer(0...3600)),
         Setting("REMORA_API_BUDGET_SCALE", default: "1", "multiplier of the documented request budgets (below 1: headroom for other clients)", kind: .number(0.01...1000)),
         Setting("REMORA_API_TIMEOUT_MS", default: "10000", "deadline of one HTTP request, ms", kind: .integer(100...600_000)),
@@ -29,6 +31,7 @@ struct DataAPIIngest {
     let pageSize: Int
     let offsetCap: Int
     let concurrency: Int
+    let commitWallets: Int
     let margin: Int64
     let interval: Duration
     let partitions: [Int]
@@ -45,20 +48,30 @@ struct DataAPIIngest {
         pageSize = try s.int("REMORA_FETCHER_PAGE_SIZE", in: 1...10_000)
         offsetCap = try s.int("REMORA_FETCHER_OFFSET_CAP")
         concurrency = try s.int("REMORA_FETCHER_CONCURRENCY", in: 1...64)
+        commitWallets = try s.int("REMORA_FETCHER_COMMIT_WALLETS", in: 1...10_000)
         margin = Int64(try s.int("REMORA_FETCHER_MARGIN_S"))
         interval = .milliseconds(try s.int("REMORA_FETCHER_INTERVAL_MS"))
         partitions = try s.partitions("REMORA_PARTITIONS")
     }
 
-    /// Adds REMORA_WATCH_WALLETS to the watch list; a malformed address stops start-up.
+    /// Adds REMORA_WATCH_WALLETS and REMORA_WATCH_FILE to the watch list; a malformed address
+    /// or an unreadable file stops start-up.
     func seedWatchList() async throws {
-        let text = environment.settings.optionalString("REMORA_WATCH_WALLETS") ?? ""
         var wallets: [WalletAddress] = []
-        for item in text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }) {
-            guard let wallet = WalletAddress(String(item)) else {
-                throw ConfigurationError.malformed("REMORA_WATCH_WALLETS", "not a wallet address: \(item)")
+        func add(_ text: String, from setting: String) throws {
+            for item in text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\r" }) {
+                guard let wallet = WalletAddress(String(item)) else {
+                    throw ConfigurationError.malformed(setting, "not a wallet address: \(item)")
+                }
+                wallets.append(wallet)
             }
-            wallets.append(wallet)
+        }
+        try add(environment.settings.optionalString("REMORA_WATCH_WALLETS") ?? "", from: "REMORA_WATCH_WALLETS")
+        if let path = environment.settings.optionalString("REMORA_WATCH_FILE") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigurationError.malformed("REMORA_WATCH_FILE", "cannot read \(path)")
+            }
+            try add(text, from: "REMORA_WATCH_FILE")
         }
         let now = Int64(Date().timeIntervalSince1970)
         try await environment.store.transaction { connection in
@@ -101,11 +114,27 @@ struct DataAPIIngest {
         case bad(raw: String, reason: String)
     }
 
+    /// What a pass read, waiting to be committed.
+    struct PassResult: Sendable {
+        var wallet: WalletAddress
+        var outcome: WalletPass.Outcome
+        var trades: [Trade]
+        var bad: [(raw: String, reason: String)]
+        var serverTime: Int64?
+        var report: PassReport
+    }
+
+    /// One pass, read and committed on its own (`--once`).
     func pass(wallet: WalletAddress) async throws -> PassReport {
-        let logger = environment.logger
         let start = try await environment.store.transaction { connection in
-            try await IngestStore.cursor(of: wallet, on: connection, logger: logger)
+            try await IngestStore.cursors(of: [wallet], on: connection, logger: environment.logger)
         }
+        let result = try await read(wallet: wallet, from: start[wallet] ?? WalletCursor())
+        return try await commit([result]).first!
+    }
+
+    /// Reads a wallet's new trades: pages until the pass is complete (no database work).
+    func read(wallet: WalletAddress, from start: WalletCursor) async throws -> PassResult {
         var plan = WalletPass(cursor: start, pageSize: pageSize, offsetCap: offsetCap)
         var read: [ReadRow] = []
         var report = PassReport(wallet: wallet)
@@ -131,52 +160,70 @@ struct DataAPIIngest {
             case .bad(let raw, let reason): bad.append((raw, reason))
             }
         }
-        let partition = Partitioner.partition(of: wallet.rawValue)
+        report.cursor = outcome.cursor
+        report.unreachable = outcome.unreachable
+        report.deadLettered = bad.count
+        return PassResult(wallet: wallet, outcome: outcome, trades: trades, bad: bad, serverTime: serverTime, report: report)
+    }
+
+    /// Commits passes in one transaction: their trades, dead letters, gaps, cursors and the
+    /// watermarks of their partitions; publishes after the commit.
+    func commit(_ results: [PassResult]) async throws -> [PassReport] {
+        guard !results.isEmpty else { return [] }
+        let logger = environment.logger
         let now = Int64(Date().timeIntervalSince1970)
         let stored = try await environment.store.transaction { connection in
-            _ = try await IngestStore.cursor(of: wallet, lock: true, on: connection, logger: logger)
-            for row in bad {
-                try await DeadLetters.record(
-                    service: "fetcher", origin: "data-api:/trades?user=\(wallet.rawValue)", reason: row.reason, raw: row.raw,
-                    on: connection, logger: logger)
+            // One writer per wallet: lock the cursors, in one order.
+            _ = try await IngestStore.cursors(of: results.map(\.wallet), lock: true, on: connection, logger: logger)
+            for result in results {
+                for row in result.bad {
+                    try await DeadLetters.record(
+                        service: "fetcher", origin: "data-api:/trades?user=\(result.wallet.rawValue)", reason: row.reason,
+                        raw: row.raw, on: connection, logger: logger)
+                }
+                if let gap = result.outcome.unreachable {
+                    try await IngestStore.recordGap(
+                        wallet: result.wallet, from: gap.from, to: gap.to,
+                        reason: "beyond the Data API depth cap (offset \(offsetCap))", at: now, on: connection, logger: logger)
+                }
             }
-            if let gap = outcome.unreachable {
-                try await IngestStore.recordGap(
-                    wallet: wallet, from: gap.from, to: gap.to, reason: "beyond the Data API depth cap (offset \(offsetCap))",
-                    at: now, on: connection, logger: logger)
-            }
-            let records = try trades.map { trade in
+            try await IngestStore.save(results.map { ($0.wallet, $0.outcome.cursor) }, on: connection, logger: logger)
+            let partitions = Set(results.map { Partitioner.partition(of: $0.wallet.rawValue) }).sorted()
+            let marks = try await IngestStore.partitionWatermarks(partitions, on: connection, logger: logger)
+            let records = try results.flatMap(\.trades).map { trade in
                 try StreamRecord(
                     stream: .trade, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp, payload: trade)
             }
-            try await IngestStore.save(outcome.cursor, of: wallet, stored: 0, on: connection, logger: logger)
-            let marks = try await IngestStore.partitionWatermarks([partition], on: connection, logger: logger)
             let stored = try await StreamStore.append(
                 records, partitionWatermarks: [.trade: marks], producedAt: .wallClockNow, on: connection, logger: logger)
-            try await connection.run(
-                "UPDATE wallet_cursors SET trades = trades + \(stored.count) WHERE wallet = \(wallet.rawValue)", logger: logger)
+            let counts = Dictionary(grouping: stored, by: \.key).mapValues(\.count)
+            try await IngestStore.addTradeCounts(counts, on: connection, logger: logger)
             return stored
         }
         try environment.publisher.publish(stored)
-        report.stored = stored.count
-        report.alreadyStored = trades.count - stored.count
-        report.deadLettered = bad.count
-        report.cursor = outcome.cursor
-        report.unreachable = outcome.unreachable
-        if let serverTime {
-            let storedIds = Set(stored.map(\.uid))
-            report.lags = trades.filter { storedIds.contains($0.id) }.map { serverTime - $0.timestamp.millis / 1000 }
+        let storedIds = Set(stored.map(\.uid))
+        var reports: [PassReport] = []
+        for result in results {
+            var report = result.report
+            let fresh = result.trades.filter { storedIds.contains($0.id) }
+            report.stored = fresh.count
+            report.alreadyStored = result.trades.count - fresh.count
+            if let serverTime = result.serverTime { report.lags = fresh.map { serverTime - $0.timestamp.millis / 1000 } }
+            environment.metrics.received(.trade, count: report.rowsRead)
+            environment.metrics.deadLettered(count: report.deadLettered)
+            for lag in report.lags { environment.metrics.lag(milliseconds: lag * 1000) }
+            if let gap = report.unreachable {
+                logger.warning(
+                    "trades beyond the API's depth cap cannot be read",
+                    metadata: [
+                        "wallet": "\(result.wallet.rawValue)", "from": "\(gap.from.map(String.init) ?? "beginning")",
+                        "to": "\(gap.to)",
+                    ])
+            }
+            reports.append(report)
         }
-        environment.metrics.received(.trade, count: report.rowsRead)
         environment.metrics.published(.trade, count: stored.count)
-        environment.metrics.deadLettered(count: bad.count)
-        for lag in report.lags { environment.metrics.lag(milliseconds: lag * 1000) }
-        if let gap = outcome.unreachable {
-            logger.warning(
-                "trades beyond the API's depth cap cannot be read",
-                metadata: ["wallet": "\(wallet.rawValue)", "from": "\(gap.from.map(String.init) ?? "beginning")", "to": "\(gap.to)"])
-        }
-        return report
+        return reports
     }
 
     static func readRow(_ entry: PolymarketClient.TradesPage.Entry) -> (paged: PagedRow, row: ReadRow) {
@@ -197,22 +244,37 @@ struct DataAPIIngest {
 
     // MARK: loops
 
-    /// One pass over every watched wallet of this replica, `concurrency` at a time.
+    /// One pass over every watched wallet of this replica: reads run `concurrency` at a time;
+    /// finished reads are committed together (up to `commitRows` trades or `commitWallets`
+    /// wallets a transaction), so a backfill of thousands of small wallets costs a few hundred
+    /// transactions, not thousands.
     func cycle(progress: (@Sendable (Int, Int, Int) -> Void)? = nil) async throws -> (passes: Int, stored: Int, lags: [Int64]) {
         let logger = environment.logger
-        let wallets = try await environment.store.transaction { connection in
-            try await IngestStore.watched(partitions: partitions, on: connection, logger: logger)
+        let (wallets, cursors) = try await environment.store.transaction { connection in
+            let wallets = try await IngestStore.watched(partitions: partitions, on: connection, logger: logger)
+            return (wallets, try await IngestStore.cursors(of: wallets, on: connection, logger: logger))
         }
         var done = 0
         var stored = 0
         var lags: [Int64] = []
-        try await withThrowingTaskGroup(of: PassReport?.self) { group in
+        var waiting: [PassResult] = []
+        func flush() async throws {
+            let reports = try await commit(waiting)
+            waiting.removeAll()
+            for report in reports {
+                stored += report.stored
+                lags += report.lags
+            }
+            progress?(done, wallets.count, stored)
+        }
+        try await withThrowingTaskGroup(of: PassResult?.self) { group in
             var pending = wallets[...]
             func launch() {
                 guard let wallet = pending.popFirst() else { return }
+                let start = cursors[wallet] ?? WalletCursor()
                 group.addTask {
                     do {
-                        return try await pass(wallet: wallet)
+                        return try await read(wallet: wallet, from: start)
                     } catch is CancellationError {
                         throw CancellationError()
                     } catch {
@@ -222,19 +284,21 @@ struct DataAPIIngest {
                 }
             }
             for _ in 0..<concurrency { launch() }
-            while let report = try await group.next() {
+            while let result = try await group.next() {
                 done += 1
-                if let report {
-                    stored += report.stored
-                    lags += report.lags
+                if let result { waiting.append(result) }
+                if waiting.count >= commitWallets || waiting.reduce(0, { $0 + $1.trades.count }) >= Self.commitRows {
+                    try await flush()
                 }
-                progress?(done, wallets.count, stored)
                 if Task.isShuttingDownGracefully { continue }
                 launch()
             }
+            try await flush()
         }
         return (done, stored, lags)
     }
+
+    static let commitRows = 20_000
 
     /// A pass that failed for good: its cause is logged and, when the API sent something that
     /// cannot be read, kept in the dead-letter table. The next cycle tries the wallet again.
