@@ -107,7 +107,7 @@ let package = Package(
             .executableTarget(
                 name: "Remora",
                 dependencies: [
-                    "RemoraRuntime", "RemoraCore", "RemoraQuant", "RemoraSimulator", "RemoraAPIStub",
+                    "RemoraRuntime", "RemoraCore", "RemoraQuant", "RemoraSimulator", "RemoraAPIStub", "RemoraPolymarket",
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
                     .product(name: "Histogram", package: "hdrhistogram-swift"),
                 ],

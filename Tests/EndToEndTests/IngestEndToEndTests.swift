@@ -98,6 +98,14 @@ struct IngestEndToEndTests {
             #expect(all.count == Set(all).count, "doubles stored")
             let expected = Self.expectedUIDs()
             #expect(all.count == expected.count && Set(all) == Set(expected))
+            // Stored volume per market against Gamma's own figure.
+            let reconcile = try ChildProcess(
+                [builtProductsDirectory.appendingPathComponent("remora").path, "reconcile", "volume", "--gamma", api + "/gamma-api"],
+                environment: ["DATABASE_URL": TestPostgres.url(of: database)])
+            #expect(reconcile.wait() == 0, "\(reconcile.output)")
+            let match = reconcile.output.split(separator: "\n").first { $0.hasPrefix("volume match: ") }
+                .flatMap { Double($0.dropFirst("volume match: ".count).prefix { $0 != " " }) }
+            #expect((match ?? 0) >= 99.6, "\(reconcile.output)")
             // The faults did happen.
             let (body, _) = try await URLSession.shared.data(from: URL(string: api + "/__stub/status")!)
             let faults = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["faults"] as? [String: Int])
