@@ -156,6 +156,25 @@ struct IngestEndToEndTests {
         #expect(try await count("SELECT count(*) FROM trades", database) < Int64(busiest.value.count))
     }
 
+    @Test("remora discover ranks the leaderboards and puts the top on the watch list; skilled whales surface")
+    func discover() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: FaultSettings()) { api in
+            let run = try ChildProcess(
+                [builtProductsDirectory.appendingPathComponent("remora").path, "discover", "--data-api", api + "/data-api",
+                 "--period", "ALL", "--top", "10", "--add", "10"],
+                environment: ["DATABASE_URL": TestPostgres.url(of: database)])
+            #expect(run.wait() == 0, "\(run.output)")
+            let listed = run.output.split(separator: "\n").compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("0x") && $0.count == 42 }.map(String.init)
+            }
+            #expect(listed.count == 10, "\(run.output)")
+            let skilled = Set(Self.world.wallets.filter { $0.truth.style == .skilledWhale }.map(\.truth.address))
+            #expect(!skilled.isDisjoint(with: listed), "no skilled whale among the top 10: \(run.output)")
+        }
+        #expect(try await count("SELECT count(*) FROM watched_wallets WHERE source = 'discover'", database) == 10)
+    }
+
     func fetcherEnvironment(database: DatabaseConfiguration, api: String) throws -> [String: String] {
         [
             "DATABASE_URL": TestPostgres.url(of: database), "REMORA_DATA_API_URL": api + "/data-api",
