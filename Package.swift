@@ -124,7 +124,7 @@ let package = Package(
             .testTarget(
                 name: "RemoraPolymarketTests",
                 dependencies: [
-                    "RemoraPolymarket", "RemoraModel", "RemoraSimulator", "RemoraAPIStub",
+                    "RemoraPolymarket", "RemoraModel", "RemoraCore", "RemoraSimulator", "RemoraAPIStub",
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
                 ],
                 path: "Tests/PolymarketTests", swiftSettings: swiftSettings),

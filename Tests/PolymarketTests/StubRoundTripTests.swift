@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import RemoraAPIStub
+import RemoraCore
 import RemoraModel
 import RemoraSimulator
 import Testing
@@ -20,13 +21,20 @@ struct StubRoundTripTests {
         return folder
     }()
     static let stubWorld = try! StubWorld.load(from: folder)
+    /// Many markets, few wallets: voids and disputes are present.
+    static let marketsWorld = try! WorldGenerator.generate(WorldParameters(seed: 4, wallets: 20, markets: 800, months: 6))
+    static let marketsStubWorld: StubWorld = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-markets-\(UUID().uuidString)")
+        try! WorldWriter.write(marketsWorld, to: folder)
+        return try! StubWorld.load(from: folder)
+    }()
 
     func withClient(
-        at now: Int64? = nil, faults: FaultSettings = FaultSettings(), timeout: Duration = .seconds(5),
-        _ body: @Sendable (PolymarketClient, String) async throws -> Void
+        world: StubWorld = Self.stubWorld, at now: Int64? = nil, faults: FaultSettings = FaultSettings(),
+        timeout: Duration = .seconds(5), _ body: @Sendable (PolymarketClient, String) async throws -> Void
     ) async throws {
         let stub = APIStub(
-            world: Self.stubWorld, clock: FixedReplayClock(at: now ?? Self.world.endTime),
+            world: world, clock: FixedReplayClock(at: now ?? Self.world.endTime),
             options: StubOptions(faults: faults))
         var logger = Logger(label: "stub")
         logger.logLevel = .critical
@@ -98,6 +106,42 @@ struct StubRoundTripTests {
             _ = try await client.positions(user: wallet)
             let leaders = try await client.leaderboard(timePeriod: "ALL", orderBy: "PNL")
             #expect(!leaders.isEmpty && leaders.map(\.rank) == Array(1...leaders.count))
+        }
+    }
+
+    @Test("the resolution rule reads every market's truth from Gamma: winners, voids, disputes, open ones", arguments: [0.5, 0.8, 1.0])
+    func resolutionRule(moment: Double) async throws {
+        let world = Self.marketsWorld
+        #expect(world.markets.contains { $0.truth.outcome == .void } && world.markets.contains { $0.truth.dispute != nil })
+        let now = world.startTime + Int64(Double(world.endTime - world.startTime) * moment)
+        try await withClient(world: Self.marketsStubWorld, at: now) { client, _ in
+            var reports: [String: GammaMarket] = [:]
+            let ids = world.markets.filter { $0.truth.startTime <= now }.map(\.truth.conditionId)
+            for start in stride(from: 0, to: ids.count, by: 100) {
+                for market in try await client.markets(conditionIds: Array(ids[start..<min(start + 100, ids.count)])) {
+                    reports[market.conditionId] = market
+                }
+            }
+            #expect(reports.count == ids.count)
+            var resolved = 0
+            for market in world.markets where market.truth.startTime <= now {
+                let gamma = try #require(reports[market.truth.conditionId])
+                let verdict = ResolutionRule.verdict(
+                    MarketReport(closed: gamma.closed, umaStatus: gamma.currentUMAStatus, outcomePrices: gamma.outcomePrices))
+                if market.truth.resolvedAt <= now {
+                    let expected: ResolutionOutcome =
+                        switch market.truth.outcome {
+                        case .yes: .winner(index: 0)
+                        case .no: .winner(index: 1)
+                        case .void: .void
+                        }
+                    #expect(verdict == .resolved(expected), "\(market.truth.conditionId)")
+                    resolved += 1
+                } else if case .resolved = verdict {
+                    Issue.record("\(market.truth.conditionId) resolved before its time")
+                }
+            }
+            if moment == 1.0 { #expect(resolved > 0) }
         }
     }
 
