@@ -1,3 +1,4 @@
+public import RemoraModel
 import Foundation
 
 /// A Gamma `/markets` object: the fields Remora reads, decoded from the real shapes (lists
@@ -138,4 +139,27 @@ func parseGammaTime(_ text: String) -> Int64? {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
     let days = era * 146_097 + doe - 719_468
     return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+}
+
+
+extension GammaMarket {
+    /// The resolver's market row: category in Remora's words ("pop-culture"), token ids, end,
+    /// tick and taker fee. Nil when the condition id is malformed or the outcomes and tokens do
+    /// not pair up.
+    public func model() -> Market? {
+        guard let condition = ConditionID(conditionId), !clobTokenIds.isEmpty, clobTokenIds.count == outcomes.count else {
+            return nil
+        }
+        let tick = Price(rounding: tickSize ?? 0.01).flatMap { $0.micros > 0 ? $0 : nil } ?? Price(micros: 10_000)
+        return Market(
+            conditionId: condition, question: question, category: Self.category(category ?? tags.first ?? "other"),
+            outcomes: outcomes, tokenIds: clobTokenIds, endDate: endsAt.map { EventTime(seconds: $0) }, tickSize: tick,
+            takerFeePpm: Int64(((takerFeeRate ?? 0) * 1_000_000).rounded()))
+    }
+
+    /// "Pop Culture" → "pop-culture", "Politics" → "politics".
+    static func category(_ text: String) -> String {
+        let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+        return words.isEmpty ? "other" : words.joined(separator: "-")
+    }
 }

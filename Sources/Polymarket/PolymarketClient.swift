@@ -161,6 +161,15 @@ public struct PolymarketClient: Sendable {
             budgets: [budgets.gammaOverall, budgets.gammaMarkets])
     }
 
+    /// `GET /markets?condition_ids=…` (≤ 100) with the server's time when it answered.
+    public func marketsWithTime(conditionIds: [String]) async throws -> (markets: [GammaMarket], serverTime: Int64?) {
+        let query: [(String, String)] = conditionIds.map { ("condition_ids", $0) } + [("limit", String(max(1, conditionIds.count)))]
+        let (markets, serverTime) = try await fetch(
+            "gamma/markets", base: endpoints.gamma, path: "/markets", query: query,
+            budgets: [budgets.gammaOverall, budgets.gammaMarkets], as: [GammaMarket].self)
+        return (markets, serverTime)
+    }
+
     /// `GET /markets/{id}`.
     public func market(id: String) async throws -> GammaMarket {
         try await get(

@@ -175,6 +175,55 @@ struct IngestEndToEndTests {
         #expect(try await count("SELECT count(*) FROM watched_wallets WHERE source = 'discover'", database) == 10)
     }
 
+    @Test("resolver --once: every market seen in a trade gets its true result from Gamma through 5 % faults, and its trades settle")
+    func resolverOnce() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        let world = Self.world
+        try await withStub(clock: FixedReplayClock(at: world.endTime), faults: FaultSettings(rate: 0.05, seed: 9, slowSeconds: 1.2)) { api in
+            let fetch = try fetcher(["--backfill"], database: database, api: api)
+            #expect(fetch.wait() == 0, "\(fetch.output)")
+            // A resolver with no bus peers: the trade consumer is not needed for --once.
+            var environment = try fetcherEnvironment(database: database, api: api)
+            environment["REMORA_GAMMA_API_URL"] = api + "/gamma-api"
+            environment["REMORA_CLOB_API_URL"] = api + "/clob"
+            environment["REMORA_API_TIMEOUT_MS"] = "1000"
+            environment["REMORA_RESOLVER_MARGIN_S"] = "0"
+            // The markets seen in trades, as the resolver's trade consumer would record them.
+            try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+                try await store.client.query(
+                    "INSERT INTO market_watch (condition_id, first_seen) SELECT DISTINCT payload->>'conditionId', 0 FROM trades")
+            }
+            let resolver = try ChildProcess(
+                [builtProductsDirectory.appendingPathComponent("resolver").path, "--once"], environment: environment)
+            #expect(resolver.wait() == 0, "\(resolver.output)")
+            #expect(resolver.output.contains("markets checked"), "\(resolver.output)")
+        }
+        // Results: exactly the markets resolved by the world's end, each with its true outcome.
+        let traded = Set(world.trades.map(\.market))
+        let expected = Dictionary(uniqueKeysWithValues: traded.map { Int($0) }.filter { world.markets[$0].truth.resolvedAt <= world.endTime }
+            .map { i -> (String, String) in
+                let t = world.markets[i].truth
+                return (t.conditionId, t.outcome == .void ? "void" : (t.outcome == .yes ? "0" : "1"))
+            })
+        let stored: [String: String] = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            var results: [String: String] = [:]
+            for try await (id, payload) in try await store.client.query("SELECT uid, payload::text FROM market_resolutions")
+                .decode((String, String).self)
+            {
+                let resolution = try JSONDecoder().decode(MarketResolution.self, from: Data(payload.utf8))
+                switch resolution.outcome {
+                case .void: results[id] = "void"
+                case .winner(let index): results[id] = String(index)
+                }
+            }
+            return results
+        }
+        #expect(stored == expected)
+        #expect(!expected.isEmpty)
+        let settledExpected = world.trades.filter { world.markets[Int($0.market)].truth.resolvedAt <= world.endTime }.count
+        #expect(try await count("SELECT count(*) FROM trade_settlements", database) == Int64(settledExpected))
+    }
+
     func fetcherEnvironment(database: DatabaseConfiguration, api: String) throws -> [String: String] {
         [
             "DATABASE_URL": TestPostgres.url(of: database), "REMORA_DATA_API_URL": api + "/data-api",

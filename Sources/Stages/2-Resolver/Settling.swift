@@ -18,6 +18,17 @@ enum Settling {
             """, logger: logger)
     }
 
+    /// Puts markets on the resolver's Gamma watch list (first sighting only).
+    static func watch(_ ids: [ConditionID], on connection: PostgresConnection, logger: Logger) async throws {
+        let keys = Set(ids.map(\.rawValue)).sorted()
+        guard !keys.isEmpty else { return }
+        try await connection.run(
+            """
+            INSERT INTO market_watch (condition_id, first_seen)
+            SELECT k, \(Int64(Date().timeIntervalSince1970)) FROM unnest(\(keys)::text[]) AS k ON CONFLICT (condition_id) DO NOTHING
+            """, logger: logger)
+    }
+
     static func markets(_ ids: [ConditionID], on connection: PostgresConnection, logger: Logger) async throws
         -> [ConditionID: Market]
     {
@@ -57,6 +68,37 @@ enum Settling {
             trades.append(try JSONCoding.decoder.decode(Trade.self, from: Data(text.utf8)))
         }
         return trades
+    }
+
+    /// Keeps a market row current (metadata changes; the resolved flag stays).
+    static func upsert(_ market: Market, at time: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        let payload = String(decoding: try JSONCoding.encoder.encode(market), as: UTF8.self)
+        try await connection.run(
+            """
+            INSERT INTO markets (condition_id, question, category, payload, updated_at)
+            VALUES (\(market.conditionId.rawValue), \(market.question), \(market.category), \(payload)::jsonb, \(time))
+            ON CONFLICT (condition_id) DO UPDATE SET question = EXCLUDED.question,
+                category = EXCLUDED.category, payload = EXCLUDED.payload
+            """, logger: logger)
+    }
+
+    /// A resolution and the settlement of every stored trade of its market (the caller holds
+    /// the market's lock). Returns the records to append: `market.resolved`, then `trade.settled`.
+    static func resolve(_ resolution: MarketResolution, on connection: PostgresConnection, logger: Logger) async throws
+        -> [StreamRecord]
+    {
+        var records = [
+            try StreamRecord(
+                stream: .marketResolved, uid: resolution.conditionId.rawValue, key: resolution.conditionId.rawValue,
+                eventTime: resolution.resolvedAt, payload: resolution)
+        ]
+        let market = try await markets([resolution.conditionId], on: connection, logger: logger)
+        for trade in try await storedTrades(of: resolution.conditionId, on: connection, logger: logger) {
+            records.append(try record(Settlement.settle(trade, market: market[resolution.conditionId], resolution: resolution)))
+        }
+        try await connection.run(
+            "UPDATE markets SET resolved = true WHERE condition_id = \(resolution.conditionId.rawValue)", logger: logger)
+        return records
     }
 
     static func record(_ settlement: TradeSettlement) throws -> StreamRecord {

@@ -1,6 +1,7 @@
 // resolver — keeps market metadata, applies resolutions, and settles every trade against its
 // market's result (win/loss/void, realized P&L). Publishes `market.resolved` and `trade.settled`.
-// Simplest real job: an NDJSON feed of markets and resolutions; Gamma arrives with the ingest issue.
+// Two sources of market metadata and results: Gamma (every market seen in a trade, polled until
+// it resolves; `resolver --once` does one pass and exits) or an NDJSON feed for replays and tests.
 import Foundation
 import Logging
 import RemoraCore
@@ -11,9 +12,16 @@ import ServiceLifecycle
 
 await RemoraService.main(
     service: "resolver", summary: "apply market resolutions and settle trades", httpPort: 7412,
-    settings: [Setting("REMORA_SOURCE_MARKETS", default: nil, "NDJSON file of market, resolution and watermark rows")]
+    settings: [
+        Setting("REMORA_SOURCE_MARKETS", default: "", "NDJSON file of market, resolution and watermark rows (set: file source; empty: Gamma)")
+    ] + GammaSource.settings
 ) { environment in
-    let path = try environment.settings.string("REMORA_SOURCE_MARKETS")
+    let path = environment.settings.optionalString("REMORA_SOURCE_MARKETS")
+    if path == nil, CommandLine.arguments.contains("--once") {
+        let report = try await GammaSource(environment: environment).pass()
+        print(report.text)
+        return
+    }
     let partitions = try environment.settings.partitions("REMORA_PARTITIONS")
     let tradesConsumer = DurableConsumer(
         name: ResolverNames.consumer, stream: .trade, payload: Trade.self, partitions: partitions,
@@ -21,6 +29,8 @@ await RemoraService.main(
         // Every market lock of the transaction at once, in one order: no cycle with the feed.
         prepare: { trades, connection in
             try await Settling.lockMarkets(trades.map(\.conditionId), on: connection, logger: environment.logger)
+            // Every market seen in a trade is kept current from Gamma until it resolves.
+            try await Settling.watch(trades.map(\.conditionId), on: connection, logger: environment.logger)
         }
     ) { messages, partition, upstream, connection in
         let logger = environment.logger
@@ -43,7 +53,12 @@ await RemoraService.main(
     }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await tradesConsumer.run() }
-        group.addTask { try await runMarketSource(path: path, environment: environment) }
+        if let path {
+            group.addTask { try await runMarketSource(path: path, environment: environment) }
+        } else {
+            let gamma = try GammaSource(environment: environment)
+            group.addTask { try await gamma.run() }
+        }
         try await group.next()
         group.cancelAll()
     }
@@ -96,27 +111,9 @@ func applyMarketFeed(path: String, environment: StageEnvironment) async throws {
             for row in parsed {
                 switch row {
                 case .market(let market):
-                    let payload = String(decoding: try JSONCoding.encoder.encode(market), as: UTF8.self)
-                    try await connection.run(
-                        """
-                        INSERT INTO markets (condition_id, question, category, payload, updated_at)
-                        VALUES (\(market.conditionId.rawValue), \(market.question), \(market.category), \(payload)::jsonb,
-                                \(newWatermark.millis))
-                        ON CONFLICT (condition_id) DO UPDATE SET question = EXCLUDED.question,
-                            category = EXCLUDED.category, payload = EXCLUDED.payload
-                        """, logger: logger)
+                    try await Settling.upsert(market, at: newWatermark.millis, on: connection, logger: logger)
                 case .resolution(let resolution):
-                    records.append(try StreamRecord(
-                        stream: .marketResolved, uid: resolution.conditionId.rawValue,
-                        key: resolution.conditionId.rawValue, eventTime: resolution.resolvedAt, payload: resolution))
-                    let market = try await Settling.markets([resolution.conditionId], on: connection, logger: logger)
-                    for trade in try await Settling.storedTrades(of: resolution.conditionId, on: connection, logger: logger) {
-                        records.append(try Settling.record(
-                            Settlement.settle(trade, market: market[resolution.conditionId], resolution: resolution)))
-                    }
-                    try await connection.run(
-                        "UPDATE markets SET resolved = true WHERE condition_id = \(resolution.conditionId.rawValue)",
-                        logger: logger)
+                    records += try await Settling.resolve(resolution, on: connection, logger: logger)
                     newWatermark = max(newWatermark, resolution.resolvedAt.adding(millis: -1))
                 case .watermark(let mark):
                     newWatermark = max(newWatermark, mark)

@@ -1,0 +1,180 @@
+import Foundation
+import Logging
+import RemoraCore
+import RemoraModel
+import RemoraPolymarket
+import RemoraRuntime
+import RemoraStore
+import ServiceLifecycle
+
+/// Gamma as the resolver's source: every market seen in a trade (`market_watch`) is read until
+/// it resolves. Each pass keeps the market rows current and applies ``ResolutionRule``; a
+/// `["0","0"]` result asks the CLOB for its winner. A resolution's event time is when it became
+/// known (the API's "now" at the pass). After a pass over every open market, the `market.resolved`
+/// watermark moves to that time minus the margin.
+struct GammaSource {
+    static let settings: [Setting] = [
+        Setting("REMORA_GAMMA_API_URL", default: PolymarketEndpoints.polymarket.gamma, "Gamma base URL"),
+        Setting("REMORA_CLOB_API_URL", default: PolymarketEndpoints.polymarket.clob, "CLOB base URL"),
+        Setting("REMORA_RESOLVER_INTERVAL_MS", default: "60000", "Gamma: time between two passes over the open markets, ms", kind: .integer(0...86_400_000)),
+        Setting("REMORA_RESOLVER_MARGIN_S", default: "30", "Gamma: seconds a result may take to show (holds the watermark back)", kind: .integer(0...3600)),
+        Setting("REMORA_API_BUDGET_SCALE", default: "1", "multiplier of the documented request budgets", kind: .number(0.01...1000)),
+        Setting("REMORA_API_TIMEOUT_MS", default: "10000", "deadline of one HTTP request, ms", kind: .integer(100...600_000)),
+    ]
+
+    let environment: StageEnvironment
+    let client: PolymarketClient
+    let interval: Duration
+    let margin: Int64
+
+    init(environment: StageEnvironment) throws {
+        let s = environment.settings
+        self.environment = environment
+        client = PolymarketClient(
+            endpoints: PolymarketEndpoints(
+                dataAPI: PolymarketEndpoints.polymarket.dataAPI, gamma: try s.string("REMORA_GAMMA_API_URL"),
+                clob: try s.string("REMORA_CLOB_API_URL")),
+            retry: RetryPolicy(timeout: .milliseconds(try s.int("REMORA_API_TIMEOUT_MS"))),
+            budgets: RequestBudgets(scale: try s.double("REMORA_API_BUDGET_SCALE", in: 0.01...1000)), logger: environment.logger)
+        interval = .milliseconds(try s.int("REMORA_RESOLVER_INTERVAL_MS"))
+        margin = Int64(try s.int("REMORA_RESOLVER_MARGIN_S"))
+    }
+
+    struct PassReport {
+        var checked = 0
+        var resolved = 0
+        var voided = 0
+        var settled = 0
+        var waiting: [String: Int] = [:]
+        var unresolvable = 0
+        var unknown = 0
+        var asOf: Int64?
+
+        var text: String {
+            var parts = ["markets checked \(checked)", "resolved \(resolved) (void \(voided))", "trades settled \(settled)"]
+            parts += waiting.sorted { $0.key < $1.key }.map { "waiting (\($0.key)) \($0.value)" }
+            if unresolvable > 0 { parts.append("unresolvable \(unresolvable)") }
+            if unknown > 0 { parts.append("unknown to Gamma \(unknown)") }
+            parts.append("complete to \(asOf.map(String.init) ?? "never")")
+            return parts.joined(separator: ", ")
+        }
+    }
+
+    /// One pass over every watched market not yet resolved.
+    func pass() async throws -> PassReport {
+        let logger = environment.logger
+        let open: [String] = try await environment.store.transaction { connection in
+            var ids: [String] = []
+            for try await id in try await connection.query(
+                "SELECT condition_id FROM market_watch WHERE status <> 'resolved' ORDER BY condition_id", logger: logger
+            ).decode(String.self) { ids.append(id) }
+            return ids
+        }
+        var report = PassReport()
+        var passTime: Int64?
+        for start in stride(from: 0, to: open.count, by: 100) {
+            let batch = Array(open[start..<min(start + 100, open.count)])
+            let (markets, serverTime) = try await client.marketsWithTime(conditionIds: batch)
+            let now = serverTime ?? Int64(Date().timeIntervalSince1970)
+            if passTime == nil { passTime = now }
+            var verdicts: [(GammaMarket, Market?, ResolutionVerdict)] = []
+            for gamma in markets where batch.contains(gamma.conditionId) {
+                var verdict = ResolutionRule.verdict(
+                    MarketReport(closed: gamma.closed, umaStatus: gamma.currentUMAStatus, outcomePrices: gamma.outcomePrices))
+                if verdict == .askCLOB {
+                    let clob = try await client.clobMarket(conditionId: gamma.conditionId)
+                    verdict = ResolutionRule.verdict(clobWinners: clob.tokens.map(\.winner))
+                }
+                verdicts.append((gamma, gamma.model(), verdict))
+            }
+            let known = Set(verdicts.map(\.0.conditionId))
+            let unknown = batch.filter { !known.contains($0) }
+            let stored = try await environment.store.transaction { connection in
+                let resolutions = verdicts.compactMap { gamma, model, verdict -> MarketResolution? in
+                    guard case .resolved(let outcome) = verdict, let id = model?.conditionId ?? ConditionID(gamma.conditionId) else {
+                        return nil
+                    }
+                    return MarketResolution(conditionId: id, outcome: outcome, resolvedAt: EventTime(seconds: now))
+                }
+                try await Settling.lockMarkets(resolutions.map(\.conditionId), on: connection, logger: logger)
+                var records: [StreamRecord] = []
+                for (gamma, model, verdict) in verdicts {
+                    if let model { try await Settling.upsert(model, at: now * 1000, on: connection, logger: logger) }
+                    let status: String
+                    switch verdict {
+                    case .resolved: status = "resolved"
+                    case .waiting(let why): status = "waiting: \(why)"
+                    case .unresolvable(let why): status = "unresolvable: \(why)"
+                    case .askCLOB: status = "waiting: CLOB"
+                    }
+                    try await connection.run(
+                        "UPDATE market_watch SET status = \(status), checked_at = \(now) WHERE condition_id = \(gamma.conditionId)",
+                        logger: logger)
+                    if model == nil {
+                        try await DeadLetters.record(
+                            service: "resolver", origin: "gamma:/markets?condition_ids=\(gamma.conditionId)",
+                            reason: "market without paired outcomes and token ids", raw: gamma.conditionId, on: connection, logger: logger)
+                    }
+                }
+                for resolution in resolutions {
+                    records += try await Settling.resolve(resolution, on: connection, logger: logger)
+                }
+                for id in unknown {
+                    try await connection.run(
+                        "UPDATE market_watch SET status = 'unknown to Gamma', checked_at = \(now) WHERE condition_id = \(id)",
+                        logger: logger)
+                }
+                return try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
+            }
+            try environment.publisher.publish(stored)
+            report.checked += batch.count
+            report.unknown += unknown.count
+            report.settled += stored.filter { $0.stream == .tradeSettled }.count
+            for (_, _, verdict) in verdicts {
+                switch verdict {
+                case .resolved(let outcome):
+                    report.resolved += 1
+                    if outcome == .void { report.voided += 1 }
+                case .waiting(let why): report.waiting[why, default: 0] += 1
+                case .unresolvable(let why):
+                    report.unresolvable += 1
+                    logger.warning("market cannot be resolved", metadata: ["reason": "\(why)"])
+                case .askCLOB: break
+                }
+            }
+        }
+        // Every open market was read at or after `passTime`: results known by then are applied.
+        let asOf = (passTime ?? Int64(Date().timeIntervalSince1970)) - margin
+        report.asOf = asOf
+        let mark = EventTime(seconds: asOf)
+        let stored = try await environment.store.transaction { connection in
+            let stored = try await StreamStore.append(
+                [], watermarks: [.marketResolved: (Array(0..<StreamName.partitionCount), mark)], producedAt: .wallClockNow,
+                on: connection, logger: logger)
+            try await Cursors.saveSource(ResolverNames.source, position: 0, watermark: mark, on: connection, logger: logger)
+            try await Settling.advanceSettledWatermarks(on: connection, logger: logger)
+            return stored
+        }
+        try environment.publisher.publish(stored)
+        environment.metrics.published(.tradeSettled, count: report.settled)
+        return report
+    }
+
+    /// Passes until shutdown.
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            let started = ContinuousClock.now
+            do {
+                let report = try await pass()
+                environment.logger.info("gamma pass", metadata: ["summary": "\(report.text)"])
+            } catch is CancellationError {
+                return
+            } catch {
+                environment.metrics.error("gamma")
+                environment.logger.error("gamma pass failed, retrying", metadata: ["error": "\(describe(error))"])
+            }
+            let wait = interval - (ContinuousClock.now - started)
+            if wait > .zero { try? await Task.sleep(for: wait) }
+        }
+    }
+}
