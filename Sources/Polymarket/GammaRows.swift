@@ -131,13 +131,7 @@ func parseGammaTime(_ text: String) -> Int64? {
     let hour = digits.count > 3 ? Int(digits[3]) ?? 0 : 0
     let minute = digits.count > 4 ? Int(digits[4]) ?? 0 : 0
     let second = digits.count > 5 ? Int(digits[5]) ?? 0 : 0
-    let y = month <= 2 ? year - 1 : year
-    let era = y / 400
-    let yoe = y - era * 400
-    let mp = month > 2 ? month - 3 : month + 9
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    let days = era * 146_097 + doe - 719_468
+    let days = daysFromCivil(year: year, month: month, day: day)
     return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
 }
 
@@ -162,4 +156,16 @@ extension GammaMarket {
         let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
         return words.isEmpty ? "other" : words.joined(separator: "-")
     }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm): no
+/// Calendar, no locale, the same on every platform.
+func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let mp = month > 2 ? month - 3 : month + 9
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
 }

@@ -31,14 +31,8 @@ public func parseHTTPDate(_ text: String) -> Int64? {
     }
     let clock = parts[4].split(separator: ":").compactMap { Int($0) }
     guard clock.count == 3 else { return nil }
-    let month = monthIndex + 1
-    let y = month <= 2 ? year - 1 : year
-    let era = y / 400
-    let yoe = y - era * 400
-    let mp = month > 2 ? month - 3 : month + 9
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return Int64(era * 146_097 + doe - 719_468) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
+    let days = daysFromCivil(year: year, month: monthIndex + 1, day: day)
+    return Int64(days) * 86_400 + Int64(clock[0] * 3600 + clock[1] * 60 + clock[2])
 }
 
 /// The one thing the clients need from HTTP: a GET with a deadline. Tests substitute it.

@@ -100,6 +100,9 @@ struct DecodingTests {
         #expect(parseGammaTime("2025-01-05T18:49:12.543209Z") == 1_736_102_952)
         #expect(parseGammaTime("2025-12-31") == 1_767_139_200)
         #expect(parseGammaTime("soon") == nil)
+        #expect(parseHTTPDate("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
+        #expect(parseHTTPDate("Sat, 28 Nov 2026 01:13:14 GMT") == 1_795_828_394)
+        #expect(parseHTTPDate("yesterday") == nil)
     }
 }
 

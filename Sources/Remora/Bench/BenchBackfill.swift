@@ -31,19 +31,7 @@ struct BenchBackfill: AsyncParsableCommand {
         let stubWorld = try StubWorld.load(from: folder.appendingPathComponent("world"))
         print("world: \(world.trades.count) trades, \(wallets) wallets")
 
-        var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
-        if databaseURL.isEmpty {
-            let local = LocalDatabase(root: root)
-            try local.up(database: "postgres")
-            try local.dropDatabase("remora_bench_backfill")
-            try local.createDatabase("remora_bench_backfill")
-            databaseURL = local.url(database: "remora_bench_backfill")
-        }
-        let configuration = try DatabaseConfiguration(url: databaseURL)
-        try await Store.withRunning(configuration, logger: quietLogger()) { store in
-            try await store.waitUntilReachable()
-            try await Migrator().migrate(store)
-        }
+        let (databaseURL, configuration) = try await benchDatabase("remora_bench_backfill", root: root)
         let watchFile = folder.appendingPathComponent("wallets.txt")
         try world.wallets.map(\.truth.address).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
 
@@ -91,4 +79,23 @@ final class PortBox: @unchecked Sendable {
     private var port = 0
     var value: Int { lock.withLock { port } }
     func set(_ value: Int) { lock.withLock { port = value } }
+}
+
+/// A fresh, migrated database for a benchmark: DATABASE_URL when set, else one of the embedded
+/// cluster under `root`.
+func benchDatabase(_ name: String, root: URL) async throws -> (url: String, configuration: DatabaseConfiguration) {
+    var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+    if databaseURL.isEmpty {
+        let local = LocalDatabase(root: root)
+        try local.up(database: "postgres")
+        try local.dropDatabase(name)
+        try local.createDatabase(name)
+        databaseURL = local.url(database: name)
+    }
+    let configuration = try DatabaseConfiguration(url: databaseURL)
+    try await Store.withRunning(configuration, logger: quietLogger()) { store in
+        try await store.waitUntilReachable()
+        try await Migrator().migrate(store)
+    }
+    return (databaseURL, configuration)
 }

@@ -31,19 +31,7 @@ struct BenchDetection: AsyncParsableCommand {
         let hours = Dictionary(grouping: world.trades, by: { $0.time / 3600 }).mapValues(\.count)
         let origin = (hours.max { $0.value < $1.value }?.key ?? world.startTime / 3600) * 3600
 
-        var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
-        if databaseURL.isEmpty {
-            let local = LocalDatabase(root: root)
-            try local.up(database: "postgres")
-            try local.dropDatabase("remora_bench_detection")
-            try local.createDatabase("remora_bench_detection")
-            databaseURL = local.url(database: "remora_bench_detection")
-        }
-        let configuration = try DatabaseConfiguration(url: databaseURL)
-        try await Store.withRunning(configuration, logger: quietLogger()) { store in
-            try await store.waitUntilReachable()
-            try await Migrator().migrate(store)
-        }
+        let (databaseURL, configuration) = try await benchDatabase("remora_bench_detection", root: root)
         let watchFile = folder.appendingPathComponent("wallets.txt")
         try world.wallets.map(\.truth.address).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
 
