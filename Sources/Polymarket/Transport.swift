@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RemoraModel
 
 /// One HTTP answer, body collected.
 public struct HTTPReply: Sendable {

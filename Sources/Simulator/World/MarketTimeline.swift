@@ -1,4 +1,5 @@
 public import Foundation
+import RemoraModel
 
 /// What Gamma shows of a market at one moment, derived from its ``MarketTruth``: open, then
 /// closed, then proposed to the oracle, maybe disputed, then resolved. The generator writes
@@ -138,30 +139,15 @@ public func decimalString(_ value: Double, places: Int) -> String {
     return negative ? "-" + text : text
 }
 
-/// Calendar fields of a unix time in UTC (days-from-civil inverse, Howard Hinnant's algorithm):
-/// no Calendar, no locale, identical everywhere.
+/// Calendar fields of a unix time in UTC.
 func civil(_ seconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
     let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
     let rest = Int(seconds - Int64(days) * 86_400)
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    return (year, month, day, rest / 3600, rest / 60 % 60, rest % 60)
+    let date = civilFromDays(days)
+    return (date.year, date.month, date.day, rest / 3600, rest / 60 % 60, rest % 60)
 }
 
 /// Unix seconds of a UTC calendar date.
 public func unixTime(year: Int, month: Int, day: Int) -> Int64 {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = month > 2 ? month - 3 : month + 9
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return Int64(era * 146_097 + doe - 719_468) * 86_400
+    Int64(daysFromCivil(year: year, month: month, day: day)) * 86_400
 }
