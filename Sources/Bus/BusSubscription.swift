@@ -51,6 +51,7 @@ public enum EnvelopeParser {
     }
 
     public static func parse(_ body: [UInt8]) throws -> StoredMessage {
+        if let message = parseWithTrailingPayload(body) { return message }
         let header = try JSONDecoder().decode(Header.self, from: Data(body))
         guard (0..<StreamName.partitionCount).contains(header.partition) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "partition out of range"))
@@ -59,6 +60,86 @@ public enum EnvelopeParser {
             stream: header.stream, partition: header.partition, seq: header.seq,
             uid: "", key: header.key, eventTime: header.eventTime, producedAt: header.producedAt,
             payload: header.payload.text)
+    }
+}
+
+extension EnvelopeParser {
+    struct HeaderFields: Decodable {
+        var stream: StreamName
+        var partition: Int
+        var seq: Int64
+        var key: String
+        var eventTime: EventTime
+        var producedAt: EventTime
+    }
+
+    static let payloadMarker = Array(#","payload":"#.utf8)
+
+    /// The layout `StoredMessage.envelopeJSON` writes: the header fields, then the payload, last.
+    /// Every consumer parses every message it receives, and decoding the payload into a tree only
+    /// to encode it again cost more than the rest of the parse: here the header alone is decoded
+    /// and the payload's bytes are kept as they are, after one scan that checks they are exactly
+    /// one object. Their typed decode, later, validates them (a copy that fails it sends the
+    /// partition to the database path). Anything else returns nil and takes the full parse.
+    static func parseWithTrailingPayload(_ body: [UInt8]) -> StoredMessage? {
+        // No unescaped quote can occur inside a JSON string, so the first match is the envelope's key.
+        guard let markerStart = firstIndex(of: payloadMarker, in: body) else { return nil }
+        var end = body.count
+        while end > markerStart, isWhitespace(body[end - 1]) { end -= 1 }
+        guard end > markerStart, body[end - 1] == UInt8(ascii: "}") else { return nil }
+        var payload = body[(markerStart + payloadMarker.count)..<(end - 1)]
+        while let first = payload.first, isWhitespace(first) { payload = payload.dropFirst() }
+        while let last = payload.last, isWhitespace(last) { payload = payload.dropLast() }
+        guard isOneObject(payload) else { return nil }
+        guard let header = try? JSONDecoder().decode(HeaderFields.self, from: Data(body[..<markerStart] + [UInt8(ascii: "}")])),
+            (0..<StreamName.partitionCount).contains(header.partition)
+        else { return nil }
+        return StoredMessage(
+            stream: header.stream, partition: header.partition, seq: header.seq, uid: "", key: header.key,
+            eventTime: header.eventTime, producedAt: header.producedAt, payload: String(decoding: payload, as: UTF8.self))
+    }
+
+    static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+
+    /// True when `bytes` is `{ … }` whose first brace closes at the last byte (strings honoured).
+    static func isOneObject(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard bytes.first == UInt8(ascii: "{") else { return false }
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for index in bytes.indices {
+            let byte = bytes[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return index == bytes.index(before: bytes.endIndex) }
+            default: break
+            }
+        }
+        return false
+    }
+
+    static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        var index = 0
+        while index <= haystack.count - needle.count {
+            if haystack[index] == needle[0] {
+                var match = true
+                for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
+                    match = false
+                    break
+                }
+                if match { return index }
+            }
+            index += 1
+        }
+        return nil
     }
 }
 

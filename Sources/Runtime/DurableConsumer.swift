@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import Logging
 public import PostgresNIO
 public import RemoraBus
@@ -51,7 +52,8 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
     let prepare: (@Sendable ([Payload], PostgresConnection) async throws -> Void)?
 
     /// - Parameter prepare: runs once per transaction with every payload of the step, before any
-    ///   handler call: the place to take locks in one global order (the resolver's market locks).
+    ///   handler call: the place to take locks in one global order (the resolver's market locks),
+    ///   or to read for every partition at once (see `StepReads`).
     public init(
         name: String, stream: StreamName, payload: Payload.Type, partitions: [Int], environment: StageEnvironment,
         pollInterval: Duration = .milliseconds(200), batchLimit: Int = 2000,
@@ -131,115 +133,75 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
         for (partition, run) in runs where (outcomes[partition]?.consumed ?? 0) < run.count {
             needsCatchUp.remove(partition)  // held: the poll will retry
         }
-        for partition in needsCatchUp.sorted() { try await catchUp(partition, &state) }
+        if !needsCatchUp.isEmpty { try await catchUp(needsCatchUp.sorted(), &state) }
     }
 
-    /// Reads stream heads and catches up every partition that moved (rows or watermark).
+    /// Catches up every partition whose head moved (rows or watermark).
     private func poll(_ state: inout ConsumerState) async throws {
-        let heads = try await environment.store.transaction { connection in
-            try await StreamStore.heads(stream, on: connection, logger: environment.logger)
-        }
-        for partition in partitions {
-            guard let head = heads[partition] else { continue }
-            let behind = head.seq > (state.cursors[partition] ?? 0)
-            let newWatermark = head.watermark > (state.propagated[partition] ?? EventTime(millis: Int64.min))
-            if behind || newWatermark { try await catchUp(partition, &state) }
-        }
+        try await catchUp(partitions, &state)
     }
 
-    /// Database path for one partition: read after the cursor until the head (or a hold).
-    private func catchUp(_ partition: Int, _ state: inout ConsumerState) async throws {
-        while true {
-            let (watermark, messages) = try await environment.store.transaction { connection in
-                // Watermark first: every row it vouches for is committed at or below the head we read next.
-                let head = try await StreamStore.heads(stream, on: connection, logger: environment.logger)[partition]
-                let rows = try await StreamStore.read(
-                    stream, partition: partition, afterSeq: state.cursors[partition] ?? 0, limit: batchLimit,
-                    on: connection, logger: environment.logger)
-                return (head?.watermark, rows)
+    /// Database path: reads the given partitions after their cursors, in one snapshot, and steps
+    /// every partition that has rows or a new watermark in one transaction, until each is at its
+    /// head (or held).
+    private func catchUp(_ wanted: [Int], _ state: inout ConsumerState) async throws {
+        var pending = wanted
+        while !pending.isEmpty {
+            let snapshot = try await StreamStore.snapshot(
+                stream, after: pending.map { ($0, state.cursors[$0] ?? 0) }, limit: batchLimit,
+                on: environment.store.client, logger: environment.logger)
+            var runs: [Run] = []
+            for partition in pending {
+                guard let part = snapshot[partition] else { continue }
+                let newWatermark = part.watermark > (state.propagated[partition] ?? EventTime(millis: Int64.min))
+                guard !part.rows.isEmpty || newWatermark else { continue }
+                // A full page offers no watermark: rows beyond it may be older than the watermark.
+                let complete = part.rows.count < batchLimit
+                runs.append((partition, part.rows, complete ? part.watermark : nil, false))
             }
-            let complete = messages.count < batchLimit
-            let outcome = try await step(
-                [(partition, messages, complete ? watermark : nil, false)], &state)[partition] ?? (0, true)
-            let (consumed, caughtUp) = (outcome.consumed, outcome.caughtUp)
-            if complete, let watermark, consumed == messages.count, caughtUp { state.propagated[partition] = watermark }
-            if complete || consumed < messages.count { return }
+            let outcomes = try await step(runs, &state)
+            pending = []
+            for run in runs {
+                let outcome = outcomes[run.partition] ?? (0, true)
+                let complete = run.messages.count < batchLimit
+                if complete, let watermark = run.upstreamWatermark, outcome.consumed == run.messages.count, outcome.caughtUp {
+                    state.propagated[run.partition] = watermark
+                }
+                if !complete && outcome.consumed == run.messages.count { pending.append(run.partition) }
+            }
         }
     }
 
     typealias Run = (partition: Int, messages: [StoredMessage], upstreamWatermark: EventTime?, live: Bool)
 
-    /// One transaction for one or more partitions: fence, decode, decide, dead-letter what does not
-    /// decode, save the cursors, append the outputs; then publish. Returns, per partition, how many
-    /// messages were consumed and whether the output watermark caught up with the upstream one.
+    /// One transaction for one or more partitions: decode, decide, dead-letter what does not
+    /// decode, then one call that fences and saves the cursors and appends the outputs; then publish.
+    /// Returns, per partition, how many messages were consumed and whether the output watermark
+    /// caught up with the upstream one.
     private func step(_ runs: [Run], _ state: inout ConsumerState) async throws -> [Int: (consumed: Int, caughtUp: Bool)] {
         let runs = runs.filter { !$0.messages.isEmpty || $0.upstreamWatermark != nil }.sorted { $0.partition < $1.partition }
         guard !runs.isEmpty else { return [:] }
         let started = ContinuousClock.now
         let logger = environment.logger
-        let (outcomes, stored) = try await environment.store.transaction { connection in
-            // Fence: lock this consumer's cursor rows and trust what is stored, not memory. A second
-            // owner of the partition, or a commit whose acknowledgement was lost, cannot apply twice.
-            let fenced = try await lockCursors(runs.map(\.partition), on: connection)
-            var outcomes: [Int: (consumed: Int, caughtUp: Bool, lastSeq: Int64)] = [:]
-            var work: [(run: Run, decoded: [(StoredMessage, Payload)], failures: [(StoredMessage, String)], cursor: Int64, cut: Bool)] = []
-            for run in runs {
-                let cursor = fenced[run.partition] ?? 0
-                var fresh = run.messages.filter { $0.seq > cursor }
-                if let first = fresh.first, first.seq != cursor + 1 {
-                    outcomes[run.partition] = (0, true, cursor)  // behind the stored cursor's next row: re-read
-                    continue
-                }
-                var decoded: [(StoredMessage, Payload)] = []
-                var failures: [(StoredMessage, String)] = []
-                var cut = false
-                for (index, message) in fresh.enumerated() {
-                    do { decoded.append((message, try message.decodePayload(as: Payload.self))) } catch {
-                        if run.live {
-                            // Judge the stored row, not the bus copy: the database path will read it.
-                            fresh = Array(fresh.prefix(index))
-                            cut = true
-                            break
-                        }
-                        failures.append((message, "\(error)"))
-                    }
-                }
-                work.append(((run.partition, fresh, run.upstreamWatermark, run.live), decoded, failures, cursor, cut))
+        // The step starts from the cursors in memory; the commit call checks them against the stored
+        // ones under lock (the fence) and aborts everything if another commit moved them.
+        let startCursors = state.cursors
+        let outcomes: [Int: (consumed: Int, caughtUp: Bool, lastSeq: Int64)]
+        let stored: [StoredMessage]
+        do {
+            let (work, skipped) = decode(runs, cursors: startCursors)
+            (outcomes, stored) = try await environment.store.transaction { connection in
+                try await decideAndCommit(work, skipped: skipped, on: connection)
             }
-            try await prepare?(work.flatMap { $0.decoded.map(\.1) }, connection)
-            var records: [StreamRecord] = []
-            var watermarks: [StreamName: [Int: EventTime]] = [:]
-            for (run, decoded, failures, cursor, cut) in work {
-                let (partition, messages, upstreamWatermark, _) = run
-                // A run cut short at an undecodable live copy offers no watermark.
-                let offered = cut ? nil : upstreamWatermark
-                let result = try await handler(decoded, partition, offered, connection)
-                // Everything before the first message the handler held back is consumed (undecodable ones too).
-                var lastSeq = messages.last?.seq ?? cursor
-                if result.consumed < decoded.count { lastSeq = max(cursor, decoded[result.consumed].0.seq - 1) }
-                for (message, reason) in failures where message.seq <= lastSeq {
-                    try await DeadLetters.record(
-                        service: environment.service, origin: "\(stream.rawValue)#\(partition):\(message.seq)",
-                        reason: "payload does not decode as \(Payload.self): \(reason)", raw: message.payload,
-                        on: connection, logger: logger)
-                    logger.warning("dead-lettered", metadata: ["stream": "\(stream.rawValue)", "seq": "\(message.seq)"])
-                }
-                let fullyConsumed = result.consumed == decoded.count
-                if lastSeq > cursor || (fullyConsumed && offered != nil) {
-                    try await Cursors.save(
-                        consumer: name, stream: stream, partition: partition, seq: lastSeq,
-                        watermark: fullyConsumed ? offered : nil, on: connection, logger: logger)
-                }
-                records += result.records
-                for (outStream, mark) in result.watermarks {
-                    for p in mark.partitions { watermarks[outStream, default: [:]][p] = mark.time }
-                }
-                let original = runs.first { $0.partition == partition }?.messages ?? []
-                outcomes[partition] = (original.filter { $0.seq <= lastSeq }.count, result.watermarkCaughtUp, lastSeq)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.fenceSQLState {
+            // Another commit (a second owner, or ours whose acknowledgement was lost) moved a cursor:
+            // nothing of this step was stored. Trust the stored cursors; the database path re-reads.
+            logger.notice("cursor moved under this step; re-reading", metadata: ["stream": "\(stream.rawValue)"])
+            let reloaded = try await environment.store.transaction { connection in
+                try await Cursors.load(consumer: name, stream: stream, on: connection, logger: logger)
             }
-            let stored = try await StreamStore.append(
-                records, partitionWatermarks: watermarks, producedAt: .wallClockNow, on: connection, logger: logger)
-            return (outcomes, stored)
+            for partition in partitions { state.cursors[partition] = reloaded[partition] }
+            return [:]
         }
         var consumedTotal = 0
         for (partition, outcome) in outcomes {
@@ -262,19 +224,95 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
 }
 
 extension DurableConsumer {
-    /// Locks (creating when absent) this consumer's cursor rows, in partition order, and returns them.
-    func lockCursors(_ partitions: [Int], on connection: PostgresConnection) async throws -> [Int: Int64] {
-        let sorted = Array(Set(partitions)).sorted()
+    /// SQLSTATE raised by `remora_commit_step` when a cursor is no longer where the step started.
+    static var fenceSQLState: String { "RM001" }
+
+    /// One partition's part of a step: `run` holds the messages after the cursor (cut at an
+    /// undecodable live copy), `delivered` the messages as they came.
+    typealias Work = (
+        run: Run, delivered: [StoredMessage], decoded: [(StoredMessage, Payload)], failures: [(StoredMessage, String)],
+        cursor: Int64, cut: Bool
+    )
+    typealias Outcome = (consumed: Int, caughtUp: Bool, lastSeq: Int64)
+
+    /// Decodes each run's messages after the step's starting cursor. A run that does not start at
+    /// the cursor's next row is skipped (re-read from the database).
+    func decode(_ runs: [Run], cursors: [Int: Int64]) -> (work: [Work], skipped: [Int: Outcome]) {
+        var skipped: [Int: Outcome] = [:]
+        var work: [Work] = []
+        for run in runs {
+            let cursor = cursors[run.partition] ?? 0
+            var fresh = run.messages.filter { $0.seq > cursor }
+            if let first = fresh.first, first.seq != cursor + 1 {
+                skipped[run.partition] = (0, true, cursor)
+                continue
+            }
+            var decoded: [(StoredMessage, Payload)] = []
+            var failures: [(StoredMessage, String)] = []
+            var cut = false
+            for (index, message) in fresh.enumerated() {
+                do { decoded.append((message, try message.decodePayload(as: Payload.self))) } catch {
+                    if run.live {
+                        // Judge the stored row, not the bus copy: the database path will read it.
+                        fresh = Array(fresh.prefix(index))
+                        cut = true
+                        break
+                    }
+                    failures.append((message, "\(error)"))
+                }
+            }
+            work.append(((run.partition, fresh, run.upstreamWatermark, run.live), run.messages, decoded, failures, cursor, cut))
+        }
+        return (work, skipped)
+    }
+
+    /// The body of a step: the handler's decisions, then one `remora_commit_step` call (migration
+    /// 0004) that fences and moves the cursors and appends the outputs.
+    func decideAndCommit(
+        _ work: [Work], skipped: [Int: Outcome], on connection: PostgresConnection
+    ) async throws -> ([Int: Outcome], [StoredMessage]) {
+        let logger = environment.logger
+        var outcomes = skipped
+        try await prepare?(work.flatMap { $0.decoded.map(\.1) }, connection)
+        var records: [StreamRecord] = []
+        var watermarks: [StreamName: [Int: EventTime]] = [:]
+        var moves: [(partition: Int, expected: Int64, seq: Int64, watermark: Int64)] = []
+        for (run, delivered, decoded, failures, cursor, cut) in work {
+            let (partition, messages, upstreamWatermark, _) = run
+            // A run cut short at an undecodable live copy offers no watermark.
+            let offered = cut ? nil : upstreamWatermark
+            let result = try await handler(decoded, partition, offered, connection)
+            // Everything before the first message the handler held back is consumed (undecodable ones too).
+            var lastSeq = messages.last?.seq ?? cursor
+            if result.consumed < decoded.count { lastSeq = max(cursor, decoded[result.consumed].0.seq - 1) }
+            for (message, reason) in failures where message.seq <= lastSeq {
+                try await DeadLetters.record(
+                    service: environment.service, origin: "\(stream.rawValue)#\(partition):\(message.seq)",
+                    reason: "payload does not decode as \(Payload.self): \(reason)", raw: message.payload,
+                    on: connection, logger: logger)
+                logger.warning("dead-lettered", metadata: ["stream": "\(stream.rawValue)", "seq": "\(message.seq)"])
+            }
+            let fullyConsumed = result.consumed == decoded.count
+            // Every partition of the step is fenced, even one whose cursor does not move.
+            moves.append((partition, cursor, lastSeq, (fullyConsumed ? offered : nil)?.millis ?? Int64.min))
+            records += result.records
+            for (outStream, mark) in result.watermarks {
+                for p in mark.partitions { watermarks[outStream, default: [:]][p] = mark.time }
+            }
+            // Counted against the run as delivered (rows at or below the starting cursor included).
+            outcomes[partition] = (delivered.filter { $0.seq <= lastSeq }.count, result.watermarkCaughtUp, lastSeq)
+        }
+        guard !moves.isEmpty else { return (outcomes, []) }
+        let batch = StreamStore.AppendBatch(records, watermarks: watermarks, producedAt: .wallClockNow)
         let rows = try await connection.query(
             """
-            INSERT INTO consumer_cursors (consumer, stream, partition)
-            SELECT \(name), \(stream.rawValue), p FROM unnest(\(sorted)::int[]) AS p ORDER BY p
-            ON CONFLICT (consumer, stream, partition) DO UPDATE SET seq = consumer_cursors.seq
-            RETURNING partition, seq
-            """, logger: environment.logger)
-        var cursors: [Int: Int64] = [:]
-        for try await (partition, seq) in rows.decode((Int, Int64).self) { cursors[partition] = seq }
-        return cursors
+            SELECT * FROM remora_commit_step(\(name), \(stream.rawValue), \(moves.map(\.partition))::int[],
+                \(moves.map(\.expected)), \(moves.map(\.seq)), \(moves.map(\.watermark)),
+                \(batch.streams), \(batch.partitions)::int[], \(batch.uids), \(batch.keys), \(batch.eventTimes),
+                \(batch.payloads), \(batch.producedAt), \(batch.markStreams), \(batch.markPartitions)::int[],
+                \(batch.markTimes))
+            """, logger: logger)
+        return (outcomes, try await batch.stored(from: rows))
     }
 }
 
@@ -282,5 +320,29 @@ extension EventTime {
     /// The wall clock, for metadata only (`producedAt`, lag metrics) — never for a decision.
     public static var wallClockNow: EventTime {
         EventTime(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded()))
+    }
+}
+
+/// What a consumer's `prepare` read for a whole step, for the handler calls of the same step: one
+/// query for every partition of the step instead of one per partition (a round trip each). A
+/// consumer runs one step at a time and `prepare` runs at the start of every step, so one slot
+/// is enough and a handler never sees another step's reads.
+public final class StepReads<Value: Sendable>: Sendable {
+    private let slot = Mutex<Value?>(nil)
+
+    public init() {}
+
+    public func store(_ value: Value) { slot.withLock { $0 = value } }
+
+    /// The reads of the current step (set by `prepare`, which always runs before the handlers).
+    public var current: Value {
+        get throws {
+            guard let value = slot.withLock({ $0 }) else { throw StepReadsMissing() }
+            return value
+        }
+    }
+
+    struct StepReadsMissing: Error, CustomStringConvertible {
+        var description: String { "a handler ran before its step's prepare" }
     }
 }

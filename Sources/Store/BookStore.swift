@@ -16,22 +16,9 @@ public enum BookStore {
     public static func load(
         initialCash: USDC?, lock: Bool = false, on connection: PostgresConnection, logger: Logger
     ) async throws -> Book {
-        if let initialCash {
-            try await connection.run(
-                """
-                INSERT INTO portfolio (id, initial_cash_micros, cash_micros, as_of)
-                VALUES (1, \(initialCash.micros), \(initialCash.micros), 0) ON CONFLICT (id) DO NOTHING
-                """, logger: logger)
-        }
-        if lock {
-            try await connection.run("SELECT 1 FROM portfolio WHERE id = 1 FOR UPDATE", logger: logger)
-        }
+        // One round trip (migration 0004): create on first use, lock, read in one snapshot.
         let rows = try await connection.query(
-            """
-            SELECT p.initial_cash_micros, p.cash_micros, p.realized_pnl_micros,
-                   x.asset, x.condition_id, x.outcome_index, x.shares_micros, x.cost_micros, x.last_price_micros
-            FROM portfolio p LEFT JOIN positions x ON true WHERE p.id = 1
-            """, logger: logger)
+            "SELECT * FROM remora_load_book(\(initialCash?.micros), \(lock))", logger: logger)
         var book: Book?
         for try await (initial, cash, realized, asset, condition, outcome, shares, cost, mark) in rows.decode(
             (Int64, Int64, Int64, String?, String?, Int?, Int64?, Int64?, Int64?).self)
@@ -53,21 +40,12 @@ public enum BookStore {
 
     /// Writes the whole book (it is small: one row per open position).
     public static func save(_ book: Book, asOf: EventTime, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.run(
-            """
-            UPDATE portfolio SET cash_micros = \(book.cash.micros), realized_pnl_micros = \(book.realizedPnl.micros),
-                as_of = GREATEST(as_of, \(asOf.millis)) WHERE id = 1
-            """, logger: logger)
-        try await connection.run("DELETE FROM positions", logger: logger)
         let positions = book.positions.values.sorted { $0.asset < $1.asset }
-        guard !positions.isEmpty else { return }
         try await connection.run(
             """
-            INSERT INTO positions (asset, condition_id, outcome_index, shares_micros, cost_micros, last_price_micros, updated_at)
-            SELECT * FROM unnest(\(positions.map(\.asset))::text[], \(positions.map(\.conditionId.rawValue))::text[],
-                \(positions.map(\.outcomeIndex))::int[], \(positions.map(\.shares.micros))::bigint[],
-                \(positions.map(\.cost.micros))::bigint[], \(positions.map(\.mark.micros))::bigint[],
-                \(Array(repeating: asOf.millis, count: positions.count))::bigint[])
+            SELECT remora_save_book(\(book.cash.micros), \(book.realizedPnl.micros), \(asOf.millis),
+                \(positions.map(\.asset)), \(positions.map(\.conditionId.rawValue)), \(positions.map(\.outcomeIndex))::int[],
+                \(positions.map(\.shares.micros)), \(positions.map(\.cost.micros)), \(positions.map(\.mark.micros)))
             """, logger: logger)
     }
 }

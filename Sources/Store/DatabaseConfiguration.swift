@@ -11,6 +11,9 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var requireTLS: Bool
+    /// Server settings for every session, libpq's `options` parameter (`-c name=value …`), e.g.
+    /// `?options=-c%20synchronous_commit%3Doff` (see "Commit durability" in docs/architecture.md before using that one).
+    public var serverOptions: String?
 
     /// Accepts `postgres://user:pass@host:5432/db`, `postgresql://…`, and a unix socket given as
     /// `postgres://user@/db?host=/path/to/socket/dir` (libpq's convention). `sslmode=require`
@@ -35,6 +38,7 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? username : path
         requireTLS = query["sslmode"] == "require"
+        serverOptions = query["options"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public var description: String {
@@ -54,6 +58,7 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
                 tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
         }
         configuration.options.maximumConnections = 8
+        if let serverOptions { configuration.options.additionalStartupParameters = [("options", serverOptions)] }
         return configuration
     }
 }

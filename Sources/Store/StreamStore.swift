@@ -37,82 +37,64 @@ public enum StreamStore {
         _ records: [StreamRecord], partitionWatermarks watermarks: [StreamName: [Int: EventTime]],
         producedAt: EventTime, on connection: PostgresConnection, logger: Logger
     ) async throws -> [StoredMessage] {
-        var byStream: [StreamName: [Int: [StreamRecord]]] = [:]
-        for record in records { byStream[record.stream, default: [:]][record.partition, default: []].append(record) }
-        let streams = Set(byStream.keys).union(watermarks.keys).sorted { $0.rawValue < $1.rawValue }
-        var stored: [StoredMessage] = []
-        for stream in streams {
-            let partitions = byStream[stream] ?? [:]
-            let touched = Set(partitions.keys).union(watermarks[stream]?.keys ?? [:].keys).sorted()
-            var heads: [Int: Int64] = [:]
-            let rows = try await connection.query(
-                """
-                SELECT partition, seq FROM stream_heads WHERE stream = \(stream.rawValue) AND partition = ANY(\(touched))
-                ORDER BY partition FOR UPDATE
-                """, logger: logger)
-            for try await (partition, seq) in rows.decode((Int, Int64).self) { heads[partition] = seq }
-            for partition in partitions.keys.sorted() {
-                var seen = Set<String>()
-                let batch = partitions[partition]!.filter { seen.insert($0.uid).inserted }
-                let head = heads[partition] ?? 0
-                let inserted = try await insert(
-                    batch, stream: stream, partition: partition, head: head, producedAt: producedAt,
-                    on: connection, logger: logger)
-                if let last = inserted.last {
-                    try await connection.run(
-                        """
-                        UPDATE stream_heads SET seq = \(last.seq)
-                        WHERE stream = \(stream.rawValue) AND partition = \(partition)
-                        """, logger: logger)
-                }
-                stored += inserted
-            }
-            if let marks = watermarks[stream], !marks.isEmpty {
-                let ordered = marks.sorted { $0.key < $1.key }
-                try await connection.run(
-                    """
-                    UPDATE stream_heads h SET watermark = GREATEST(h.watermark, w.t)
-                    FROM unnest(\(ordered.map(\.key))::int[], \(ordered.map(\.value.millis))::bigint[]) AS w(p, t)
-                    WHERE h.stream = \(stream.rawValue) AND h.partition = w.p
-                    """, logger: logger)
-            }
-        }
-        return stored
-    }
-
-    private static func insert(
-        _ batch: [StreamRecord], stream: StreamName, partition: Int, head: Int64, producedAt: EventTime,
-        on connection: PostgresConnection, logger: Logger
-    ) async throws -> [StoredMessage] {
-        let table = table(stream)
-        let uids = batch.map(\.uid)
-        let keys = batch.map(\.key)
-        let times = batch.map(\.eventTime.millis)
-        let payloads = batch.map(\.payload)
+        let batch = AppendBatch(records, watermarks: watermarks, producedAt: producedAt)
+        guard !batch.isEmpty else { return [] }
         let rows = try await connection.query(
             """
-            WITH input AS (
-                SELECT * FROM unnest(\(uids)::text[], \(keys)::text[], \(times)::bigint[], \(payloads)::text[])
-                    WITH ORDINALITY AS u(uid, key, event_time, payload, ord)
-            ), fresh AS (
-                SELECT input.*, row_number() OVER (ORDER BY ord) AS n FROM input
-                WHERE NOT EXISTS (SELECT 1 FROM \(unescaped: table) existing WHERE existing.uid = input.uid)
-            )
-            INSERT INTO \(unescaped: table) (partition, seq, uid, key, event_time, produced_at, payload)
-            SELECT \(partition), \(head) + n, uid, key, event_time, \(producedAt.millis), payload::jsonb FROM fresh
-            ORDER BY n
-            RETURNING seq, uid
+            SELECT * FROM remora_append(\(batch.streams), \(batch.partitions)::int[], \(batch.uids), \(batch.keys),
+                \(batch.eventTimes), \(batch.payloads), \(batch.producedAt), \(batch.markStreams),
+                \(batch.markPartitions)::int[], \(batch.markTimes))
             """, logger: logger)
-        let byUID = Dictionary(batch.map { ($0.uid, $0) }, uniquingKeysWith: { first, _ in first })
-        var stored: [StoredMessage] = []
-        for try await (seq, uid) in rows.decode((Int64, String).self) {
-            let record = byUID[uid]!
-            stored.append(
-                StoredMessage(
-                    stream: stream, partition: partition, seq: seq, uid: uid, key: record.key,
-                    eventTime: record.eventTime, producedAt: producedAt, payload: record.payload))
+        return try await batch.stored(from: rows)
+    }
+
+    /// An append as the arrays `remora_append` (migration 0004) takes: one round trip whatever the
+    /// number of rows, partitions and streams.
+    public struct AppendBatch: Sendable {
+        let records: [StreamRecord]
+        public let streams: [String]
+        public let partitions: [Int]
+        public let uids: [String]
+        public let keys: [String]
+        public let eventTimes: [Int64]
+        public let payloads: [String]
+        public let producedAt: Int64
+        public let markStreams: [String]
+        public let markPartitions: [Int]
+        public let markTimes: [Int64]
+
+        public init(_ records: [StreamRecord], watermarks: [StreamName: [Int: EventTime]], producedAt: EventTime) {
+            self.records = records
+            streams = records.map(\.stream.rawValue)
+            partitions = records.map(\.partition)
+            uids = records.map(\.uid)
+            keys = records.map(\.key)
+            eventTimes = records.map(\.eventTime.millis)
+            payloads = records.map(\.payload)
+            self.producedAt = producedAt.millis
+            let marks = watermarks.flatMap { stream, byPartition in byPartition.map { (stream.rawValue, $0.key, $0.value.millis) } }
+            markStreams = marks.map(\.0)
+            markPartitions = marks.map(\.1)
+            markTimes = marks.map(\.2)
         }
-        return stored.sorted { $0.seq < $1.seq }
+
+        public var isEmpty: Bool { records.isEmpty && markStreams.isEmpty }
+
+        /// The stored rows (`stored_stream, stored_partition, stored_seq, stored_uid`), completed from
+        /// the records and sorted by stream, partition and seq.
+        public func stored(from rows: PostgresRowSequence) async throws -> [StoredMessage] {
+            var byUID: [StreamName: [String: StreamRecord]] = [:]
+            for record in records where byUID[record.stream]?[record.uid] == nil { byUID[record.stream, default: [:]][record.uid] = record }
+            var stored: [StoredMessage] = []
+            for try await (streamName, partition, seq, uid) in rows.decode((String, Int, Int64, String).self) {
+                guard let stream = StreamName(rawValue: streamName), let record = byUID[stream]?[uid] else { continue }
+                stored.append(
+                    StoredMessage(
+                        stream: stream, partition: partition, seq: seq, uid: uid, key: record.key,
+                        eventTime: record.eventTime, producedAt: EventTime(millis: producedAt), payload: record.payload))
+            }
+            return stored.sorted { ($0.stream.rawValue, $0.partition, $0.seq) < ($1.stream.rawValue, $1.partition, $1.seq) }
+        }
     }
 
     /// Rows of one partition after `afterSeq`, in seq order.
@@ -136,6 +118,48 @@ public enum StreamStore {
                     payload: payload))
         }
         return messages
+    }
+
+    /// What `snapshot` returns for one partition.
+    public struct PartitionSnapshot: Sendable {
+        public var head: Int64
+        public var watermark: EventTime
+        public var rows: [StoredMessage]
+    }
+
+    /// Several partitions in one statement, so in one snapshot: each one's head (seq and watermark)
+    /// and up to `limit` rows after the given seq. The watermark vouches for rows that are all
+    /// visible in the same snapshot. One round trip, no transaction needed.
+    public static func snapshot(
+        _ stream: StreamName, after cursors: [(partition: Int, seq: Int64)], limit: Int, on client: PostgresClient,
+        logger: Logger
+    ) async throws -> [Int: PartitionSnapshot] {
+        guard !cursors.isEmpty else { return [:] }
+        let rows = try await client.query(
+            """
+            SELECT c.p, h.seq, h.watermark, r.seq, r.uid, r.key, r.event_time, r.produced_at, r.payload
+            FROM unnest(\(cursors.map(\.partition))::int[], \(cursors.map(\.seq))::bigint[]) AS c(p, after)
+            JOIN stream_heads h ON h.stream = \(stream.rawValue) AND h.partition = c.p
+            LEFT JOIN LATERAL (
+                SELECT t.seq, t.uid, t.key, t.event_time, t.produced_at, t.payload::text AS payload
+                FROM \(unescaped: table(stream)) t WHERE t.partition = c.p AND t.seq > c.after ORDER BY t.seq LIMIT \(limit)
+            ) AS r ON true
+            ORDER BY c.p, r.seq
+            """, logger: logger)
+        var result: [Int: PartitionSnapshot] = [:]
+        for try await (partition, head, watermark, seq, uid, key, eventTime, producedAt, payload) in rows.decode(
+            (Int, Int64, Int64, Int64?, String?, String?, Int64?, Int64?, String?).self)
+        {
+            var entry = result[partition] ?? PartitionSnapshot(head: head, watermark: EventTime(millis: watermark), rows: [])
+            if let seq, let uid, let key, let eventTime, let producedAt, let payload {
+                entry.rows.append(
+                    StoredMessage(
+                        stream: stream, partition: partition, seq: seq, uid: uid, key: key,
+                        eventTime: EventTime(millis: eventTime), producedAt: EventTime(millis: producedAt), payload: payload))
+            }
+            result[partition] = entry
+        }
+        return result
     }
 
     /// The head seq and watermark of each partition of a stream.

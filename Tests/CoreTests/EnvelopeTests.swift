@@ -41,9 +41,39 @@ struct EnvelopeTests {
         #expect(try JSONDecoder().decode(Trade.self, from: Data(trade.canonicalJSON.utf8)) == trade)
     }
 
+    @Test("a foreign key order or trailing fields take the full parse and give the same message")
+    func otherLayouts() throws {
+        let payload = #"{"a":"}{\"","b":[1,{"c":2}]}"#
+        let header = #""stream":"alert","partition":3,"seq":7,"key":"k","eventTime":1,"producedAt":2"#
+        for body in [
+            #"{"payload":\#(payload),\#(header)}"#, #"{\#(header),"payload":\#(payload),"extra":true}"#,
+            #"{\#(header),"payload":\#(payload)}"#, #" {\#(header), "payload": \#(payload) } "#,
+        ] {
+            let parsed = try EnvelopeParser.parse(Array(body.utf8))
+            #expect(parsed.seq == 7 && parsed.partition == 3 && parsed.key == "k")
+            #expect(try parsed.decodePayload(as: JSONObject.self) == JSONObject(a: "}{\"", b: [1, 2]))
+        }
+    }
+
+    struct JSONObject: Decodable, Equatable {
+        var a: String
+        var b: [Int]
+        init(a: String, b: [Int]) { (self.a, self.b) = (a, b) }
+        init(from decoder: any Decoder) throws {
+            enum Keys: String, CodingKey { case a, b }
+            struct C: Decodable { var c: Int }
+            let container = try decoder.container(keyedBy: Keys.self)
+            a = try container.decode(String.self, forKey: .a)
+            var items = try container.nestedUnkeyedContainer(forKey: .b)
+            b = [try items.decode(Int.self), try items.decode(C.self).c]
+        }
+    }
+
     @Test("malformed bodies are rejected with a reason", arguments: [
         "not json", "{}", #"{"stream":"trade","partition":99,"seq":1,"key":"k","eventTime":1,"producedAt":1,"payload":{}}"#,
         #"{"stream":"nope","partition":1,"seq":1,"key":"k","eventTime":1,"producedAt":1,"payload":{}}"#,
+        #"{"stream":"trade","partition":1,"seq":1,"key":"k","eventTime":1,"producedAt":1,"payload":{}"#,
+        #"{"stream":"trade","partition":1,"seq":1,"key":"k","eventTime":1,"producedAt":1,"payload":{"a":1}}}"#,
     ])
     func malformed(body: String) {
         #expect(throws: (any Error).self) { try EnvelopeParser.parse(Array(body.utf8)) }

@@ -47,7 +47,9 @@ struct SettingsTests {
         #expect(c.host == "db.internal" && c.port == 6543 && c.database == "book" && c.password == "s3cr@t" && c.requireTLS)
         #expect(!"\(c)".contains("s3cr"))
         let socket = try DatabaseConfiguration(url: "postgres://remora@/x?host=/run/pg")
-        #expect(socket.unixSocketDirectory == "/run/pg")
+        #expect(socket.unixSocketDirectory == "/run/pg" && socket.serverOptions == nil)
+        let tuned = try DatabaseConfiguration(url: "postgres://remora@db/x?options=-c%20synchronous_commit%3Doff")
+        #expect(tuned.serverOptions == "-c synchronous_commit=off")
         #expect(throws: ConfigurationError.self) { try DatabaseConfiguration(url: "mysql://x") }
     }
 }

@@ -97,6 +97,36 @@ struct StoreTests {
         }
     }
 
+    @Test("the commit call fences cursors: a step that started from a moved cursor stores nothing")
+    func commitFence() async throws {
+        let configuration = try await TestPostgres.freshDatabase()
+        try await Store.withRunning(configuration, logger: logger) { store in
+            func commit(from expected: Int64, to seq: Int64, output uid: String) async throws -> [StoredMessage] {
+                try await store.transaction { c in
+                    let batch = StreamStore.AppendBatch([record(uid)], watermarks: [:], producedAt: EventTime(millis: 0))
+                    let rows = try await c.query(
+                        """
+                        SELECT * FROM remora_commit_step('t', 'trade', ARRAY[3], ARRAY[\(expected)]::bigint[],
+                            ARRAY[\(seq)]::bigint[], ARRAY[\(Int64.min)]::bigint[], \(batch.streams), \(batch.partitions)::int[],
+                            \(batch.uids), \(batch.keys), \(batch.eventTimes), \(batch.payloads), 0::bigint,
+                            \(batch.markStreams), \(batch.markPartitions)::int[], \(batch.markTimes))
+                        """, logger: logger)
+                    return try await batch.stored(from: rows)
+                }
+            }
+            #expect(try await commit(from: 0, to: 5, output: "first").map(\.seq) == [1])
+            // A second owner (or a retry after a lost acknowledgement) that also started from 0.
+            await #expect(throws: PSQLError.self) { _ = try await commit(from: 0, to: 5, output: "second") }
+            #expect(try await commit(from: 5, to: 9, output: "third").map(\.seq) == [2])
+            let cursors = try await store.transaction { c in try await Cursors.load(consumer: "t", stream: .trade, on: c, logger: logger) }
+            #expect(cursors == [3: 9])
+            let rows = try await store.transaction { c in
+                try await StreamStore.read(.alert, partition: record("x").partition, afterSeq: 0, limit: 10, on: c, logger: logger)
+            }
+            #expect(rows.map(\.uid) == ["first", "third"])
+        }
+    }
+
     @Test("the book survives a save/load round trip, open positions included")
     func bookRoundTrip() async throws {
         let configuration = try await TestPostgres.freshDatabase()

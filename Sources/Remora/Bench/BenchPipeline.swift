@@ -20,6 +20,8 @@ struct BenchPipeline: AsyncParsableCommand {
     @Option(help: "Trades per second fed to the fetcher.") var rate = 1000
     @Option(help: "Seconds of live feed.") var seconds = 10
     @Option(help: "Folder for local state.") var state = ".remora"
+    @Option(help: "synchronous_commit of the services' sessions: on (default) or off (see docs/architecture.md, Commit durability).")
+    var synchronousCommit = "on"
 
     func run() async throws {
         let root = URL(fileURLWithPath: state).standardizedFileURL.appendingPathComponent("bench")
@@ -32,6 +34,10 @@ struct BenchPipeline: AsyncParsableCommand {
             try local.dropDatabase("remora_bench")
             try local.createDatabase("remora_bench")
             databaseURL = local.url(database: "remora_bench")
+        }
+        guard ["on", "off"].contains(synchronousCommit) else { throw ValidationError("--synchronous-commit is on or off") }
+        if synchronousCommit == "off" {
+            databaseURL += (databaseURL.contains("?") ? "&" : "?") + "options=-c%20synchronous_commit%3Doff"
         }
         let configuration = try DatabaseConfiguration(url: databaseURL)
         try await Store.withRunning(configuration, logger: quietLogger()) { store in
@@ -62,7 +68,11 @@ struct BenchPipeline: AsyncParsableCommand {
             try await store.waitUntilReachable()
             let deadline = Date().addingTimeInterval(120)
             while Date() < deadline {
-                if try await Self.caughtUp(store, tradesSize: NDJSONFile(path: files.trades).size) { break }
+                if try await Self.caughtUp(
+                    store, tradesSize: NDJSONFile(path: files.trades).size, marketsSize: NDJSONFile(path: files.markets).size)
+                {
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
             var wallets: [String] = []
@@ -84,36 +94,54 @@ struct BenchPipeline: AsyncParsableCommand {
 
         let subscription = try BusSubscription(
             context: zmq, endpoints: BusEndpoints(publishEndpoint: proxy.frontendEndpoint, subscribeEndpoint: proxy.backendEndpoint),
-            streams: [.trade, .orderDecided], partitions: Array(0..<StreamName.partitionCount))
+            streams: [.trade, .signal, .orderProposed, .orderDecided], partitions: Array(0..<StreamName.partitionCount))
         try await Task.sleep(for: .milliseconds(500))  // the subscription must be live before the feed starts
         let total = rate * seconds
-        let collector = Task { () -> (Histogram<UInt64>, Int, Int) in
-            var published: [String: UInt64] = [:]
-            var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        let collector = Task { () -> (Histogram<UInt64>, [Histogram<UInt64>], Int, Int) in
+            /// Arrival at the bench of each stream of a trade's path: the stage between two arrivals is one hop.
+            var seen: [String: [UInt64]] = [:]
+            func newHistogram() -> Histogram<UInt64> {
+                Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+            }
+            var histogram = newHistogram()
+            var hops = [newHistogram(), newHistogram(), newHistogram()]
             var decided = 0
             var trades = 0
             for await batch in subscription.batches {
                 let now = monotonicNanos()
                 for case .message(let message) in batch {
+                    let tradeId: String?
+                    let hop: Int
+                    // Only the trade id is decoded: the collector shares the machine with the pipeline.
                     switch message.stream {
                     case .trade:
-                        if let trade = try? message.decodePayload(as: Trade.self) {
-                            published[trade.id] = now
-                            trades += 1
-                        }
+                        tradeId = (try? message.decodePayload(as: TradeRef.self))?.id
+                        hop = 0
+                        if tradeId != nil { trades += 1 }
+                    case .signal:
+                        tradeId = (try? message.decodePayload(as: DerivedRef.self))?.tradeId
+                        hop = 1
+                    case .orderProposed:
+                        tradeId = (try? message.decodePayload(as: DerivedRef.self))?.tradeId
+                        hop = 2
                     case .orderDecided:
-                        if let decision = try? message.decodePayload(as: OrderDecision.self),
-                            let start = published[decision.tradeId]
-                        {
-                            _ = histogram.record(now - start)
-                            decided += 1
-                        }
-                    default: break
+                        tradeId = (try? message.decodePayload(as: DerivedRef.self))?.tradeId
+                        hop = 3
+                    default: continue
+                    }
+                    guard let tradeId else { continue }
+                    var times = seen[tradeId] ?? [0, 0, 0, 0]
+                    times[hop] = now
+                    seen[tradeId] = times
+                    if hop > 0, times[hop - 1] > 0 { _ = hops[hop - 1].record(now - times[hop - 1]) }
+                    if hop == 3, times[0] > 0 {
+                        _ = histogram.record(now - times[0])
+                        decided += 1
                     }
                 }
                 if Task.isCancelled { break }
             }
-            return (histogram, trades, decided)
+            return (histogram, hops, trades, decided)
         }
         // The feed: one Data API row at a time, at the requested rate.
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: files.trades))
@@ -132,21 +160,33 @@ struct BenchPipeline: AsyncParsableCommand {
         try handle.close()
         try await Task.sleep(for: .seconds(5))
         subscription.stop()
-        let (histogram, trades, decided) = await collector.value
+        let (histogram, hops, trades, decided) = await collector.value
         func ms(_ p: Double) -> String { String(format: "%.2f", Double(histogram.valueAtPercentile(p)) / 1e6) }
-        print("pipeline bench: \(total) trades fed at \(rate)/s for \(seconds) s; live event-time mode; debug=\(isDebugBuild)")
+        print("pipeline bench: \(total) trades fed at \(rate)/s for \(seconds) s; live event-time mode; synchronous_commit=\(synchronousCommit); debug=\(isDebugBuild)")
         print("  trades published \(trades), decisions published \(decided)")
         print("  trade stored → decision stored: p50 \(ms(50)) ms, p99 \(ms(99)) ms, p99.9 \(ms(99.9)) ms, max \(String(format: "%.2f", Double(histogram.max) / 1e6)) ms")
+        for (name, hop) in zip(["signal-gate", "sizer", "risk-guard"], hops) {
+            func hms(_ p: Double) -> String { String(format: "%.2f", Double(hop.valueAtPercentile(p)) / 1e6) }
+            print("    hop \(name): p50 \(hms(50)) ms, p99 \(hms(99)) ms")
+        }
     }
 
-    static func caughtUp(_ store: Store, tradesSize: Int64) async throws -> Bool {
+    struct TradeRef: Decodable { var id: String }
+    struct DerivedRef: Decodable { var tradeId: String }
+
+    /// History fully processed: both sources read to the end, every trade gated, every order
+    /// decided, and every settlement scored (the live feed picks wallets from `wallet_stats`).
+    static func caughtUp(_ store: Store, tradesSize: Int64, marketsSize: Int64) async throws -> Bool {
         try await store.transaction { connection in
-            let source = try await Cursors.loadSource("fetcher:trades", on: connection, logger: store.logger)
-            guard source.position >= tradesSize else { return false }
+            let trades = try await Cursors.loadSource("fetcher:trades", on: connection, logger: store.logger)
+            let markets = try await Cursors.loadSource("resolver:markets", on: connection, logger: store.logger)
+            guard trades.position >= tradesSize, markets.position >= marketsSize else { return false }
             for try await n in try await connection.query(
                 """
                 SELECT (SELECT count(*) FROM trades) - (SELECT count(*) FROM signals)
                      + (SELECT count(*) FROM orders) - (SELECT count(*) FROM order_decisions)
+                     + (SELECT count(*) FROM trade_settlements) - (SELECT count(*) FROM whale_scores)
+                     + (SELECT CASE WHEN EXISTS (SELECT 1 FROM wallet_stats) THEN 0 ELSE 1 END)
                 """, logger: store.logger
             ).decode(Int64.self) {
                 return n == 0

@@ -29,15 +29,18 @@ await RemoraService.main(
         minimumNotional: minimumNotional)
     let strict = try EventTimeMode(settings) == .strict
     let logger = environment.logger
+    // The step's reads for all its partitions at once, in prepare; the handler calls only look up.
+    let reads = StepReads<GateReads>()
     let consumer = DurableConsumer(
         name: "signal-gate", stream: .trade, payload: Trade.self,
-        partitions: try settings.partitions("REMORA_PARTITIONS"), environment: environment
-    ) { messages, partition, upstream, connection in
-        let settled = try await StreamStore.heads(.tradeSettled, on: connection, logger: logger)[partition]?.watermark
-            ?? EventTime(millis: Int64.min)
+        partitions: try settings.partitions("REMORA_PARTITIONS"), environment: environment,
+        prepare: { trades, connection in reads.store(try await gateReads(trades, on: connection, logger: logger)) }
+    ) { messages, partition, upstream, _ in
+        let step = try reads.current
+        let settled = step.settled[partition] ?? EventTime(millis: Int64.min)
+        let scores = step.scores
         // Strict mode decides only trades whose earlier settlements are all stored.
         let ready = strict ? Array(messages.prefix { $0.1.timestamp.millis - 1 <= settled.millis }) : messages
-        let scores = try await scoresAsOf(ready.map(\.1), on: connection, logger: logger)
         let records = try ready.map { _, trade in
             try StreamRecord(
                 stream: .signal, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp,
@@ -57,13 +60,23 @@ await RemoraService.main(
     try await consumer.run()
 }
 
-/// Each trade's whale figures from its settlements strictly before the trade (absent when it
-/// has none), for a whole batch in one query.
-func scoresAsOf(_ trades: [Trade], on connection: PostgresConnection, logger: Logger) async throws -> [String: WhaleScore] {
-    guard !trades.isEmpty else { return [:] }
+/// What the gate reads for one step.
+struct GateReads: Sendable {
+    /// The trade.settled watermark of every partition.
+    var settled: [Int: EventTime]
+    /// Each trade's whale figures from its settlements strictly before the trade (absent when it has none).
+    var scores: [String: WhaleScore]
+}
+
+/// The gate's reads for a whole step in one statement: one round trip, and one snapshot, so every
+/// settlement a watermark vouches for is counted.
+func gateReads(_ trades: [Trade], on connection: PostgresConnection, logger: Logger) async throws -> GateReads {
     let rows = try await connection.query(
         """
-        SELECT q.id, s.n, s.wins, s.pnl, s.volume
+        SELECT NULL::text, h.partition, h.watermark, 0::bigint, 0::bigint, 0::bigint, 0::bigint FROM stream_heads h
+        WHERE h.stream = \(StreamName.tradeSettled.rawValue)
+        UNION ALL
+        SELECT q.id, NULL::int, NULL::bigint, s.n, s.wins, s.pnl, s.volume
         FROM unnest(\(trades.map(\.id))::text[], \(trades.map(\.wallet.rawValue))::text[],
                     \(trades.map(\.timestamp.millis))::bigint[]) AS q(id, wallet, t)
         CROSS JOIN LATERAL (
@@ -74,16 +87,22 @@ func scoresAsOf(_ trades: [Trade], on connection: PostgresConnection, logger: Lo
         WHERE s.n > 0
         """, logger: logger)
     let byId = Dictionary(trades.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-    var scores: [String: WhaleScore] = [:]
-    for try await (id, count, wins, pnl, volume) in rows.decode((String, Int64, Int64, Int64, Int64).self) {
+    var reads = GateReads(settled: [:], scores: [:])
+    for try await (id, partition, watermark, count, wins, pnl, volume) in rows.decode(
+        (String?, Int?, Int64?, Int64, Int64, Int64, Int64).self)
+    {
+        guard let id else {
+            if let partition, let watermark { reads.settled[partition] = EventTime(millis: watermark) }
+            continue
+        }
         guard let trade = byId[id] else { continue }
         let tally = WalletTally(
             settledCount: Int(count), wins: Int(wins), realizedPnl: USDC(micros: pnl), volume: USDC(micros: volume))
-        scores[id] = WhaleScore(
+        reads.scores[id] = WhaleScore(
             wallet: trade.wallet, asOf: trade.timestamp, settledCount: tally.settledCount, wins: tally.wins,
             realizedPnl: tally.realizedPnl, volume: tally.volume, score: tally.score, method: WalletTally.method)
     }
-    return scores
+    return reads
 }
 
 import Logging

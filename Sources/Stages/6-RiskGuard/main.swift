@@ -81,6 +81,8 @@ struct RiskGuardLoop {
         while try await step() {}
     }
 
+    /// One transaction in five round trips (six in strict mode): BEGIN, load and lock the book, read
+    /// what is pending, decide in memory, one `remora_commit_decisions` call (migration 0004), COMMIT.
     private func step() async throws -> Bool {
         let started = ContinuousClock.now
         let (stored, more) = try await environment.store.transaction { connection -> ([StoredMessage], Bool) in
@@ -89,51 +91,49 @@ struct RiskGuardLoop {
             do { book = try await BookStore.load(initialCash: initialCash, lock: true, on: connection, logger: logger) } catch {
                 logger.critical("book unreadable: failing closed", metadata: ["error": "\(describe(error))"])
             }
-            let orders = try await StreamStore.heads(.orderProposed, on: connection, logger: logger)
-            let resolutions = try await StreamStore.heads(.marketResolved, on: connection, logger: logger)
             // Strict: only what every upstream partition vouches for. Live: everything stored.
-            let horizon = mode == .live ? EventTime(millis: Int64.max) : min(
-                orders.values.map(\.watermark).min() ?? EventTime(millis: Int64.min),
-                resolutions.values.map(\.watermark).min() ?? EventTime(millis: Int64.min))
+            let horizon = mode == .live ? EventTime(millis: Int64.max) : try await upstreamHorizon(on: connection)
             var events: [Event] = []
+            var resolvedMarkets = Set<String>()
+            // One statement, so one snapshot: a page of undecided orders (each with whether its
+            // market's resolution is already in the book), then the unapplied resolutions up to the
+            // horizon, or only up to the page's last order when the page is full (the rest next step).
             let pending = try await connection.query(
                 """
-                SELECT o.payload::text, o.event_time FROM orders o
-                WHERE NOT o.decided AND o.event_time <= \(horizon.millis)
-                ORDER BY o.event_time, o.uid COLLATE "C" LIMIT \(Self.orderPage)
-                """, logger: logger)
-            for try await (text, time) in pending.decode((String, Int64).self) {
-                events.append(.order(try JSONCoding.decoder.decode(ProposedOrder.self, from: Data(text.utf8)), EventTime(millis: time)))
-            }
-            // A full page of orders: resolutions only up to its last order, the rest next step.
-            let pageFull = events.count == Self.orderPage
-            let limitTime = pageFull ? events.last!.time : horizon
-            let unapplied = try await connection.query(
-                """
-                SELECT r.payload::text FROM market_resolutions r
-                WHERE r.event_time <= \(limitTime.millis)
+                WITH page AS (
+                    SELECT o.payload::text AS payload, o.event_time, o.uid,
+                           EXISTS (SELECT 1 FROM book_resolutions b WHERE b.condition_id = o.payload->>'conditionId') AS resolved
+                    FROM orders o
+                    WHERE NOT o.decided AND o.event_time <= \(horizon.millis)
+                    ORDER BY o.event_time, o.uid COLLATE "C" LIMIT \(Self.orderPage)
+                ), bound AS (
+                    SELECT CASE WHEN count(*) = \(Self.orderPage) THEN max(p.event_time) ELSE \(horizon.millis) END AS t FROM page p
+                )
+                SELECT true, p.payload, p.event_time, p.resolved FROM page p
+                UNION ALL
+                SELECT false, r.payload::text, r.event_time, false FROM market_resolutions r, bound
+                WHERE r.event_time <= bound.t
                   AND NOT EXISTS (SELECT 1 FROM book_resolutions b WHERE b.condition_id = r.uid)
-                ORDER BY r.event_time, r.uid COLLATE "C"
                 """, logger: logger)
-            for try await text in unapplied.decode(String.self) {
-                events.append(.resolution(try JSONCoding.decoder.decode(MarketResolution.self, from: Data(text.utf8))))
+            var orderCount = 0
+            for try await (isOrder, text, time, resolved) in pending.decode((Bool, String, Int64, Bool).self) {
+                if isOrder {
+                    let order = try JSONCoding.decoder.decode(ProposedOrder.self, from: Data(text.utf8))
+                    if resolved { resolvedMarkets.insert(order.conditionId.rawValue) }
+                    events.append(.order(order, EventTime(millis: time)))
+                    orderCount += 1
+                } else {
+                    events.append(.resolution(try JSONCoding.decoder.decode(MarketResolution.self, from: Data(text.utf8))))
+                }
             }
+            let pageFull = orderCount == Self.orderPage
             guard !events.isEmpty else {
                 if mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
                 return ([], false)
             }
             events.sort { $0.rank < $1.rank }
             var records: [StreamRecord] = []
-            var resolvedMarkets = Set<String>()
-            let orderMarkets = events.compactMap { event -> String? in
-                if case .order(let order, _) = event { return order.conditionId.rawValue } else { return nil }
-            }
-            for try await market in try await connection.query(
-                "SELECT condition_id FROM book_resolutions WHERE condition_id = ANY(\(Array(Set(orderMarkets))))",
-                logger: logger
-            ).decode(String.self) {
-                resolvedMarkets.insert(market)
-            }
+            var applied: [MarketResolution] = []
             for event in events {
                 switch event {
                 case .order(let order, let time):
@@ -148,20 +148,28 @@ struct RiskGuardLoop {
                     guard let current = book else { continue }  // applied once the book is readable again
                     book = RiskGuard.apply(resolution, to: current)
                     resolvedMarkets.insert(resolution.conditionId.rawValue)
-                    try await connection.run(
-                        """
-                        INSERT INTO book_resolutions (condition_id, applied_at)
-                        VALUES (\(resolution.conditionId.rawValue), \(resolution.resolvedAt.millis))
-                        """, logger: logger)
+                    applied.append(resolution)
                 }
             }
-            if let book { try await BookStore.save(book, asOf: events.last!.time, on: connection, logger: logger) }
-            let decidedIds = records.map(\.uid)
-            try await connection.run(
-                "UPDATE orders SET decided = true WHERE uid = ANY(\(decidedIds))", logger: logger)
-            let stored = try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
-            if !pageFull, mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
-            return (stored, pageFull)
+            var watermarks: [StreamName: [Int: EventTime]] = [:]
+            if !pageFull, mode == .strict {
+                watermarks[.orderDecided] = Dictionary(uniqueKeysWithValues: (0..<StreamName.partitionCount).map { ($0, horizon) })
+            }
+            let batch = StreamStore.AppendBatch(records, watermarks: watermarks, producedAt: .wallClockNow)
+            let positions = (book?.positions.values).map { $0.sorted { $0.asset < $1.asset } } ?? []
+            let asOf: Int64? = book == nil ? nil : events.last!.time.millis
+            let rows = try await connection.query(
+                """
+                SELECT * FROM remora_commit_decisions(
+                    \(applied.map(\.conditionId.rawValue)), \(applied.map(\.resolvedAt.millis)), \(records.map(\.uid)),
+                    \(book?.cash.micros ?? 0), \(book?.realizedPnl.micros ?? 0), \(asOf),
+                    \(positions.map(\.asset)), \(positions.map(\.conditionId.rawValue)), \(positions.map(\.outcomeIndex))::int[],
+                    \(positions.map(\.shares.micros)), \(positions.map(\.cost.micros)), \(positions.map(\.mark.micros)),
+                    \(batch.streams), \(batch.partitions)::int[], \(batch.uids), \(batch.keys), \(batch.eventTimes),
+                    \(batch.payloads), \(batch.producedAt), \(batch.markStreams), \(batch.markPartitions)::int[],
+                    \(batch.markTimes))
+                """, logger: logger)
+            return (try await batch.stored(from: rows), pageFull)
         }
         try environment.publisher.publish(stored)
         environment.metrics.published(.orderDecided, count: stored.count)
@@ -171,6 +179,17 @@ struct RiskGuardLoop {
             logger.info("decided", metadata: ["stream": "order.decided", "orders": "\(stored.count)", "filled": "\(filled)"])
         }
         return more
+    }
+
+    /// min over partitions of the order.proposed and market.resolved watermarks, in one statement.
+    private func upstreamHorizon(on connection: PostgresConnection) async throws -> EventTime {
+        let rows = try await connection.query(
+            """
+            SELECT coalesce(min(watermark), \(Int64.min)) FROM stream_heads
+            WHERE stream IN (\(StreamName.orderProposed.rawValue), \(StreamName.marketResolved.rawValue))
+            """, logger: logger)
+        for try await horizon in rows.decode(Int64.self) { return EventTime(millis: horizon) }
+        return EventTime(millis: Int64.min)
     }
 
     private func advanceWatermark(to time: EventTime, on connection: PostgresConnection) async throws {

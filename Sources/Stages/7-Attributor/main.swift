@@ -11,12 +11,18 @@ await RemoraService.main(
     service: "attributor", summary: "NAV and P&L snapshots of the copy book", httpPort: 7417, settings: []
 ) { environment in
     let logger = environment.logger
+    // The book is read once per step (one statement), not once per partition of the step.
+    let books = StepReads<Book>()
     let consumer = DurableConsumer(
         name: "attributor", stream: .orderDecided, payload: OrderDecision.self,
-        partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment
+        partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment,
+        prepare: { decisions, connection in
+            guard !decisions.isEmpty else { return }
+            books.store(try await BookStore.load(initialCash: nil, on: connection, logger: logger))
+        }
     ) { messages, _, _, connection in
         guard let asOf = messages.map(\.1.decidedAt).max() else { return StepResult(consumed: 0) }
-        let book = try await BookStore.load(initialCash: nil, on: connection, logger: logger)
+        let book = try books.current
         let snapshot = NavSnapshot(book: book, asOf: asOf)
         try await connection.run(
             """
