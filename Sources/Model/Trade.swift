@@ -14,12 +14,16 @@ public struct Trade: Sendable, Hashable, Codable {
     public var timestamp: EventTime
     public var transactionHash: String
     public var title: String
+    /// Taker or maker side of the match. The Data API rows do not say; the fetcher learns it from
+    /// `takerOnly=true` pages. Unknown is settled as taker (the fee is charged: never overstates P&L).
+    public var role: TradeRole
 
     public init(
         id: String? = nil, wallet: WalletAddress, side: Side, asset: TokenID, conditionId: ConditionID,
         outcomeIndex: Int, outcome: String, size: Shares, price: Price, timestamp: EventTime,
-        transactionHash: String, title: String = "", occurrence: Int = 0
+        transactionHash: String, title: String = "", occurrence: Int = 0, role: TradeRole = .unknown
     ) {
+        self.role = role
         self.wallet = wallet
         self.side = side
         self.asset = asset
@@ -67,12 +71,44 @@ public struct Trade: Sendable, Hashable, Codable {
     }
 }
 
+/// Which side of a match a fill was on. Fees are charged to the taker only.
+public enum TradeRole: String, Sendable, Hashable, Codable {
+    case taker, maker, unknown
+
+    /// Pays the taker fee: takers, and fills whose role was never learned.
+    public var paysTakerFee: Bool { self != .maker }
+}
+
+extension Trade {
+    private enum CodingKeys: String, CodingKey {
+        case id, wallet, side, asset, conditionId, outcomeIndex, outcome, size, price, timestamp, transactionHash, title, role
+    }
+
+    /// Payloads written before roles were recorded carry none: unknown.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        wallet = try c.decode(WalletAddress.self, forKey: .wallet)
+        side = try c.decode(Side.self, forKey: .side)
+        asset = try c.decode(TokenID.self, forKey: .asset)
+        conditionId = try c.decode(ConditionID.self, forKey: .conditionId)
+        outcomeIndex = try c.decode(Int.self, forKey: .outcomeIndex)
+        outcome = try c.decode(String.self, forKey: .outcome)
+        size = try c.decode(Shares.self, forKey: .size)
+        price = try c.decode(Price.self, forKey: .price)
+        timestamp = try c.decode(EventTime.self, forKey: .timestamp)
+        transactionHash = try c.decode(String.self, forKey: .transactionHash)
+        title = try c.decode(String.self, forKey: .title)
+        role = try c.decodeIfPresent(TradeRole.self, forKey: .role) ?? .unknown
+    }
+}
+
 extension Trade: CanonicalJSON {
     /// The payload of `trade` messages, written by hand: the fetcher stores a million of them.
     public var canonicalJSON: String {
         var text = "{\"asset\":" + JSONCoding.quoted(asset) + ",\"conditionId\":" + JSONCoding.quoted(conditionId.rawValue)
         text += ",\"id\":" + JSONCoding.quoted(id) + ",\"outcome\":" + JSONCoding.quoted(outcome)
-        text += ",\"outcomeIndex\":\(outcomeIndex),\"price\":\"\(price.description)\",\"side\":\"\(side.rawValue)\""
+        text += ",\"outcomeIndex\":\(outcomeIndex),\"price\":\"\(price.description)\",\"role\":\"\(role.rawValue)\",\"side\":\"\(side.rawValue)\""
         text += ",\"size\":\"\(size.description)\",\"timestamp\":\(timestamp.millis),\"title\":" + JSONCoding.quoted(title)
         text += ",\"transactionHash\":" + JSONCoding.quoted(transactionHash) + ",\"wallet\":" + JSONCoding.quoted(wallet.rawValue) + "}"
         return text

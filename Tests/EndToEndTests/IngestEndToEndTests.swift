@@ -17,7 +17,7 @@ import Testing
 /// PostgreSQL: what the world holds must be stored once, whatever the API and the process do.
 @Suite("Ingest: the fetcher against the API stub", .serialized)
 struct IngestEndToEndTests {
-    static let world = try! WorldGenerator.generate(WorldParameters(seed: 21, wallets: 80, markets: 60, months: 3))
+    static let world = try! WorldGenerator.generate(WorldParameters(seed: 21, wallets: 80, markets: 60, months: 3, startTime: unixTime(year: 2025, month: 12, day: 1)))
     static let stubWorld: StubWorld = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-ingest-\(UUID().uuidString)")
         try! WorldWriter.write(world, to: folder)
@@ -222,6 +222,28 @@ struct IngestEndToEndTests {
         #expect(!expected.isEmpty)
         let settledExpected = world.trades.filter { world.markets[Int($0.market)].truth.resolvedAt <= world.endTime }.count
         #expect(try await count("SELECT count(*) FROM trade_settlements", database) == Int64(settledExpected))
+
+        // Each wallet's books (average cost, sales at the sale price, taker fees on the fills the
+        // takerOnly pages list) against the simulator's ledger, to the cent.
+        let books: [String: Int64] = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            var books: [String: Int64] = [:]
+            for try await (wallet, net) in try await store.client.query("SELECT wallet, realized_net::bigint FROM wallet_pnl")
+                .decode((String, Int64).self) { books[wallet] = net }
+            return books
+        }
+        let trading = world.wallets.filter { $0.truth.trades > 0 }
+        #expect(!trading.isEmpty && books.count == trading.count)
+        let off = trading.filter { abs((books[$0.truth.address] ?? 0) - $0.realizedPnlMicros) >= 5_000 }
+        #expect(off.isEmpty, "\(off.prefix(5).map { "\($0.truth.address): books \(books[$0.truth.address] ?? 0), truth \($0.realizedPnlMicros)" })")
+        #expect(try await count("SELECT count(*) FROM wallet_positions WHERE fees > 0", database) > 0, "the world has fee-paying fills")
+        // The operator's view of the same books: the best wallet first.
+        let best = books.max { ($0.value, $1.key) < ($1.value, $0.key) }!
+        let pnl = try ChildProcess(
+            [builtProductsDirectory.appendingPathComponent("remora").path, "pnl", "--top", "3"],
+            environment: ["DATABASE_URL": TestPostgres.url(of: database)])
+        #expect(pnl.wait() == 0, "\(pnl.output)")
+        #expect(pnl.output.split(separator: "\n").dropFirst().first?.hasPrefix(best.key) == true, "\(pnl.output)")
+        #expect(pnl.output.contains(USDC(micros: best.value).description), "\(pnl.output)")
     }
 
     func fetcherEnvironment(database: DatabaseConfiguration, api: String) throws -> [String: String] {

@@ -1,7 +1,8 @@
 public import RemoraModel
 
-/// Settling a whale's trade against its market's result (the resolver's simplest real job:
-/// per-fill settlement; per-wallet average-cost accounting arrives with the ingest issue).
+/// Settling one fill against its market's result: win, loss or void, and the fill's own P&L held
+/// to resolution — the per-trade return the scorer learns from. The wallet's books (sales
+/// realized at the sale price against the average cost) are ``AverageCostLedger``'s.
 public enum Settlement {
     /// Polymarket's taker fee: `shares × rate × p × (1 − p)`, rounded once to the micro-USDC.
     public static func takerFee(size: Shares, price: Price, feePpm: Int64) -> USDC {
@@ -13,14 +14,14 @@ public enum Settlement {
         return USDC(micros: roundUp ? quotient + (size.micros < 0 ? -1 : 1) : quotient)
     }
 
-    /// Win, loss or void and the realized P&L of one fill. A buy realizes size × (payout − price);
-    /// a sell realizes size × (price − payout). Fees are charged to the taker side only; the
-    /// Data API reports taker fills, so every fill here pays the market's taker fee.
+    /// Win, loss or void and the P&L of one fill held to resolution: a buy earns size × (payout −
+    /// price), a sell size × (price − payout). The market's taker fee is charged to taker fills
+    /// (and to fills whose role is unknown); makers pay none.
     public static func settle(
         _ trade: Trade, market: Market?, resolution: MarketResolution
     ) -> TradeSettlement {
         let payout = resolution.outcome.payout(forOutcome: trade.outcomeIndex)
-        let fee = takerFee(size: trade.size, price: trade.price, feePpm: market?.takerFeePpm ?? 0)
+        let fee = trade.role.paysTakerFee ? takerFee(size: trade.size, price: trade.price, feePpm: market?.takerFeePpm ?? 0) : .zero
         let edge = trade.side == .buy ? payout - trade.price : trade.price - payout
         let gross = trade.size.value(at: Price(micros: abs(edge.micros)))
         let signedGross = edge.micros < 0 ? -gross : gross

@@ -22,6 +22,7 @@ struct DataAPIIngest {
         Setting("REMORA_FETCHER_CONCURRENCY", default: "4", "Data API: wallets polled at once", kind: .integer(1...64)),
         Setting("REMORA_FETCHER_COMMIT_WALLETS", default: "200", "Data API: most wallets' passes committed in one transaction", kind: .integer(1...10_000)),
         Setting("REMORA_FETCHER_MARGIN_S", default: "30", "Data API: seconds a trade may take to appear in /trades (holds the watermark back)", kind: .integer(0...3600)),
+        Setting("REMORA_FETCHER_ROLES", default: "true", "Data API: learn each fill's taker/maker role from takerOnly=true pages (fees are taker only); false: roles unknown, settled as taker", kind: .choice(["true", "false"])),
         Setting("REMORA_API_BUDGET_SCALE", default: "1", "multiplier of the documented request budgets (below 1: headroom for other clients)", kind: .number(0.01...1000)),
         Setting("REMORA_API_TIMEOUT_MS", default: "10000", "deadline of one HTTP request, ms", kind: .integer(100...600_000)),
     ]
@@ -33,6 +34,7 @@ struct DataAPIIngest {
     let concurrency: Int
     let commitWallets: Int
     let margin: Int64
+    let learnsRoles: Bool
     let interval: Duration
     let partitions: [Int]
 
@@ -50,6 +52,7 @@ struct DataAPIIngest {
         concurrency = try s.int("REMORA_FETCHER_CONCURRENCY", in: 1...64)
         commitWallets = try s.int("REMORA_FETCHER_COMMIT_WALLETS", in: 1...10_000)
         margin = Int64(try s.int("REMORA_FETCHER_MARGIN_S"))
+        learnsRoles = try s.string("REMORA_FETCHER_ROLES") == "true"
         interval = .milliseconds(try s.int("REMORA_FETCHER_INTERVAL_MS"))
         partitions = try s.partitions("REMORA_PARTITIONS")
     }
@@ -160,10 +163,44 @@ struct DataAPIIngest {
             case .bad(let raw, let reason): bad.append((raw, reason))
             }
         }
+        if learnsRoles { trades = try await withRoles(trades, wallet: wallet, report: &report) }
         report.cursor = outcome.cursor
         report.unreachable = outcome.unreachable
         report.deadLettered = bad.count
         return PassResult(wallet: wallet, outcome: outcome, trades: trades, bad: bad, serverTime: serverTime, report: report)
+    }
+
+    /// The Data API's rows do not say which side of the match a fill was on; `takerOnly=true`
+    /// lists the taker fills alone. A second pass over that list, down to the oldest new fill,
+    /// marks the new fills found there taker and the others maker. Fills it cannot reach (depth
+    /// cap) stay unknown, which settles as taker.
+    func withRoles(_ trades: [Trade], wallet: WalletAddress, report: inout PassReport) async throws -> [Trade] {
+        guard let oldest = trades.map({ $0.timestamp.millis / 1000 }).min() else { return trades }
+        var plan = WalletPass(cursor: WalletCursor(newestTrade: oldest), pageSize: pageSize, offsetCap: offsetCap)
+        var next = WalletPass.Next.fetch(offset: 0)
+        while case .fetch(let offset) = next {
+            let page = try await client.tradesPage(user: wallet.rawValue, takerOnly: true, limit: pageSize, offset: offset)
+            report.pages += 1
+            next = plan.absorb(page.entries.map { Self.readRow($0).paged }).next
+        }
+        let outcome = plan.outcome(serverTime: nil, margin: 0)
+        var takerFills: [String: Int] = [:]
+        for index in outcome.window { takerFills[plan.rows[index].identity, default: 0] += 1 }
+        // Below the oldest taker row read, when the cap cut the list short, the role is unknown.
+        let knownFrom = outcome.unreachable.map { $0.to } ?? .min
+        var seen: [String: Int] = [:]
+        return trades.map { trade in
+            var trade = trade
+            let key = trade.baseFillKey
+            let occurrence = seen[key, default: 0]
+            seen[key] = occurrence + 1
+            if occurrence < takerFills[key, default: 0] {
+                trade.role = .taker
+            } else {
+                trade.role = trade.timestamp.millis / 1000 >= knownFrom ? .maker : .unknown
+            }
+            return trade
+        }
     }
 
     /// Commits passes in one transaction: their trades, dead letters, gaps, cursors and the

@@ -60,8 +60,10 @@ struct GammaSource {
         }
     }
 
-    /// One pass over every watched market not yet resolved.
-    func pass() async throws -> PassReport {
+    /// One pass over every watched market not yet resolved. Positions are rebuilt for markets
+    /// seen for the first time (their fee is known now) or, with `rebuildingAllPositions`
+    /// (`--once`, where no trade consumer runs), for every market checked.
+    func pass(rebuildingAllPositions: Bool = false) async throws -> PassReport {
         let logger = environment.logger
         let open: [String] = try await environment.store.transaction { connection in
             var ids: [String] = []
@@ -96,7 +98,11 @@ struct GammaSource {
                     }
                     return MarketResolution(conditionId: id, outcome: outcome, resolvedAt: EventTime(seconds: now))
                 }
-                try await Settling.lockMarkets(resolutions.map(\.conditionId), on: connection, logger: logger)
+                try await Settling.lockMarkets(batch.compactMap(ConditionID.init), on: connection, logger: logger)
+                var firstSight: [ConditionID] = []
+                for try await id in try await connection.query(
+                    "SELECT condition_id FROM market_watch WHERE condition_id = ANY(\(batch)) AND status = 'new'", logger: logger
+                ).decode(String.self) { if let id = ConditionID(id) { firstSight.append(id) } }
                 var records: [StreamRecord] = []
                 for (gamma, model, verdict) in verdicts {
                     if let model { try await Settling.upsert(model, at: now * 1000, on: connection, logger: logger) }
@@ -119,6 +125,10 @@ struct GammaSource {
                 for resolution in resolutions {
                     records += try await Settling.resolve(resolution, on: connection, logger: logger)
                 }
+                let resolvedNow = Set(resolutions.map(\.conditionId))
+                let rebuild = rebuildingAllPositions ? batch.compactMap(ConditionID.init) : firstSight
+                try await Settling.rebuildPositions(
+                    ofMarkets: rebuild.filter { !resolvedNow.contains($0) }, on: connection, logger: logger)
                 for id in unknown {
                     try await connection.run(
                         "UPDATE market_watch SET status = 'unknown to Gamma', checked_at = \(now) WHERE condition_id = \(id)",

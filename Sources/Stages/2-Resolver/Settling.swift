@@ -62,7 +62,7 @@ enum Settling {
     {
         var trades: [Trade] = []
         let rows = try await connection.query(
-            "SELECT payload::text FROM trades WHERE condition_id = \(market.rawValue) ORDER BY event_time, uid",
+            "SELECT payload::text FROM trades WHERE condition_id = \(market.rawValue) ORDER BY event_time, partition, seq",
             logger: logger)
         for try await text in rows.decode(String.self) {
             trades.append(try JSONCoding.decoder.decode(Trade.self, from: Data(text.utf8)))
@@ -92,13 +92,85 @@ enum Settling {
                 stream: .marketResolved, uid: resolution.conditionId.rawValue, key: resolution.conditionId.rawValue,
                 eventTime: resolution.resolvedAt, payload: resolution)
         ]
-        let market = try await markets([resolution.conditionId], on: connection, logger: logger)
-        for trade in try await storedTrades(of: resolution.conditionId, on: connection, logger: logger) {
-            records.append(try record(Settlement.settle(trade, market: market[resolution.conditionId], resolution: resolution)))
+        let market = try await markets([resolution.conditionId], on: connection, logger: logger)[resolution.conditionId]
+        let trades = try await storedTrades(of: resolution.conditionId, on: connection, logger: logger)
+        for trade in trades {
+            records.append(try record(Settlement.settle(trade, market: market, resolution: resolution)))
         }
+        try await savePositions(
+            AverageCostLedger.positions(of: trades, market: market, resolution: resolution), on: connection, logger: logger)
         try await connection.run(
             "UPDATE markets SET resolved = true WHERE condition_id = \(resolution.conditionId.rawValue)", logger: logger)
         return records
+    }
+
+    // MARK: positions
+
+    /// Rebuilds every position of these markets from their stored fills (the caller holds the
+    /// markets' locks): after a market's metadata (its fee) first arrives, and in `--once`.
+    static func rebuildPositions(ofMarkets ids: [ConditionID], on connection: PostgresConnection, logger: Logger) async throws {
+        let keys = Set(ids.map(\.rawValue)).sorted()
+        guard !keys.isEmpty else { return }
+        try await rebuild(
+            query: "SELECT payload::text FROM trades WHERE condition_id = ANY(\(keys)) ORDER BY event_time, partition, seq",
+            markets: ids, on: connection, logger: logger)
+    }
+
+    /// Rebuilds the positions that these fills touch (the caller holds their markets' locks).
+    static func rebuildPositions(touchedBy trades: [Trade], on connection: PostgresConnection, logger: Logger) async throws {
+        let pairs = Set(trades.map { PairKey(wallet: $0.wallet.rawValue, market: $0.conditionId.rawValue) }).sorted {
+            ($0.wallet, $0.market) < ($1.wallet, $1.market)
+        }
+        guard !pairs.isEmpty else { return }
+        let wallets = pairs.map(\.wallet)
+        let markets = pairs.map(\.market)
+        try await rebuild(
+            query: """
+                SELECT t.payload::text FROM trades t JOIN unnest(\(wallets)::text[], \(markets)::text[]) AS p(wallet, market)
+                    ON t.wallet = p.wallet AND t.condition_id = p.market
+                ORDER BY t.event_time, t.partition, t.seq
+                """,
+            markets: trades.map(\.conditionId), on: connection, logger: logger)
+    }
+
+    private struct PairKey: Hashable {
+        var wallet: String
+        var market: String
+    }
+
+    private static func rebuild(
+        query: PostgresQuery, markets ids: [ConditionID], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        var byMarket: [ConditionID: [Trade]] = [:]
+        for try await text in try await connection.query(query, logger: logger).decode(String.self) {
+            let trade = try JSONCoding.decoder.decode(Trade.self, from: Data(text.utf8))
+            byMarket[trade.conditionId, default: []].append(trade)
+        }
+        let markets = try await markets(ids, on: connection, logger: logger)
+        let resolutions = try await resolutions(ids, on: connection, logger: logger)
+        var positions: [WalletPosition] = []
+        for (id, trades) in byMarket {
+            positions += AverageCostLedger.positions(of: trades, market: markets[id], resolution: resolutions[id])
+        }
+        try await savePositions(positions, on: connection, logger: logger)
+    }
+
+    static func savePositions(_ positions: [WalletPosition], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !positions.isEmpty else { return }
+        try await connection.run(
+            """
+            INSERT INTO wallet_positions (wallet, condition_id, outcome_index, shares, cost, realized, fees, fills, unmatched_sold, resolved, through)
+            SELECT * FROM unnest(
+                \(positions.map(\.wallet.rawValue))::text[], \(positions.map(\.conditionId.rawValue))::text[],
+                \(positions.map(\.outcomeIndex))::int[], \(positions.map(\.shares.micros))::bigint[],
+                \(positions.map(\.cost.micros))::bigint[], \(positions.map(\.realized.micros))::bigint[],
+                \(positions.map(\.fees.micros))::bigint[], \(positions.map(\.fills))::int[],
+                \(positions.map(\.unmatchedSold.micros))::bigint[], \(positions.map(\.resolved))::boolean[],
+                \(positions.map(\.through.millis))::bigint[])
+            ON CONFLICT (wallet, condition_id, outcome_index) DO UPDATE SET shares = EXCLUDED.shares, cost = EXCLUDED.cost,
+                realized = EXCLUDED.realized, fees = EXCLUDED.fees, fills = EXCLUDED.fills,
+                unmatched_sold = EXCLUDED.unmatched_sold, resolved = EXCLUDED.resolved, through = EXCLUDED.through
+            """, logger: logger)
     }
 
     static func record(_ settlement: TradeSettlement) throws -> StreamRecord {

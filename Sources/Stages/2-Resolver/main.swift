@@ -18,7 +18,7 @@ await RemoraService.main(
 ) { environment in
     let path = environment.settings.optionalString("REMORA_SOURCE_MARKETS")
     if path == nil, CommandLine.arguments.contains("--once") {
-        let report = try await GammaSource(environment: environment).pass()
+        let report = try await GammaSource(environment: environment).pass(rebuildingAllPositions: true)
         print(report.text)
         return
     }
@@ -41,6 +41,7 @@ await RemoraService.main(
             guard let resolution = resolutions[trade.conditionId] else { return nil }
             return try Settling.record(Settlement.settle(trade, market: markets[trade.conditionId], resolution: resolution))
         }
+        try await Settling.rebuildPositions(touchedBy: trades, on: connection, logger: logger)
         var watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:]
         var caughtUp = true
         if let upstream {
