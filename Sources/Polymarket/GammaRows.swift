@@ -11,6 +11,8 @@ public struct GammaMarket: Decodable, Sendable {
     public var category: String?
     public var endDate: String?
     public var closedTime: String?
+    /// Last change of the market row; once resolved, when the result was written.
+    public var updatedAt: String?
     public var active: Bool
     public var closed: Bool
     public var outcomes: [String]
@@ -31,7 +33,7 @@ public struct GammaMarket: Decodable, Sendable {
     public var tags: [String]
 
     enum CodingKeys: String, CodingKey {
-        case id, question, conditionId, slug, category, endDate, closedTime, active, closed, outcomes, outcomePrices,
+        case id, question, conditionId, slug, category, endDate, closedTime, updatedAt, active, closed, outcomes, outcomePrices,
             clobTokenIds, umaResolutionStatus, umaResolutionStatuses, negRisk, orderPriceMinTickSize, orderMinSize,
             volume, feesEnabled, feeSchedule, events, tags
     }
@@ -60,6 +62,7 @@ public struct GammaMarket: Decodable, Sendable {
         category = try c.decodeIfPresent(String.self, forKey: .category)
         endDate = try c.decodeIfPresent(String.self, forKey: .endDate)
         closedTime = try c.decodeIfPresent(String.self, forKey: .closedTime)
+        updatedAt = try c.decodeIfPresent(String.self, forKey: .updatedAt)
         active = try c.decodeIfPresent(Bool.self, forKey: .active) ?? false
         closed = try c.decodeIfPresent(Bool.self, forKey: .closed) ?? false
         outcomes = try c.encodedStringList(.outcomes)
@@ -82,6 +85,9 @@ public struct GammaMarket: Decodable, Sendable {
 
     /// `closedTime` in unix seconds (`2026-06-04 00:34:19+00`, or ISO 8601).
     public var closedAt: Int64? { closedTime.flatMap(parseGammaTime) }
+
+    /// `updatedAt` in unix seconds.
+    public var updatedAtTime: Int64? { updatedAt.flatMap(parseGammaTime) }
 
     /// `endDate` in unix seconds.
     public var endsAt: Int64? { endDate.flatMap(parseGammaTime) }

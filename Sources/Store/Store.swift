@@ -28,6 +28,8 @@ public final class Store: Sendable {
                 return nil
             }
             defer { group.cancelAll() }
+            // PostgresClient warns on a lease made before run() has started: let it start first.
+            try await Task.sleep(for: .milliseconds(10))
             let result = try await body(store)
             return result
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RemoraAPIStub
 import RemoraModel
 import RemoraRuntime
 import RemoraSimulator
@@ -9,7 +10,18 @@ import ZeroMQ
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the whole pipeline on this machine against a generated world, print a summary, stop.")
+        abstract: "Run the whole pipeline on this machine against a generated world, print a summary, stop.",
+        discussion: """
+            The default source is the world served over loopback by the API stub (Data API, Gamma, CLOB), \
+            its replay clock at the world's end: the fetcher backfills every wallet of the world through the \
+            Polymarket client, the resolver reads every market it sees from Gamma, and the demo ends when every \
+            stage has consumed everything and the book's watermark has reached the world's end. \
+            --source file replays the same world from NDJSON files instead (no HTTP).
+            """)
+
+    enum Source: String, ExpressibleByArgument, CaseIterable {
+        case api, file
+    }
 
     @Option(help: "Folder for local state (database, logs, data).") var state = ".remora"
     @Option(help: "Port of the embedded PostgreSQL on 127.0.0.1 (when DATABASE_URL is unset).") var port = 54329
@@ -17,6 +29,10 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Wallets in the simulated world.") var wallets = WorldParameters.demo.wallets
     @Option(help: "Markets in the simulated world.") var markets = WorldParameters.demo.markets
     @Option(help: "Calendar months the world spans.") var months = WorldParameters.demo.months
+    @Option(help: "Where the fetcher and the resolver read: api (the loopback API stub) or file (NDJSON replay).")
+    var source: Source = .api
+    @Option(help: "API stub: share of answers faulted (429, 5xx, error bodies, slow, malformed), 0...0.5.")
+    var faults = 0.0
     @Option(help: "SIGKILL these services once mid-run (comma-separated) to show recovery.") var kill = ""
     @Flag(help: "Do not echo service logs to the terminal.") var quiet = false
     @Option(help: "Give up after this many seconds.") var timeout = 600.0
@@ -29,6 +45,7 @@ struct Demo: AsyncParsableCommand {
         let worldFolder = root.appendingPathComponent("demo/world")
         try WorldWriter.write(world, to: worldFolder)
         let files = try PipelineFeed.write(world, to: root.appendingPathComponent("demo/feed"))
+        guard (0...0.5).contains(faults) else { throw ValidationError("--faults must be within 0...0.5") }
         print("world: \(files.tradeCount) trades, \(wallets) wallets, \(markets) markets, \(months) months, seed \(seed) → \(worldFolder.path)")
 
         var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
@@ -47,20 +64,55 @@ struct Demo: AsyncParsableCommand {
             try await Migrator().migrate(store)
         }
 
+        // The source: the API stub in this process, or the NDJSON files.
+        var server: Task<Void, any Error>?
+        let sourceSettings: [String: String]
+        let sources: [String: Int64]
+        let end: EventTime
+        switch source {
+        case .file:
+            sourceSettings = ["REMORA_SOURCE_TRADES": files.trades, "REMORA_SOURCE_MARKETS": files.markets]
+            sources = [
+                "fetcher:trades": NDJSONFile(path: files.trades).size, "resolver:markets": NDJSONFile(path: files.markets).size,
+            ]
+            end = files.end
+        case .api:
+            let stub = RemoraAPIStub.APIStub(
+                world: try StubWorld.load(from: worldFolder), clock: FixedReplayClock(at: world.endTime),
+                // Whole histories are reachable here (Polymarket's own depth cap is 10,000 rows).
+                options: StubOptions(offsetCap: 1_000_000, faults: FaultSettings(rate: faults, seed: seed, slowSeconds: 3)))
+            let port = PortBox()
+            let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: quietLogger()) { bound in port.set(bound) }
+            server = Task { try await app.runService() }
+            while port.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            let watchFile = root.appendingPathComponent("demo/watch.txt")
+            try world.wallets.map(\.truth.address).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
+            let api = "http://127.0.0.1:\(port.value)"
+            print("api stub: \(api) (Data API, Gamma, CLOB; replay clock at the world's end; faults \(faults))")
+            sourceSettings = [
+                "REMORA_DATA_API_URL": api + "/data-api", "REMORA_GAMMA_API_URL": api + "/gamma-api",
+                "REMORA_CLOB_API_URL": api + "/clob", "REMORA_WATCH_FILE": watchFile.path, "REMORA_FETCHER_OFFSET_CAP": "1000000",
+                // Loopback: no rate limit to respect, and the stub's clock does not move, so
+                // nothing can still be on its way when a pass ends.
+                "REMORA_API_BUDGET_SCALE": "100", "REMORA_FETCHER_MARGIN_S": "0", "REMORA_RESOLVER_MARGIN_S": "0",
+                "REMORA_FETCHER_INTERVAL_MS": "2000", "REMORA_RESOLVER_INTERVAL_MS": "2000", "REMORA_API_TIMEOUT_MS": "2000",
+            ]
+            sources = [:]
+            end = EventTime(seconds: world.endTime)
+        }
+        defer { server?.cancel() }
+
         let zmq = ZMQContext()
         let proxy = try ZMQProxy(context: zmq, frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
         let supervisor = Supervisor(
             children: ServiceCatalog.children(
                 databaseURL: databaseURL, publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
-                tradesFile: files.trades, marketsFile: files.markets, logLevel: "info"),
+                source: sourceSettings, logLevel: "info"),
             logDirectory: root.appendingPathComponent("logs"), echo: !quiet)
         try supervisor.startAll()
         let interrupt = InterruptFlag()
 
         let started = Date()
-        let sources = [
-            "fetcher:trades": NDJSONFile(path: files.trades).size, "resolver:markets": NDJSONFile(path: files.markets).size,
-        ]
         let victims = kill.split(separator: ",").map(String.init)
         var summary: PipelineSummary?
         do {
@@ -74,7 +126,7 @@ struct Demo: AsyncParsableCommand {
                         }
                         killed = true
                     }
-                    if try await PipelineSummary.isDrained(store, sources: sources, end: files.end) {
+                    if try await PipelineSummary.isDrained(store, sources: sources, end: end) {
                         return try await PipelineSummary.read(store)
                     }
                     if Date().timeIntervalSince(started) > timeout { throw ValidationError("pipeline did not drain in \(timeout) s") }

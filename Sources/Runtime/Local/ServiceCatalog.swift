@@ -9,8 +9,21 @@ public enum ServiceCatalog {
         URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
+    /// The services reading NDJSON files (replays, the end-to-end test, the pipeline bench).
     public static func children(
         databaseURL: String, publish: String, subscribe: String, tradesFile: String, marketsFile: String,
+        logLevel: String, portBase: Int = 17410, binDirectory: URL = ServiceCatalog.binDirectory
+    ) -> [Supervisor.Child] {
+        children(
+            databaseURL: databaseURL, publish: publish, subscribe: subscribe,
+            source: ["REMORA_SOURCE_TRADES": tradesFile, "REMORA_SOURCE_MARKETS": marketsFile],
+            logLevel: logLevel, portBase: portBase, binDirectory: binDirectory)
+    }
+
+    /// The services with `source` settings added to each one's environment (file paths, or the
+    /// Polymarket base URLs and the watch list).
+    public static func children(
+        databaseURL: String, publish: String, subscribe: String, source: [String: String],
         logLevel: String, portBase: Int = 17410, binDirectory: URL = ServiceCatalog.binDirectory
     ) -> [Supervisor.Child] {
         names.enumerated().map { index, name in
@@ -20,8 +33,7 @@ public enum ServiceCatalog {
             environment["REMORA_BUS_SUB"] = subscribe
             environment["REMORA_HTTP_PORT"] = "\(portBase + index + 1)"
             environment["REMORA_LOG_LEVEL"] = logLevel
-            environment["REMORA_SOURCE_TRADES"] = tradesFile
-            environment["REMORA_SOURCE_MARKETS"] = marketsFile
+            environment.merge(source) { _, new in new }
             return Supervisor.Child(name: name, executable: binDirectory.appendingPathComponent(name), environment: environment)
         }
     }

@@ -10,8 +10,10 @@ import ServiceLifecycle
 /// Gamma as the resolver's source: every market seen in a trade (`market_watch`) is read until
 /// it resolves. Each pass keeps the market rows current and applies ``ResolutionRule``; a
 /// `["0","0"]` result asks the CLOB for its winner. A resolution's event time is when it became
-/// known (the API's "now" at the pass). After a pass over every open market, the `market.resolved`
-/// watermark moves to that time minus the margin.
+/// known: the row's `updatedAt` (when the result was written; never before `closedTime`, never
+/// after the API's "now" at the pass), so that a backfill of old markets keeps their history.
+/// After a pass over every open market, the `market.resolved` watermark moves to that time minus
+/// the margin.
 struct GammaSource {
     static let settings: [Setting] = [
         Setting("REMORA_GAMMA_API_URL", default: PolymarketEndpoints.polymarket.gamma, "Gamma base URL"),
@@ -96,7 +98,8 @@ struct GammaSource {
                     guard case .resolved(let outcome) = verdict, let id = model?.conditionId ?? ConditionID(gamma.conditionId) else {
                         return nil
                     }
-                    return MarketResolution(conditionId: id, outcome: outcome, resolvedAt: EventTime(seconds: now))
+                    let written = max(gamma.updatedAtTime ?? now, gamma.closedAt ?? .min)
+                    return MarketResolution(conditionId: id, outcome: outcome, resolvedAt: EventTime(seconds: min(now, written)))
                 }
                 try await Settling.lockMarkets(batch.compactMap(ConditionID.init), on: connection, logger: logger)
                 var firstSight: [ConditionID] = []
@@ -162,7 +165,7 @@ struct GammaSource {
                 [], watermarks: [.marketResolved: (Array(0..<StreamName.partitionCount), mark)], producedAt: .wallClockNow,
                 on: connection, logger: logger)
             try await Cursors.saveSource(ResolverNames.source, position: 0, watermark: mark, on: connection, logger: logger)
-            try await Settling.advanceSettledWatermarks(on: connection, logger: logger)
+            try await Settling.advanceSettledWatermarks(holdingForUncheckedMarkets: true, on: connection, logger: logger)
             return stored
         }
         try environment.publisher.publish(stored)

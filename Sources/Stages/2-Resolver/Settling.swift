@@ -18,15 +18,32 @@ enum Settling {
             """, logger: logger)
     }
 
-    /// Puts markets on the resolver's Gamma watch list (first sighting only).
-    static func watch(_ ids: [ConditionID], on connection: PostgresConnection, logger: Logger) async throws {
-        let keys = Set(ids.map(\.rawValue)).sorted()
-        guard !keys.isEmpty else { return }
+    /// Puts the trades' markets on the resolver's Gamma watch list, with the earliest trade of each
+    /// market not checked yet (see ``uncheckedHold``).
+    static func watch(_ trades: [Trade], on connection: PostgresConnection, logger: Logger) async throws {
+        var first: [String: Int64] = [:]
+        for trade in trades {
+            first[trade.conditionId.rawValue] = min(first[trade.conditionId.rawValue] ?? .max, trade.timestamp.millis)
+        }
+        guard !first.isEmpty else { return }
+        let keys = first.keys.sorted()
         try await connection.run(
             """
-            INSERT INTO market_watch (condition_id, first_seen)
-            SELECT k, \(Int64(Date().timeIntervalSince1970)) FROM unnest(\(keys)::text[]) AS k ON CONFLICT (condition_id) DO NOTHING
+            INSERT INTO market_watch (condition_id, first_seen, first_trade)
+            SELECT k, \(Int64(Date().timeIntervalSince1970)), t FROM unnest(\(keys)::text[], \(keys.map { first[$0]! })::bigint[]) AS u(k, t)
+            ON CONFLICT (condition_id) DO UPDATE SET first_trade = LEAST(market_watch.first_trade, EXCLUDED.first_trade)
+                WHERE market_watch.checked_at IS NULL
             """, logger: logger)
+    }
+
+    /// With Gamma as the source, a market not checked yet may hold a result that settles its
+    /// trades from its first one on: trade.settled's watermark stays below the earliest such
+    /// trade. Nil when every watched market has been checked.
+    static func uncheckedHold(on connection: PostgresConnection, logger: Logger) async throws -> EventTime? {
+        let rows = try await connection.query(
+            "SELECT min(first_trade) FROM market_watch WHERE checked_at IS NULL", logger: logger)
+        for try await first in rows.decode(Int64?.self) { return first.map { EventTime(millis: $0 - 1) } }
+        return nil
     }
 
     static func markets(_ ids: [ConditionID], on connection: PostgresConnection, logger: Logger) async throws
@@ -179,15 +196,19 @@ enum Settling {
             eventTime: settlement.settledAt, payload: settlement)
     }
 
-    /// trade.settled is complete through min(resolution-source watermark, trades consumed).
-    static func advanceSettledWatermarks(on connection: PostgresConnection, logger: Logger) async throws {
+    /// trade.settled is complete through min(resolution-source watermark, trades consumed, and
+    /// with Gamma, the hold of the markets not checked yet).
+    static func advanceSettledWatermarks(
+        holdingForUncheckedMarkets: Bool, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        let hold = holdingForUncheckedMarkets ? try await uncheckedHold(on: connection, logger: logger) : nil
         try await connection.run(
             """
             SELECT 1 FROM stream_heads WHERE stream = 'trade.settled' ORDER BY partition FOR UPDATE
             """, logger: logger)
         try await connection.run(
             """
-            UPDATE stream_heads h SET watermark = GREATEST(h.watermark, LEAST(s.watermark, c.watermark))
+            UPDATE stream_heads h SET watermark = GREATEST(h.watermark, LEAST(s.watermark, c.watermark, \(hold?.millis ?? Int64.max)))
             FROM consumer_cursors c, source_cursors s
             WHERE h.stream = 'trade.settled' AND c.consumer = \(ResolverNames.consumer) AND c.stream = 'trade'
               AND c.partition = h.partition AND s.source = \(ResolverNames.source)

@@ -23,6 +23,7 @@ await RemoraService.main(
         return
     }
     let partitions = try environment.settings.partitions("REMORA_PARTITIONS")
+    let usesGamma = path == nil
     let tradesConsumer = DurableConsumer(
         name: ResolverNames.consumer, stream: .trade, payload: Trade.self, partitions: partitions,
         environment: environment,
@@ -30,7 +31,7 @@ await RemoraService.main(
         prepare: { trades, connection in
             try await Settling.lockMarkets(trades.map(\.conditionId), on: connection, logger: environment.logger)
             // Every market seen in a trade is kept current from Gamma until it resolves.
-            try await Settling.watch(trades.map(\.conditionId), on: connection, logger: environment.logger)
+            try await Settling.watch(trades, on: connection, logger: environment.logger)
         }
     ) { messages, partition, upstream, connection in
         let logger = environment.logger
@@ -46,9 +47,11 @@ await RemoraService.main(
         var caughtUp = true
         if let upstream {
             let source = try await Cursors.loadSource(ResolverNames.source, on: connection, logger: logger)
-            watermarks[.tradeSettled] = ([partition], min(upstream, source.watermark))
+            var mark = min(upstream, source.watermark)
+            if usesGamma, let hold = try await Settling.uncheckedHold(on: connection, logger: logger) { mark = min(mark, hold) }
+            watermarks[.tradeSettled] = ([partition], mark)
             // Behind the feed: offer the watermark again on the next poll (the feed may move on meanwhile).
-            caughtUp = source.watermark >= upstream
+            caughtUp = mark >= upstream
         }
         return StepResult(consumed: messages.count, records: records, watermarks: watermarks, watermarkCaughtUp: caughtUp)
     }
@@ -130,7 +133,7 @@ func applyMarketFeed(path: String, environment: StageEnvironment) async throws {
                 producedAt: .wallClockNow, on: connection, logger: logger)
             try await Cursors.saveSource(
                 ResolverNames.source, position: last.endOffset, watermark: newWatermark, on: connection, logger: logger)
-            try await Settling.advanceSettledWatermarks(on: connection, logger: logger)
+            try await Settling.advanceSettledWatermarks(holdingForUncheckedMarkets: false, on: connection, logger: logger)
             return stored
         }
         try environment.publisher.publish(stored)
