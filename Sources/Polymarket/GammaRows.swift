@@ -93,6 +93,24 @@ public struct GammaMarket: Decodable, Sendable {
     public var endsAt: Int64? { endDate.flatMap(parseGammaTime) }
 }
 
+/// A `/markets/keyset` answer: `{"markets": […], "next_cursor": "…"}`, no cursor on the last page.
+public struct GammaMarketsPage: Decodable, Sendable {
+    public var markets: [GammaMarket]
+    public var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case markets
+        case nextCursor = "next_cursor"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        markets = try c.decodeIfPresent([GammaMarket].self, forKey: .markets) ?? []
+        let cursor = try c.decodeIfPresent(String.self, forKey: .nextCursor)
+        nextCursor = cursor?.isEmpty == false ? cursor : nil
+    }
+}
+
 /// The event a market belongs to, as embedded in a Gamma market.
 public struct GammaEventReference: Decodable, Sendable {
     public var id: String

@@ -161,6 +161,43 @@ public struct PolymarketClient: Sendable {
             budgets: [budgets.gammaOverall, budgets.gammaMarkets])
     }
 
+    /// One `GET /markets/keyset` page: up to 100 markets after `cursor` (nil: the first page), and
+    /// the cursor of the next page (nil on the last).
+    public func marketsPage(
+        conditionIds: [String] = [], closed: Bool? = nil, limit: Int = 100, after cursor: String? = nil
+    ) async throws -> GammaMarketsPage {
+        var query: [(String, String)] = conditionIds.map { ("condition_ids", $0) }
+        if let closed { query.append(("closed", closed ? "true" : "false")) }
+        query.append(("limit", String(min(max(1, limit), 100))))
+        if let cursor { query.append(("after_cursor", cursor)) }
+        return try await get(
+            "gamma/markets/keyset", base: endpoints.gamma, path: "/markets/keyset", query: query,
+            budgets: [budgets.gammaOverall, budgets.gammaMarkets])
+    }
+
+    /// Every market matching the filters, by keyset pages (no offset to drift while the list
+    /// grows). `onPage` sees each page as it arrives.
+    public func allMarkets(
+        closed: Bool? = nil, onPage: (@Sendable ([GammaMarket]) async throws -> Void)? = nil
+    ) async throws -> [GammaMarket] {
+        var all: [GammaMarket] = []
+        var cursor: String?
+        var seenCursors: Set<String> = []
+        repeat {
+            let page = try await marketsPage(closed: closed, after: cursor)
+            all += page.markets
+            try await onPage?(page.markets)
+            cursor = page.nextCursor
+            // A server that hands back a cursor already followed would loop forever.
+            if let next = cursor, !seenCursors.insert(next).inserted {
+                throw PolymarketError.undecodable(
+                    endpoint: "gamma/markets/keyset", url: endpoints.gamma + "/markets/keyset", reason: "next_cursor repeats: \(next)",
+                    body: "")
+            }
+        } while cursor != nil
+        return all
+    }
+
     /// `GET /markets?condition_ids=…` (≤ 100) with the server's time when it answered.
     public func marketsWithTime(conditionIds: [String]) async throws -> (markets: [GammaMarket], serverTime: Int64?) {
         let query: [(String, String)] = conditionIds.map { ("condition_ids", $0) } + [("limit", String(max(1, conditionIds.count)))]

@@ -145,6 +145,28 @@ struct StubRoundTripTests {
         }
     }
 
+    @Test("keyset paging lists every market once, through faults; closed=true lists the closed ones")
+    func keysetPaging() async throws {
+        let world = Self.marketsWorld
+        let now = world.startTime + (world.endTime - world.startTime) * 3 / 4
+        let visible = world.markets.filter { $0.truth.startTime <= now }
+        try await withClient(
+            world: Self.marketsStubWorld, at: now, faults: FaultSettings(rate: 0.1, seed: 5, slowSeconds: 1.5), timeout: .seconds(1)
+        ) { client, _ in
+            let pages = Counter()
+            let all = try await client.allMarkets { page in
+                #expect(page.count <= 100)
+                pages.add()
+            }
+            #expect(all.count == visible.count)
+            #expect(Set(all.map(\.conditionId)) == Set(visible.map(\.truth.conditionId)))
+            #expect(pages.value == (visible.count + 99) / 100)
+            let closed = try await client.allMarkets(closed: true)
+            #expect(!closed.isEmpty && closed.allSatisfy(\.closed))
+            #expect(closed.count == all.filter(\.closed).count)
+        }
+    }
+
     @Test("with 15 % of answers faulted (429, error bodies, 5xx, slow, truncated, malformed, repeats), no fill is missed")
     func faultsLoseNothing() async throws {
         let world = Self.world
@@ -173,4 +195,12 @@ struct StubRoundTripTests {
             #expect(counts.allSatisfy { $0.value > 0 }, "\(counts)")
         }
     }
+}
+
+/// Counts calls from a `@Sendable` closure.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func add() { lock.withLock { count += 1 } }
 }
