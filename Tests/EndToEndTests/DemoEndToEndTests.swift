@@ -1,4 +1,5 @@
 import Foundation
+import RemoraRuntime
 import RemoraTestSupport
 import Testing
 
@@ -14,19 +15,17 @@ struct DemoEndToEndTests {
         defer {
             // The demo leaves its embedded cluster up for the next run: stop it, then remove it.
             if let down = try? ChildProcess(
-                [builtProductsDirectory.appendingPathComponent("remora").path, "db", "down", "--state", state.path, "--port", "\(port)"],
-                environment: ProcessInfo.processInfo.environment)
+                [builtProductsDirectory.appendingPathComponent("remora").path, "db", "down", "--state", state.path, "--port", "\(port)"])
             { _ = down.wait() }
             try? FileManager.default.removeItem(at: state)
         }
         func demo(_ source: String) throws -> [String] {
-            var environment = ProcessInfo.processInfo.environment
-            environment["DATABASE_URL"] = nil
+            // Its own embedded cluster, whatever the caller's DATABASE_URL.
             let run = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--state", state.path, "--port", "\(port)",
                  "--quiet", "--wallets", "150", "--markets", "100", "--months", "2", "--source", source, "--faults", "0.05",
                  "--timeout", "300"],
-                environment: environment)
+                removing: ["DATABASE_URL"])
             let status = run.wait()
             #expect(status == 0, "\(run.output)")
             // The summary, without the timing and restart lines.

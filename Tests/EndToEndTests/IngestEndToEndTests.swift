@@ -10,6 +10,7 @@ import RemoraAPIStub
 import RemoraModel
 import RemoraSimulator
 import RemoraStore
+import RemoraRuntime
 import RemoraTestSupport
 import Testing
 

@@ -44,14 +44,14 @@ struct BenchDetection: AsyncParsableCommand {
         defer { server.cancel() }
         while port.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
 
-        let fetcher = try ChildRun(
+        let fetcher = try ChildProcess(
             [ServiceCatalog.binDirectory.appendingPathComponent("fetcher").path],
             environment: [
                 "DATABASE_URL": databaseURL, "REMORA_DATA_API_URL": "http://127.0.0.1:\(port.value)",
                 "REMORA_WATCH_FILE": watchFile.path, "REMORA_FETCHER_INTERVAL_MS": String(intervalMs),
                 "REMORA_API_BUDGET_SCALE": "1000", "REMORA_FETCHER_MARGIN_S": "0", "REMORA_LOG_LEVEL": "warning",
                 "REMORA_HTTP_PORT": "7492", "REMORA_FETCHER_CONCURRENCY": "8",
-            ])
+            ], output: .discarded)
         try await Task.sleep(for: .seconds(seconds))
         fetcher.stop()
         // Appeared on the stub at wall = start + (event − origin); stored at produced_at.
@@ -68,34 +68,5 @@ struct BenchDetection: AsyncParsableCommand {
         func q(_ p: Double) -> Double { lags[min(lags.count - 1, Int(p * Double(lags.count)))] }
         print(String(format: "detection lag over %d trades (replay ×%g, poll interval %.1f s, %d wallets): p50 %.2f s, p99 %.2f s, max %.2f s",
                      lags.count, speed, Double(intervalMs) / 1000, wallets, q(0.5), q(0.99), lags.last!))
-    }
-}
-
-/// A child process stopped with SIGTERM at the end of a benchmark.
-final class ChildRun: @unchecked Sendable {
-    let pid: pid_t
-    init(_ argv: [String], environment: [String: String]) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let variables = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        let arguments = argv.map { strdup($0) } + [nil]
-        defer {
-            for p in variables { free(p) }
-            for p in arguments { free(p) }
-        }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, argv[0], &actions, nil, arguments, variables)
-        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .ENOENT) }
-        pid = child
-    }
-
-    func stop() {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
     }
 }

@@ -133,35 +133,3 @@ public struct LocalDatabase: Sendable {
         return output
     }
 }
-
-/// Runs a command to completion with `posix_spawn` and `waitpid`, its output captured in a
-/// file. Not `Process`: its exit monitoring can miss a child's exit inside some hosts (seen in the
-/// test runner), and a pipe never reaches end-of-file once `pg_ctl start` hands it to the server.
-public func runAndWait(_ argv: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-    let capture = FileManager.default.temporaryDirectory.appendingPathComponent("remora-cmd-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: capture) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, capture.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    var cArguments = argv.map { strdup($0) } + [nil]
-    defer { for pointer in cArguments { free(pointer) } }
-    var pid: pid_t = 0
-    let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-    var variables = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { for pointer in variables { free(pointer) } }
-    let spawned = environment.isEmpty
-        ? posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, environ)
-        : posix_spawnp(&pid, argv[0], &actions, nil, &cArguments, &variables)
-    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .ENOENT) }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 {
-        guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
-    }
-    let output = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
-    // WIFEXITED / WEXITSTATUS by hand (macros are not imported into Swift).
-    let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-    return (exitCode, output)
-}
