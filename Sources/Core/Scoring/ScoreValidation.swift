@@ -1,0 +1,120 @@
+public import RemoraModel
+public import RemoraQuant
+
+/// Does the score find skill before it pays? Scores every wallet at each month end from the
+/// settlements before it, and compares them with what the wallet realized the next month.
+public struct ScoreValidationReport: Sendable {
+    /// Spearman correlation between WQS at a month end and the next month's return, per month.
+    public var monthlyIC: [Double]
+    /// Wallets in each month's correlation.
+    public var monthlyWallets: [Int]
+    public var meanIC: Double
+    /// mean ÷ (sd / √months); 0 with fewer than two months.
+    public var icTStatistic: Double
+    /// Next-month returns of the wallets ranked in the top / bottom decile at each month end,
+    /// pooled over months: mean ÷ sd (a per-wallet-month Sharpe, not annualised).
+    public var topDecileSharpe: Double
+    public var bottomDecileSharpe: Double
+    public var topDecileMeanReturn: Double
+    public var bottomDecileMeanReturn: Double
+    /// At the last month end: the top 0.5 % (at least one wallet) and the top decile by WQS, and
+    /// how many truly skilled wallets are in each.
+    public var topHalfPercent: Int
+    public var skilledInTopHalfPercent: Int
+    public var topDecile: Int
+    public var skilledInTopDecile: Int
+    public var skilledScored: Int
+    /// Decaying wallets: mean WQS at the regime change, and 30, 60 and 90 days after.
+    public var decayScores: [Double]
+    public var decayingWallets: Int
+}
+
+public enum ScoreValidation {
+    /// - Parameters:
+    ///   - settlements: every settled trade of every wallet.
+    ///   - monthEnds: the as-of times, increasing; the last one only closes the month before it.
+    ///   - baseRate: the prior's base rate for a wallet.
+    ///   - skilled: wallets that truly have an edge.
+    ///   - regimeChanges: when each decaying wallet lost its edge.
+    ///   - score: the figure under test (the WQS; alternatives for comparison).
+    public static func run(
+        settlements: [WalletAddress: [TradeSettlement]], monthEnds: [EventTime], baseRate: (WalletAddress) -> Double,
+        skilled: Set<WalletAddress>, regimeChanges: [WalletAddress: EventTime],
+        score scoreOf: (WalletMetrics) -> Double = { $0.wqs }
+    ) -> ScoreValidationReport {
+        let wallets = settlements.keys.sorted { $0.rawValue < $1.rawValue }
+        func score(_ wallet: WalletAddress, at time: EventTime) -> Double? {
+            let history = settlements[wallet] ?? []
+            guard history.contains(where: { $0.settledAt <= time }) else { return nil }
+            return scoreOf(WalletMetricsCalculator.metrics(of: history, asOf: time, baseRate: baseRate(wallet)))
+        }
+        func nextReturn(_ wallet: WalletAddress, from start: EventTime, to end: EventTime) -> Double? {
+            let window = (settlements[wallet] ?? []).filter { $0.settledAt > start && $0.settledAt <= end }
+            let cost = window.reduce(0.0) { $0 + $1.cost.doubleValue }
+            guard cost > 0 else { return nil }
+            return window.reduce(0.0) { $0 + $1.realizedPnl.doubleValue } / cost
+        }
+
+        var ics: [Double] = []
+        var counts: [Int] = []
+        var top: [Double] = []
+        var bottom: [Double] = []
+        var lastScores: [(WalletAddress, Double)] = []
+        for (index, end) in monthEnds.enumerated() {
+            let scored = wallets.compactMap { w in score(w, at: end).map { (w, $0) } }
+            if index == monthEnds.count - 1 {
+                lastScores = scored
+                break
+            }
+            let next = monthEnds[index + 1]
+            let pairs = scored.compactMap { w, s in nextReturn(w, from: end, to: next).map { (s, $0) } }
+            guard pairs.count >= 10 else { continue }
+            let ic = Correlation.spearman(pairs.map(\.0), pairs.map(\.1)).coefficient
+            if ic.isFinite {
+                ics.append(ic)
+                counts.append(pairs.count)
+            }
+            let ranked = pairs.sorted { $0.0 > $1.0 }
+            let decile = max(1, ranked.count / 10)
+            top += ranked.prefix(decile).map(\.1)
+            bottom += ranked.suffix(decile).map(\.1)
+        }
+        let meanIC = ics.isEmpty ? 0 : ics.reduce(0, +) / Double(ics.count)
+        var tStat = 0.0
+        if ics.count >= 2 {
+            let sd = (ics.map { ($0 - meanIC) * ($0 - meanIC) }.reduce(0, +) / Double(ics.count - 1)).squareRoot()
+            tStat = sd > 0 ? meanIC / (sd / Double(ics.count).squareRoot()) : 0
+        }
+
+        let ranked = lastScores.sorted { ($0.1, $1.0.rawValue) > ($1.1, $0.0.rawValue) }
+        let half = max(1, Int((Double(ranked.count) * 0.005).rounded(.up)))
+        let decile = max(1, ranked.count / 10)
+
+        let day: Int64 = 86_400_000
+        var decay = [Double](repeating: 0, count: 4)
+        var decaying = 0
+        for (wallet, change) in regimeChanges where settlements[wallet] != nil {
+            let figures = (0..<4).compactMap { score(wallet, at: change.adding(millis: Int64($0) * 30 * day)) }
+            guard figures.count == 4 else { continue }
+            decaying += 1
+            for i in 0..<4 { decay[i] += figures[i] }
+        }
+        return ScoreValidationReport(
+            monthlyIC: ics, monthlyWallets: counts, meanIC: meanIC, icTStatistic: tStat,
+            topDecileSharpe: ratio(top), bottomDecileSharpe: ratio(bottom),
+            topDecileMeanReturn: mean(top), bottomDecileMeanReturn: mean(bottom),
+            topHalfPercent: half, skilledInTopHalfPercent: ranked.prefix(half).filter { skilled.contains($0.0) }.count,
+            topDecile: decile, skilledInTopDecile: ranked.prefix(decile).filter { skilled.contains($0.0) }.count,
+            skilledScored: ranked.filter { skilled.contains($0.0) }.count,
+            decayScores: decaying > 0 ? decay.map { $0 / Double(decaying) } : [], decayingWallets: decaying)
+    }
+
+    static func mean(_ x: [Double]) -> Double { x.isEmpty ? 0 : x.reduce(0, +) / Double(x.count) }
+
+    static func ratio(_ x: [Double]) -> Double {
+        guard x.count >= 2 else { return 0 }
+        let m = mean(x)
+        let sd = (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)).squareRoot()
+        return sd > 0 ? m / sd : 0
+    }
+}

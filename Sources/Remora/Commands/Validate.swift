@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import RemoraCore
+import RemoraModel
+import RemoraSimulator
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check Remora's decisions against a simulated world's ground truth.", subcommands: [ValidateScoring.self])
+}
+
+/// The score against ground truth: does WQS at a month end rank next month's returns, and does
+/// it find the truly skilled wallets? (docs/scoring.md)
+struct ValidateScoring: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scoring",
+        abstract: "WQS at each 30-day month end against each wallet's next-month return, on a simulated world.",
+        discussion: """
+            Every fill of a market resolved by the world's end is settled with the resolver's own code \
+            (Settlement.settle, taker fee on taker fills); each wallet is scored at each month end from the \
+            settlements before it (WalletMetricsCalculator); its next-month return is the P&L of its \
+            settlements in the next month over their cost. Prints the Spearman IC per month, its mean and \
+            t-statistic, the top and bottom deciles' next-month returns, how many truly skilled wallets rank \
+            at the top, and how a decaying wallet's score falls after its regime change.
+            """)
+
+    @Option(help: "World seed.") var seed: UInt64 = WorldParameters.demo.seed
+    @Option(help: "Wallets.") var wallets = WorldParameters.demo.wallets
+    @Option(help: "Markets.") var markets = WorldParameters.demo.markets
+    @Option(help: "Calendar months the world spans (at least 3 for two IC months).") var months = 12
+
+    func run() throws {
+        let started = ContinuousClock.now
+        let parameters = WorldParameters(seed: seed, wallets: wallets, markets: markets, months: months)
+        do { try parameters.validate() } catch { throw ValidationError("\(error)") }
+        let world = try WorldGenerator.generate(parameters)
+        let settlements = Self.settlements(of: world)
+        let day: Int64 = 86_400_000
+        let first: Int64 = world.startTime * 1000 + 30 * day
+        let last: Int64 = world.endTime * 1000
+        let monthEnds: [EventTime] = stride(from: first, through: last, by: Int(30 * day)).map { EventTime(millis: $0) }
+        let categoryRates = Self.baseRates(settlements.values.flatMap { $0 })
+        let mainCategory = settlements.mapValues { s in
+            Dictionary(grouping: s, by: \.category).max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }?.key ?? "other"
+        }
+        let address = { (w: SimulatedWallet) in WalletAddress(w.truth.address)! }
+        let skilled = Set(world.wallets.filter { [.skilledWhale, .specialist].contains($0.truth.style) }.map(address))
+        let decaying = Dictionary(uniqueKeysWithValues: world.wallets.compactMap { w in
+            w.truth.regimeChange.map { (address(w), EventTime(seconds: $0)) }
+        })
+        let report = ScoreValidation.run(
+            settlements: settlements, monthEnds: monthEnds,
+            baseRate: { categoryRates[mainCategory[$0] ?? "other"] ?? 0.5 }, skilled: skilled, regimeChanges: decaying)
+
+        print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months; \(settlements.values.map(\.count).reduce(0, +)) settled trades")
+        for (i, ic) in report.monthlyIC.enumerated() {
+            print(String(format: "  month %2d: IC %+.3f over %d wallets", i + 1, ic, report.monthlyWallets[i]))
+        }
+        print(String(format: "IC (Spearman, WQS vs next-month return): mean %+.3f, t %.2f over %d months (target ≥ 0.35)",
+                     report.meanIC, report.icTStatistic, report.monthlyIC.count))
+        print(String(format: "next month, top decile by WQS: mean return %+.4f, Sharpe %+.3f; bottom decile: %+.4f, %+.3f",
+                     report.topDecileMeanReturn, report.topDecileSharpe, report.bottomDecileMeanReturn, report.bottomDecileSharpe))
+        print("truly skilled (skilled whales, specialists) at the last month end: \(report.skilledInTopHalfPercent) of the top 0.5 % (\(report.topHalfPercent) wallets), \(report.skilledInTopDecile) of the top decile (\(report.topDecile)); \(report.skilledScored) skilled wallets scored")
+        if !report.decayScores.isEmpty {
+            print(String(format: "decaying wallets (%d): mean WQS at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
+                         report.decayingWallets, report.decayScores[0], report.decayScores[1], report.decayScores[2], report.decayScores[3]))
+        }
+        // The same test for single metrics: which of them carries the skill signal.
+        let alternatives: [(String, (WalletMetrics) -> Double)] = [
+            ("Bayesian win rate, lower 95 % bound", { $0.winRateInterval.lowerBound }),
+            ("Bayesian win rate, posterior mean", { $0.bayesianWinRate }),
+            ("Sharpe, all history", { $0.sharpeAll }),
+            ("realized P&L ÷ volume", { $0.volume.micros > 0 ? $0.realizedPnl.doubleValue / $0.volume.doubleValue : 0 }),
+        ]
+        print("the same test for single metrics:")
+        for (name, figure) in alternatives {
+            let r = ScoreValidation.run(
+                settlements: settlements, monthEnds: monthEnds, baseRate: { categoryRates[mainCategory[$0] ?? "other"] ?? 0.5 },
+                skilled: skilled, regimeChanges: [:], score: figure)
+            print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f; skilled in top decile %d of %d",
+                         name as NSString, r.meanIC, r.icTStatistic, r.topDecileMeanReturn, r.bottomDecileMeanReturn,
+                         r.skilledInTopDecile, r.topDecile))
+        }
+        let elapsed = ContinuousClock.now - started
+        print("in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
+    }
+
+    /// Every fill of a market resolved by the world's end, settled as the resolver settles it.
+    static func settlements(of world: SimulatedWorld) -> [WalletAddress: [TradeSettlement]] {
+        var result: [WalletAddress: [TradeSettlement]] = [:]
+        let markets = world.markets.map { m -> (Market, MarketResolution?) in
+            let t = m.truth
+            let market = Market(
+                conditionId: ConditionID(t.conditionId)!, question: m.question, category: t.category, outcomes: ["Yes", "No"],
+                tokenIds: t.tokenIds, endDate: nil, tickSize: Price(micros: 100), takerFeePpm: Int64((t.takerFeeRate * 1e6).rounded()))
+            let resolution = t.resolvedAt <= world.endTime
+                ? MarketResolution(
+                    conditionId: market.conditionId, outcome: t.outcome == .void ? .void : .winner(index: t.outcome == .yes ? 0 : 1),
+                    resolvedAt: EventTime(seconds: t.resolvedAt))
+                : nil
+            return (market, resolution)
+        }
+        for (i, t) in world.trades.enumerated() {
+            let (market, resolution) = markets[Int(t.market)]
+            guard let resolution else { continue }
+            let wallet = WalletAddress(world.wallets[Int(t.wallet)].truth.address)!
+            let trade = Trade(
+                id: "sim-\(i)", wallet: wallet, side: t.isBuy ? .buy : .sell, asset: market.tokenIds[Int(t.outcomeIndex)],
+                conditionId: market.conditionId, outcomeIndex: Int(t.outcomeIndex), outcome: "", size: Shares(micros: t.sharesMicros),
+                price: Price(micros: t.priceMicros), timestamp: EventTime(seconds: t.time), transactionHash: "0x",
+                role: t.isMaker ? .maker : .taker)
+            result[wallet, default: []].append(Settlement.settle(trade, market: market, resolution: resolution))
+        }
+        return result
+    }
+
+    /// Share of winning settled trades per category, when a category has at least 200 decided
+    /// trades; else the seed's figure; 0.5 for a category the seed does not know.
+    static func baseRates(_ settlements: [TradeSettlement]) -> [String: Double] {
+        var rates = WalletMetricsCalculator.seedBaseRates
+        for (category, rows) in Dictionary(grouping: settlements, by: \.category) {
+            let decided = rows.filter { $0.result != .void }
+            guard decided.count >= 200 else { continue }
+            rates[category] = Double(decided.filter { $0.result == .win }.count) / Double(decided.count)
+        }
+        return rates
+    }
+}

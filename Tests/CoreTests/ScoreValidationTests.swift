@@ -1,0 +1,40 @@
+import Foundation
+import RemoraCore
+import RemoraModel
+import Testing
+
+@Suite("Score validation against ground truth")
+struct ScoreValidationTests {
+    @Test("persistent skill gives a high IC and finds the skilled; a score with no information does not")
+    func persistentSkill() {
+        let day: Int64 = 86_400_000
+        var settlements: [WalletAddress: [TradeSettlement]] = [:]
+        var skilled: Set<WalletAddress> = []
+        var rng = SystemRandomNumberGenerator()
+        for k in 0..<40 {
+            let wallet = WalletAddress("0x" + String(format: "%040x", k + 1))!
+            if k >= 36 { skilled.insert(wallet) }
+            // Edge grows with k: the expected P&L per trade is (k − 20) % of cost, plus noise.
+            settlements[wallet] = (0..<150).map { d in
+                let pnl = Double(k - 20) + Double.random(in: -25...25, using: &rng)
+                var s = WalletMetricsTests.settled(
+                    pnl > 0 ? .win : .loss, cost: 100, pnl: 0, boughtDay: Int64(d), settledDay: Int64(d) + 1, market: d, id: d)
+                s.wallet = wallet
+                s.realizedPnl = USDC(micros: Int64(pnl * 1_000_000))
+                return s
+            }
+        }
+        let monthEnds = (1...5).map { EventTime(millis: Int64($0) * 30 * day) }
+        let wqs = ScoreValidation.run(
+            settlements: settlements, monthEnds: monthEnds, baseRate: { _ in 0.5 }, skilled: skilled, regimeChanges: [:],
+            score: { $0.sharpeAll })
+        #expect(wqs.monthlyIC.count == 4)
+        #expect(wqs.meanIC > 0.8 && wqs.icTStatistic > 5, "\(wqs.monthlyIC)")
+        #expect(wqs.topDecileMeanReturn > 0.1 && wqs.bottomDecileMeanReturn < -0.1)
+        #expect(wqs.topDecile == 4 && wqs.skilledInTopDecile >= 3, "\(wqs.skilledInTopDecile)")
+        let blind = ScoreValidation.run(
+            settlements: settlements, monthEnds: monthEnds, baseRate: { _ in 0.5 }, skilled: skilled, regimeChanges: [:],
+            score: { _ in 1 })
+        #expect(abs(blind.meanIC) < 0.2 || blind.monthlyIC.isEmpty)
+    }
+}
