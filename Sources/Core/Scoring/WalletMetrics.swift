@@ -39,6 +39,11 @@ public struct WalletMetrics: Sendable, Hashable {
     /// 0–10,000 Herfindahl index of the cost traded per market.
     public var hhi: Double
     public var averageCapitalAtRisk: Double
+    /// Per-trade return (realized P&L ÷ cost): mean, and its t-statistic mean ÷ (sd / √n)
+    /// (0 below two trades or with no deviation). Price-aware: a long shot that wins counts
+    /// for what it paid, not as one more win.
+    public var meanTradeReturn: Double
+    public var tradeReturnT: Double
     public var dailyReturns: [Double]
     public var score: WhaleQualityScore
 
@@ -83,6 +88,13 @@ public enum WalletMetricsCalculator {
         let ir = finite(PerformanceRatios.informationRatio(returns, benchmark: bench))
         let calmar = finite(PerformanceRatios.calmarRatio(returns))
         let consistency = returns.count >= 2 ? finite(Consistency.score(returns: returns)) : 0
+        let perTrade = settled.filter { $0.cost.micros > 0 }.map { $0.realizedPnl.doubleValue / $0.cost.doubleValue }
+        let meanTrade = perTrade.isEmpty ? 0 : perTrade.reduce(0, +) / Double(perTrade.count)
+        var tradeT = 0.0
+        if perTrade.count >= 2 {
+            let sd = (perTrade.map { ($0 - meanTrade) * ($0 - meanTrade) }.reduce(0, +) / Double(perTrade.count - 1)).squareRoot()
+            tradeT = sd > 0 ? meanTrade / (sd / Double(perTrade.count).squareRoot()) : 0
+        }
         let score = WhaleQualityScore(WhaleMetrics(
             sharpeRatio: sharpeAll, informationRatio: ir, calmarRatio: calmar, consistencyScore: consistency,
             totalVolumeUSD: volume.doubleValue, tradeCount: Double(settled.count), hhiConcentration: hhi))
@@ -93,7 +105,8 @@ public enum WalletMetricsCalculator {
             bayesianWinRate: posterior.posteriorMean, winRateInterval: posterior.credibleInterval, baseRate: baseRate,
             sharpe30: sharpe30, sharpe90: sharpe90, sharpeAll: sharpeAll, informationRatio: ir, calmar: calmar,
             maxDrawdown: finite(drawdown?.maxDrawdown ?? 0), currentDrawdown: finite(drawdown?.currentDrawdown ?? 0),
-            consistency: consistency, hhi: finite(hhi), averageCapitalAtRisk: capital, dailyReturns: returns, score: score)
+            consistency: consistency, hhi: finite(hhi), averageCapitalAtRisk: capital,
+            meanTradeReturn: finite(meanTrade), tradeReturnT: finite(tradeT), dailyReturns: returns, score: score)
     }
 
     /// Daily returns on the average capital at risk, the capital, and the days (since 1970).

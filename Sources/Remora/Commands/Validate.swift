@@ -70,6 +70,8 @@ struct ValidateScoring: ParsableCommand {
             ("Bayesian win rate, lower 95 % bound", { $0.winRateInterval.lowerBound }),
             ("Bayesian win rate, posterior mean", { $0.bayesianWinRate }),
             ("Sharpe, all history", { $0.sharpeAll }),
+            ("per-trade return, t-statistic", { $0.tradeReturnT }),
+            ("per-trade return, mean", { $0.meanTradeReturn }),
             ("realized P&L ÷ volume", { $0.volume.micros > 0 ? $0.realizedPnl.doubleValue / $0.volume.doubleValue : 0 }),
         ]
         print("the same test for single metrics:")
