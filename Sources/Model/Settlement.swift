@@ -69,3 +69,17 @@ public struct TradeSettlement: Sendable, Hashable, Codable {
         self.settledAt = settledAt
     }
 }
+
+extension TradeSettlement: CanonicalJSON {
+    /// The payload of `trade.settled` messages, written by hand: a resolution writes one per trade
+    /// of its market, a million in a full settlement.
+    public var canonicalJSON: String {
+        var text = "{\"category\":" + JSONCoding.quoted(category) + ",\"conditionId\":" + JSONCoding.quoted(conditionId.rawValue)
+        text += ",\"cost\":\"\(cost.description)\",\"fee\":\"\(fee.description)\",\"payout\":\"\(payout.description)\""
+        text += ",\"price\":\"\(price.description)\",\"realizedPnl\":\"\(realizedPnl.description)\",\"result\":\"\(result.rawValue)\""
+        text += ",\"settledAt\":\(settledAt.millis),\"side\":\"\(side.rawValue)\",\"size\":\"\(size.description)\""
+        text += ",\"tradeId\":" + JSONCoding.quoted(tradeId) + ",\"tradeTime\":\(tradeTime.millis)"
+        text += ",\"wallet\":" + JSONCoding.quoted(wallet.rawValue) + "}"
+        return text
+    }
+}

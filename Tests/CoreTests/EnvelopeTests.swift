@@ -41,6 +41,21 @@ struct EnvelopeTests {
         #expect(try JSONDecoder().decode(Trade.self, from: Data(trade.canonicalJSON.utf8)) == trade)
     }
 
+    @Test("a settlement's hand-written payload is byte for byte the canonical encoder's", arguments: [
+        ("sports", "id:1", Int64(-1_234_567), SettlementResult.loss), ("a \"quoted\"/slashed\tcategory", "é\n✓", 0, .win),
+        ("", "", 987_654_321, .void),
+    ])
+    func canonicalSettlement(category: String, tradeId: String, pnl: Int64, result: SettlementResult) throws {
+        let settlement = TradeSettlement(
+            tradeId: tradeId, wallet: Self.trade.wallet, conditionId: Self.trade.conditionId, category: category,
+            side: .sell, size: Shares(micros: 1_250_500_000), price: Price(micros: 420_000), payout: Price(micros: 500_000),
+            result: result, cost: USDC(micros: 525_210_000), fee: USDC(micros: 7), realizedPnl: USDC(micros: pnl),
+            tradeTime: EventTime(millis: -5), settledAt: EventTime(millis: 1_767_225_600_123))
+        let expected = String(decoding: try JSONCoding.encoder.encode(settlement), as: UTF8.self)
+        #expect(settlement.canonicalJSON == expected)
+        #expect(try JSONDecoder().decode(TradeSettlement.self, from: Data(settlement.canonicalJSON.utf8)) == settlement)
+    }
+
     @Test("a foreign key order or trailing fields take the full parse and give the same message")
     func otherLayouts() throws {
         let payload = #"{"a":"}{\"","b":[1,{"c":2}]}"#

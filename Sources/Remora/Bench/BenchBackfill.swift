@@ -82,11 +82,11 @@ final class PortBox: @unchecked Sendable {
 }
 
 /// A fresh, migrated database for a benchmark: DATABASE_URL when set, else one of the embedded
-/// cluster under `root`.
-func benchDatabase(_ name: String, root: URL) async throws -> (url: String, configuration: DatabaseConfiguration) {
+/// cluster under `root` (on `port`).
+func benchDatabase(_ name: String, root: URL, port: Int = 54329) async throws -> (url: String, configuration: DatabaseConfiguration) {
     var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
     if databaseURL.isEmpty {
-        let local = LocalDatabase(root: root)
+        let local = LocalDatabase(root: root, port: port)
         try local.up(database: "postgres")
         try local.dropDatabase(name)
         try local.createDatabase(name)

@@ -62,6 +62,26 @@ struct GammaSource {
         }
     }
 
+    typealias ReadBatch = (verdicts: [(GammaMarket, Market?, ResolutionVerdict)], now: Int64)
+
+    /// A batch of markets as Gamma (and, for a `["0","0"]` result, the CLOB) shows them, and the
+    /// API's time of the reading.
+    private func read(_ batch: [String]) async throws -> ReadBatch {
+        let (markets, serverTime) = try await client.marketsWithTime(conditionIds: batch)
+        let now = serverTime ?? Int64(Date().timeIntervalSince1970)
+        var verdicts: [(GammaMarket, Market?, ResolutionVerdict)] = []
+        for gamma in markets where batch.contains(gamma.conditionId) {
+            var verdict = ResolutionRule.verdict(
+                MarketReport(closed: gamma.closed, umaStatus: gamma.currentUMAStatus, outcomePrices: gamma.outcomePrices))
+            if verdict == .askCLOB {
+                let clob = try await client.clobMarket(conditionId: gamma.conditionId)
+                verdict = ResolutionRule.verdict(clobWinners: clob.tokens.map(\.winner))
+            }
+            verdicts.append((gamma, gamma.model(), verdict))
+        }
+        return (verdicts, now)
+    }
+
     /// One pass over every watched market not yet resolved. Positions are rebuilt for markets
     /// seen for the first time (their fee is known now) or, with `rebuildingAllPositions`
     /// (`--once`, where no trade consumer runs), for every market checked.
@@ -76,21 +96,15 @@ struct GammaSource {
         }
         var report = PassReport()
         var passTime: Int64?
-        for start in stride(from: 0, to: open.count, by: 100) {
-            let batch = Array(open[start..<min(start + 100, open.count)])
-            let (markets, serverTime) = try await client.marketsWithTime(conditionIds: batch)
-            let now = serverTime ?? Int64(Date().timeIntervalSince1970)
+        let batches = stride(from: 0, to: open.count, by: 100).map { Array(open[$0..<min($0 + 100, open.count)]) }
+        // The next batch is read from the API while this one is written: the two overlap.
+        var next: Task<ReadBatch, any Error>? = batches.first.map { first in Task { try await read(first) } }
+        defer { next?.cancel() }
+        for (index, batch) in batches.enumerated() {
+            guard let reading = next else { break }
+            let (verdicts, now) = try await reading.value
+            next = index + 1 < batches.count ? Task { [batches] in try await read(batches[index + 1]) } : nil
             if passTime == nil { passTime = now }
-            var verdicts: [(GammaMarket, Market?, ResolutionVerdict)] = []
-            for gamma in markets where batch.contains(gamma.conditionId) {
-                var verdict = ResolutionRule.verdict(
-                    MarketReport(closed: gamma.closed, umaStatus: gamma.currentUMAStatus, outcomePrices: gamma.outcomePrices))
-                if verdict == .askCLOB {
-                    let clob = try await client.clobMarket(conditionId: gamma.conditionId)
-                    verdict = ResolutionRule.verdict(clobWinners: clob.tokens.map(\.winner))
-                }
-                verdicts.append((gamma, gamma.model(), verdict))
-            }
             let known = Set(verdicts.map(\.0.conditionId))
             let unknown = batch.filter { !known.contains($0) }
             let stored = try await environment.store.transaction { connection in
@@ -107,27 +121,31 @@ struct GammaSource {
                     "SELECT condition_id FROM market_watch WHERE condition_id = ANY(\(batch)) AND status = 'new'", logger: logger
                 ).decode(String.self) { if let id = ConditionID(id) { firstSight.append(id) } }
                 var records: [StreamRecord] = []
-                for (gamma, model, verdict) in verdicts {
-                    if let model { try await Settling.upsert(model, at: now * 1000, on: connection, logger: logger) }
-                    let status: String
+                try await Settling.upsert(verdicts.compactMap(\.1), at: now * 1000, on: connection, logger: logger)
+                let statuses = verdicts.map { _, _, verdict -> String in
                     switch verdict {
-                    case .resolved: status = "resolved"
-                    case .waiting(let why): status = "waiting: \(why)"
-                    case .unresolvable(let why): status = "unresolvable: \(why)"
-                    case .askCLOB: status = "waiting: CLOB"
+                    case .resolved: "resolved"
+                    case .waiting(let why): "waiting: \(why)"
+                    case .unresolvable(let why): "unresolvable: \(why)"
+                    case .askCLOB: "waiting: CLOB"
                     }
-                    try await connection.run(
-                        "UPDATE market_watch SET status = \(status), checked_at = \(now) WHERE condition_id = \(gamma.conditionId)",
-                        logger: logger)
+                }
+                // One statement for the batch; a market listed twice takes its last verdict.
+                try await connection.run(
+                    """
+                    UPDATE market_watch w SET status = v.status, checked_at = \(now)
+                    FROM (SELECT DISTINCT ON (id) id, status FROM unnest(\(verdicts.map(\.0.conditionId))::text[], \(statuses)::text[])
+                              WITH ORDINALITY AS u(id, status, n) ORDER BY id, n DESC) AS v
+                    WHERE w.condition_id = v.id
+                    """, logger: logger)
+                for (gamma, model, _) in verdicts {
                     if model == nil {
                         try await DeadLetters.record(
                             service: "resolver", origin: "gamma:/markets?condition_ids=\(gamma.conditionId)",
                             reason: "market without paired outcomes and token ids", raw: gamma.conditionId, on: connection, logger: logger)
                     }
                 }
-                for resolution in resolutions {
-                    records += try await Settling.resolve(resolution, on: connection, logger: logger)
-                }
+                records += try await Settling.resolve(resolutions, on: connection, logger: logger)
                 let resolvedNow = Set(resolutions.map(\.conditionId))
                 let rebuild = rebuildingAllPositions ? batch.compactMap(ConditionID.init) : firstSight
                 try await Settling.rebuildPositions(

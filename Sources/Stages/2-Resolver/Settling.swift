@@ -74,14 +74,70 @@ enum Settling {
         return result
     }
 
-    static func storedTrades(of market: ConditionID, on connection: PostgresConnection, logger: Logger) async throws
-        -> [Trade]
+    /// The stored fills of these markets, by market, each market's in stream order (event time,
+    /// partition, seq).
+    static func storedTrades(of markets: [ConditionID], on connection: PostgresConnection, logger: Logger) async throws
+        -> [ConditionID: [Trade]]
     {
+        let keys = Set(markets.map(\.rawValue)).sorted()
+        guard !keys.isEmpty else { return [:] }
+        var byMarket: [ConditionID: [Trade]] = [:]
+        for trade in try await loadTrades(
+            "FROM trades t WHERE t.condition_id = ANY(\(keys)) ORDER BY t.condition_id, t.event_time, t.partition, t.seq",
+            on: connection, logger: logger)
+        {
+            byMarket[trade.conditionId, default: []].append(trade)
+        }
+        return byMarket
+    }
+
+    /// The fills of `SELECT … <rest>`, where `rest` ("FROM trades t …") names the trades table `t`,
+    /// in its order. The fields come out of the payload in SQL (no JSON text to parse per row); a
+    /// row that this reading cannot take (a payload not written by `Trade.canonicalJSON`) sends the
+    /// whole query through the JSON decoder instead, as before.
+    static func loadTrades(_ rest: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [Trade] {
+        var fast = PostgresQuery(unsafeSQL: """
+            SELECT t.payload->>'id', t.payload->>'wallet', t.payload->>'side', t.payload->>'asset',
+                t.payload->>'conditionId', (t.payload->'outcomeIndex')::text, t.payload->>'outcome',
+                t.payload->>'size', t.payload->>'price', (t.payload->'timestamp')::text, t.payload->>'transactionHash',
+                t.payload->>'title', t.payload->>'role'
+
+            """)
+        fast.sql += rest.sql
+        fast.binds = rest.binds
         var trades: [Trade] = []
-        let rows = try await connection.query(
-            "SELECT payload::text FROM trades WHERE condition_id = \(market.rawValue) ORDER BY event_time, partition, seq",
-            logger: logger)
-        for try await text in rows.decode(String.self) {
+        var readable = true
+        let rows = try await connection.query(fast, logger: logger)
+        for try await row in rows {
+            guard readable else { continue }
+            let (id, wallet, side, asset, conditionId, outcomeIndex, outcome, size, price, timestamp, hash, title, role) =
+                try row.decode((String?, String?, String?, String?, String?, String?, String?, String?, String?, String?,
+                                String?, String?, String?).self)
+            guard let id, let wallet = wallet.flatMap(WalletAddress.init), let side = side.flatMap(Side.init(rawValue:)),
+                let asset, let conditionId = conditionId.flatMap(ConditionID.init),
+                let outcomeIndex = outcomeIndex.flatMap({ Int($0) }), let outcome,
+                let size = size.flatMap({ Shares(decimal: $0) }), let price = price.flatMap({ Price(decimal: $0) }),
+                let timestamp = timestamp.flatMap({ Int64($0) }), let hash, let title
+            else { readable = false; continue }
+            let tradeRole: TradeRole
+            if let role {
+                guard let known = TradeRole(rawValue: role) else { readable = false; continue }
+                tradeRole = known
+            } else {
+                tradeRole = .unknown
+            }
+            trades.append(
+                Trade(
+                    id: id, wallet: wallet, side: side, asset: asset, conditionId: conditionId, outcomeIndex: outcomeIndex,
+                    outcome: outcome, size: size, price: price, timestamp: EventTime(millis: timestamp),
+                    transactionHash: hash, title: title, role: tradeRole))
+        }
+        if readable { return trades }
+        var slow = PostgresQuery(unsafeSQL: "SELECT t.payload::text ")
+        slow.sql += rest.sql
+        slow.binds = rest.binds
+        trades = []
+        for try await text in try await connection.query(slow, logger: logger).decode(String.self) {
             trades.append(try JSONCoding.decoder.decode(Trade.self, from: Data(text.utf8)))
         }
         return trades
@@ -99,26 +155,72 @@ enum Settling {
             """, logger: logger)
     }
 
+    /// Keeps market rows current, in one statement (a market given twice: the last one).
+    static func upsert(_ markets: [Market], at time: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        var latest: [String: Int] = [:]
+        for (index, market) in markets.enumerated() { latest[market.conditionId.rawValue] = index }
+        let unique = latest.values.sorted().map { markets[$0] }
+        guard !unique.isEmpty else { return }
+        let payloads = try unique.map { String(decoding: try JSONCoding.encoder.encode($0), as: UTF8.self) }
+        try await connection.run(
+            """
+            INSERT INTO markets (condition_id, question, category, payload, updated_at)
+            SELECT c, q, k, p::jsonb, \(time)
+            FROM unnest(\(unique.map(\.conditionId.rawValue))::text[], \(unique.map(\.question))::text[],
+                        \(unique.map(\.category))::text[], \(payloads)::text[]) AS u(c, q, k, p)
+            ON CONFLICT (condition_id) DO UPDATE SET question = EXCLUDED.question,
+                category = EXCLUDED.category, payload = EXCLUDED.payload
+            """, logger: logger)
+    }
+
     /// A resolution and the settlement of every stored trade of its market (the caller holds
     /// the market's lock). Returns the records to append: `market.resolved`, then `trade.settled`.
     static func resolve(_ resolution: MarketResolution, on connection: PostgresConnection, logger: Logger) async throws
         -> [StreamRecord]
     {
-        var records = [
-            try StreamRecord(
-                stream: .marketResolved, uid: resolution.conditionId.rawValue, key: resolution.conditionId.rawValue,
-                eventTime: resolution.resolvedAt, payload: resolution)
-        ]
-        let market = try await markets([resolution.conditionId], on: connection, logger: logger)[resolution.conditionId]
-        let trades = try await storedTrades(of: resolution.conditionId, on: connection, logger: logger)
-        for trade in trades {
-            records.append(try record(Settlement.settle(trade, market: market, resolution: resolution)))
+        try await resolve([resolution], on: connection, logger: logger)
+    }
+
+    /// Several resolutions at once (the caller holds their markets' locks): the same records, in
+    /// the same order, as resolving them one after the other, in a few statements whatever their
+    /// number. A market given twice is settled twice; its positions are the last resolution's.
+    static func resolve(_ resolutions: [MarketResolution], on connection: PostgresConnection, logger: Logger) async throws
+        -> [StreamRecord]
+    {
+        guard !resolutions.isEmpty else { return [] }
+        let ids = resolutions.map(\.conditionId)
+        let markets = try await markets(ids, on: connection, logger: logger)
+        let trades = try await storedTrades(of: ids, on: connection, logger: logger)
+        var records: [StreamRecord] = []
+        records.reserveCapacity(resolutions.count + trades.values.reduce(0) { $0 + $1.count })
+        var positions: [PositionKey: WalletPosition] = [:]
+        var order: [PositionKey] = []
+        for resolution in resolutions {
+            records.append(
+                try StreamRecord(
+                    stream: .marketResolved, uid: resolution.conditionId.rawValue, key: resolution.conditionId.rawValue,
+                    eventTime: resolution.resolvedAt, payload: resolution))
+            let market = markets[resolution.conditionId]
+            let fills = trades[resolution.conditionId] ?? []
+            for trade in fills {
+                records.append(try record(Settlement.settle(trade, market: market, resolution: resolution)))
+            }
+            for position in AverageCostLedger.positions(of: fills, market: market, resolution: resolution) {
+                let key = PositionKey(
+                    wallet: position.wallet.rawValue, market: position.conditionId.rawValue, outcome: position.outcomeIndex)
+                if positions.updateValue(position, forKey: key) == nil { order.append(key) }
+            }
         }
-        try await savePositions(
-            AverageCostLedger.positions(of: trades, market: market, resolution: resolution), on: connection, logger: logger)
+        try await savePositions(order.map { positions[$0]! }, on: connection, logger: logger)
         try await connection.run(
-            "UPDATE markets SET resolved = true WHERE condition_id = \(resolution.conditionId.rawValue)", logger: logger)
+            "UPDATE markets SET resolved = true WHERE condition_id = ANY(\(Set(ids.map(\.rawValue)).sorted()))", logger: logger)
         return records
+    }
+
+    private struct PositionKey: Hashable {
+        var wallet: String
+        var market: String
+        var outcome: Int
     }
 
     // MARK: positions
@@ -128,9 +230,10 @@ enum Settling {
     static func rebuildPositions(ofMarkets ids: [ConditionID], on connection: PostgresConnection, logger: Logger) async throws {
         let keys = Set(ids.map(\.rawValue)).sorted()
         guard !keys.isEmpty else { return }
-        try await rebuild(
-            query: "SELECT payload::text FROM trades WHERE condition_id = ANY(\(keys)) ORDER BY event_time, partition, seq",
-            markets: ids, on: connection, logger: logger)
+        let trades = try await loadTrades(
+            "FROM trades t WHERE t.condition_id = ANY(\(keys)) ORDER BY t.event_time, t.partition, t.seq",
+            on: connection, logger: logger)
+        try await rebuild(trades, markets: ids, on: connection, logger: logger)
     }
 
     /// Rebuilds the positions that these fills touch (the caller holds their markets' locks).
@@ -141,13 +244,13 @@ enum Settling {
         guard !pairs.isEmpty else { return }
         let wallets = pairs.map(\.wallet)
         let markets = pairs.map(\.market)
-        try await rebuild(
-            query: """
-                SELECT t.payload::text FROM trades t JOIN unnest(\(wallets)::text[], \(markets)::text[]) AS p(wallet, market)
-                    ON t.wallet = p.wallet AND t.condition_id = p.market
-                ORDER BY t.event_time, t.partition, t.seq
-                """,
-            markets: trades.map(\.conditionId), on: connection, logger: logger)
+        let fills = try await loadTrades(
+            """
+            FROM trades t JOIN unnest(\(wallets)::text[], \(markets)::text[]) AS p(wallet, market)
+                ON t.wallet = p.wallet AND t.condition_id = p.market
+            ORDER BY t.event_time, t.partition, t.seq
+            """, on: connection, logger: logger)
+        try await rebuild(fills, markets: trades.map(\.conditionId), on: connection, logger: logger)
     }
 
     private struct PairKey: Hashable {
@@ -156,13 +259,10 @@ enum Settling {
     }
 
     private static func rebuild(
-        query: PostgresQuery, markets ids: [ConditionID], on connection: PostgresConnection, logger: Logger
+        _ fills: [Trade], markets ids: [ConditionID], on connection: PostgresConnection, logger: Logger
     ) async throws {
         var byMarket: [ConditionID: [Trade]] = [:]
-        for try await text in try await connection.query(query, logger: logger).decode(String.self) {
-            let trade = try JSONCoding.decoder.decode(Trade.self, from: Data(text.utf8))
-            byMarket[trade.conditionId, default: []].append(trade)
-        }
+        for trade in fills { byMarket[trade.conditionId, default: []].append(trade) }
         let markets = try await markets(ids, on: connection, logger: logger)
         let resolutions = try await resolutions(ids, on: connection, logger: logger)
         var positions: [WalletPosition] = []
