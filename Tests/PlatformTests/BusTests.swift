@@ -1,5 +1,6 @@
 import Foundation
 import RemoraBus
+import RemoraRuntime
 import RemoraModel
 import RemoraTestSupport
 import Testing

@@ -37,15 +37,12 @@ struct BenchBackfill: AsyncParsableCommand {
 
         // The stub in this process, on a free port.
         let stub = RemoraAPIStub.APIStub(world: stubWorld, clock: FixedReplayClock(at: world.endTime))
-        let port = PortBox()
-        let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: quietLogger()) { bound in port.set(bound) }
-        let server = Task { try await app.runService() }
+        let (server, port) = try await stub.startOnLoopback()
         defer { server.cancel() }
-        while port.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
 
         let fetcher = ServiceCatalog.binDirectory.appendingPathComponent("fetcher").path
         let environment = [
-            "DATABASE_URL": databaseURL, "REMORA_DATA_API_URL": "http://127.0.0.1:\(port.value)",
+            "DATABASE_URL": databaseURL, "REMORA_DATA_API_URL": "http://127.0.0.1:\(port)",
             "REMORA_WATCH_FILE": watchFile.path, "REMORA_FETCHER_PAGE_SIZE": String(pageSize),
             "REMORA_FETCHER_CONCURRENCY": String(concurrency), "REMORA_API_BUDGET_SCALE": "1000",
             "REMORA_FETCHER_MARGIN_S": "0", "REMORA_LOG_LEVEL": "warning", "REMORA_HTTP_PORT": "7491",
@@ -74,7 +71,21 @@ struct BenchBackfill: AsyncParsableCommand {
     }
 }
 
-final class PortBox: @unchecked Sendable {
+extension RemoraAPIStub.APIStub {
+    /// Serves the stub on a free loopback port from this process; returns the server task (cancel
+    /// it to stop) and the port, once bound.
+    func startOnLoopback() async throws -> (server: Task<Void, any Error>, port: Int) {
+        let bound = PortBox()
+        let app = makeApplication(host: "127.0.0.1", port: 0, logger: quietLogger()) { port in bound.set(port) }
+        let server = Task { try await app.runService() }
+        while bound.value == 0 {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { server.cancel(); throw error }
+        }
+        return (server, bound.value)
+    }
+}
+
+private final class PortBox: @unchecked Sendable {
     private let lock = NSLock()
     private var port = 0
     var value: Int { lock.withLock { port } }

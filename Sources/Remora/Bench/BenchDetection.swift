@@ -38,16 +38,13 @@ struct BenchDetection: AsyncParsableCommand {
         let clock = RunningReplayClock(origin: origin, speed: speed)
         let startedWall = Date().timeIntervalSince1970 * 1000
         let stub = RemoraAPIStub.APIStub(world: stubWorld, clock: clock)
-        let port = PortBox()
-        let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: quietLogger()) { bound in port.set(bound) }
-        let server = Task { try await app.runService() }
+        let (server, port) = try await stub.startOnLoopback()
         defer { server.cancel() }
-        while port.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
 
         let fetcher = try ChildProcess(
             [ServiceCatalog.binDirectory.appendingPathComponent("fetcher").path],
             environment: [
-                "DATABASE_URL": databaseURL, "REMORA_DATA_API_URL": "http://127.0.0.1:\(port.value)",
+                "DATABASE_URL": databaseURL, "REMORA_DATA_API_URL": "http://127.0.0.1:\(port)",
                 "REMORA_WATCH_FILE": watchFile.path, "REMORA_FETCHER_INTERVAL_MS": String(intervalMs),
                 "REMORA_API_BUDGET_SCALE": "1000", "REMORA_FETCHER_MARGIN_S": "0", "REMORA_LOG_LEVEL": "warning",
                 "REMORA_HTTP_PORT": "7492", "REMORA_FETCHER_CONCURRENCY": "8",

@@ -43,19 +43,16 @@ struct BenchSettle: AsyncParsableCommand {
                      trades, resolved.count, world.markets.count, wallets, seconds(ContinuousClock.now - loadStarted)))
 
         let stub = RemoraAPIStub.APIStub(world: stubWorld, clock: FixedReplayClock(at: world.endTime))
-        let port = PortBox()
-        let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: quietLogger()) { bound in port.set(bound) }
-        let server = Task { try await app.runService() }
+        let (server, stubPort) = try await stub.startOnLoopback()
         defer { server.cancel() }
-        while port.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
 
         let resolver = ServiceCatalog.binDirectory.appendingPathComponent("resolver").path
-        let api = "http://127.0.0.1:\(port.value)"
+        let api = "http://127.0.0.1:\(stubPort)"
         let environment = [
             "DATABASE_URL": databaseURL, "REMORA_GAMMA_API_URL": api + "/gamma-api", "REMORA_CLOB_API_URL": api + "/clob",
             "REMORA_RESOLVER_MARGIN_S": "0", "REMORA_API_BUDGET_SCALE": "1000", "REMORA_LOG_LEVEL": "warning",
-            "REMORA_HTTP_PORT": String(try freeLocalPort()),
-            "REMORA_BUS_PUB": "tcp://127.0.0.1:\(try freeLocalPort())", "REMORA_BUS_SUB": "tcp://127.0.0.1:\(try freeLocalPort())",
+            "REMORA_HTTP_PORT": String(try freeLoopbackPort()),
+            "REMORA_BUS_PUB": "tcp://127.0.0.1:\(try freeLoopbackPort())", "REMORA_BUS_SUB": "tcp://127.0.0.1:\(try freeLoopbackPort())",
         ]
         let started = ContinuousClock.now
         let (status, output) = try runAndWait([resolver, "--once"], environment: environment)
@@ -157,22 +154,3 @@ private func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 
-/// A loopback TCP port free at the time of the call.
-func freeLocalPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-    _ = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}

@@ -81,13 +81,11 @@ struct Demo: AsyncParsableCommand {
                 world: try StubWorld.load(from: worldFolder), clock: FixedReplayClock(at: world.endTime),
                 // Whole histories are reachable here (Polymarket's own depth cap is 10,000 rows).
                 options: StubOptions(offsetCap: 1_000_000, faults: FaultSettings(rate: faults, seed: seed, slowSeconds: 3)))
-            let port = PortBox()
-            let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: quietLogger()) { bound in port.set(bound) }
-            server = Task { try await app.runService() }
-            while port.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            let (task, port) = try await stub.startOnLoopback()
+            server = task
             let watchFile = root.appendingPathComponent("demo/watch.txt")
             try world.wallets.map(\.truth.address).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
-            let api = "http://127.0.0.1:\(port.value)"
+            let api = "http://127.0.0.1:\(port)"
             print("api stub: \(api) (Data API, Gamma, CLOB; replay clock at the world's end; faults \(faults))")
             sourceSettings = [
                 "REMORA_DATA_API_URL": api + "/data-api", "REMORA_GAMMA_API_URL": api + "/gamma-api",
