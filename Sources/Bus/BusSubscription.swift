@@ -40,26 +40,19 @@ public enum BusDelivery: Sendable {
 
 /// Parses envelope JSON into header fields plus the payload's raw JSON text.
 public enum EnvelopeParser {
-    struct Header: Decodable {
-        var stream: StreamName
-        var partition: Int
-        var seq: Int64
-        var key: String
-        var eventTime: EventTime
-        var producedAt: EventTime
+    /// Any other layout: the header fields and the payload, each decoded from the whole body.
+    struct PayloadField: Decodable {
         var payload: RawJSON
     }
 
     public static func parse(_ body: [UInt8]) throws -> StoredMessage {
         if let message = parseWithTrailingPayload(body) { return message }
-        let header = try JSONDecoder().decode(Header.self, from: Data(body))
+        let data = Data(body)
+        let header = try JSONDecoder().decode(HeaderFields.self, from: data)
         guard (0..<StreamName.partitionCount).contains(header.partition) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "partition out of range"))
         }
-        return StoredMessage(
-            stream: header.stream, partition: header.partition, seq: header.seq,
-            uid: "", key: header.key, eventTime: header.eventTime, producedAt: header.producedAt,
-            payload: header.payload.text)
+        return header.message(payload: try JSONDecoder().decode(PayloadField.self, from: data).payload.text)
     }
 }
 
@@ -71,6 +64,12 @@ extension EnvelopeParser {
         var key: String
         var eventTime: EventTime
         var producedAt: EventTime
+
+        func message(payload: String) -> StoredMessage {
+            StoredMessage(
+                stream: stream, partition: partition, seq: seq, uid: "", key: key, eventTime: eventTime,
+                producedAt: producedAt, payload: payload)
+        }
     }
 
     static let payloadMarker = Array(#","payload":"#.utf8)
@@ -94,9 +93,7 @@ extension EnvelopeParser {
         guard let header = try? JSONDecoder().decode(HeaderFields.self, from: Data(body[..<markerStart] + [UInt8(ascii: "}")])),
             (0..<StreamName.partitionCount).contains(header.partition)
         else { return nil }
-        return StoredMessage(
-            stream: header.stream, partition: header.partition, seq: header.seq, uid: "", key: header.key,
-            eventTime: header.eventTime, producedAt: header.producedAt, payload: String(decoding: payload, as: UTF8.self))
+        return header.message(payload: String(decoding: payload, as: UTF8.self))
     }
 
     static func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }

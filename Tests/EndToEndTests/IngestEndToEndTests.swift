@@ -52,7 +52,9 @@ struct IngestEndToEndTests {
         try await app.test(.live) { client in try await body("http://127.0.0.1:\(try #require(client.port))") }
     }
 
-    func fetcher(_ arguments: [String], database: DatabaseConfiguration, api: String) throws -> ChildProcess {
+    func fetcher(
+        _ arguments: [String], database: DatabaseConfiguration, api: String, extra: [String: String] = [:]
+    ) throws -> ChildProcess {
         let wallets = Self.world.wallets.map(\.truth.address).joined(separator: ",")
         return try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("fetcher").path] + arguments,
@@ -62,7 +64,7 @@ struct IngestEndToEndTests {
                 "REMORA_API_TIMEOUT_MS": "1000", "REMORA_FETCHER_MARGIN_S": "0", "REMORA_HTTP_PORT": "\(try freeLoopbackPort())",
                 "REMORA_BUS_PUB": "tcp://127.0.0.1:\(try freeLoopbackPort())", "REMORA_BUS_SUB": "tcp://127.0.0.1:\(try freeLoopbackPort())",
                 "REMORA_LOG_LEVEL": "warning", "REMORA_FETCHER_COMMIT_WALLETS": "4",
-            ])
+            ].merging(extra) { _, new in new })
     }
 
     func stored(_ database: DatabaseConfiguration) async throws -> [String] {
@@ -90,7 +92,10 @@ struct IngestEndToEndTests {
             #expect(first.wait() == 0, "\(first.output)")
             let half = try await stored(database)
             #expect(half.count == Set(half).count, "doubles stored")
-            #expect(Set(half) == Set(Self.expectedUIDs(upTo: middle)))
+            let expectedHalf = Set(Self.expectedUIDs(upTo: middle))
+            #expect(
+                Set(half) == expectedHalf,
+                "missing \(expectedHalf.subtracting(half).sorted().prefix(5)), unexpected \(Set(half).subtracting(expectedHalf).sorted().prefix(5)); \(first.output.suffix(3000))")
 
             clock.set(Self.world.endTime)
             let second = try fetcher(["--backfill"], database: database, api: api)
@@ -114,6 +119,20 @@ struct IngestEndToEndTests {
         }
         #expect(try await count("SELECT count(*) FROM coverage_gaps", database) == 0)
         #expect(try await count("SELECT count(*) FROM wallet_cursors WHERE history_complete", database) == Int64(Self.world.wallets.count))
+    }
+
+    @Test("a backfill whose passes fail for good tries those wallets again until every fill is stored")
+    func backfillRetriesFailedWallets() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        // Two attempts a request against 10 % faults: a good share of the passes fail in the first round.
+        try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: FaultSettings(rate: 0.1, seed: 17, slowSeconds: 1.2)) { api in
+            let run = try fetcher(["--backfill"], database: database, api: api, extra: ["REMORA_API_ATTEMPTS": "2", "REMORA_LOG_LEVEL": "warning"])
+            #expect(run.wait() == 0, "\(run.output.suffix(3000))")
+            #expect(run.output.contains("trying those wallets again"), "\(run.output.suffix(3000))")
+        }
+        let all = try await stored(database)
+        #expect(all.count == Set(all).count, "doubles stored")
+        #expect(Set(all) == Set(Self.expectedUIDs()))
     }
 
     @Test("SIGKILL in the middle of a backfill, then a restart: no gap, no double")

@@ -25,6 +25,7 @@ struct DataAPIIngest {
         Setting("REMORA_FETCHER_ROLES", default: "true", "Data API: learn each fill's taker/maker role from takerOnly=true pages (fees are taker only); false: roles unknown, settled as taker", kind: .choice(["true", "false"])),
         Setting("REMORA_API_BUDGET_SCALE", default: "1", "multiplier of the documented request budgets (below 1: headroom for other clients)", kind: .number(0.01...1000)),
         Setting("REMORA_API_TIMEOUT_MS", default: "10000", "deadline of one HTTP request, ms", kind: .integer(100...600_000)),
+        Setting("REMORA_API_ATTEMPTS", default: "6", "attempts of one HTTP request before its pass fails (the backfill then retries the wallet)", kind: .integer(1...20)),
     ]
 
     let environment: StageEnvironment
@@ -44,7 +45,7 @@ struct DataAPIIngest {
         let base = PolymarketEndpoints.polymarket
         client = PolymarketClient(
             endpoints: PolymarketEndpoints(dataAPI: try s.string("REMORA_DATA_API_URL"), gamma: base.gamma, clob: base.clob),
-            retry: RetryPolicy(timeout: .milliseconds(try s.int("REMORA_API_TIMEOUT_MS"))),
+            retry: RetryPolicy(attempts: try s.int("REMORA_API_ATTEMPTS"), timeout: .milliseconds(try s.int("REMORA_API_TIMEOUT_MS"))),
             budgets: RequestBudgets(scale: try s.double("REMORA_API_BUDGET_SCALE", in: 0.01...1000)),
             logger: environment.logger)
         pageSize = try s.int("REMORA_FETCHER_PAGE_SIZE", in: 1...10_000)
@@ -285,12 +286,18 @@ struct DataAPIIngest {
     /// finished reads are committed together (up to `commitRows` trades or `commitWallets`
     /// wallets a transaction), so a backfill of thousands of small wallets costs a few hundred
     /// transactions, not thousands.
-    func cycle(progress: (@Sendable (Int, Int, Int) -> Void)? = nil) async throws -> (passes: Int, stored: Int, lags: [Int64]) {
+    /// `only` restricts the pass to those wallets (a backfill's retries). Wallets whose pass failed
+    /// for good are returned; the next cycle tries them again.
+    func cycle(
+        only: Set<WalletAddress>? = nil, progress: (@Sendable (Int, Int, Int) -> Void)? = nil
+    ) async throws -> (passes: Int, stored: Int, lags: [Int64], failed: [WalletAddress]) {
         let logger = environment.logger
         let (wallets, cursors) = try await environment.store.transaction { connection in
-            let wallets = try await IngestStore.watched(partitions: partitions, on: connection, logger: logger)
+            let watched = try await IngestStore.watched(partitions: partitions, on: connection, logger: logger)
+            let wallets = only.map { only in watched.filter { only.contains($0) } } ?? watched
             return (wallets, try await IngestStore.cursors(of: wallets, on: connection, logger: logger))
         }
+        var failed: [WalletAddress] = []
         var done = 0
         var stored = 0
         var lags: [Int64] = []
@@ -304,26 +311,26 @@ struct DataAPIIngest {
             }
             progress?(done, wallets.count, stored)
         }
-        try await withThrowingTaskGroup(of: PassResult?.self) { group in
+        try await withThrowingTaskGroup(of: (WalletAddress, PassResult?).self) { group in
             var pending = wallets[...]
             func launch() {
                 guard let wallet = pending.popFirst() else { return }
                 let start = cursors[wallet] ?? WalletCursor()
                 group.addTask {
                     do {
-                        return try await read(wallet: wallet, from: start)
+                        return (wallet, try await read(wallet: wallet, from: start))
                     } catch is CancellationError {
                         throw CancellationError()
                     } catch {
                         await deadLetter(error, wallet: wallet)
-                        return nil
+                        return (wallet, nil)
                     }
                 }
             }
             for _ in 0..<concurrency { launch() }
-            while let result = try await group.next() {
+            while let (wallet, result) = try await group.next() {
                 done += 1
-                if let result { waiting.append(result) }
+                if let result { waiting.append(result) } else { failed.append(wallet) }
                 if waiting.count >= commitWallets || waiting.reduce(0, { $0 + $1.trades.count }) >= Self.commitRows {
                     try await flush()
                 }
@@ -332,7 +339,7 @@ struct DataAPIIngest {
             }
             try await flush()
         }
-        return (done, stored, lags)
+        return (done, stored, lags, failed)
     }
 
     static let commitRows = 20_000
@@ -390,9 +397,35 @@ struct DataAPIIngest {
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
         }
+        // A pass that failed for good (retries exhausted) leaves its wallet behind: try those again,
+        // then fail loudly rather than call an incomplete backfill done.
+        var stored = result.stored
+        var failed = result.failed
+        for round in 1...Self.backfillRetryRounds where !failed.isEmpty {
+            environment.logger.warning(
+                "backfill: passes failed, trying those wallets again", metadata: ["wallets": "\(failed.count)", "round": "\(round)"])
+            try await Task.sleep(for: .seconds(round))
+            let retry = try await cycle(only: Set(failed))
+            stored += retry.stored
+            failed = retry.failed
+        }
         let elapsed = seconds(ContinuousClock.now - started)
         print(String(format: "backfill done: %d wallets, %d trades stored in %.1f s (%.0f trades/s)",
-                     result.passes, result.stored, elapsed, Double(result.stored) / max(elapsed, 0.001)))
+                     result.passes - failed.count, stored, elapsed, Double(stored) / max(elapsed, 0.001)))
+        if !failed.isEmpty {
+            throw BackfillIncomplete(wallets: failed)
+        }
+    }
+
+    static let backfillRetryRounds = 5
+}
+
+/// Some wallets could not be read after every retry: the backfill is not complete.
+struct BackfillIncomplete: Error, CustomStringConvertible {
+    var wallets: [WalletAddress]
+    var description: String {
+        "backfill incomplete: \(wallets.count) wallet(s) could not be read (see the log): "
+            + wallets.prefix(10).map(\.rawValue).joined(separator: ", ")
     }
 }
 
