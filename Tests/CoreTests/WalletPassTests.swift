@@ -20,7 +20,7 @@ func runPass(_ list: FakeList, cursor: WalletCursor, pageSize: Int, cap: Int = 1
     while case .fetch(let offset) = next {
         let page = list.page(offset: offset, limit: pageSize, shift: shifts[requests] ?? 0)
         requests += 1
-        next = pass.absorb(page).next
+        next = try! pass.absorb(page).next
         if requests > 1000 { break }
     }
     return (pass, pass.outcome(serverTime: 1_000, margin: 10), requests)
@@ -67,6 +67,16 @@ struct WalletPassTests {
         }
     }
 
+    @Test("a shifted page that lies wholly inside what was read adds nothing (the stub's repeat fault at a full shift)")
+    func shiftedPageInsideWhatWasRead() {
+        // Request 2 asks offset 6 and gets rows 1…5 (shift 5): all read before, none at the end.
+        for shift in 4...5 {
+            let (pass, outcome, _) = runPass(list, cursor: WalletCursor(), pageSize: 5, shifts: [2: shift])
+            #expect(outcome.window.count == 21, "shift \(shift)")
+            #expect(pass.rows.count == 21, "shift \(shift)")
+        }
+    }
+
     @Test("beyond the depth cap the history is unreachable, and the pass says which range")
     func depthCap() {
         let (_, first, _) = runPass(list, cursor: WalletCursor(), pageSize: 5, cap: 5)
@@ -86,5 +96,80 @@ struct WalletPassTests {
     func empty() {
         let (_, outcome, requests) = runPass(FakeList(rows: []), cursor: WalletCursor(), pageSize: 5)
         #expect(requests == 1 && outcome.window.isEmpty && outcome.cursor.historyComplete && outcome.cursor.newestTrade == nil)
+    }
+}
+
+/// A deterministic random stream for the paging fuzz (SplitMix64).
+struct SplitMix {
+    var state: UInt64
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int((z ^ (z >> 31)) % UInt64(bound))
+    }
+}
+
+@Suite("Ingest: paging against a hostile server")
+struct WalletPassFuzzTests {
+    /// A newest-first history with runs of identical fills (a sweep matched against equal
+    /// resting orders lists the same fill several times).
+    static func history(_ random: inout SplitMix, count: Int, longestRun: Int, prefix: String, from time: Int64) -> [PagedRow] {
+        var rows: [PagedRow] = []
+        var t = time
+        while rows.count < count {
+            let run = random.next(10) == 0 ? 1 + random.next(longestRun) : 1
+            let id = "\(prefix)\(rows.count)"
+            for _ in 0..<run where rows.count < count { rows.append(row(id, t)) }
+            t -= Int64(random.next(3))
+        }
+        return rows
+    }
+
+    @Test("shifted pages, fills arriving on top mid-pass, runs of identical fills: every fill once, none skipped", arguments: 0..<1000)
+    func hostile(seed: Int) throws {
+        var random = SplitMix(state: UInt64(seed) &* 7919)
+        let pageSize = [5, 10, 40, 100][seed % 4]
+        var pass = WalletPass(cursor: WalletCursor(), pageSize: pageSize, offsetCap: 1_000_000)
+        // Runs of identical fills up to half a page (runs of a whole page are ambiguous: a page
+        // inside such a run reads the same at any shift).
+        let longestRun = pageSize / 2
+        let old = Self.history(&random, count: random.next(300), longestRun: longestRun, prefix: "o", from: 10_000)
+        var served = old
+        var next = WalletPass.Next.fetch(offset: 0)
+        var requests = 0
+        var arrived = 0
+        while case .fetch(let offset) = next {
+            requests += 1
+            try #require(requests < 5_000, "the pass does not end")
+            // New fills on top between two requests (the list moves down under the pass).
+            if random.next(8) == 0 {
+                let count = 1 + random.next(pageSize)
+                // Newer than every fill listed: times fall at most 2 a row.
+                let newest = (served.first?.timestamp ?? 10_000) + 1 + 2 * Int64(count)
+                let new = Self.history(&random, count: count, longestRun: longestRun, prefix: "n\(requests)-", from: newest)
+                served = new + served
+                arrived += new.count
+            }
+            // A fifth of the pages come shifted back, repeating rows (the stub's `repeat` fault).
+            let shift = offset > 0 && random.next(5) == 0 ? 1 + random.next(min(offset, pageSize)) : 0
+            let from = max(0, offset - shift)
+            let page = Array(served[min(from, served.count)..<min(from + pageSize, served.count)])
+            next = try pass.absorb(page).next
+        }
+        let outcome = pass.outcome(serverTime: nil, margin: 0)
+        var counts: [String: Int] = [:]
+        for index in outcome.window { counts[pass.rows[index].identity, default: 0] += 1 }
+        var expected: [String: Int] = [:]
+        for row in old { expected[row.identity, default: 0] += 1 }
+        for (identity, count) in expected {
+            #expect(counts[identity] == count, "seed \(seed): \(identity) read \(counts[identity] ?? 0) times, listed \(count)")
+        }
+        // Fills that arrived during the pass may or may not be read, but never twice.
+        let newcomers = Dictionary(grouping: served.dropLast(old.count), by: \.identity).mapValues(\.count)
+        for (identity, count) in counts where !identity.hasPrefix("o") {
+            #expect(count <= newcomers[identity] ?? 0, "seed \(seed): \(identity) read \(count) times")
+        }
     }
 }

@@ -132,15 +132,9 @@ struct IngestEndToEndTests {
         }
         let all = Set(try await stored(database))
         let expected = Set(Self.expectedUIDs())
-        // Known defect, found by this test and not fixed yet: in about half the runs one wallet's
-        // pass stores some fills twice (the second as occurrence 1) and misses as many others, so a
-        // faulted page is mis-aligned somewhere in the paging. Recorded as a known issue so that
-        // it stays visible in every run until the paging is fixed; the rest of the test is strict.
-        withKnownIssue("paging mis-aligns a faulted page when requests get two attempts", isIntermittent: true) {
-            #expect(
-                all == expected,
-                "missing \(expected.subtracting(all).sorted().prefix(5)), unexpected \(all.subtracting(expected).sorted().prefix(5))")
-        }
+        #expect(
+            all == expected,
+            "missing \(expected.subtracting(all).sorted().prefix(5)), unexpected \(all.subtracting(expected).sorted().prefix(5))")
     }
 
     @Test("SIGKILL in the middle of a backfill, then a restart: no gap, no double")

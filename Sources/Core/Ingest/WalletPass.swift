@@ -32,17 +32,28 @@ public struct PagedRow: Sendable, Equatable {
 /// timestamp, so none is cut in half), when the history ends (a short page), or at the API's
 /// depth cap (then what lies between is unreachable, and said so).
 ///
-/// Pages are anchored: each request starts `anchor` rows before the end of what was read, and
-/// the page must begin with exactly those rows. A page that does not (new fills pushed the list
-/// down between two requests, or the server served a shifted page, repeating rows) is aligned by
-/// the longest prefix that repeats the end of what was read; either way the offset advances by
-/// the rows not seen before, so a repeat costs a re-read and never skips a row. The anchor also
-/// tells identical fills (same hash, size and price: one order matched against two equal resting
-/// orders) that straddle a page boundary from a repeat: without it the second would be dropped.
+/// Pages are anchored: each request starts some rows before the end of what was read — at least
+/// `anchor`, and always the row before the trailing run of identical fills (one order matched
+/// against equal resting orders lists the same fill several times) — so every page must join
+/// what was read, and where it joins is unambiguous: a page that only joined inside a run could
+/// not tell how many of the run's fills it repeats. Only the rows past the end of what was read
+/// are new. The page is placed where it joins, nearest the expected place: the server may serve
+/// a shifted page (repeating rows), and new fills on top push the list down. A page that joins
+/// nowhere would leave a hole: it is asked again, further back, and after a while the pass fails
+/// (the caller retries the wallet) rather than guess. A page wholly read before costs a re-read;
+/// if it persists, the list has moved down and the pass follows it.
 public struct WalletPass: Sendable {
     public enum Next: Sendable, Equatable {
         case fetch(offset: Int)
         case done
+    }
+
+    /// The pages never joined what was read: going on would skip or double rows.
+    public struct Misaligned: Error, CustomStringConvertible {
+        public var offset: Int
+        public var description: String {
+            "pages at offset \(offset) never joined the rows read before them (the list changed under the pass); the pass is abandoned, to be tried again"
+        }
     }
 
     /// What the pass found.
@@ -65,47 +76,79 @@ public struct WalletPass: Sendable {
     public let start: WalletCursor
     public let pageSize: Int
     public let offsetCap: Int
-    /// Rows of the previous page each request reads again, to check the alignment.
-    public static let anchor = 2
+    /// The fewest rows of what was read each request reads again.
+    public let anchor: Int
     /// Every distinct row read, in API order (newest first).
     public private(set) var rows: [PagedRow] = []
     /// The offset the next request asks for.
     public private(set) var offset = 0
+    /// How far the server's list has moved down since the pass began (new fills on top), as
+    /// learnt from pages that did not join where expected.
+    private var drift = 0
     private var stalls = 0
+    private var misses = 0
+    /// The last page that joined in two places, waiting for a second read alike.
+    private var ambiguous: [String]?
     private var reachedEnd = false
     private var capped = false
 
+    /// Tries of a page that joins nowhere before the pass gives up.
+    static let patience = 12
+
     public init(cursor: WalletCursor, pageSize: Int, offsetCap: Int) {
         start = cursor
-        self.pageSize = max(Self.anchor + 1, pageSize)
+        self.pageSize = max(3, pageSize)
+        anchor = 2
         self.offsetCap = max(0, offsetCap)
+    }
+
+    /// Rows of what was read that the next page must repeat: the anchor, and the row before the
+    /// trailing run of identical fills (short of a whole page: a run that long stays ambiguous).
+    var rereadRows: Int {
+        guard let tail = rows.last?.identity else { return 0 }
+        let run = rows.reversed().prefix { $0.identity == tail }.count
+        return min(rows.count, pageSize - 1, max(anchor, run + 1))
     }
 
     /// Takes the page read at ``offset`` and says what to do next. Returns the positions in
     /// ``rows`` of the page's new rows.
-    public mutating func absorb(_ page: [PagedRow]) -> (next: Next, fresh: Range<Int>) {
-        let expected = rows[min(offset, rows.count)...].map(\.identity)
-        let seen =
-            page.prefix(expected.count).map(\.identity) == expected && page.count >= expected.count
-            ? expected.count : Self.overlap(tail: rows, head: page)
+    public mutating func absorb(_ page: [PagedRow]) throws -> (next: Next, fresh: Range<Int>) {
         let first = rows.count
-        rows.append(contentsOf: page[seen...])
+        let expected = offset - drift
+        guard let at = position(of: page, expectedAt: expected) else {
+            // Taking this page would leave a hole. All newer than what was read: fills arrived on
+            // top by more than a page, so follow them down. Else ask again, and after a few tries
+            // further back.
+            misses += 1
+            guard misses <= Self.patience else { throw Misaligned(offset: offset) }
+            if let pageOldest = page.map(\.timestamp).min(), let tail = rows.last?.timestamp, pageOldest > tail {
+                drift += max(1, page.count - rereadRows)
+            } else if misses % 3 == 0 {
+                drift -= max(1, pageSize / 2)
+            }
+            offset = max(0, expected + drift)
+            return (.fetch(offset: offset), first..<first)
+        }
+        misses = 0
+        let known = rows.count - at
+        if page.count > known { rows.append(contentsOf: page[known...]) }
         let fresh = first..<rows.count
         if page.count < pageSize {
             reachedEnd = true
             return (.done, fresh)
         }
         if fresh.isEmpty {
-            // A whole page of repeats: ask again, then move past it rather than loop.
+            // A whole page read before: a shifted answer (ask again) or the list moved down by
+            // that much (after three alike, follow it).
             stalls += 1
             if stalls >= 3 {
-                offset += page.count
+                drift += max(1, expected - at)
                 stalls = 0
             }
         } else {
             stalls = 0
-            offset = rows.count - Self.anchor
         }
+        offset = max(0, rows.count - rereadRows + drift)
         if let newest = start.newestTrade, let oldest = rows.last?.timestamp, oldest < newest {
             return (.done, fresh)
         }
@@ -114,6 +157,32 @@ public struct WalletPass: Sendable {
             return (.done, fresh)
         }
         return (.fetch(offset: offset), fresh)
+    }
+
+    /// Where in ``rows`` the page's first row sits: the first place, from `expectedAt` back to
+    /// the start, then forward, where the page's rows repeat those read up to their end, taking
+    /// in the row before the trailing run. Nil when it joins nowhere (a page with no row read
+    /// before could follow a hole), or when it joins in two places (identical fills apart from
+    /// each other) until the same page has been read twice: a shifted answer seldom comes twice
+    /// alike. Before any row is read, every page is placed at 0.
+    mutating func position(of page: [PagedRow], expectedAt expected: Int) -> Int? {
+        if rows.isEmpty { return 0 }
+        let last = rows.count - rereadRows
+        let guess = min(max(0, expected), last)
+        func joins(at j: Int) -> Bool {
+            let m = min(page.count, rows.count - j)
+            guard m > 0 else { return false }
+            for k in 0..<m where page[k].identity != rows[j + k].identity { return false }
+            return true
+        }
+        var places: [Int] = []
+        for j in stride(from: guess, through: 0, by: -1) where places.count < 2 && joins(at: j) { places.append(j) }
+        for j in stride(from: guess + 1, through: last, by: 1) where places.count < 2 && joins(at: j) { places.append(j) }
+        guard let nearest = places.first else { return nil }
+        if places.count == 1 { return nearest }
+        let identities = page.map(\.identity)
+        defer { ambiguous = identities }
+        return ambiguous == identities ? nearest : nil
     }
 
     /// The rows to store and the new cursor; `serverTime` is the API's "now" when the pass
@@ -141,15 +210,5 @@ public struct WalletPass: Sendable {
         }
         if reachedEnd || (capped && start.newestTrade == nil) { cursor.historyComplete = true }
         return Outcome(window: window, occurrences: occurrences, cursor: cursor, unreachable: unreachable)
-    }
-
-    /// The longest k such that the first k rows of `head` equal the last k rows of `tail`.
-    static func overlap(tail: [PagedRow], head: [PagedRow]) -> Int {
-        var k = min(tail.count, head.count)
-        while k > 0 {
-            if tail[(tail.count - k)...].map(\.identity) == head[..<k].map(\.identity) { return k }
-            k -= 1
-        }
-        return 0
     }
 }

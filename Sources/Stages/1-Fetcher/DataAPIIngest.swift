@@ -151,7 +151,7 @@ struct DataAPIIngest {
             report.pages += 1
             report.rowsRead += page.entries.count
             let rows = page.entries.map(Self.readRow)
-            let (step, fresh) = plan.absorb(rows.map(\.paged))
+            let (step, fresh) = try plan.absorb(rows.map(\.paged))
             read.append(contentsOf: rows[(rows.count - fresh.count)...].map(\.row))
             next = step
         }
@@ -182,7 +182,7 @@ struct DataAPIIngest {
         while case .fetch(let offset) = next {
             let page = try await client.tradesPage(user: wallet.rawValue, takerOnly: true, limit: pageSize, offset: offset)
             report.pages += 1
-            next = plan.absorb(page.entries.map { Self.readRow($0).paged }).next
+            next = try plan.absorb(page.entries.map { Self.readRow($0).paged }).next
         }
         let outcome = plan.outcome(serverTime: nil, margin: 0)
         var takerFills: [String: Int] = [:]
