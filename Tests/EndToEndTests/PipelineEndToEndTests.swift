@@ -114,8 +114,22 @@ struct PipelineEndToEndTests {
             // every trade was gated exactly once.
             let settled = Int64(Self.settledTrades)
             #expect(try await one("SELECT count(*) FROM trade_settlements") == settled)
-            #expect(try await one("SELECT count(*) FROM whale_scores") == settled)
+            // A score is published when it changes: at most once per settlement, never twice.
+            let published = try await one("SELECT count(*) FROM whale_scores")
+            #expect(published > 0 && published <= settled)
+            #expect(try await one("SELECT count(DISTINCT uid) FROM whale_scores") == published)
             #expect(try await one("SELECT coalesce(sum(settled_count), 0) FROM wallet_stats") == settled)
+            #expect(try await one("SELECT coalesce(sum(settled_trades), 0) FROM wallet_scores") == settled)
+            // Never NaN nor infinite in the score history (PostgreSQL orders NaN above every number).
+            #expect(try await one(
+                """
+                SELECT count(*) FROM wallet_score_days
+                WHERE greatest(abs(wqs), abs(decayed_win_rate), abs(decayed_volume), abs(bayesian_win_rate), abs(win_rate_low),
+                    abs(win_rate_high), abs(base_rate), abs(sharpe_30), abs(sharpe_90), abs(sharpe_all), abs(information_ratio),
+                    abs(calmar), abs(max_drawdown), abs(current_drawdown), abs(consistency), abs(hhi), abs(capital_at_risk),
+                    abs(mean_trade_return), abs(trade_return_t)) IN ('NaN'::float8, 'Infinity'::float8)
+                """) == 0)
+            #expect(try await one("SELECT count(*) FROM wallet_score_days") >= (try await one("SELECT count(*) FROM wallet_scores")))
             #expect(try await one("SELECT count(*) FROM signals") == trades)
             // One order per accepted signal, one decision per order, no duplicate fills.
             let accepted = try await one("SELECT count(*) FROM signals WHERE accepted")
@@ -138,6 +152,12 @@ struct PipelineEndToEndTests {
             #expect(try await one("SELECT count(*) FROM dead_letters WHERE service = 'fetcher' AND raw LIKE '%not-a-wallet%'") == 1)
         }
         try await checkMessagesAgainstSchemas(database)
+        // The scorer, killed and restarted, left the numbers a from-scratch rescore gives.
+        let rescore = try ChildProcess(
+            [builtProductsDirectory.appendingPathComponent("remora").path, "rescore", "--verify"],
+            environment: ["DATABASE_URL": TestPostgres.url(of: database)])
+        #expect(rescore.wait() == 0, "\(rescore.output)")
+        #expect(rescore.output.contains("0 difference(s)"), "\(rescore.output)")
         try? FileManager.default.removeItem(at: base)  // kept when the test fails, for its logs
     }
 

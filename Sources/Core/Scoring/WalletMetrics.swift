@@ -59,10 +59,11 @@ public enum WalletMetricsCalculator {
     static let millisPerDay: Int64 = 86_400_000
 
     /// The metrics of one wallet's settlements as of `asOf` (later settlements are ignored).
-    /// `baseRate` is the prior mean for the wallet's main category; `benchmark` gives the
-    /// category benchmark's return of a day (days since 1970), 0 when unknown.
+    /// `baseRate` is the prior mean for the wallet's main category; `benchmarkPnl` gives the
+    /// benchmark's P&L (USDC) of a day (days since 1970), 0 when unknown: its return is that over
+    /// the wallet's capital at risk, like the wallet's own.
     public static func metrics(
-        of all: [TradeSettlement], asOf: EventTime, baseRate: Double, benchmark: (Int64) -> Double = { _ in 0 }
+        of all: [TradeSettlement], asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double = { _ in 0 }
     ) -> WalletMetrics {
         let settled = all.filter { $0.settledAt <= asOf }.sorted { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) }
         let wins = settled.filter { $0.result == .win }.count
@@ -76,11 +77,12 @@ public enum WalletMetricsCalculator {
         let posterior = BayesianWinRate.estimate(wins: Double(wins), losses: Double(losses), baseRate: baseRate)
 
         let (returns, capital, days) = dailyReturns(settled, asOf: asOf)
-        let bench = days.map(benchmark)
+        let bench = days.map { benchmarkPnl($0) / capital }
         let drawdown = returns.isEmpty ? nil : Drawdown.statistics(returns)
         var exposure: [ConditionID: Double] = [:]
         for s in settled { exposure[s.conditionId, default: 0] += s.cost.doubleValue }
-        let hhi = exposure.isEmpty ? 0 : Concentration.herfindahlIndex(Array(exposure.values))
+        // In market order: the same sum whichever process computes it (dictionary order is per process).
+        let hhi = exposure.isEmpty ? 0 : Concentration.herfindahlIndex(exposure.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value))
 
         let sharpe30 = finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(30))))
         let sharpe90 = finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(90))))

@@ -1,59 +1,145 @@
-// scorer — keeps per-wallet figures from settled trades and publishes `whale.score` with every
-// change (the history is the stream table). Simplest real job: settled count, wins, realized P&L,
-// volume and a smoothed win rate; the Whale Quality Score arrives with the scorer issue.
+// scorer — the Whale Quality Score and the metrics behind it (Sources/Core/Scoring,
+// docs/scoring.md), kept per wallet from its settled trades. On each `trade.settled` the wallet is
+// scored as of the settlement's time; the current figures go to `wallet_scores`, the day's last to
+// `wallet_score_days`, and `whale.score` is published when the WQS changes.
+//
+// A score takes two figures from all wallets (category base rates, category daily returns) from
+// the days before its own: in strict event-time mode (the default) a settlement waits until every
+// partition's trade.settled watermark has passed its day's start, and its own partition's its
+// time, so that the score is the same whatever the processes' timing — and equal to
+// `remora rescore`'s. Live mode scores at once with what is stored.
 import Foundation
+import Logging
+import PostgresNIO
 import RemoraCore
 import RemoraModel
 import RemoraRuntime
 import RemoraStore
+import Synchronization
 
 await RemoraService.main(
-    service: "scorer", summary: "score wallets from settled trades, publish `whale.score`", httpPort: 7413, settings: []
+    service: "scorer", summary: "score wallets from settled trades, publish `whale.score`", httpPort: 7413,
+    settings: [EventTimeMode.setting]
 ) { environment in
     let logger = environment.logger
+    let strict = try EventTimeMode(environment.settings) == .strict
+    let reads = StepReads<ScorerReads>()
+    let contexts = ContextCache()
     let consumer = DurableConsumer(
         name: "scorer", stream: .tradeSettled, payload: TradeSettlement.self,
-        partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment
+        partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment,
+        prepare: { settlements, connection in
+            reads.store(try await scorerReads(settlements, contexts: contexts, on: connection, logger: logger))
+        }
     ) { messages, partition, upstream, connection in
-        let wallets = Set(messages.map(\.1.wallet.rawValue)).sorted()
-        var tallies: [String: WalletTally] = [:]
-        let rows = try await connection.query(
-            """
-            SELECT wallet, settled_count, wins, realized_pnl_micros, volume_micros FROM wallet_stats
-            WHERE wallet = ANY(\(wallets)) FOR UPDATE
-            """, logger: logger)
-        for try await (wallet, count, wins, pnl, volume) in rows.decode((String, Int, Int, Int64, Int64).self) {
-            tallies[wallet] = WalletTally(
-                settledCount: count, wins: wins, realizedPnl: USDC(micros: pnl), volume: USDC(micros: volume))
-        }
+        let step = try reads.current
+        let own = step.watermarks[partition] ?? EventTime(millis: .min)
+        let ready = strict
+            ? Array(messages.prefix { $0.1.settledAt <= own && $0.1.settledAt.dayNumber * EventTime.day - 1 <= step.floor.millis })
+            : messages
+        var previous = try await ScoreStore.currentScores(of: Array(Set(ready.map(\.1.wallet))), on: connection, logger: logger)
+        var scores: [(wallet: WalletAddress, metrics: WalletMetrics)] = []
         var records: [StreamRecord] = []
-        var latest: [String: WhaleScore] = [:]
-        for (_, settlement) in messages {
-            let tally = (tallies[settlement.wallet.rawValue] ?? WalletTally()).adding(settlement)
-            tallies[settlement.wallet.rawValue] = tally
-            let score = WhaleScore(
-                wallet: settlement.wallet, asOf: settlement.settledAt, settledCount: tally.settledCount,
-                wins: tally.wins, realizedPnl: tally.realizedPnl, volume: tally.volume, score: tally.score,
-                method: WalletTally.method)
-            latest[settlement.wallet.rawValue] = score
-            records.append(try StreamRecord(
-                stream: .whaleScore, uid: "\(settlement.wallet.rawValue):\(settlement.tradeId)",
-                key: settlement.wallet.rawValue, eventTime: settlement.settledAt, payload: score))
+        for (_, settlement) in ready {
+            let day = settlement.settledAt.dayNumber
+            let context = try step.contexts[day] ?? { throw MissingContext(day: day) }()
+            let metrics = WalletMetricsCalculator.metrics(
+                of: step.settlements[settlement.wallet] ?? [], asOf: settlement.settledAt, context: context)
+            scores.append((settlement.wallet, metrics))
+            if previous[settlement.wallet] != metrics.wqs {
+                previous[settlement.wallet] = metrics.wqs
+                let score = WhaleScore(
+                    wallet: settlement.wallet, asOf: settlement.settledAt, settledCount: metrics.settledTrades,
+                    wins: metrics.wins, realizedPnl: metrics.realizedPnl, volume: metrics.volume, score: metrics.wqs,
+                    method: WalletScoring.method)
+                records.append(try StreamRecord(
+                    stream: .whaleScore, uid: "\(settlement.wallet.rawValue):\(settlement.tradeId)",
+                    key: settlement.wallet.rawValue, eventTime: settlement.settledAt, payload: score))
+            }
         }
-        for (wallet, score) in latest {
-            try await connection.run(
-                """
-                INSERT INTO wallet_stats (wallet, settled_count, wins, realized_pnl_micros, volume_micros, score, as_of)
-                VALUES (\(wallet), \(score.settledCount), \(score.wins), \(score.realizedPnl.micros),
-                        \(score.volume.micros), \(score.score), \(score.asOf.millis))
-                ON CONFLICT (wallet) DO UPDATE SET settled_count = EXCLUDED.settled_count, wins = EXCLUDED.wins,
-                    realized_pnl_micros = EXCLUDED.realized_pnl_micros, volume_micros = EXCLUDED.volume_micros,
-                    score = EXCLUDED.score, as_of = GREATEST(wallet_stats.as_of, EXCLUDED.as_of)
-                """, logger: logger)
+        try await ScoreStore.save(scores, on: connection, logger: logger)
+        try await saveTallies(scores, on: connection, logger: logger)
+
+        var watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:]
+        var caughtUp = true
+        if let upstream {
+            var mark = upstream
+            if ready.count < messages.count { mark = min(mark, messages[ready.count].1.settledAt.adding(millis: -1)) }
+            watermarks[.whaleScore] = ([partition], mark)
+            caughtUp = mark >= upstream
         }
-        return StepResult(
-            consumed: messages.count, records: records,
-            watermarks: upstream.map { [.whaleScore: ([partition], $0)] } ?? [:])
+        return StepResult(consumed: ready.count, records: records, watermarks: watermarks, watermarkCaughtUp: caughtUp)
     }
     try await consumer.run()
+}
+
+/// What a step reads before scoring: watermarks, the wallets' settlements, the days' contexts.
+struct ScorerReads: Sendable {
+    /// trade.settled watermark of each partition, and the lowest of them.
+    var watermarks: [Int: EventTime]
+    var floor: EventTime
+    var settlements: [WalletAddress: [TradeSettlement]]
+    var contexts: [Int64: ScoringContext]
+}
+
+struct MissingContext: Error, CustomStringConvertible {
+    var day: Int64
+    var description: String { "no scoring context was read for day \(day)" }
+}
+
+/// Contexts of days whose start every partition's watermark has passed: final, kept for good.
+final class ContextCache: Sendable {
+    private let days = Mutex<[Int64: ScoringContext]>([:])
+    func get(_ day: Int64) -> ScoringContext? { days.withLock { $0[day] } }
+    func put(_ context: ScoringContext) { days.withLock { $0[context.day] = context } }
+}
+
+func scorerReads(
+    _ settlements: [TradeSettlement], contexts cache: ContextCache, on connection: PostgresConnection, logger: Logger
+) async throws -> ScorerReads {
+    var watermarks: [Int: EventTime] = [:]
+    let heads = try await connection.query(
+        "SELECT partition, watermark FROM stream_heads WHERE stream = \(StreamName.tradeSettled.rawValue)", logger: logger)
+    for try await (partition, mark) in heads.decode((Int, Int64).self) { watermarks[partition] = EventTime(millis: mark) }
+    let floor = (0..<StreamName.partitionCount).map { watermarks[$0] ?? EventTime(millis: .min) }.min()!
+    let wallets = Array(Set(settlements.map(\.wallet)))
+    let history = try await ScoreStore.settlements(of: wallets, on: connection, logger: logger)
+    var contexts: [Int64: ScoringContext] = [:]
+    var categoryDays: [CategoryDay]?
+    for day in Set(settlements.map(\.settledAt.dayNumber)).sorted() {
+        if let known = cache.get(day) {
+            contexts[day] = known
+            continue
+        }
+        // One read for every day the step needs: the newest day's rows hold the older days'.
+        if categoryDays == nil {
+            let newest = settlements.map(\.settledAt.dayNumber).max()!
+            categoryDays = try await ScoreStore.categoryDays(before: newest, on: connection, logger: logger)
+        }
+        let context = ScoringContext(day: day, from: categoryDays!)
+        contexts[day] = context
+        if day * EventTime.day - 1 <= floor.millis { cache.put(context) }
+    }
+    return ScorerReads(watermarks: watermarks, floor: floor, settlements: history, contexts: contexts)
+}
+
+/// The plain running figures (`wallet_stats`), kept for the pipeline summary and the live feed.
+func saveTallies(
+    _ scores: [(wallet: WalletAddress, metrics: WalletMetrics)], on connection: PostgresConnection, logger: Logger
+) async throws {
+    var latest: [WalletAddress: WalletMetrics] = [:]
+    for (wallet, m) in scores where latest[wallet].map({ $0.asOf <= m.asOf }) ?? true { latest[wallet] = m }
+    guard !latest.isEmpty else { return }
+    let rows = latest.sorted { $0.key.rawValue < $1.key.rawValue }
+    try await connection.run(
+        """
+        INSERT INTO wallet_stats (wallet, settled_count, wins, realized_pnl_micros, volume_micros, score, as_of)
+        SELECT * FROM unnest(\(rows.map(\.key.rawValue))::text[], \(rows.map(\.value.settledTrades))::int[],
+            \(rows.map(\.value.wins))::int[], \(rows.map(\.value.realizedPnl.micros))::bigint[],
+            \(rows.map(\.value.volume.micros))::bigint[], \(rows.map(\.value.wqs))::float8[], \(rows.map(\.value.asOf.millis))::bigint[])
+        ON CONFLICT (wallet) DO UPDATE SET settled_count = EXCLUDED.settled_count, wins = EXCLUDED.wins,
+            realized_pnl_micros = EXCLUDED.realized_pnl_micros, volume_micros = EXCLUDED.volume_micros,
+            score = EXCLUDED.score, as_of = EXCLUDED.as_of
+        WHERE wallet_stats.as_of <= EXCLUDED.as_of
+        """, logger: logger)
 }

@@ -1,0 +1,159 @@
+public import RemoraModel
+
+/// One category's settlements of one UTC day, summed: what the other wallets contribute to a
+/// wallet's score.
+public struct CategoryDay: Sendable, Hashable {
+    public var category: String
+    /// Days since 1970 (UTC) of the settlements.
+    public var day: Int64
+    public var wins: Int
+    /// Wins and losses (voids are neither).
+    public var decided: Int
+    public var pnl: USDC
+    public var cost: USDC
+
+    public init(category: String, day: Int64, wins: Int, decided: Int, pnl: USDC, cost: USDC) {
+        self.category = category
+        self.day = day
+        self.wins = wins
+        self.decided = decided
+        self.pnl = pnl
+        self.cost = cost
+    }
+
+    /// The settlements summed by (category, day).
+    public static func summing(_ settlements: some Sequence<TradeSettlement>) -> [CategoryDay] {
+        var sums: [CategoryDayKey: CategoryDay] = [:]
+        for s in settlements {
+            let key = CategoryDayKey(category: s.category, day: s.settledAt.dayNumber)
+            var sum = sums[key] ?? CategoryDay(category: s.category, day: key.day, wins: 0, decided: 0, pnl: .zero, cost: .zero)
+            if s.result == .win { sum.wins += 1 }
+            if s.result != .void { sum.decided += 1 }
+            sum.pnl = sum.pnl + s.realizedPnl
+            sum.cost = sum.cost + s.cost
+            sums[key] = sum
+        }
+        return sums.values.sorted { ($0.category, $0.day) < ($1.category, $1.day) }
+    }
+}
+
+struct CategoryDayKey: Hashable {
+    var category: String
+    var day: Int64
+}
+
+/// What a score as of some time on day D takes from all wallets: only settlements of the days
+/// before D, so it is final once every partition's `trade.settled` watermark has passed D's start,
+/// and the incremental scorer and a full rescore see the same figures.
+///
+/// - **Base rate** of a category (the win-rate prior's mean): its wallets' share of winning
+///   settled trades, once it has ``minimumDecided`` decided trades; before that the seed's figure
+///   (``WalletMetricsCalculator/seedBaseRates``), else 50 %.
+/// - **Daily return** of a category on a day: the P&L of its settlements of that day over their
+///   cost — the category's return per dollar, the information ratio's benchmark.
+public struct ScoringContext: Sendable, Equatable {
+    /// The context holds the days before this one (days since 1970).
+    public var day: Int64
+    public var baseRates: [String: Double]
+    public var dailyReturns: [String: [Int64: Double]]
+
+    public static let minimumDecided = 200
+
+    public init(day: Int64, baseRates: [String: Double] = [:], dailyReturns: [String: [Int64: Double]] = [:]) {
+        self.day = day
+        self.baseRates = baseRates
+        self.dailyReturns = dailyReturns
+    }
+
+    /// The context of `day` from category-days (those of `day` and later are left out).
+    public init(day: Int64, from rows: some Sequence<CategoryDay>) {
+        var wins: [String: Int] = [:]
+        var decided: [String: Int] = [:]
+        var returns: [String: [Int64: Double]] = [:]
+        for row in rows where row.day < day {
+            wins[row.category, default: 0] += row.wins
+            decided[row.category, default: 0] += row.decided
+            if row.cost.micros > 0 { returns[row.category, default: [:]][row.day] = row.pnl.doubleValue / row.cost.doubleValue }
+        }
+        var rates: [String: Double] = [:]
+        for (category, n) in decided where n >= Self.minimumDecided {
+            rates[category] = Double(wins[category] ?? 0) / Double(n)
+        }
+        self.init(day: day, baseRates: rates, dailyReturns: returns)
+    }
+
+    /// The prior's base rate for a wallet whose main category is `category`.
+    public func baseRate(_ category: String?) -> Double {
+        guard let category else { return 0.5 }
+        return baseRates[category] ?? WalletMetricsCalculator.seedBaseRates[category] ?? 0.5
+    }
+}
+
+extension WalletMetricsCalculator {
+    /// The metrics of a wallet as of `asOf` with the other wallets' figures from `context` (the
+    /// context of `asOf`'s day): the base rate of the wallet's main category (most cost traded),
+    /// and as benchmark, what the wallet's dollars settled each day would have earned at its
+    /// categories' return of that day.
+    public static func metrics(of all: [TradeSettlement], asOf: EventTime, context: ScoringContext) -> WalletMetrics {
+        let all = all.sorted { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) }
+        var costByCategory: [String: Int64] = [:]
+        var benchmarkPnl: [Int64: Double] = [:]
+        for s in all where s.settledAt <= asOf {
+            costByCategory[s.category, default: 0] += s.cost.micros
+            let day = s.settledAt.dayNumber
+            if day < context.day, let r = context.dailyReturns[s.category]?[day] {
+                benchmarkPnl[day, default: 0] += s.cost.doubleValue * r
+            }
+        }
+        let main = costByCategory.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+        return metrics(of: all, asOf: asOf, baseRate: context.baseRate(main), benchmarkPnl: { benchmarkPnl[$0] ?? 0 })
+    }
+}
+
+/// A wallet's scores as the scorer keeps them: after each settlement, as of its time; per day the
+/// last of them is the day's row of the history, and the last of all the current score.
+public enum WalletScoring {
+    public static let method = "wqs.v1"
+
+    /// The score as of the end of each day with settlements (as of the day's last settlement),
+    /// in day order: what the incremental scorer leaves in the history once it has seen them all.
+    public static func history(
+        of settlements: [TradeSettlement], context: (Int64) -> ScoringContext
+    ) -> [WalletMetrics] {
+        var lastOfDay: [Int64: EventTime] = [:]
+        for s in settlements { lastOfDay[s.settledAt.dayNumber] = max(lastOfDay[s.settledAt.dayNumber] ?? s.settledAt, s.settledAt) }
+        return lastOfDay.sorted { $0.key < $1.key }.map { day, time in
+            WalletMetricsCalculator.metrics(of: settlements, asOf: time, context: context(day))
+        }
+    }
+}
+
+extension WalletScoring {
+    /// Every wallet's history from scratch (``history(of:context:)``), the contexts built once per
+    /// day from `categoryDays`, the wallets spread over `workers` tasks. Wallets in address order.
+    public static func rescore(
+        _ settlements: [WalletAddress: [TradeSettlement]], categoryDays: [CategoryDay], workers: Int
+    ) async -> [(wallet: WalletAddress, history: [WalletMetrics])] {
+        let days = Set(settlements.values.flatMap { $0.map(\.settledAt.dayNumber) })
+        var contexts: [Int64: ScoringContext] = [:]
+        // Cumulative by day: each context from the rows before its day, in one sweep.
+        let sortedRows = categoryDays.sorted { ($0.day, $0.category) < ($1.day, $1.category) }
+        for day in days { contexts[day] = ScoringContext(day: day, from: sortedRows.prefix { $0.day < day }) }
+        let wallets = settlements.keys.sorted { $0.rawValue < $1.rawValue }
+        let frozen = contexts
+        let chunk = max(1, (wallets.count + workers * 4 - 1) / (workers * 4))
+        return await withTaskGroup(of: (Int, [(WalletAddress, [WalletMetrics])]).self) { group in
+            for (index, start) in stride(from: 0, to: wallets.count, by: chunk).enumerated() {
+                let slice = Array(wallets[start..<min(start + chunk, wallets.count)])
+                group.addTask {
+                    (index, slice.map { wallet in
+                        (wallet, history(of: settlements[wallet] ?? [], context: { frozen[$0] ?? ScoringContext(day: $0) }))
+                    })
+                }
+            }
+            var parts: [(Int, [(WalletAddress, [WalletMetrics])])] = []
+            for await part in group { parts.append(part) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1).map { (wallet: $0.0, history: $0.1) }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+public import PostgresNIO
+public import RemoraCore
+public import RemoraModel
+
+/// The scorer's tables (migration 0011): the current figures per wallet and the daily history.
+public enum ScoreStore {
+    /// Every figure of a score, in the column order of `wallet_scores`.
+    static let columns = """
+        wallet, as_of, method, wqs, settled_trades, wins, losses, volume_micros, realized_pnl_micros,
+        decayed_win_rate, decayed_volume, bayesian_win_rate, win_rate_low, win_rate_high, base_rate,
+        sharpe_30, sharpe_90, sharpe_all, information_ratio, calmar, max_drawdown, current_drawdown,
+        consistency, hhi, capital_at_risk, mean_trade_return, trade_return_t, trade_count_penalty,
+        concentration_penalty
+        """
+
+    /// The figures of a score that are numbers, in column order from `decayed_win_rate`.
+    static func figures(_ m: WalletMetrics) -> [Double] {
+        [
+            m.decayedWinRate, m.decayedVolume, m.bayesianWinRate, m.winRateInterval.lowerBound, m.winRateInterval.upperBound,
+            m.baseRate, m.sharpe30, m.sharpe90, m.sharpeAll, m.informationRatio, m.calmar, m.maxDrawdown, m.currentDrawdown,
+            m.consistency, m.hhi, m.averageCapitalAtRisk, m.meanTradeReturn, m.tradeReturnT,
+        ]
+    }
+
+    /// Stores scores: each wallet's current row (a later `asOf` wins) and its day's row of the
+    /// history (the day's latest `asOf` wins), so that replays and out-of-order steps converge.
+    public static func save(
+        _ scores: [(wallet: WalletAddress, metrics: WalletMetrics)], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard !scores.isEmpty else { return }
+        // One row per conflict key and statement: the latest per wallet, and per wallet and day.
+        var current: [WalletAddress: WalletMetrics] = [:]
+        var daily: [String: (WalletAddress, WalletMetrics)] = [:]
+        for (wallet, m) in scores {
+            if current[wallet].map({ $0.asOf <= m.asOf }) ?? true { current[wallet] = m }
+            let key = "\(wallet.rawValue):\(m.asOf.dayNumber)"
+            if daily[key].map({ $0.1.asOf <= m.asOf }) ?? true { daily[key] = (wallet, m) }
+        }
+        let updates = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { $0 != "wallet" }.map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        try await connection.query(
+            PostgresQuery(unsafeSQL: """
+                INSERT INTO wallet_scores (\(columns)) \(values)
+                ON CONFLICT (wallet) DO UPDATE SET \(updates) WHERE wallet_scores.as_of <= EXCLUDED.as_of
+                """, binds: binds(current.map { ($0.key, $0.value) })), logger: logger)
+        try await connection.query(
+            PostgresQuery(unsafeSQL: """
+                INSERT INTO wallet_score_days (day, \(columns))
+                SELECT DATE '1970-01-01' + floor(v.as_of / 86400000.0)::int, v.* FROM (\(values)) AS v(\(columns))
+                ON CONFLICT (wallet, day) DO UPDATE SET \(updates) WHERE wallet_score_days.as_of <= EXCLUDED.as_of
+                """, binds: binds(Array(daily.values))), logger: logger)
+    }
+
+    static let values = """
+        SELECT * FROM unnest(
+            $1::text[], $2::bigint[], $3::text[], $4::float8[], $5::int[], $6::int[], $7::int[], $8::bigint[], $9::bigint[],
+            $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::float8[],
+            $17::float8[], $18::float8[], $19::float8[], $20::float8[], $21::float8[], $22::float8[], $23::float8[],
+            $24::float8[], $25::float8[], $26::float8[], $27::float8[], $28::bool[], $29::bool[])
+        """
+
+    static func binds(_ scores: [(WalletAddress, WalletMetrics)]) -> PostgresBindings {
+        let m = scores.map(\.1)
+        let f = m.map(figures)
+        var binds = PostgresBindings()
+        binds.append(scores.map(\.0.rawValue))
+        binds.append(m.map(\.asOf.millis))
+        binds.append(m.map { _ in WalletScoring.method })
+        binds.append(m.map(\.wqs))
+        binds.append(m.map(\.settledTrades))
+        binds.append(m.map(\.wins))
+        binds.append(m.map(\.losses))
+        binds.append(m.map(\.volume.micros))
+        binds.append(m.map(\.realizedPnl.micros))
+        for i in 0..<18 { binds.append(f.map { $0[i] }) }
+        binds.append(m.map(\.score.tradeCountPenaltyApplied))
+        binds.append(m.map(\.score.concentrationPenaltyApplied))
+        return binds
+    }
+
+    /// The current WQS of wallets that have one.
+    public static func currentScores(
+        of wallets: [WalletAddress], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: Double] {
+        let rows = try await connection.query(
+            "SELECT wallet, wqs FROM wallet_scores WHERE wallet = ANY(\(wallets.map(\.rawValue)))", logger: logger)
+        var scores: [WalletAddress: Double] = [:]
+        for try await (wallet, wqs) in rows.decode((String, Double).self) {
+            if let w = WalletAddress(wallet) { scores[w] = wqs }
+        }
+        return scores
+    }
+
+    /// Wallets' settlements with event time at or before `upTo`, in (time, trade) order.
+    public static func settlements(
+        of wallets: [WalletAddress]? = nil, upTo: EventTime? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [TradeSettlement]] {
+        let limit = upTo?.millis ?? Int64.max
+        let rows: PostgresRowSequence
+        if let wallets {
+            rows = try await connection.query(
+                """
+                SELECT payload::text FROM trade_settlements
+                WHERE wallet = ANY(\(wallets.map(\.rawValue))) AND event_time <= \(limit)
+                """, logger: logger)
+        } else {
+            rows = try await connection.query(
+                "SELECT payload::text FROM trade_settlements WHERE event_time <= \(limit)", logger: logger)
+        }
+        let decoder = JSONCoding.decoder
+        var byWallet: [WalletAddress: [TradeSettlement]] = [:]
+        for try await text in rows.decode(String.self) {
+            let s = try decoder.decode(TradeSettlement.self, from: Data(text.utf8))
+            byWallet[s.wallet, default: []].append(s)
+        }
+        for key in byWallet.keys { byWallet[key]!.sort { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) } }
+        return byWallet
+    }
+
+    /// Every category's settlements summed by UTC day, for the days before `day`.
+    public static func categoryDays(
+        before day: Int64, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [CategoryDay] {
+        let rows = try await connection.query(
+            """
+            SELECT payload->>'category', floor(event_time / 86400000.0)::bigint,
+                   (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE payload->>'result' <> 'void'))::bigint,
+                   sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint
+            FROM trade_settlements WHERE event_time < \(day * EventTime.day)
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, logger: logger)
+        var days: [CategoryDay] = []
+        for try await (category, d, wins, decided, pnl, cost) in rows.decode((String, Int64, Int64, Int64, Int64, Int64).self) {
+            days.append(CategoryDay(
+                category: category, day: d, wins: Int(wins), decided: Int(decided), pnl: USDC(micros: pnl), cost: USDC(micros: cost)))
+        }
+        return days
+    }
+
+    /// A table's rows as text lines sorted (for comparing a rescore with the incremental scorer).
+    public static func dump(_ table: String, on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        precondition(["wallet_scores", "wallet_score_days"].contains(table))
+        let rows = try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT t::text FROM \(table) t ORDER BY wallet\(table == "wallet_score_days" ? ", day" : "")"),
+            logger: logger)
+        var lines: [String] = []
+        for try await line in rows.decode(String.self) { lines.append(line) }
+        return lines
+    }
+}

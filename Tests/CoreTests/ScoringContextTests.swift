@@ -1,0 +1,81 @@
+import Foundation
+import RemoraCore
+import RemoraModel
+import Testing
+
+@Suite("Scoring context: what a score takes from the other wallets")
+struct ScoringContextTests {
+    static let day = WalletMetricsTests.day
+
+    static func settlement(
+        _ result: SettlementResult, category: String, cost: Int64, pnl: Int64, boughtDay: Int64, settledDay: Int64, id: Int
+    ) -> TradeSettlement {
+        var s = WalletMetricsTests.settled(result, cost: cost, pnl: pnl, boughtDay: boughtDay, settledDay: settledDay, market: id, id: id)
+        s.category = category
+        return s
+    }
+
+    @Test("base rates from the days before only, once a category has 200 decided trades; else the seed's figure, else 50 %")
+    func baseRates() {
+        // Crypto: 150 wins, 100 losses and 30 voids on day 10; politics: 50 decided on day 10.
+        // Sports: 300 decided but on day 12, the context's own day: not seen yet.
+        let rows = [
+            CategoryDay(category: "crypto", day: 10, wins: 150, decided: 250, pnl: USDC(micros: 10_000_000), cost: USDC(micros: 40_000_000)),
+            CategoryDay(category: "politics", day: 10, wins: 40, decided: 50, pnl: .zero, cost: USDC(micros: 1_000_000)),
+            CategoryDay(category: "sports", day: 12, wins: 300, decided: 300, pnl: .zero, cost: USDC(micros: 1_000_000)),
+        ]
+        let context = ScoringContext(day: 12, from: rows)
+        #expect(context.baseRate("crypto") == 0.6)
+        #expect(context.baseRate("politics") == 0.521)
+        #expect(context.baseRate("sports") == 0.513)
+        #expect(context.baseRate("weather") == 0.5)
+        #expect(context.baseRate(nil) == 0.5)
+        #expect(context.dailyReturns["crypto"]?[10] == 0.25)
+        #expect(context.dailyReturns["sports"] == nil)
+        // Summing settlements gives those rows: voids count neither as wins nor as decided.
+        let settlements = [
+            Self.settlement(.win, category: "crypto", cost: 10, pnl: 5, boughtDay: 9, settledDay: 10, id: 1),
+            Self.settlement(.loss, category: "crypto", cost: 20, pnl: -20, boughtDay: 9, settledDay: 10, id: 2),
+            Self.settlement(.void, category: "crypto", cost: 10, pnl: 0, boughtDay: 9, settledDay: 10, id: 3),
+        ]
+        #expect(CategoryDay.summing(settlements) == [
+            CategoryDay(category: "crypto", day: 10, wins: 1, decided: 2, pnl: USDC(micros: -15_000_000), cost: USDC(micros: 40_000_000)),
+        ])
+    }
+
+    @Test("the benchmark is what the wallet's dollars settled each day would have earned at its categories' return, worked by hand")
+    func benchmark() {
+        // The wallet of the hand-worked metrics test (capital 125; returns 0, 0.4, 0, −0.16), its
+        // trades in politics. Politics returned +10 % on day 1 and −50 % on day 3 (the as-of day:
+        // not in the context, so 0 that day).
+        let trades = [
+            WalletMetricsTests.settled(.win, cost: 100, pnl: 50, boughtDay: 0, settledDay: 1, market: 1, id: 1),
+            WalletMetricsTests.settled(.loss, cost: 100, pnl: -20, boughtDay: 1, settledDay: 3, market: 2, id: 2),
+        ]
+        let context = ScoringContext(day: 3, dailyReturns: ["politics": [1: 0.1, 3: -0.5]])
+        let m = WalletMetricsCalculator.metrics(of: trades, asOf: EventTime(millis: 3 * Self.day + Self.day - 1), context: context)
+        // Benchmark returns: day 1 100 × 0.1 / 125 = 0.08, others 0. Excess 0, 0.32, 0, −0.16.
+        let excess = [0, 0.32, 0, -0.16]
+        let mean = excess.reduce(0, +) / 4
+        let sd = (excess.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
+        #expect(abs(m.informationRatio - mean / sd * 365.0.squareRoot()) < 1e-9)
+        // No context data: the base rate is politics' seed figure.
+        #expect(m.baseRate == 0.521)
+    }
+
+    @Test("the history is the score as of each day's last settlement, and its last row the current score")
+    func history() {
+        let trades = [
+            WalletMetricsTests.settled(.win, cost: 100, pnl: 50, boughtDay: 0, settledDay: 1, market: 1, id: 1),
+            WalletMetricsTests.settled(.loss, cost: 100, pnl: -20, boughtDay: 1, settledDay: 3, market: 2, id: 2),
+            WalletMetricsTests.settled(.win, cost: 50, pnl: 10, boughtDay: 2, settledDay: 3, market: 3, id: 3),
+        ]
+        let rows = WalletScoring.history(of: trades, context: { ScoringContext(day: $0) })
+        #expect(rows.map(\.asOf.dayNumber) == [1, 3])
+        #expect(rows.map(\.settledTrades) == [1, 3])
+        let direct = WalletMetricsCalculator.metrics(of: trades, asOf: trades[2].settledAt, context: ScoringContext(day: 3))
+        #expect(rows.last == direct)
+        // The order the settlements come in changes nothing (sums run in time order).
+        #expect(WalletScoring.history(of: trades.reversed(), context: { ScoringContext(day: $0) }) == rows)
+    }
+}
