@@ -1,6 +1,7 @@
 import Foundation
 import RemoraCore
 import RemoraModel
+import RemoraQuant
 import Testing
 
 @Suite("Scoring context: what a score takes from the other wallets")
@@ -73,9 +74,34 @@ struct ScoringContextTests {
         let rows = WalletScoring.history(of: trades, context: { ScoringContext(day: $0) })
         #expect(rows.map(\.asOf.dayNumber) == [1, 3])
         #expect(rows.map(\.settledTrades) == [1, 3])
-        let direct = WalletMetricsCalculator.metrics(of: trades, asOf: trades[2].settledAt, context: ScoringContext(day: 3))
+        var direct = WalletMetricsCalculator.metrics(of: trades, asOf: trades[2].settledAt, context: ScoringContext(day: 3))
+        #expect(direct.dailyReturns.count == 4 && rows.last?.dailyReturns == [])
+        direct.dailyReturns = []
         #expect(rows.last == direct)
         // The order the settlements come in changes nothing (sums run in time order).
         #expect(WalletScoring.history(of: trades.reversed(), context: { ScoringContext(day: $0) }) == rows)
+    }
+}
+
+@Suite("Consistency in one sweep")
+struct ConsistencySweepTests {
+    @Test("the exact-integer sweep gives the reference Consistency score of the returns (any capital)", arguments: 0..<50)
+    func matchesReference(seed: Int) {
+        var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1
+        func next() -> UInt64 {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return state
+        }
+        let count = 20 + Int(next() % 200)
+        // Quiet stretches (all-zero windows, undefined Sharpe) between active ones.
+        let pnl: [Int64] = (0..<count).map { i in
+            (i / 40) % 3 == 1 ? 0 : Int64(next() % 2_000_000_000) - 900_000_000
+        }
+        let capital = 1_000 + Double(next() % 1_000_000)
+        let reference = Consistency.score(returns: pnl.map { Double($0) / 1e6 / capital })
+        let sweep = WalletMetricsCalculator.consistencyScore(dailyPnlMicros: pnl)
+        #expect(abs(sweep - reference) < 1e-9, "seed \(seed): \(sweep) vs \(reference)")
     }
 }

@@ -59,10 +59,31 @@ public struct ScoringContext: Sendable, Equatable {
 
     public static let minimumDecided = 200
 
+    /// The daily returns as arrays from each category's first day (0 where none): the scorer
+    /// looks one up for every settlement.
+    let denseReturns: [String: (first: Int64, returns: [Double])]
+
     public init(day: Int64, baseRates: [String: Double] = [:], dailyReturns: [String: [Int64: Double]] = [:]) {
         self.day = day
         self.baseRates = baseRates
         self.dailyReturns = dailyReturns
+        denseReturns = dailyReturns.compactMapValues { byDay in
+            guard let first = byDay.keys.min(), let last = byDay.keys.max() else { return nil }
+            var returns = [Double](repeating: 0, count: Int(last - first + 1))
+            for (d, r) in byDay { returns[Int(d - first)] = r }
+            return (first, returns)
+        }
+    }
+
+    public static func == (a: ScoringContext, b: ScoringContext) -> Bool {
+        a.day == b.day && a.baseRates == b.baseRates && a.dailyReturns == b.dailyReturns
+    }
+
+    /// The category's return of a day before the context's day; 0 when unknown.
+    func dailyReturn(_ category: String, _ day: Int64) -> Double {
+        guard day < self.day, let dense = denseReturns[category] else { return 0 }
+        let index = day - dense.first
+        return index >= 0 && index < dense.returns.count ? dense.returns[Int(index)] : 0
     }
 
     /// The context of `day` from category-days (those of `day` and later are left out).
@@ -95,18 +116,34 @@ extension WalletMetricsCalculator {
     /// and as benchmark, what the wallet's dollars settled each day would have earned at its
     /// categories' return of that day.
     public static func metrics(of all: [TradeSettlement], asOf: EventTime, context: ScoringContext) -> WalletMetrics {
-        let all = all.sorted { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) }
+        let settled = inScoringOrder(all, upTo: asOf)
         var costByCategory: [String: Int64] = [:]
-        var benchmarkPnl: [Int64: Double] = [:]
-        for s in all where s.settledAt <= asOf {
-            costByCategory[s.category, default: 0] += s.cost.micros
+        // Benchmark P&L by day from the first settlement's (settlements come in time order).
+        let firstDay = settled.first?.settledAt.dayNumber ?? 0
+        var benchmarkPnl = [Double](repeating: 0, count: Int((settled.last?.settledAt.dayNumber ?? firstDay) - firstDay + 1))
+        var category = ""
+        var categoryCost: Int64 = 0
+        var returns = context.denseReturns[category]
+        for s in settled {
+            // Runs of one category cost one dictionary look-up each, not one per settlement.
+            if s.category != category {
+                if categoryCost != 0 { costByCategory[category, default: 0] += categoryCost }
+                category = s.category
+                categoryCost = 0
+                returns = context.denseReturns[category]
+            }
+            categoryCost += s.cost.micros
             let day = s.settledAt.dayNumber
-            if day < context.day, let r = context.dailyReturns[s.category]?[day] {
-                benchmarkPnl[day, default: 0] += s.cost.doubleValue * r
+            if day < context.day, let returns, day >= returns.first, day - returns.first < returns.returns.count {
+                benchmarkPnl[Int(day - firstDay)] += s.cost.doubleValue * returns.returns[Int(day - returns.first)]
             }
         }
+        if categoryCost != 0 { costByCategory[category, default: 0] += categoryCost }
         let main = costByCategory.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
-        return metrics(of: all, asOf: asOf, baseRate: context.baseRate(main), benchmarkPnl: { benchmarkPnl[$0] ?? 0 })
+        return metrics(of: all, asOf: asOf, baseRate: context.baseRate(main), benchmarkPnl: { day in
+            let index = day - firstDay
+            return index >= 0 && index < benchmarkPnl.count ? benchmarkPnl[Int(index)] : 0
+        })
     }
 }
 
@@ -116,14 +153,18 @@ public enum WalletScoring {
     public static let method = "wqs.v1"
 
     /// The score as of the end of each day with settlements (as of the day's last settlement),
-    /// in day order: what the incremental scorer leaves in the history once it has seen them all.
+    /// in day order: what the incremental scorer leaves in the history once it has seen them all
+    /// (without the daily-return series, which the tables do not keep).
     public static func history(
         of settlements: [TradeSettlement], context: (Int64) -> ScoringContext
     ) -> [WalletMetrics] {
         var lastOfDay: [Int64: EventTime] = [:]
         for s in settlements { lastOfDay[s.settledAt.dayNumber] = max(lastOfDay[s.settledAt.dayNumber] ?? s.settledAt, s.settledAt) }
         return lastOfDay.sorted { $0.key < $1.key }.map { day, time in
-            WalletMetricsCalculator.metrics(of: settlements, asOf: time, context: context(day))
+            var metrics = WalletMetricsCalculator.metrics(of: settlements, asOf: time, context: context(day))
+            // The tables keep figures, not series: a history of series would hold days² numbers.
+            metrics.dailyReturns = []
+            return metrics
         }
     }
 }

@@ -65,32 +65,54 @@ public enum WalletMetricsCalculator {
     public static func metrics(
         of all: [TradeSettlement], asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double = { _ in 0 }
     ) -> WalletMetrics {
-        let settled = all.filter { $0.settledAt <= asOf }.sorted { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) }
-        let wins = settled.filter { $0.result == .win }.count
-        let losses = settled.filter { $0.result == .loss }.count
-        let volume = settled.reduce(USDC.zero) { $0 + $1.cost }
-        let pnl = settled.reduce(USDC.zero) { $0 + $1.realizedPnl }
-        let now = Double(asOf.millis) / 1000
-        let outcomes = settled.filter { $0.result != .void }.map {
-            TimedOutcome(timestamp: Double($0.settledAt.millis) / 1000, won: $0.result == .win, notionalUSD: $0.cost.doubleValue)
+        let settled = inScoringOrder(all, upTo: asOf)
+        // One pass over the settled trades; sums in trade order, so the same trades always give
+        // the same bits (the incremental scorer and a rescore compare equal).
+        var wins = 0
+        var losses = 0
+        var volume = USDC.zero
+        var pnl = USDC.zero
+        var outcomes: [TimedOutcome] = []
+        outcomes.reserveCapacity(settled.count)
+        var perTrade: [Double] = []
+        perTrade.reserveCapacity(settled.count)
+        var marketIndex: [ConditionID: Int] = [:]
+        var exposure: [Double] = []
+        for s in settled {
+            switch s.result {
+            case .win: wins += 1
+            case .loss: losses += 1
+            case .void: break
+            }
+            volume = volume + s.cost
+            pnl = pnl + s.realizedPnl
+            if s.result != .void {
+                outcomes.append(TimedOutcome(
+                    timestamp: Double(s.settledAt.millis) / 1000, won: s.result == .win, notionalUSD: s.cost.doubleValue))
+            }
+            if s.cost.micros > 0 { perTrade.append(s.realizedPnl.doubleValue / s.cost.doubleValue) }
+            // Markets in order of first trade: a fixed order of the HHI's sum.
+            if let index = marketIndex[s.conditionId] {
+                exposure[index] += s.cost.doubleValue
+            } else {
+                marketIndex[s.conditionId] = exposure.count
+                exposure.append(s.cost.doubleValue)
+            }
         }
+        let now = Double(asOf.millis) / 1000
         let posterior = BayesianWinRate.estimate(wins: Double(wins), losses: Double(losses), baseRate: baseRate)
 
-        let (returns, capital, days) = dailyReturns(settled, asOf: asOf)
+        let (returns, capital, days, pnlMicros) = dailyReturns(settled, asOf: asOf)
         let bench = days.map { benchmarkPnl($0) / capital }
         let drawdown = returns.isEmpty ? nil : Drawdown.statistics(returns)
-        var exposure: [ConditionID: Double] = [:]
-        for s in settled { exposure[s.conditionId, default: 0] += s.cost.doubleValue }
-        // In market order: the same sum whichever process computes it (dictionary order is per process).
-        let hhi = exposure.isEmpty ? 0 : Concentration.herfindahlIndex(exposure.sorted { $0.key.rawValue < $1.key.rawValue }.map(\.value))
+        let hhi = exposure.isEmpty ? 0 : Concentration.herfindahlIndex(exposure)
 
         let sharpe30 = finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(30))))
         let sharpe90 = finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(90))))
         let sharpeAll = finite(PerformanceRatios.sharpeRatio(returns))
         let ir = finite(PerformanceRatios.informationRatio(returns, benchmark: bench))
         let calmar = finite(PerformanceRatios.calmarRatio(returns))
-        let consistency = returns.count >= 2 ? finite(Consistency.score(returns: returns)) : 0
-        let perTrade = settled.filter { $0.cost.micros > 0 }.map { $0.realizedPnl.doubleValue / $0.cost.doubleValue }
+        let consistency = returns.count >= 2 ? finite(consistencyScore(dailyPnlMicros: pnlMicros)) : 0
         let meanTrade = perTrade.isEmpty ? 0 : perTrade.reduce(0, +) / Double(perTrade.count)
         var tradeT = 0.0
         if perTrade.count >= 2 {
@@ -112,18 +134,21 @@ public enum WalletMetricsCalculator {
     }
 
     /// Daily returns on the average capital at risk, the capital, and the days (since 1970).
-    static func dailyReturns(_ settled: [TradeSettlement], asOf: EventTime) -> ([Double], Double, [Int64]) {
-        guard let first = settled.map({ $0.tradeTime.millis }).min() else { return ([], 0, []) }
+    /// Also the daily P&L in micro-USDC.
+    static func dailyReturns(_ settled: ArraySlice<TradeSettlement>, asOf: EventTime) -> ([Double], Double, [Int64], [Int64]) {
+        guard let first = settled.map({ $0.tradeTime.millis }).min() else { return ([], 0, [], []) }
         let firstDay = floorDiv(first, millisPerDay)
         let lastDay = max(firstDay, floorDiv(asOf.millis, millisPerDay))
         let count = Int(lastDay - firstDay + 1)
         var pnl = [Double](repeating: 0, count: count)
+        var pnlMicros = [Int64](repeating: 0, count: count)
         // Capital open per day, by differences: +cost on the day bought, −cost after the day settled.
         var change = [Double](repeating: 0, count: count + 1)
         for s in settled {
             let bought = Int(max(firstDay, floorDiv(s.tradeTime.millis, millisPerDay)) - firstDay)
             let closed = Int(min(lastDay, floorDiv(s.settledAt.millis, millisPerDay)) - firstDay)
             pnl[closed] += s.realizedPnl.doubleValue
+            pnlMicros[closed] += s.realizedPnl.micros
             change[bought] += s.cost.doubleValue
             change[max(bought, closed) + 1] -= s.cost.doubleValue
         }
@@ -134,10 +159,66 @@ public enum WalletMetricsCalculator {
             total += open
         }
         let capital = max(1, total / Double(count))
-        return (pnl.map { $0 / capital }, capital, (0..<Int64(count)).map { firstDay + $0 })
+        return (pnl.map { $0 / capital }, capital, (0..<Int64(count)).map { firstDay + $0 }, pnlMicros)
     }
 
     static func finite(_ x: Double) -> Double { x.isFinite ? x : 0 }
+
+    /// ``Consistency/score(returns:)`` of the daily returns, computed on the daily P&L: a Sharpe
+    /// ratio does not change when every return is divided by the same capital. Each window's
+    /// P&L sum is exact (integers), so a quiet window (all zero) is undefined and skipped exactly
+    /// as the reference skips it; plain loops, no generic statistics, because the scorer runs
+    /// this for every settlement.
+    public static func consistencyScore(dailyPnlMicros pnl: [Int64]) -> Double {
+        let w = RollingWindow.thirtyDays.length
+        guard pnl.count >= w else { return 0 }
+        var ratios: [Double] = []
+        ratios.reserveCapacity(pnl.count - w + 1)
+        pnl.withUnsafeBufferPointer { x in
+            for start in 0...(x.count - w) {
+                var sum: Int64 = 0
+                for i in start..<(start + w) { sum &+= x[i] }
+                guard sum != 0 || x[start..<(start + w)].contains(where: { $0 != 0 }) else {
+                    ratios.append(.nan)
+                    continue
+                }
+                let mean = Double(sum) / Double(w)
+                var squares = 0.0
+                for i in start..<(start + w) {
+                    let d = Double(x[i]) - mean
+                    squares += d * d
+                }
+                let sd = (squares / Double(w - 1)).squareRoot()
+                ratios.append(sd > 0 ? mean / sd : .nan)
+            }
+        }
+        return Consistency.score(rollingSharpeRatios: ratios)
+    }
+
+    /// The order every sum over a wallet's settlements runs in: by settlement time, then trade.
+    static func precedes(_ a: TradeSettlement, _ b: TradeSettlement) -> Bool {
+        a.settledAt != b.settledAt ? a.settledAt < b.settledAt : a.tradeId < b.tradeId
+    }
+
+    /// The settlements at or before `asOf`, in scoring order. Callers that keep them in that order
+    /// (the scorer, the rescore) pay one check and a binary search, not a sort.
+    static func inScoringOrder(_ all: [TradeSettlement], upTo asOf: EventTime) -> ArraySlice<TradeSettlement> {
+        var ordered = true
+        if all.count > 1 {
+            for i in 1..<all.count where precedes(all[i], all[i - 1]) {
+                ordered = false
+                break
+            }
+        }
+        let sorted = ordered ? all : all.sorted(by: precedes)
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid].settledAt <= asOf { low = mid + 1 } else { high = mid }
+        }
+        return sorted[..<low]
+    }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
