@@ -33,12 +33,13 @@ public enum ScoreValidation {
     /// - Parameters:
     ///   - settlements: every settled trade of every wallet.
     ///   - monthEnds: the as-of times, increasing; the last one only closes the month before it.
-    ///   - baseRate: the prior's base rate for a wallet.
+    ///   - context: what the other wallets contribute to a score on a day (``ScoringContext``),
+    ///     as the scorer sees it.
     ///   - skilled: wallets that truly have an edge.
     ///   - regimeChanges: when each decaying wallet lost its edge.
     ///   - score: the figure under test (the WQS; alternatives for comparison).
     public static func run(
-        settlements: [WalletAddress: [TradeSettlement]], monthEnds: [EventTime], baseRate: (WalletAddress) -> Double,
+        settlements: [WalletAddress: [TradeSettlement]], monthEnds: [EventTime], context: (Int64) -> ScoringContext,
         skilled: Set<WalletAddress>, regimeChanges: [WalletAddress: EventTime],
         score scoreOf: (WalletMetrics) -> Double = { $0.wqs }
     ) -> ScoreValidationReport {
@@ -46,7 +47,7 @@ public enum ScoreValidation {
         func score(_ wallet: WalletAddress, at time: EventTime) -> Double? {
             let history = settlements[wallet] ?? []
             guard history.contains(where: { $0.settledAt <= time }) else { return nil }
-            return scoreOf(WalletMetricsCalculator.metrics(of: history, asOf: time, baseRate: baseRate(wallet)))
+            return scoreOf(WalletMetricsCalculator.metrics(of: history, asOf: time, context: context(time.dayNumber)))
         }
         func nextReturn(_ wallet: WalletAddress, from start: EventTime, to end: EventTime) -> Double? {
             let window = (settlements[wallet] ?? []).filter { $0.settledAt > start && $0.settledAt <= end }

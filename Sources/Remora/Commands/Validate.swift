@@ -39,9 +39,14 @@ struct ValidateScoring: ParsableCommand {
         let first: Int64 = world.startTime * 1000 + 30 * day
         let last: Int64 = world.endTime * 1000
         let monthEnds: [EventTime] = stride(from: first, through: last, by: Int(30 * day)).map { EventTime(millis: $0) }
-        let categoryRates = Self.baseRates(settlements.values.flatMap { $0 })
-        let mainCategory = settlements.mapValues { s in
-            Dictionary(grouping: s, by: \.category).max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }?.key ?? "other"
+        // The scorer's context of each day: base rates and category returns of the days before.
+        let categoryDays = CategoryDay.summing(settlements.values.joined())
+        var contexts: [Int64: ScoringContext] = [:]
+        let context = { (day: Int64) -> ScoringContext in
+            if let known = contexts[day] { return known }
+            let made = ScoringContext(day: day, from: categoryDays)
+            contexts[day] = made
+            return made
         }
         let address = { (w: SimulatedWallet) in WalletAddress(w.truth.address)! }
         let skilled = Set(world.wallets.filter { [.skilledWhale, .specialist].contains($0.truth.style) }.map(address))
@@ -50,7 +55,7 @@ struct ValidateScoring: ParsableCommand {
         })
         let report = ScoreValidation.run(
             settlements: settlements, monthEnds: monthEnds,
-            baseRate: { categoryRates[mainCategory[$0] ?? "other"] ?? 0.5 }, skilled: skilled, regimeChanges: decaying)
+            context: context, skilled: skilled, regimeChanges: decaying)
 
         print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months; \(settlements.values.map(\.count).reduce(0, +)) settled trades")
         for (i, ic) in report.monthlyIC.enumerated() {
@@ -77,7 +82,7 @@ struct ValidateScoring: ParsableCommand {
         print("the same test for single metrics:")
         for (name, figure) in alternatives {
             let r = ScoreValidation.run(
-                settlements: settlements, monthEnds: monthEnds, baseRate: { categoryRates[mainCategory[$0] ?? "other"] ?? 0.5 },
+                settlements: settlements, monthEnds: monthEnds, context: context,
                 skilled: skilled, regimeChanges: [:], score: figure)
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f; skilled in top decile %d of %d",
                          name as NSString, r.meanIC, r.icTStatistic, r.topDecileMeanReturn, r.bottomDecileMeanReturn,
@@ -114,17 +119,5 @@ struct ValidateScoring: ParsableCommand {
             result[wallet, default: []].append(Settlement.settle(trade, market: market, resolution: resolution))
         }
         return result
-    }
-
-    /// Share of winning settled trades per category, when a category has at least 200 decided
-    /// trades; else the seed's figure; 0.5 for a category the seed does not know.
-    static func baseRates(_ settlements: [TradeSettlement]) -> [String: Double] {
-        var rates = WalletMetricsCalculator.seedBaseRates
-        for (category, rows) in Dictionary(grouping: settlements, by: \.category) {
-            let decided = rows.filter { $0.result != .void }
-            guard decided.count >= 200 else { continue }
-            rates[category] = Double(decided.filter { $0.result == .win }.count) / Double(decided.count)
-        }
-        return rates
     }
 }
