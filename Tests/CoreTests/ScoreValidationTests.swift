@@ -27,14 +27,14 @@ struct ScoreValidationTests {
         let monthEnds = (1...5).map { EventTime(millis: Int64($0) * 30 * day) }
         let wqs = ScoreValidation.run(
             settlements: settlements, monthEnds: monthEnds, context: { ScoringContext(day: $0) }, skilled: skilled, regimeChanges: [:],
-            score: { $0.sharpeAll })
+            score: { $1.sharpeAll })
         #expect(wqs.monthlyIC.count == 4)
         #expect(wqs.meanIC > 0.8 && wqs.icTStatistic > 5, "\(wqs.monthlyIC)")
         #expect(wqs.topDecileMeanReturn > 0.1 && wqs.bottomDecileMeanReturn < -0.1)
         #expect(wqs.topDecile == 4 && wqs.skilledInTopDecile >= 3, "\(wqs.skilledInTopDecile)")
         let blind = ScoreValidation.run(
             settlements: settlements, monthEnds: monthEnds, context: { ScoringContext(day: $0) }, skilled: skilled, regimeChanges: [:],
-            score: { _ in 1 })
+            score: { _, _ in 1 })
         #expect(abs(blind.meanIC) < 0.2 || blind.monthlyIC.isEmpty)
     }
 }

@@ -41,13 +41,13 @@ public enum ScoreValidation {
     public static func run(
         settlements: [WalletAddress: [TradeSettlement]], monthEnds: [EventTime], context: (Int64) -> ScoringContext,
         skilled: Set<WalletAddress>, regimeChanges: [WalletAddress: EventTime],
-        score scoreOf: (WalletMetrics) -> Double = { $0.wqs }
+        score scoreOf: (WalletAddress, WalletMetrics) -> Double = { $1.wqs }
     ) -> ScoreValidationReport {
         let wallets = settlements.keys.sorted { $0.rawValue < $1.rawValue }
         func score(_ wallet: WalletAddress, at time: EventTime) -> Double? {
             let history = settlements[wallet] ?? []
             guard history.contains(where: { $0.settledAt <= time }) else { return nil }
-            return scoreOf(WalletMetricsCalculator.metrics(of: history, asOf: time, context: context(time.dayNumber)))
+            return scoreOf(wallet, WalletMetricsCalculator.metrics(of: history, asOf: time, context: context(time.dayNumber)))
         }
         func nextReturn(_ wallet: WalletAddress, from start: EventTime, to end: EventTime) -> Double? {
             let window = (settlements[wallet] ?? []).filter { $0.settledAt > start && $0.settledAt <= end }

@@ -83,11 +83,20 @@ struct ValidateScoring: ParsableCommand {
         for (name, figure) in alternatives {
             let r = ScoreValidation.run(
                 settlements: settlements, monthEnds: monthEnds, context: context,
-                skilled: skilled, regimeChanges: [:], score: figure)
+                skilled: skilled, regimeChanges: [:], score: { figure($1) })
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f; skilled in top decile %d of %d",
                          name as NSString, r.meanIC, r.icTStatistic, r.topDecileMeanReturn, r.bottomDecileMeanReturn,
                          r.skilledInTopDecile, r.topDecile))
         }
+        // The ceiling: the world's true skill (in a specialist's own category for a specialist),
+        // ranked the same way. A score cannot beat it on this world.
+        let truth = Dictionary(uniqueKeysWithValues: world.wallets.map { (address($0), $0.truth.skill) })
+        let ceiling = ScoreValidation.run(
+            settlements: settlements, monthEnds: monthEnds, context: context, skilled: skilled, regimeChanges: [:],
+            score: { wallet, _ in truth[wallet] ?? 0 })
+        print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f  <- the ceiling",
+                     "true skill (the simulator's truth)" as NSString, ceiling.meanIC, ceiling.icTStatistic,
+                     ceiling.topDecileMeanReturn, ceiling.bottomDecileMeanReturn))
         let elapsed = ContinuousClock.now - started
         print("in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
     }
