@@ -38,10 +38,13 @@ public enum ScoreValidation {
     ///   - skilled: wallets that truly have an edge.
     ///   - regimeChanges: when each decaying wallet lost its edge.
     ///   - score: the figure under test (the WQS; alternatives for comparison).
+    ///   - outcome: what the next month is measured by, between two month ends (nil: the realized
+    ///     return of the wallet's settlements in the month).
     public static func run(
         settlements: [WalletAddress: [TradeSettlement]], monthEnds: [EventTime], context: (Int64) -> ScoringContext,
         skilled: Set<WalletAddress>, regimeChanges: [WalletAddress: EventTime],
-        score scoreOf: (WalletAddress, WalletMetrics) -> Double = { $1.wqs }
+        score scoreOf: (WalletAddress, WalletMetrics) -> Double = { $1.wqs },
+        outcome: ((WalletAddress, EventTime, EventTime) -> Double?)? = nil
     ) -> ScoreValidationReport {
         let wallets = settlements.keys.sorted { $0.rawValue < $1.rawValue }
         func score(_ wallet: WalletAddress, at time: EventTime) -> Double? {
@@ -68,7 +71,7 @@ public enum ScoreValidation {
                 break
             }
             let next = monthEnds[index + 1]
-            let pairs = scored.compactMap { w, s in nextReturn(w, from: end, to: next).map { (s, $0) } }
+            let pairs = scored.compactMap { w, s in (outcome?(w, end, next) ?? nextReturn(w, from: end, to: next)).map { (s, $0) } }
             guard pairs.count >= 10 else { continue }
             let ic = Correlation.spearman(pairs.map(\.0), pairs.map(\.1)).coefficient
             if ic.isFinite {

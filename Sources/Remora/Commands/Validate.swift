@@ -97,6 +97,25 @@ struct ValidateScoring: ParsableCommand {
         print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f  <- the ceiling",
                      "true skill (the simulator's truth)" as NSString, ceiling.meanIC, ceiling.icTStatistic,
                      ceiling.topDecileMeanReturn, ceiling.bottomDecileMeanReturn))
+        // A measure that carries the skill: the share of the wallet's trades placed in the next
+        // month that had a positive expected value at trade time (the simulator's labels).
+        var placed: [WalletAddress: [(time: Int64, positive: Bool)]] = [:]
+        for trade in world.trades {
+            placed[address(world.wallets[Int(trade.wallet)]), default: []].append((trade.time * 1000, trade.positiveExpectedValue))
+        }
+        let positiveShare = { (wallet: WalletAddress, start: EventTime, end: EventTime) -> Double? in
+            let month = (placed[wallet] ?? []).filter { $0.time > start.millis && $0.time <= end.millis }
+            return month.count < 3 ? nil : Double(month.filter(\.positive).count) / Double(month.count)
+        }
+        print("against the share of +EV trades placed the next month (the simulator's labels; wallets with 3 or more):")
+        for (name, figure) in [("WQS", { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
+                               ("per-trade return, t-statistic", { (_: WalletAddress, m: WalletMetrics) in m.tradeReturnT }),
+                               ("true skill (the ceiling)", { (w: WalletAddress, _: WalletMetrics) in truth[w] ?? 0 })] {
+            let r = ScoreValidation.run(
+                settlements: settlements, monthEnds: monthEnds, context: context, skilled: skilled, regimeChanges: [:],
+                score: figure, outcome: positiveShare)
+            print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months", name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count))
+        }
         let elapsed = ContinuousClock.now - started
         print("in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
     }
