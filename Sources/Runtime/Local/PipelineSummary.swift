@@ -9,6 +9,9 @@ public struct PipelineSummary: Sendable, Equatable {
     public var trades = 0
     public var settled = 0
     public var walletsScored = 0
+    /// Rows of the daily score history, and the best current WQS with its wallet.
+    public var scoreDays = 0
+    public var topScore: String = "none"
     public var signalsPassed = 0
     public var rejections: [String: Int] = [:]  // "stage/reason" → count
     public var orders = 0
@@ -33,7 +36,13 @@ public struct PipelineSummary: Sendable, Equatable {
             }
             summary.trades = try await count("SELECT count(*) FROM trades")
             summary.settled = try await count("SELECT count(*) FROM trade_settlements")
-            summary.walletsScored = try await count("SELECT count(*) FROM wallet_stats")
+            summary.walletsScored = try await count("SELECT count(*) FROM wallet_scores")
+            summary.scoreDays = try await count("SELECT count(*) FROM wallet_score_days")
+            for try await (wallet, wqs, trades) in try await connection.query(
+                "SELECT wallet, wqs, settled_trades FROM wallet_scores ORDER BY wqs DESC, wallet LIMIT 1", logger: logger
+            ).decode((String, Double, Int).self) {
+                summary.topScore = String(format: "%.1f", wqs) + " (\(wallet), \(trades) settled trades)"
+            }
             summary.signalsPassed = try await count("SELECT count(*) FROM signals WHERE accepted")
             for try await (stage, reason, n) in try await connection.query(
                 "SELECT stage, reason, count(*) FROM signals WHERE NOT accepted GROUP BY 1, 2", logger: logger
@@ -75,6 +84,8 @@ public struct PipelineSummary: Sendable, Equatable {
             "  trades in            \(trades)",
             "  trades settled       \(settled)",
             "  wallets scored       \(walletsScored)",
+            "  score history rows   \(scoreDays)",
+            "  best WQS             \(topScore)",
             "  signals passed       \(signalsPassed)",
             "  signals rejected     \(rejections.values.reduce(0, +))",
         ]
