@@ -93,27 +93,54 @@ public enum ScoreStore {
         return scores
     }
 
-    /// Wallets' settlements with event time at or before `upTo`, in (time, trade) order.
+    /// Wallets' settlements with event time at or before `upTo`, in (time, trade) order. Fields
+    /// are read as columns (several times faster than decoding the JSON payloads); a row they do
+    /// not parse is read again whole, by the JSON decoder, which names what is wrong.
     public static func settlements(
         of wallets: [WalletAddress]? = nil, upTo: EventTime? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> [WalletAddress: [TradeSettlement]] {
-        let limit = upTo?.millis ?? Int64.max
-        let rows: PostgresRowSequence
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT payload->>'tradeId', wallet, payload->>'conditionId', payload->>'category', payload->>'side',
+                   payload->>'size', payload->>'price', payload->>'payout', payload->>'result', payload->>'cost',
+                   payload->>'fee', payload->>'realizedPnl', (payload->'tradeTime')::text, event_time, uid
+            FROM trade_settlements WHERE event_time <= $1
+            """)
+        query.binds.append(upTo?.millis ?? Int64.max)
         if let wallets {
-            rows = try await connection.query(
-                """
-                SELECT payload::text FROM trade_settlements
-                WHERE wallet = ANY(\(wallets.map(\.rawValue))) AND event_time <= \(limit)
-                """, logger: logger)
-        } else {
-            rows = try await connection.query(
-                "SELECT payload::text FROM trade_settlements WHERE event_time <= \(limit)", logger: logger)
+            query.sql += " AND wallet = ANY($2)"
+            query.binds.append(wallets.map(\.rawValue))
         }
+        let rows = try await connection.query(query, logger: logger)
         let decoder = JSONCoding.decoder
         var byWallet: [WalletAddress: [TradeSettlement]] = [:]
-        for try await text in rows.decode(String.self) {
-            let s = try decoder.decode(TradeSettlement.self, from: Data(text.utf8))
-            byWallet[s.wallet, default: []].append(s)
+        var unreadable: [String] = []
+        for try await row in rows {
+            let (id, wallet, condition, category, side, size, price, payout, result, cost, fee, pnl, tradeTime, settledAt, payload) =
+                try row.decode((String?, String?, String?, String?, String?, String?, String?, String?, String?, String?,
+                                String?, String?, String?, Int64, String).self)
+            if let id, let wallet = wallet.map(WalletAddress.init(validated:)), let condition = condition.flatMap(ConditionID.init),
+                let category, let side = side.flatMap(Side.init(rawValue:)), let size = size.flatMap({ Shares(decimal: $0) }),
+                let price = price.flatMap({ Price(decimal: $0) }), let payout = payout.flatMap({ Price(decimal: $0) }),
+                let result = result.flatMap(SettlementResult.init(rawValue:)), let cost = cost.flatMap({ USDC(decimal: $0) }),
+                let fee = fee.flatMap({ USDC(decimal: $0) }), let pnl = pnl.flatMap({ USDC(decimal: $0) }),
+                let tradeTime = tradeTime.flatMap({ Int64($0) })
+            {
+                let settlement = TradeSettlement(
+                    tradeId: id, wallet: wallet, conditionId: condition, category: category, side: side, size: size, price: price,
+                    payout: payout, result: result, cost: cost, fee: fee, realizedPnl: pnl,
+                    tradeTime: EventTime(millis: tradeTime), settledAt: EventTime(millis: settledAt))
+                byWallet[settlement.wallet, default: []].append(settlement)
+            } else {
+                unreadable.append(payload)
+            }
+        }
+        if !unreadable.isEmpty {
+            let rows = try await connection.query(
+                "SELECT payload::text FROM trade_settlements WHERE uid = ANY(\(unreadable))", logger: logger)
+            for try await text in rows.decode(String.self) {
+                let settlement = try decoder.decode(TradeSettlement.self, from: Data(text.utf8))
+                byWallet[settlement.wallet, default: []].append(settlement)
+            }
         }
         for key in byWallet.keys { byWallet[key]!.sort { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) } }
         return byWallet
