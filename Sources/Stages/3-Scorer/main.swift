@@ -29,7 +29,7 @@ await RemoraService.main(
         name: "scorer", stream: .tradeSettled, payload: TradeSettlement.self,
         partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment,
         prepare: { settlements, connection in
-            reads.store(try await scorerReads(settlements, contexts: contexts, on: connection, logger: logger))
+            reads.store(try await scorerReads(settlements, strict: strict, contexts: contexts, on: connection, logger: logger))
         }
     ) { messages, partition, upstream, connection in
         let step = try reads.current
@@ -87,15 +87,24 @@ struct MissingContext: Error, CustomStringConvertible {
     var description: String { "no scoring context was read for day \(day)" }
 }
 
-/// Contexts of days whose start every partition's watermark has passed: final, kept for good.
+/// Contexts of days whose start every partition's watermark has passed: final. A week of them is
+/// kept (settlements come roughly in time order; an older day is read again if needed).
 final class ContextCache: Sendable {
     private let days = Mutex<[Int64: ScoringContext]>([:])
     func get(_ day: Int64) -> ScoringContext? { days.withLock { $0[day] } }
-    func put(_ context: ScoringContext) { days.withLock { $0[context.day] = context } }
+    func put(_ context: ScoringContext) {
+        days.withLock { days in
+            days[context.day] = context
+            if days.count > 7, let newest = days.keys.max() { days = days.filter { $0.key > newest - 7 } }
+        }
+    }
 }
 
+/// In strict mode only the contexts of days every partition has passed are read: the others'
+/// settlements wait, and reading them on every poll would aggregate the table for nothing.
 func scorerReads(
-    _ settlements: [TradeSettlement], contexts cache: ContextCache, on connection: PostgresConnection, logger: Logger
+    _ settlements: [TradeSettlement], strict: Bool, contexts cache: ContextCache, on connection: PostgresConnection,
+    logger: Logger
 ) async throws -> ScorerReads {
     var watermarks: [Int: EventTime] = [:]
     let heads = try await connection.query(
@@ -111,6 +120,8 @@ func scorerReads(
             contexts[day] = known
             continue
         }
+        let final = day * EventTime.day - 1 <= floor.millis
+        if strict && !final { continue }
         // One read for every day the step needs: the newest day's rows hold the older days'.
         if categoryDays == nil {
             let newest = settlements.map(\.settledAt.dayNumber).max()!
@@ -118,7 +129,7 @@ func scorerReads(
         }
         let context = ScoringContext(day: day, from: categoryDays!)
         contexts[day] = context
-        if day * EventTime.day - 1 <= floor.millis { cache.put(context) }
+        if final { cache.put(context) }
     }
     return ScorerReads(watermarks: watermarks, floor: floor, settlements: history, contexts: contexts)
 }
