@@ -99,17 +99,65 @@ public enum ScoreStore {
     public static func settlements(
         of wallets: [WalletAddress]? = nil, upTo: EventTime? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> [WalletAddress: [TradeSettlement]] {
-        var query = PostgresQuery(unsafeSQL: """
+        var binds = PostgresBindings()
+        binds.append(upTo?.millis ?? Int64.max)
+        var filter = "event_time <= $1"
+        if let wallets {
+            binds.append(wallets.map(\.rawValue))
+            filter += " AND wallet = ANY($2)"
+        }
+        return try await read(where: filter, binds: binds, on: connection, logger: logger)
+    }
+
+    /// The settlements of stream positions (after, through] per partition: what was stored between
+    /// two reads of the stream heads.
+    public static func settlements(
+        between positions: [(partition: Int, after: Int64, through: Int64)], wallets: [WalletAddress]? = nil,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [TradeSettlement]] {
+        guard !positions.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(positions.map(\.partition))
+        binds.append(positions.map(\.after))
+        binds.append(positions.map(\.through))
+        // A join, so that each partition's range is an index range scan of the primary key.
+        let from = """
+            unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(p, a, t)
+            JOIN trade_settlements ON partition = r.p AND seq > r.a AND seq <= r.t
+            """
+        var filter = "true"
+        if let wallets {
+            binds.append(wallets.map(\.rawValue))
+            filter = "wallet = ANY($4)"
+        }
+        return try await read(from: from, where: filter, binds: binds, on: connection, logger: logger)
+    }
+
+    /// Wallets' settlements stored at or before the given stream positions (per partition).
+    public static func settlements(
+        of wallets: [WalletAddress], through heads: [Int: Int64], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [TradeSettlement]] {
+        guard !wallets.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(wallets.map(\.rawValue))
+        binds.append(heads.map(\.key))
+        binds.append(heads.map(\.value))
+        // By the wallet index; the heads bound what a concurrent writer adds meanwhile.
+        let from = """
+            trade_settlements JOIN unnest($2::int[], $3::bigint[]) AS r(p, h) ON partition = r.p AND seq <= r.h
+            """
+        return try await read(from: from, where: "wallet = ANY($1)", binds: binds, on: connection, logger: logger)
+    }
+
+    static func read(
+        from: String = "trade_settlements", where filter: String, binds: PostgresBindings, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [TradeSettlement]] {
+        let query = PostgresQuery(unsafeSQL: """
             SELECT payload->>'tradeId', wallet, payload->>'conditionId', payload->>'category', payload->>'side',
                    payload->>'size', payload->>'price', payload->>'payout', payload->>'result', payload->>'cost',
                    payload->>'fee', payload->>'realizedPnl', (payload->'tradeTime')::text, event_time, uid
-            FROM trade_settlements WHERE event_time <= $1
-            """)
-        query.binds.append(upTo?.millis ?? Int64.max)
-        if let wallets {
-            query.sql += " AND wallet = ANY($2)"
-            query.binds.append(wallets.map(\.rawValue))
-        }
+            FROM \(from) WHERE \(filter)
+            """, binds: binds)
         let rows = try await connection.query(query, logger: logger)
         let decoder = JSONCoding.decoder
         var byWallet: [WalletAddress: [TradeSettlement]] = [:]

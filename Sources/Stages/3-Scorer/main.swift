@@ -19,17 +19,22 @@ import Synchronization
 
 await RemoraService.main(
     service: "scorer", summary: "score wallets from settled trades, publish `whale.score`", httpPort: 7413,
-    settings: [EventTimeMode.setting]
+    settings: [
+        EventTimeMode.setting,
+        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "200000", "settlements the scorer keeps in memory between steps (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
+    ]
 ) { environment in
     let logger = environment.logger
     let strict = try EventTimeMode(environment.settings) == .strict
     let reads = StepReads<ScorerReads>()
     let contexts = ContextCache()
+    let histories = SettlementCache(capacity: try environment.settings.int("REMORA_SCORER_CACHE_SETTLEMENTS", in: 0...100_000_000))
     let consumer = DurableConsumer(
         name: "scorer", stream: .tradeSettled, payload: TradeSettlement.self,
         partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment,
         prepare: { settlements, connection in
-            reads.store(try await scorerReads(settlements, strict: strict, contexts: contexts, on: connection, logger: logger))
+            reads.store(try await scorerReads(
+                settlements, strict: strict, contexts: contexts, histories: histories, on: connection, logger: logger))
         }
     ) { messages, partition, upstream, connection in
         let step = try reads.current
@@ -103,16 +108,20 @@ final class ContextCache: Sendable {
 /// In strict mode only the contexts of days every partition has passed are read: the others'
 /// settlements wait, and reading them on every poll would aggregate the table for nothing.
 func scorerReads(
-    _ settlements: [TradeSettlement], strict: Bool, contexts cache: ContextCache, on connection: PostgresConnection,
-    logger: Logger
+    _ settlements: [TradeSettlement], strict: Bool, contexts cache: ContextCache, histories: SettlementCache,
+    on connection: PostgresConnection, logger: Logger
 ) async throws -> ScorerReads {
     var watermarks: [Int: EventTime] = [:]
-    let heads = try await connection.query(
-        "SELECT partition, watermark FROM stream_heads WHERE stream = \(StreamName.tradeSettled.rawValue)", logger: logger)
-    for try await (partition, mark) in heads.decode((Int, Int64).self) { watermarks[partition] = EventTime(millis: mark) }
+    var heads: [Int: Int64] = [:]
+    let rows = try await connection.query(
+        "SELECT partition, seq, watermark FROM stream_heads WHERE stream = \(StreamName.tradeSettled.rawValue)", logger: logger)
+    for try await (partition, seq, mark) in rows.decode((Int, Int64, Int64).self) {
+        watermarks[partition] = EventTime(millis: mark)
+        heads[partition] = seq
+    }
     let floor = (0..<StreamName.partitionCount).map { watermarks[$0] ?? EventTime(millis: .min) }.min()!
     let wallets = Array(Set(settlements.map(\.wallet)))
-    let history = try await ScoreStore.settlements(of: wallets, on: connection, logger: logger)
+    let history = try await histories.settlements(of: wallets, heads: heads, on: connection, logger: logger)
     var contexts: [Int64: ScoringContext] = [:]
     var categoryDays: [CategoryDay]?
     for day in Set(settlements.map(\.settledAt.dayNumber)).sorted() {
@@ -132,6 +141,73 @@ func scorerReads(
         if final { cache.put(context) }
     }
     return ScorerReads(watermarks: watermarks, floor: floor, settlements: history, contexts: contexts)
+}
+
+/// Wallets' settlements as stored, kept between steps so that a wallet's history is read once,
+/// not on each of its settlements. The cache follows the stream: each step reads what was stored
+/// since the last (positions after the heads it saw, up to the heads it sees now) and adds it to
+/// the wallets it holds; a wallet it does not hold is read whole, up to the same heads. Only
+/// committed rows are read, so a step that rolls back leaves the cache true. Least recently used
+/// wallets are dropped beyond `capacity` settlements (read again when next needed).
+final class SettlementCache: Sendable {
+    struct State {
+        var wallets: [WalletAddress: [TradeSettlement]] = [:]
+        var lastUse: [WalletAddress: UInt64] = [:]
+        var clock: UInt64 = 0
+        var size = 0
+        /// Per partition, the stream position through which the held wallets are complete.
+        var through: [Int: Int64] = [:]
+    }
+    private let state = Mutex(State())
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func settlements(
+        of wallets: [WalletAddress], heads: [Int: Int64], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [TradeSettlement]] {
+        let through = state.withLock { $0.through }
+        // What was stored since the last step, for the partitions already followed.
+        let ranges = through.compactMap { partition, after in
+            heads[partition].flatMap { $0 > after ? (partition, after, $0) : nil }
+        }
+        let fresh = try await ScoreStore.settlements(between: ranges, on: connection, logger: logger)
+        let missing = state.withLock { state in wallets.filter { state.wallets[$0] == nil } }
+        // Wallets not held: whole, up to the same heads (rows stored meanwhile come with the next step).
+        var loaded: [WalletAddress: [TradeSettlement]] = [:]
+        if !missing.isEmpty {
+            loaded = try await ScoreStore.settlements(of: missing, through: heads, on: connection, logger: logger)
+        }
+        return state.withLock { state in
+            for (wallet, rows) in fresh where state.wallets[wallet] != nil {
+                var merged = state.wallets[wallet]! + rows
+                merged.sort { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) }
+                state.size += rows.count
+                state.wallets[wallet] = merged
+            }
+            for wallet in missing {
+                let rows = loaded[wallet] ?? []
+                state.wallets[wallet] = rows
+                state.size += rows.count
+            }
+            for (partition, head) in heads { state.through[partition] = head }
+            state.clock += 1
+            var result: [WalletAddress: [TradeSettlement]] = [:]
+            for wallet in wallets {
+                state.lastUse[wallet] = state.clock
+                result[wallet] = state.wallets[wallet]
+            }
+            // Over capacity: drop the least recently used wallets (never those of this step).
+            if state.size > capacity {
+                for (wallet, _) in state.lastUse.sorted(by: { $0.value < $1.value }) where state.size > capacity {
+                    guard state.lastUse[wallet] != state.clock else { break }
+                    state.size -= state.wallets.removeValue(forKey: wallet)?.count ?? 0
+                    state.lastUse[wallet] = nil
+                }
+            }
+            return result
+        }
+    }
 }
 
 /// The plain running figures (`wallet_stats`), kept for the pipeline summary and the live feed.
