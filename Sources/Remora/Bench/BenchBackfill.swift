@@ -20,6 +20,7 @@ struct BenchBackfill: AsyncParsableCommand {
     @Option(help: "Wallets the fetcher polls at once.") var concurrency = 8
     @Option(help: "Rows per /trades page.") var pageSize = 10_000
     @Option(help: "Folder for local state.") var state = ".remora"
+    @Option(help: "Port of the embedded PostgreSQL cluster (when DATABASE_URL is not set).") var port = 54329
 
     func run() async throws {
         let root = URL(fileURLWithPath: state).standardizedFileURL
@@ -31,7 +32,7 @@ struct BenchBackfill: AsyncParsableCommand {
         let stubWorld = try StubWorld.load(from: folder.appendingPathComponent("world"))
         print("world: \(world.trades.count) trades, \(wallets) wallets")
 
-        let (databaseURL, configuration) = try await benchDatabase("remora_bench_backfill", root: root)
+        let (databaseURL, configuration) = try await benchDatabase("remora_bench_backfill", root: root, port: port)
         let watchFile = folder.appendingPathComponent("wallets.txt")
         try world.wallets.map(\.truth.address).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
 
@@ -45,7 +46,7 @@ struct BenchBackfill: AsyncParsableCommand {
             "DATABASE_URL": databaseURL, "REMORA_DATA_API_URL": "http://127.0.0.1:\(port)",
             "REMORA_WATCH_FILE": watchFile.path, "REMORA_FETCHER_PAGE_SIZE": String(pageSize),
             "REMORA_FETCHER_CONCURRENCY": String(concurrency), "REMORA_API_BUDGET_SCALE": "1000",
-            "REMORA_FETCHER_MARGIN_S": "0", "REMORA_LOG_LEVEL": "warning", "REMORA_HTTP_PORT": "7491",
+            "REMORA_FETCHER_MARGIN_S": "0", "REMORA_LOG_LEVEL": "warning", "REMORA_HTTP_PORT": String(try freeLoopbackPort()),
         ]
         let started = ContinuousClock.now
         let (status, output) = try runAndWait([fetcher, "--backfill"], environment: environment)
