@@ -12,7 +12,7 @@ public enum ScoreStore {
         decayed_win_rate, decayed_volume, bayesian_win_rate, win_rate_low, win_rate_high, base_rate,
         sharpe_30, sharpe_90, sharpe_all, information_ratio, calmar, max_drawdown, current_drawdown,
         consistency, hhi, capital_at_risk, mean_trade_return, trade_return_t, trade_count_penalty,
-        concentration_penalty
+        concentration_penalty, open_fills, open_cost_micros, unrealized_pnl_micros
         """
 
     /// The figures of a score that are numbers, in column order from `decayed_win_rate`.
@@ -58,7 +58,8 @@ public enum ScoreStore {
             $1::text[], $2::bigint[], $3::text[], $4::float8[], $5::int[], $6::int[], $7::int[], $8::bigint[], $9::bigint[],
             $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::float8[],
             $17::float8[], $18::float8[], $19::float8[], $20::float8[], $21::float8[], $22::float8[], $23::float8[],
-            $24::float8[], $25::float8[], $26::float8[], $27::float8[], $28::bool[], $29::bool[])
+            $24::float8[], $25::float8[], $26::float8[], $27::float8[], $28::bool[], $29::bool[], $30::int[], $31::bigint[],
+            $32::bigint[])
         """
 
     static func binds(_ scores: [(WalletAddress, WalletMetrics)]) -> PostgresBindings {
@@ -77,6 +78,9 @@ public enum ScoreStore {
         for i in 0..<18 { binds.append(f.map { $0[i] }) }
         binds.append(m.map(\.score.tradeCountPenaltyApplied))
         binds.append(m.map(\.score.concentrationPenaltyApplied))
+        binds.append(m.map(\.openFills))
+        binds.append(m.map(\.openCost.micros))
+        binds.append(m.map(\.unrealizedPnl.micros))
         return binds
     }
 
@@ -212,6 +216,97 @@ public enum ScoreStore {
                 category: category, day: d, wins: Int(wins), decided: Int(decided), pnl: USDC(micros: pnl), cost: USDC(micros: cost)))
         }
         return days
+    }
+
+    // MARK: open fills and marks
+
+    /// The wallets' fills traded at or before `upTo` whose market had not resolved by `openAfter`
+    /// (the fills that may be open at a time between the two), with their markets' resolution
+    /// times. By the wallet index; a resolution is looked up per fill.
+    public static func heldFills(
+        of wallets: [WalletAddress], openAfter: EventTime, upTo: EventTime, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [HeldFill]] {
+        guard !wallets.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(wallets.map(\.rawValue))
+        binds.append(upTo.millis)
+        binds.append(openAfter.millis)
+        return try await readFills(
+            where: "t.wallet = ANY($1) AND t.event_time <= $2 AND (r.event_time IS NULL OR r.event_time > $3)",
+            binds: binds, on: connection, logger: logger
+        ).fills
+    }
+
+    /// Every stored fill: by wallet, and as marks (read in stream order).
+    public static func allFills(on connection: PostgresConnection, logger: Logger) async throws
+        -> (fills: [WalletAddress: [HeldFill]], marks: MarketMarks)
+    {
+        try await readFills(where: "true", binds: PostgresBindings(), on: connection, logger: logger)
+    }
+
+    static func readFills(
+        where filter: String, binds: PostgresBindings, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (fills: [WalletAddress: [HeldFill]], marks: MarketMarks) {
+        let rows = try await connection.query(
+            PostgresQuery(unsafeSQL: """
+                SELECT t.uid, t.wallet, t.condition_id, (t.payload->'outcomeIndex')::text, t.payload->>'side',
+                       t.payload->>'size', t.payload->>'price', t.event_time, r.event_time
+                FROM trades t LEFT JOIN market_resolutions r ON r.uid = t.condition_id
+                WHERE \(filter)
+                ORDER BY t.event_time, t.partition, t.seq
+                """, binds: binds), logger: logger)
+        var fills: [WalletAddress: [HeldFill]] = [:]
+        var marks = MarketMarks()
+        for try await (uid, wallet, condition, outcome, side, size, price, time, resolved) in rows.decode(
+            (String, String?, String?, String?, String?, String?, String?, Int64, Int64?).self)
+        {
+            guard let wallet = wallet.flatMap(WalletAddress.init), let conditionId = condition.flatMap(ConditionID.init),
+                let outcomeIndex = outcome.flatMap({ Int($0) }), let side = side.flatMap(Side.init(rawValue:)),
+                let size = size.flatMap({ Shares(decimal: $0) }), let price = price.flatMap({ Price(decimal: $0) })
+            else {
+                // Written by the fetcher from a decoded fill, so never expected; skipped alike by
+                // the scorer and the rescore, so the two still agree.
+                logger.warning("stored trade not readable as a fill: left out of open positions", metadata: ["uid": "\(uid)"])
+                continue
+            }
+            let time = EventTime(millis: time)
+            fills[wallet, default: []].append(HeldFill(
+                tradeId: uid, conditionId: conditionId, outcomeIndex: outcomeIndex, side: side, size: size, price: price,
+                time: time, resolvedAt: resolved.map(EventTime.init(millis:))))
+            marks.add(conditionId, time: time, outcomeIndex: outcomeIndex, price: price)
+        }
+        return (fills, marks)
+    }
+
+    /// Marks for these markets as of these times: each market's last fill strictly before each
+    /// time (a backward scan of trades_condition_time per pair), enough for
+    /// ``MarketMarks/mark(_:outcomeIndex:before:)`` at exactly those times.
+    public static func marks(
+        _ pairs: [(conditionId: ConditionID, before: EventTime)], on connection: PostgresConnection, logger: Logger
+    ) async throws -> MarketMarks {
+        var marks = MarketMarks()
+        guard !pairs.isEmpty else { return marks }
+        let rows = try await connection.query(
+            """
+            SELECT p.c, l.event_time, l.outcome, l.price
+            FROM unnest(\(pairs.map(\.conditionId.rawValue))::text[], \(pairs.map(\.before.millis))::bigint[]) AS p(c, b)
+            CROSS JOIN LATERAL (
+                SELECT t.event_time, (t.payload->'outcomeIndex')::text AS outcome, t.payload->>'price' AS price
+                FROM trades t WHERE t.condition_id = p.c AND t.event_time < p.b
+                ORDER BY t.event_time DESC, t.partition DESC, t.seq DESC LIMIT 1
+            ) AS l
+            ORDER BY p.c, l.event_time
+            """, logger: logger)
+        for try await (condition, time, outcome, price) in rows.decode((String, Int64, String?, String?).self) {
+            guard let conditionId = ConditionID(condition), let outcomeIndex = outcome.flatMap({ Int($0) }),
+                let price = price.flatMap({ Price(decimal: $0) })
+            else {
+                logger.warning("stored trade not readable as a fill: no mark from it", metadata: ["market": "\(condition)"])
+                continue
+            }
+            marks.add(conditionId, time: EventTime(millis: time), outcomeIndex: outcomeIndex, price: price)
+        }
+        return marks
     }
 
     /// A table's rows as text lines sorted (for comparing a rescore with the incremental scorer).

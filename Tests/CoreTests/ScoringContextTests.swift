@@ -71,7 +71,7 @@ struct ScoringContextTests {
             WalletMetricsTests.settled(.loss, cost: 100, pnl: -20, boughtDay: 1, settledDay: 3, market: 2, id: 2),
             WalletMetricsTests.settled(.win, cost: 50, pnl: 10, boughtDay: 2, settledDay: 3, market: 3, id: 3),
         ]
-        let rows = WalletScoring.history(of: trades, context: { ScoringContext(day: $0) })
+        let rows = WalletScoring.history(of: trades[0].wallet, settlements: trades, context: { ScoringContext(day: $0) })
         #expect(rows.map(\.asOf.dayNumber) == [1, 3])
         #expect(rows.map(\.settledTrades) == [1, 3])
         var direct = WalletMetricsCalculator.metrics(of: trades, asOf: trades[2].settledAt, context: ScoringContext(day: 3))
@@ -79,7 +79,7 @@ struct ScoringContextTests {
         direct.dailyReturns = []
         #expect(rows.last == direct)
         // The order the settlements come in changes nothing (sums run in time order).
-        #expect(WalletScoring.history(of: trades.reversed(), context: { ScoringContext(day: $0) }) == rows)
+        #expect(WalletScoring.history(of: trades[0].wallet, settlements: trades.reversed(), context: { ScoringContext(day: $0) }) == rows)
     }
 }
 

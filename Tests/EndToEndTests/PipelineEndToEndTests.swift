@@ -130,6 +130,12 @@ struct PipelineEndToEndTests {
                     abs(mean_trade_return), abs(trade_return_t)) IN ('NaN'::float8, 'Infinity'::float8)
                 """) == 0)
             #expect(try await one("SELECT count(*) FROM wallet_score_days") >= (try await one("SELECT count(*) FROM wallet_scores")))
+            // Open fills are marked in the scores (both ways: gains and losses), and the cost open
+            // is never negative.
+            #expect(try await one("SELECT count(*) FROM wallet_score_days WHERE open_fills > 0") > 0)
+            #expect(try await one("SELECT count(*) FROM wallet_score_days WHERE unrealized_pnl_micros > 0") > 0)
+            #expect(try await one("SELECT count(*) FROM wallet_score_days WHERE unrealized_pnl_micros < 0") > 0)
+            #expect(try await one("SELECT count(*) FROM wallet_score_days WHERE open_cost_micros < 0 OR open_fills < 0") == 0)
             #expect(try await one("SELECT count(*) FROM signals") == trades)
             // One order per accepted signal, one decision per order, no duplicate fills.
             let accepted = try await one("SELECT count(*) FROM signals WHERE accepted")

@@ -35,13 +35,16 @@ public enum ScoreValidation {
     ///   - monthEnds: the as-of times, increasing; the last one only closes the month before it.
     ///   - context: what the other wallets contribute to a score on a day (``ScoringContext``),
     ///     as the scorer sees it.
+    ///   - fills, marks: every wallet's fills and the markets' prices, to mark open fills as the
+    ///     scorer does (none: settled trades only).
     ///   - skilled: wallets that truly have an edge.
     ///   - regimeChanges: when each decaying wallet lost its edge.
     ///   - score: the figure under test (the WQS; alternatives for comparison).
     ///   - outcome: what the next month is measured by, between two month ends (nil: the realized
     ///     return of the wallet's settlements in the month).
     public static func run(
-        settlements: [WalletAddress: [TradeSettlement]], monthEnds: [EventTime], context: (Int64) -> ScoringContext,
+        settlements: [WalletAddress: [TradeSettlement]], fills: [WalletAddress: [HeldFill]] = [:],
+        marks: MarketMarks = MarketMarks(), monthEnds: [EventTime], context: (Int64) -> ScoringContext,
         skilled: Set<WalletAddress>, regimeChanges: [WalletAddress: EventTime],
         score scoreOf: (WalletAddress, WalletMetrics) -> Double = { $1.wqs },
         outcome: ((WalletAddress, EventTime, EventTime) -> Double?)? = nil
@@ -50,7 +53,8 @@ public enum ScoreValidation {
         func score(_ wallet: WalletAddress, at time: EventTime) -> Double? {
             let history = settlements[wallet] ?? []
             guard history.contains(where: { $0.settledAt <= time }) else { return nil }
-            return scoreOf(wallet, WalletMetricsCalculator.metrics(of: history, asOf: time, context: context(time.dayNumber)))
+            return scoreOf(wallet, WalletScoring.score(
+                wallet, settlements: history, fills: fills[wallet] ?? [], marks: marks, asOf: time, context: context(time.dayNumber)))
         }
         func nextReturn(_ wallet: WalletAddress, from start: EventTime, to end: EventTime) -> Double? {
             let window = (settlements[wallet] ?? []).filter { $0.settledAt > start && $0.settledAt <= end }

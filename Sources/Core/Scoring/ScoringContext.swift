@@ -114,8 +114,11 @@ extension WalletMetricsCalculator {
     /// The metrics of a wallet as of `asOf` with the other wallets' figures from `context` (the
     /// context of `asOf`'s day): the base rate of the wallet's main category (most cost traded),
     /// and as benchmark, what the wallet's dollars settled each day would have earned at its
-    /// categories' return of that day.
-    public static func metrics(of all: [TradeSettlement], asOf: EventTime, context: ScoringContext) -> WalletMetrics {
+    /// categories' return of that day. `open`: the wallet's open fills, marked (they take no part
+    /// in the base rate or the benchmark).
+    public static func metrics(
+        of all: [TradeSettlement], asOf: EventTime, context: ScoringContext, open: [TradeSettlement] = []
+    ) -> WalletMetrics {
         let settled = inScoringOrder(all, upTo: asOf)
         var costByCategory: [String: Int64] = [:]
         // Benchmark P&L by day from the first settlement's (settlements come in time order).
@@ -143,25 +146,38 @@ extension WalletMetricsCalculator {
         return metrics(of: all, asOf: asOf, baseRate: context.baseRate(main), benchmarkPnl: { day in
             let index = day - firstDay
             return index >= 0 && index < benchmarkPnl.count ? benchmarkPnl[Int(index)] : 0
-        })
+        }, open: open)
     }
 }
 
 /// A wallet's scores as the scorer keeps them: after each settlement, as of its time; per day the
 /// last of them is the day's row of the history, and the last of all the current score.
 public enum WalletScoring {
-    public static let method = "wqs.v1"
+    /// v2: open fills marked to market (v1: settled trades only).
+    public static let method = "wqs.v2"
+
+    /// One wallet's score as of `asOf`, as the scorer computes it: its settlements, its fills
+    /// open then marked with `marks`, the context of `asOf`'s day.
+    public static func score(
+        _ wallet: WalletAddress, settlements: [TradeSettlement], fills: [HeldFill], marks: MarketMarks, asOf: EventTime,
+        context: ScoringContext
+    ) -> WalletMetrics {
+        WalletMetricsCalculator.metrics(
+            of: settlements, asOf: asOf, context: context,
+            open: OpenPositions.marked(fills, of: wallet, asOf: asOf, marks: marks))
+    }
 
     /// The score as of the end of each day with settlements (as of the day's last settlement),
     /// in day order: what the incremental scorer leaves in the history once it has seen them all
     /// (without the daily-return series, which the tables do not keep).
     public static func history(
-        of settlements: [TradeSettlement], context: (Int64) -> ScoringContext
+        of wallet: WalletAddress, settlements: [TradeSettlement], fills: [HeldFill] = [], marks: MarketMarks = MarketMarks(),
+        context: (Int64) -> ScoringContext
     ) -> [WalletMetrics] {
         var lastOfDay: [Int64: EventTime] = [:]
         for s in settlements { lastOfDay[s.settledAt.dayNumber] = max(lastOfDay[s.settledAt.dayNumber] ?? s.settledAt, s.settledAt) }
         return lastOfDay.sorted { $0.key < $1.key }.map { day, time in
-            var metrics = WalletMetricsCalculator.metrics(of: settlements, asOf: time, context: context(day))
+            var metrics = score(wallet, settlements: settlements, fills: fills, marks: marks, asOf: time, context: context(day))
             // The tables keep figures, not series: a history of series would hold days² numbers.
             metrics.dailyReturns = []
             return metrics
@@ -170,10 +186,11 @@ public enum WalletScoring {
 }
 
 extension WalletScoring {
-    /// Every wallet's history from scratch (``history(of:context:)``), the contexts built once per
+    /// Every wallet's history from scratch (``history(of:settlements:fills:marks:context:)``), the contexts built once per
     /// day from `categoryDays`, the wallets spread over `workers` tasks. Wallets in address order.
     public static func rescore(
-        _ settlements: [WalletAddress: [TradeSettlement]], categoryDays: [CategoryDay], workers: Int
+        _ settlements: [WalletAddress: [TradeSettlement]], fills: [WalletAddress: [HeldFill]] = [:],
+        marks: MarketMarks = MarketMarks(), categoryDays: [CategoryDay], workers: Int
     ) async -> [(wallet: WalletAddress, history: [WalletMetrics])] {
         let days = Set(settlements.values.flatMap { $0.map(\.settledAt.dayNumber) })
         var contexts: [Int64: ScoringContext] = [:]
@@ -188,7 +205,9 @@ extension WalletScoring {
                 let slice = Array(wallets[start..<min(start + chunk, wallets.count)])
                 group.addTask {
                     (index, slice.map { wallet in
-                        (wallet, history(of: settlements[wallet] ?? [], context: { frozen[$0] ?? ScoringContext(day: $0) }))
+                        (wallet, history(
+                            of: wallet, settlements: settlements[wallet] ?? [], fills: fills[wallet] ?? [], marks: marks,
+                            context: { frozen[$0] ?? ScoringContext(day: $0) }))
                     })
                 }
             }

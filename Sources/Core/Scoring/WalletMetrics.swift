@@ -44,6 +44,11 @@ public struct WalletMetrics: Sendable, Hashable {
     /// for what it paid, not as one more win.
     public var meanTradeReturn: Double
     public var tradeReturnT: Double
+    /// Fills open at `asOf` (their markets unresolved then), what they cost, and what they would
+    /// gain or lose at their marks (``OpenPositions``).
+    public var openFills: Int
+    public var openCost: USDC
+    public var unrealizedPnl: USDC
     public var dailyReturns: [Double]
     public var score: WhaleQualityScore
 
@@ -62,8 +67,15 @@ public enum WalletMetricsCalculator {
     /// `baseRate` is the prior mean for the wallet's main category; `benchmarkPnl` gives the
     /// benchmark's P&L (USDC) of a day (days since 1970), 0 when unknown: its return is that over
     /// the wallet's capital at risk, like the wallet's own.
+    ///
+    /// `open` are the wallet's fills open at `asOf`, marked (``OpenPositions/marked(_:of:asOf:marks:)``):
+    /// their mark-to-market P&L falls on the as-of day and their cost is capital at risk from the
+    /// day they were traded, as if they were closed at their marks now; so they move the return
+    /// series, the ratios, the drawdowns and the HHI. Counts, volume, realized P&L, win rates and
+    /// per-trade returns stay those of settled trades.
     public static func metrics(
-        of all: [TradeSettlement], asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double = { _ in 0 }
+        of all: [TradeSettlement], asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double = { _ in 0 },
+        open: [TradeSettlement] = []
     ) -> WalletMetrics {
         let settled = inScoringOrder(all, upTo: asOf)
         // One pass over the settled trades; sums in trade order, so the same trades always give
@@ -99,10 +111,22 @@ public enum WalletMetricsCalculator {
                 exposure.append(s.cost.doubleValue)
             }
         }
+        var openCost = USDC.zero
+        var unrealized = USDC.zero
+        for s in open {
+            openCost = openCost + s.cost
+            unrealized = unrealized + s.realizedPnl
+            if let index = marketIndex[s.conditionId] {
+                exposure[index] += s.cost.doubleValue
+            } else {
+                marketIndex[s.conditionId] = exposure.count
+                exposure.append(s.cost.doubleValue)
+            }
+        }
         let now = Double(asOf.millis) / 1000
         let posterior = BayesianWinRate.estimate(wins: Double(wins), losses: Double(losses), baseRate: baseRate)
 
-        let (returns, capital, days, pnlMicros) = dailyReturns(settled, asOf: asOf)
+        let (returns, capital, days, pnlMicros) = dailyReturns(settled, open: open, asOf: asOf)
         let bench = days.map { benchmarkPnl($0) / capital }
         let drawdown = returns.isEmpty ? nil : Drawdown.statistics(returns)
         let hhi = exposure.isEmpty ? 0 : Concentration.herfindahlIndex(exposure)
@@ -130,13 +154,19 @@ public enum WalletMetricsCalculator {
             sharpe30: sharpe30, sharpe90: sharpe90, sharpeAll: sharpeAll, informationRatio: ir, calmar: calmar,
             maxDrawdown: finite(drawdown?.maxDrawdown ?? 0), currentDrawdown: finite(drawdown?.currentDrawdown ?? 0),
             consistency: consistency, hhi: finite(hhi), averageCapitalAtRisk: capital,
-            meanTradeReturn: finite(meanTrade), tradeReturnT: finite(tradeT), dailyReturns: returns, score: score)
+            meanTradeReturn: finite(meanTrade), tradeReturnT: finite(tradeT), openFills: open.count, openCost: openCost,
+            unrealizedPnl: unrealized, dailyReturns: returns, score: score)
     }
 
     /// Daily returns on the average capital at risk, the capital, and the days (since 1970).
-    /// Also the daily P&L in micro-USDC.
-    static func dailyReturns(_ settled: ArraySlice<TradeSettlement>, asOf: EventTime) -> ([Double], Double, [Int64], [Int64]) {
-        guard let first = settled.map({ $0.tradeTime.millis }).min() else { return ([], 0, [], []) }
+    /// Also the daily P&L in micro-USDC. Open fills (marked) settle on the as-of day.
+    static func dailyReturns(
+        _ settled: ArraySlice<TradeSettlement>, open: [TradeSettlement] = [], asOf: EventTime
+    ) -> ([Double], Double, [Int64], [Int64]) {
+        var first = Int64.max
+        for s in settled { first = min(first, s.tradeTime.millis) }
+        for s in open { first = min(first, s.tradeTime.millis) }
+        guard first != .max else { return ([], 0, [], []) }
         let firstDay = floorDiv(first, millisPerDay)
         let lastDay = max(firstDay, floorDiv(asOf.millis, millisPerDay))
         let count = Int(lastDay - firstDay + 1)
@@ -144,7 +174,7 @@ public enum WalletMetricsCalculator {
         var pnlMicros = [Int64](repeating: 0, count: count)
         // Capital open per day, by differences: +cost on the day bought, −cost after the day settled.
         var change = [Double](repeating: 0, count: count + 1)
-        for s in settled {
+        func add(_ s: TradeSettlement) {
             let bought = Int(max(firstDay, floorDiv(s.tradeTime.millis, millisPerDay)) - firstDay)
             let closed = Int(min(lastDay, floorDiv(s.settledAt.millis, millisPerDay)) - firstDay)
             pnl[closed] += s.realizedPnl.doubleValue
@@ -152,11 +182,13 @@ public enum WalletMetricsCalculator {
             change[bought] += s.cost.doubleValue
             change[max(bought, closed) + 1] -= s.cost.doubleValue
         }
-        var open = 0.0
+        for s in settled { add(s) }
+        for s in open { add(s) }
+        var openCapital = 0.0
         var total = 0.0
         for day in 0..<count {
-            open += change[day]
-            total += open
+            openCapital += change[day]
+            total += openCapital
         }
         let capital = max(1, total / Double(count))
         return (pnl.map { $0 / capital }, capital, (0..<Int64(count)).map { firstDay + $0 }, pnlMicros)

@@ -35,6 +35,7 @@ struct ValidateScoring: ParsableCommand {
         do { try parameters.validate() } catch { throw ValidationError("\(error)") }
         let world = try WorldGenerator.generate(parameters)
         let settlements = Self.settlements(of: world)
+        let (fills, marks) = Self.fills(of: world)
         let day: Int64 = 86_400_000
         let first: Int64 = world.startTime * 1000 + 30 * day
         let last: Int64 = world.endTime * 1000
@@ -54,7 +55,7 @@ struct ValidateScoring: ParsableCommand {
             w.truth.regimeChange.map { (address(w), EventTime(seconds: $0)) }
         })
         let report = ScoreValidation.run(
-            settlements: settlements, monthEnds: monthEnds,
+            settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds,
             context: context, skilled: skilled, regimeChanges: decaying)
 
         print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months; \(settlements.values.map(\.count).reduce(0, +)) settled trades")
@@ -82,7 +83,7 @@ struct ValidateScoring: ParsableCommand {
         print("the same test for single metrics:")
         for (name, figure) in alternatives {
             let r = ScoreValidation.run(
-                settlements: settlements, monthEnds: monthEnds, context: context,
+                settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context,
                 skilled: skilled, regimeChanges: [:], score: { figure($1) })
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f; skilled in top decile %d of %d",
                          name as NSString, r.meanIC, r.icTStatistic, r.topDecileMeanReturn, r.bottomDecileMeanReturn,
@@ -112,12 +113,32 @@ struct ValidateScoring: ParsableCommand {
                                ("per-trade return, t-statistic", { (_: WalletAddress, m: WalletMetrics) in m.tradeReturnT }),
                                ("true skill (the ceiling)", { (w: WalletAddress, _: WalletMetrics) in truth[w] ?? 0 })] {
             let r = ScoreValidation.run(
-                settlements: settlements, monthEnds: monthEnds, context: context, skilled: skilled, regimeChanges: [:],
-                score: figure, outcome: positiveShare)
+                settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
+                regimeChanges: [:], score: figure, outcome: positiveShare)
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months", name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count))
         }
         let elapsed = ContinuousClock.now - started
         print("in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
+    }
+
+    /// Every fill, as the scorer reads it to mark open positions (with its market's resolution
+    /// time when resolved by the world's end), and the marks all fills give, in time order.
+    static func fills(of world: SimulatedWorld) -> ([WalletAddress: [HeldFill]], MarketMarks) {
+        var fills: [WalletAddress: [HeldFill]] = [:]
+        var marks = MarketMarks()
+        let ids = world.markets.map { ConditionID($0.truth.conditionId)! }
+        let resolved = world.markets.map { $0.truth.resolvedAt <= world.endTime ? EventTime(seconds: $0.truth.resolvedAt) : nil }
+        let order = world.trades.indices.sorted { (world.trades[$0].time, $0) < (world.trades[$1].time, $1) }
+        for i in order {
+            let t = world.trades[i]
+            let time = EventTime(seconds: t.time)
+            let price = Price(micros: t.priceMicros)
+            fills[WalletAddress(world.wallets[Int(t.wallet)].truth.address)!, default: []].append(HeldFill(
+                tradeId: "sim-\(i)", conditionId: ids[Int(t.market)], outcomeIndex: Int(t.outcomeIndex), side: t.isBuy ? .buy : .sell,
+                size: Shares(micros: t.sharesMicros), price: price, time: time, resolvedAt: resolved[Int(t.market)]))
+            marks.add(ids[Int(t.market)], time: time, outcomeIndex: Int(t.outcomeIndex), price: price)
+        }
+        return (fills, marks)
     }
 
     /// Every fill of a market resolved by the world's end, settled as the resolver settles it.

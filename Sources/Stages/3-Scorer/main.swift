@@ -48,8 +48,9 @@ await RemoraService.main(
         for (_, settlement) in ready {
             let day = settlement.settledAt.dayNumber
             let context = try step.contexts[day] ?? { throw MissingContext(day: day) }()
-            let metrics = WalletMetricsCalculator.metrics(
-                of: step.settlements[settlement.wallet] ?? [], asOf: settlement.settledAt, context: context)
+            let metrics = WalletScoring.score(
+                settlement.wallet, settlements: step.settlements[settlement.wallet] ?? [],
+                fills: step.fills[settlement.wallet] ?? [], marks: step.marks, asOf: settlement.settledAt, context: context)
             scores.append((settlement.wallet, metrics))
             if previous[settlement.wallet] != metrics.wqs {
                 previous[settlement.wallet] = metrics.wqs
@@ -78,13 +79,16 @@ await RemoraService.main(
     try await consumer.run()
 }
 
-/// What a step reads before scoring: watermarks, the wallets' settlements, the days' contexts.
+/// What a step reads before scoring: watermarks, the wallets' settlements, the days' contexts,
+/// the wallets' fills that may be open at the settlements' times and the marks to value them.
 struct ScorerReads: Sendable {
     /// trade.settled watermark of each partition, and the lowest of them.
     var watermarks: [Int: EventTime]
     var floor: EventTime
     var settlements: [WalletAddress: [TradeSettlement]]
     var contexts: [Int64: ScoringContext]
+    var fills: [WalletAddress: [HeldFill]]
+    var marks: MarketMarks
 }
 
 struct MissingContext: Error, CustomStringConvertible {
@@ -140,7 +144,29 @@ func scorerReads(
         contexts[day] = context
         if final { cache.put(context) }
     }
-    return ScorerReads(watermarks: watermarks, floor: floor, settlements: history, contexts: contexts)
+    // Open fills: read after the watermarks, so that in strict mode every fill and resolution a
+    // ready settlement's score depends on is stored (docs/scoring.md, "Open fills").
+    var fills: [WalletAddress: [HeldFill]] = [:]
+    var marks = MarketMarks()
+    if let earliest = settlements.map(\.settledAt).min(), let latest = settlements.map(\.settledAt).max() {
+        fills = try await ScoreStore.heldFills(of: wallets, openAfter: earliest, upTo: latest, on: connection, logger: logger)
+        var pairs = Set<MarkKey>()
+        for s in settlements {
+            for fill in fills[s.wallet] ?? [] where fill.isOpen(at: s.settledAt) {
+                pairs.insert(MarkKey(market: fill.conditionId, before: s.settledAt.dayNumber * EventTime.day))
+            }
+        }
+        let sorted = pairs.sorted { ($0.market.rawValue, $0.before) < ($1.market.rawValue, $1.before) }
+        marks = try await ScoreStore.marks(
+            sorted.map { ($0.market, EventTime(millis: $0.before)) }, on: connection, logger: logger)
+    }
+    return ScorerReads(
+        watermarks: watermarks, floor: floor, settlements: history, contexts: contexts, fills: fills, marks: marks)
+}
+
+private struct MarkKey: Hashable {
+    var market: ConditionID
+    var before: Int64
 }
 
 /// Wallets' settlements as stored, kept between steps so that a wallet's history is read once,
