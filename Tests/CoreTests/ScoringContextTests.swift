@@ -104,4 +104,17 @@ struct ConsistencySweepTests {
         let sweep = WalletMetricsCalculator.consistencyScore(dailyPnlMicros: pnl)
         #expect(abs(sweep - reference) < 1e-9, "seed \(seed): \(sweep) vs \(reference)")
     }
+
+    @Test("constant windows are undefined; P&L whose squares overflow 64 bits is still summed exactly")
+    func constantAndLarge() {
+        // 40 days of the same P&L, then alternating large amounts (10⁹ USDC: squares of 10³⁰ micros²).
+        let constant = [Int64](repeating: 2_500_000, count: 40)
+        let large: [Int64] = (0..<60).map { i in (i % 3 == 0 ? -1 : 1) * (1_000_000_000_000_000 + Int64(i) * 7_919_000_000) }
+        let pnl = constant + large
+        let reference = Consistency.score(returns: pnl.map { Double($0) / 1e6 / 5_000 })
+        let sweep = WalletMetricsCalculator.consistencyScore(dailyPnlMicros: pnl)
+        #expect(abs(sweep - reference) < 1e-9, "\(sweep) vs \(reference)")
+        #expect(WalletMetricsCalculator.consistencyScore(dailyPnlMicros: constant) == 0, "no defined window: no evidence of consistency")
+        #expect(reference > 0, "the case exercises defined windows")
+    }
 }

@@ -119,31 +119,39 @@ extension WalletMetricsCalculator {
     public static func metrics(
         of all: [TradeSettlement], asOf: EventTime, context: ScoringContext, open: [TradeSettlement] = []
     ) -> WalletMetrics {
-        let settled = inScoringOrder(all, upTo: asOf)
-        var costByCategory: [String: Int64] = [:]
+        metrics(of: ScoringLedger(all), asOf: asOf, context: context, open: open)
+    }
+
+    static func metrics(
+        of ledger: ScoringLedger, asOf: EventTime, context: ScoringContext, open: [TradeSettlement]
+    ) -> WalletMetrics {
+        let settled = ledger.entries[..<ledger.count(upTo: asOf)]
         // Benchmark P&L by day from the first settlement's (settlements come in time order).
-        let firstDay = settled.first?.settledAt.dayNumber ?? 0
-        var benchmarkPnl = [Double](repeating: 0, count: Int((settled.last?.settledAt.dayNumber ?? firstDay) - firstDay + 1))
-        var category = ""
-        var categoryCost: Int64 = 0
-        var returns = context.denseReturns[category]
+        let firstDay = settled.first.map { EventTime(millis: $0.settledAt).dayNumber } ?? 0
+        let lastDay = settled.last.map { EventTime(millis: $0.settledAt).dayNumber } ?? firstDay
+        var benchmarkPnl = [Double](repeating: 0, count: Int(lastDay - firstDay + 1))
+        var costByCategory = [Int64](repeating: 0, count: ledger.categories.count)
+        let returnsByCategory = ledger.categories.map { context.denseReturns[$0] }
         for s in settled {
-            // Runs of one category cost one dictionary look-up each, not one per settlement.
-            if s.category != category {
-                if categoryCost != 0 { costByCategory[category, default: 0] += categoryCost }
-                category = s.category
-                categoryCost = 0
-                returns = context.denseReturns[category]
-            }
-            categoryCost += s.cost.micros
-            let day = s.settledAt.dayNumber
-            if day < context.day, let returns, day >= returns.first, day - returns.first < returns.returns.count {
-                benchmarkPnl[Int(day - firstDay)] += s.cost.doubleValue * returns.returns[Int(day - returns.first)]
+            costByCategory[Int(s.category)] += s.cost
+            let day = EventTime(millis: s.settledAt).dayNumber
+            if day < context.day, let returns = returnsByCategory[Int(s.category)], day >= returns.first,
+                day - returns.first < returns.returns.count
+            {
+                benchmarkPnl[Int(day - firstDay)] += (Double(s.cost) / Double(microsPerUnit)) * returns.returns[Int(day - returns.first)]
             }
         }
-        if categoryCost != 0 { costByCategory[category, default: 0] += categoryCost }
-        let main = costByCategory.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
-        return metrics(of: all, asOf: asOf, baseRate: context.baseRate(main), benchmarkPnl: { day in
+        // Main category: the most cost traded; a tie goes to the first name in sort order.
+        var main: String?
+        var mainCost: Int64 = 0
+        for (index, cost) in costByCategory.enumerated() where cost != 0 {
+            let name = ledger.categories[index]
+            if main == nil || cost > mainCost || (cost == mainCost && name < main!) {
+                main = name
+                mainCost = cost
+            }
+        }
+        return metrics(of: ledger, asOf: asOf, baseRate: context.baseRate(main), benchmarkPnl: { day in
             let index = day - firstDay
             return index >= 0 && index < benchmarkPnl.count ? benchmarkPnl[Int(index)] : 0
         }, open: open)
@@ -176,8 +184,11 @@ public enum WalletScoring {
     ) -> [WalletMetrics] {
         var lastOfDay: [Int64: EventTime] = [:]
         for s in settlements { lastOfDay[s.settledAt.dayNumber] = max(lastOfDay[s.settledAt.dayNumber] ?? s.settledAt, s.settledAt) }
+        let ledger = ScoringLedger(settlements)
         return lastOfDay.sorted { $0.key < $1.key }.map { day, time in
-            var metrics = score(wallet, settlements: settlements, fills: fills, marks: marks, asOf: time, context: context(day))
+            var metrics = WalletMetricsCalculator.metrics(
+                of: ledger, asOf: time, context: context(day),
+                open: OpenPositions.marked(fills, of: wallet, asOf: time, marks: marks))
             // The tables keep figures, not series: a history of series would hold days² numbers.
             metrics.dailyReturns = []
             return metrics

@@ -77,18 +77,28 @@ public enum WalletMetricsCalculator {
         of all: [TradeSettlement], asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double = { _ in 0 },
         open: [TradeSettlement] = []
     ) -> WalletMetrics {
-        let settled = inScoringOrder(all, upTo: asOf)
+        metrics(of: ScoringLedger(all), asOf: asOf, baseRate: baseRate, benchmarkPnl: benchmarkPnl, open: open)
+    }
+
+    /// ``metrics(of:asOf:baseRate:benchmarkPnl:open:)`` on a ledger built once (the same numbers,
+    /// bit for bit: the same sums in the same order).
+    static func metrics(
+        of ledger: ScoringLedger, asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double,
+        open: [TradeSettlement]
+    ) -> WalletMetrics {
+        let settled = ledger.entries[..<ledger.count(upTo: asOf)]
         // One pass over the settled trades; sums in trade order, so the same trades always give
         // the same bits (the incremental scorer and a rescore compare equal).
         var wins = 0
         var losses = 0
-        var volume = USDC.zero
-        var pnl = USDC.zero
+        var volume: Int64 = 0
+        var pnl: Int64 = 0
         var outcomes: [TimedOutcome] = []
         outcomes.reserveCapacity(settled.count)
-        var perTrade: [Double] = []
-        perTrade.reserveCapacity(settled.count)
-        var marketIndex: [ConditionID: Int] = [:]
+        var perTradeSum = 0.0
+        var perTradeCount = 0
+        // Exposure per market in order of first trade (a fixed order of the HHI's sum): the
+        // ledger numbers markets in that order, so the settled ones are 0..<exposure.count.
         var exposure: [Double] = []
         for s in settled {
             switch s.result {
@@ -96,38 +106,39 @@ public enum WalletMetricsCalculator {
             case .loss: losses += 1
             case .void: break
             }
-            volume = volume + s.cost
-            pnl = pnl + s.realizedPnl
+            volume += s.cost
+            pnl += s.pnl
+            let cost = Double(s.cost) / Double(microsPerUnit)
             if s.result != .void {
-                outcomes.append(TimedOutcome(
-                    timestamp: Double(s.settledAt.millis) / 1000, won: s.result == .win, notionalUSD: s.cost.doubleValue))
+                outcomes.append(TimedOutcome(timestamp: Double(s.settledAt) / 1000, won: s.result == .win, notionalUSD: cost))
             }
-            if s.cost.micros > 0 { perTrade.append(s.realizedPnl.doubleValue / s.cost.doubleValue) }
-            // Markets in order of first trade: a fixed order of the HHI's sum.
-            if let index = marketIndex[s.conditionId] {
-                exposure[index] += s.cost.doubleValue
-            } else {
-                marketIndex[s.conditionId] = exposure.count
-                exposure.append(s.cost.doubleValue)
+            if s.cost > 0 {
+                perTradeSum += (Double(s.pnl) / Double(microsPerUnit)) / cost
+                perTradeCount += 1
             }
+            if Int(s.market) < exposure.count { exposure[Int(s.market)] += cost } else { exposure.append(cost) }
         }
         var openCost = USDC.zero
         var unrealized = USDC.zero
+        let settledMarkets = exposure.count
+        var openMarkets: [ConditionID: Int] = [:]
         for s in open {
             openCost = openCost + s.cost
             unrealized = unrealized + s.realizedPnl
-            if let index = marketIndex[s.conditionId] {
+            if let index = ledger.marketIndex[s.conditionId], Int(index) < settledMarkets {
+                exposure[Int(index)] += s.cost.doubleValue
+            } else if let index = openMarkets[s.conditionId] {
                 exposure[index] += s.cost.doubleValue
             } else {
-                marketIndex[s.conditionId] = exposure.count
+                openMarkets[s.conditionId] = exposure.count
                 exposure.append(s.cost.doubleValue)
             }
         }
         let now = Double(asOf.millis) / 1000
         let posterior = BayesianWinRate.estimate(wins: Double(wins), losses: Double(losses), baseRate: baseRate)
 
-        let (returns, capital, days, pnlMicros) = dailyReturns(settled, open: open, asOf: asOf)
-        let bench = days.map { benchmarkPnl($0) / capital }
+        let (returns, capital, firstDay, pnlMicros) = dailyReturns(settled, open: open, asOf: asOf)
+        let bench = returns.indices.map { benchmarkPnl(firstDay + Int64($0)) / capital }
         let drawdown = returns.isEmpty ? nil : Drawdown.statistics(returns)
         let hhi = exposure.isEmpty ? 0 : Concentration.herfindahlIndex(exposure)
 
@@ -137,17 +148,23 @@ public enum WalletMetricsCalculator {
         let ir = finite(PerformanceRatios.informationRatio(returns, benchmark: bench))
         let calmar = finite(PerformanceRatios.calmarRatio(returns))
         let consistency = returns.count >= 2 ? finite(consistencyScore(dailyPnlMicros: pnlMicros)) : 0
-        let meanTrade = perTrade.isEmpty ? 0 : perTrade.reduce(0, +) / Double(perTrade.count)
+        let meanTrade = perTradeCount == 0 ? 0 : perTradeSum / Double(perTradeCount)
         var tradeT = 0.0
-        if perTrade.count >= 2 {
-            let sd = (perTrade.map { ($0 - meanTrade) * ($0 - meanTrade) }.reduce(0, +) / Double(perTrade.count - 1)).squareRoot()
-            tradeT = sd > 0 ? meanTrade / (sd / Double(perTrade.count).squareRoot()) : 0
+        if perTradeCount >= 2 {
+            var squares = 0.0
+            for s in settled where s.cost > 0 {
+                let r = (Double(s.pnl) / Double(microsPerUnit)) / (Double(s.cost) / Double(microsPerUnit)) - meanTrade
+                squares += r * r
+            }
+            let sd = (squares / Double(perTradeCount - 1)).squareRoot()
+            tradeT = sd > 0 ? meanTrade / (sd / Double(perTradeCount).squareRoot()) : 0
         }
         let score = WhaleQualityScore(WhaleMetrics(
             sharpeRatio: sharpeAll, informationRatio: ir, calmarRatio: calmar, consistencyScore: consistency,
-            totalVolumeUSD: volume.doubleValue, tradeCount: Double(settled.count), hhiConcentration: hhi))
+            totalVolumeUSD: USDC(micros: volume).doubleValue, tradeCount: Double(settled.count), hhiConcentration: hhi))
         return WalletMetrics(
-            asOf: asOf, settledTrades: settled.count, wins: wins, losses: losses, volume: volume, realizedPnl: pnl,
+            asOf: asOf, settledTrades: settled.count, wins: wins, losses: losses, volume: USDC(micros: volume),
+            realizedPnl: USDC(micros: pnl),
             decayedWinRate: outcomes.isEmpty ? 0 : finite(decay.winRate(outcomes, asOf: now)),
             decayedVolume: finite(decay.volume(outcomes, asOf: now)),
             bayesianWinRate: posterior.posteriorMean, winRateInterval: posterior.credibleInterval, baseRate: baseRate,
@@ -158,15 +175,15 @@ public enum WalletMetricsCalculator {
             unrealizedPnl: unrealized, dailyReturns: returns, score: score)
     }
 
-    /// Daily returns on the average capital at risk, the capital, and the days (since 1970).
-    /// Also the daily P&L in micro-USDC. Open fills (marked) settle on the as-of day.
+    /// Daily returns on the average capital at risk, the capital, the first day (since 1970) and
+    /// the daily P&L in micro-USDC. Open fills (marked) settle on the as-of day.
     static func dailyReturns(
-        _ settled: ArraySlice<TradeSettlement>, open: [TradeSettlement] = [], asOf: EventTime
-    ) -> ([Double], Double, [Int64], [Int64]) {
+        _ settled: ArraySlice<ScoringLedger.Entry>, open: [TradeSettlement] = [], asOf: EventTime
+    ) -> ([Double], Double, Int64, [Int64]) {
         var first = Int64.max
-        for s in settled { first = min(first, s.tradeTime.millis) }
+        for s in settled { first = min(first, s.tradeTime) }
         for s in open { first = min(first, s.tradeTime.millis) }
-        guard first != .max else { return ([], 0, [], []) }
+        guard first != .max else { return ([], 0, 0, []) }
         let firstDay = floorDiv(first, millisPerDay)
         let lastDay = max(firstDay, floorDiv(asOf.millis, millisPerDay))
         let count = Int(lastDay - firstDay + 1)
@@ -174,16 +191,18 @@ public enum WalletMetricsCalculator {
         var pnlMicros = [Int64](repeating: 0, count: count)
         // Capital open per day, by differences: +cost on the day bought, −cost after the day settled.
         var change = [Double](repeating: 0, count: count + 1)
-        func add(_ s: TradeSettlement) {
-            let bought = Int(max(firstDay, floorDiv(s.tradeTime.millis, millisPerDay)) - firstDay)
-            let closed = Int(min(lastDay, floorDiv(s.settledAt.millis, millisPerDay)) - firstDay)
-            pnl[closed] += s.realizedPnl.doubleValue
-            pnlMicros[closed] += s.realizedPnl.micros
-            change[bought] += s.cost.doubleValue
-            change[max(bought, closed) + 1] -= s.cost.doubleValue
+        func add(tradeTime: Int64, settledAt: Int64, cost: Int64, realized: Int64) {
+            let bought = Int(max(firstDay, floorDiv(tradeTime, millisPerDay)) - firstDay)
+            let closed = Int(min(lastDay, floorDiv(settledAt, millisPerDay)) - firstDay)
+            pnl[closed] += Double(realized) / Double(microsPerUnit)
+            pnlMicros[closed] += realized
+            change[bought] += Double(cost) / Double(microsPerUnit)
+            change[max(bought, closed) + 1] -= Double(cost) / Double(microsPerUnit)
         }
-        for s in settled { add(s) }
-        for s in open { add(s) }
+        for s in settled { add(tradeTime: s.tradeTime, settledAt: s.settledAt, cost: s.cost, realized: s.pnl) }
+        for s in open {
+            add(tradeTime: s.tradeTime.millis, settledAt: s.settledAt.millis, cost: s.cost.micros, realized: s.realizedPnl.micros)
+        }
         var openCapital = 0.0
         var total = 0.0
         for day in 0..<count {
@@ -191,40 +210,72 @@ public enum WalletMetricsCalculator {
             total += openCapital
         }
         let capital = max(1, total / Double(count))
-        return (pnl.map { $0 / capital }, capital, (0..<Int64(count)).map { firstDay + $0 }, pnlMicros)
+        return (pnl.map { $0 / capital }, capital, firstDay, pnlMicros)
     }
 
     static func finite(_ x: Double) -> Double { x.isFinite ? x : 0 }
 
     /// ``Consistency/score(returns:)`` of the daily returns, computed on the daily P&L: a Sharpe
-    /// ratio does not change when every return is divided by the same capital. Each window's
-    /// P&L sum is exact (integers), so a quiet window (all zero) is undefined and skipped exactly
-    /// as the reference skips it; plain loops, no generic statistics, because the scorer runs
-    /// this for every settlement.
+    /// ratio does not change when every return is divided by the same capital. Each window's sum
+    /// and sum of squares are kept exactly (integers; 128 bits for the squares) as the window
+    /// slides, so the series costs one pass whatever the window, and a window's variance
+    /// (w·Σx² − (Σx)²) / (w(w − 1)) carries no rounding before its conversion. A quiet window (all
+    /// zero) or one without dispersion is undefined and skipped, as the reference skips it.
     public static func consistencyScore(dailyPnlMicros pnl: [Int64]) -> Double {
         let w = RollingWindow.thirtyDays.length
         guard pnl.count >= w else { return 0 }
         var ratios: [Double] = []
         ratios.reserveCapacity(pnl.count - w + 1)
+        var sum: Int64 = 0
+        var squares = Wide()
         pnl.withUnsafeBufferPointer { x in
-            for start in 0...(x.count - w) {
-                var sum: Int64 = 0
-                for i in start..<(start + w) { sum &+= x[i] }
-                guard sum != 0 || x[start..<(start + w)].contains(where: { $0 != 0 }) else {
+            for i in 0..<x.count {
+                sum &+= x[i]
+                squares.add(x[i].multipliedFullWidth(by: x[i]))
+                if i >= w {
+                    sum &-= x[i - w]
+                    squares.subtract(x[i - w].multipliedFullWidth(by: x[i - w]))
+                }
+                guard i >= w - 1 else { continue }
+                var spread = squares.times(w)
+                spread.subtract(sum.multipliedFullWidth(by: sum))
+                guard spread.isPositive else {
                     ratios.append(.nan)
                     continue
                 }
-                let mean = Double(sum) / Double(w)
-                var squares = 0.0
-                for i in start..<(start + w) {
-                    let d = Double(x[i]) - mean
-                    squares += d * d
-                }
-                let sd = (squares / Double(w - 1)).squareRoot()
-                ratios.append(sd > 0 ? mean / sd : .nan)
+                let variance = spread.doubleValue / Double(w * (w - 1))
+                ratios.append((Double(sum) / Double(w)) / variance.squareRoot())
             }
         }
         return Consistency.score(rollingSharpeRatios: ratios)
+    }
+
+    /// A 128-bit two's-complement integer, just what the sweep needs (the standard library's
+    /// Int128 runs through unspecialized generic code on this toolchain: 10× slower).
+    struct Wide {
+        var high: Int64 = 0
+        var low: UInt64 = 0
+
+        mutating func add(_ x: (high: Int64, low: UInt64)) {
+            let (low, carry) = self.low.addingReportingOverflow(x.low)
+            self.low = low
+            high = high &+ x.high &+ (carry ? 1 : 0)
+        }
+
+        mutating func subtract(_ x: (high: Int64, low: UInt64)) {
+            let (low, borrow) = self.low.subtractingReportingOverflow(x.low)
+            self.low = low
+            high = high &- x.high &- (borrow ? 1 : 0)
+        }
+
+        /// Times a small non-negative factor.
+        func times(_ factor: Int) -> Wide {
+            let (carry, low) = self.low.multipliedFullWidth(by: UInt64(factor))
+            return Wide(high: high &* Int64(factor) &+ Int64(bitPattern: carry), low: low)
+        }
+
+        var isPositive: Bool { high > 0 || (high == 0 && low > 0) }
+        var doubleValue: Double { Double(high) * 0x1p64 + Double(low) }
     }
 
     /// The order every sum over a wallet's settlements runs in: by settlement time, then trade.
@@ -232,28 +283,82 @@ public enum WalletMetricsCalculator {
         a.settledAt != b.settledAt ? a.settledAt < b.settledAt : a.tradeId < b.tradeId
     }
 
-    /// The settlements at or before `asOf`, in scoring order. Callers that keep them in that order
-    /// (the scorer, the rescore) pay one check and a binary search, not a sort.
-    static func inScoringOrder(_ all: [TradeSettlement], upTo asOf: EventTime) -> ArraySlice<TradeSettlement> {
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+}
+
+/// A wallet's settlements in scoring order (``WalletMetricsCalculator/precedes(_:_:)``), reduced to
+/// the numbers the metrics read, markets and categories numbered in order of first appearance.
+/// A history scores one wallet as of each of its days: built once, it spares every score the
+/// copies of four strings per settlement and a hash of each market id, which cost more than the
+/// arithmetic.
+public struct ScoringLedger: Sendable {
+    struct Entry: Sendable {
+        var settledAt: Int64
+        var tradeTime: Int64
+        var cost: Int64
+        var pnl: Int64
+        var result: SettlementResult
+        var market: Int32
+        var category: Int32
+    }
+
+    private(set) var entries: [Entry] = []
+    private(set) var marketIndex: [ConditionID: Int32] = [:]
+    private(set) var categories: [String] = []
+
+    /// `all` in any order (one check when already in scoring order, a sort otherwise).
+    public init(_ all: [TradeSettlement]) {
         var ordered = true
         if all.count > 1 {
-            for i in 1..<all.count where precedes(all[i], all[i - 1]) {
+            for i in 1..<all.count where WalletMetricsCalculator.precedes(all[i], all[i - 1]) {
                 ordered = false
                 break
             }
         }
-        let sorted = ordered ? all : all.sorted(by: precedes)
-        var low = 0
-        var high = sorted.count
-        while low < high {
-            let mid = (low + high) / 2
-            if sorted[mid].settledAt <= asOf { low = mid + 1 } else { high = mid }
+        let sorted = ordered ? all : all.sorted(by: WalletMetricsCalculator.precedes)
+        var categoryIndex: [String: Int32] = [:]
+        entries.reserveCapacity(sorted.count)
+        // A market's trades settle together: runs of one market (and category) are the rule, and
+        // comparing with the previous id is cheaper than hashing it.
+        var previous: (market: ConditionID, index: Int32, category: String, categoryIndex: Int32)?
+        for s in sorted {
+            let market: Int32
+            if let previous, previous.market == s.conditionId {
+                market = previous.index
+            } else if let known = marketIndex[s.conditionId] {
+                market = known
+            } else {
+                market = Int32(marketIndex.count)
+                marketIndex[s.conditionId] = market
+            }
+            let category: Int32
+            if let previous, previous.category == s.category {
+                category = previous.categoryIndex
+            } else if let known = categoryIndex[s.category] {
+                category = known
+            } else {
+                category = Int32(categories.count)
+                categoryIndex[s.category] = category
+                categories.append(s.category)
+            }
+            previous = (s.conditionId, market, s.category, category)
+            entries.append(Entry(
+                settledAt: s.settledAt.millis, tradeTime: s.tradeTime.millis, cost: s.cost.micros, pnl: s.realizedPnl.micros,
+                result: s.result, market: market, category: category))
         }
-        return sorted[..<low]
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    /// The number of settlements at or before `asOf` (they come first).
+    func count(upTo asOf: EventTime) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let mid = (low + high) / 2
+            if entries[mid].settledAt <= asOf.millis { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 }
