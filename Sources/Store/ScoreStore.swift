@@ -237,6 +237,48 @@ public enum ScoreStore {
         ).fills
     }
 
+    /// The fills of one partition's wallets that may be open at the start of a day in
+    /// [`from`, `through`] (traded by `through`, not resolved by `from`), by wallet.
+    public static func heldFills(
+        partition: Int, openFrom from: EventTime, through: EventTime, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [HeldFill]] {
+        var binds = PostgresBindings()
+        binds.append(partition)
+        binds.append(through.millis)
+        binds.append(from.millis)
+        return try await readFills(
+            where: "t.partition = $1 AND t.event_time <= $2 AND (r.event_time IS NULL OR r.event_time > $3)",
+            binds: binds, on: connection, logger: logger
+        ).fills
+    }
+
+    /// Per partition, the last day through which the scorer re-scored open fills at their marks.
+    public static func markDaysThrough(on connection: PostgresConnection, logger: Logger) async throws -> [Int: Int64] {
+        var result: [Int: Int64] = [:]
+        for try await (partition, day) in try await connection.query(
+            "SELECT partition, through FROM scorer_mark_days", logger: logger
+        ).decode((Int, Int64).self) { result[partition] = day }
+        return result
+    }
+
+    public static func saveMarkDaysThrough(
+        _ day: Int64, partition: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO scorer_mark_days (partition, through) VALUES (\(partition), \(day))
+            ON CONFLICT (partition) DO UPDATE SET through = EXCLUDED.through
+            """, logger: logger)
+    }
+
+    /// The time of the partition's first settlement, if any.
+    public static func firstSettlement(partition: Int, on connection: PostgresConnection, logger: Logger) async throws -> EventTime? {
+        for try await first in try await connection.query(
+            "SELECT min(event_time) FROM trade_settlements WHERE partition = \(partition)", logger: logger
+        ).decode(Int64?.self) { return first.map(EventTime.init(millis:)) }
+        return nil
+    }
+
     /// Every stored fill: by wallet, and as marks (read in stream order).
     public static func allFills(on connection: PostgresConnection, logger: Logger) async throws
         -> (fills: [WalletAddress: [HeldFill]], marks: MarketMarks)

@@ -109,4 +109,41 @@ struct OpenPositionsTests {
         single.dailyReturns = []
         #expect(rows[1] == single)
     }
+
+    @Test("a wallet holding open fills is scored again at each day's start once its marks move, through the days done")
+    func markDaysInTheHistory() {
+        let settled = [
+            WalletMetricsTests.settled(.win, cost: 100, pnl: 50, boughtDay: 0, settledDay: 1, market: 1, id: 1),
+            WalletMetricsTests.settled(.loss, cost: 100, pnl: -100, boughtDay: 0, settledDay: 4, market: 2, id: 2),
+        ]
+        var marks = MarketMarks()
+        marks.add(Self.marketB, time: EventTime(millis: Self.day), outcomeIndex: 0, price: Price(micros: 600_000))
+        marks.add(Self.marketB, time: EventTime(millis: 3 * Self.day), outcomeIndex: 0, price: Price(micros: 200_000))
+        // Open from day 0 12:00 until its market resolves at the start of day 6.
+        let fills = [Self.fill("open", market: Self.marketB, shares: 100, price: 500_000, at: Self.day / 2, resolvedAt: 6 * Self.day)]
+        // From the day after the first settlement; the last day open at its start is day 5.
+        #expect(WalletScoring.markDays(settlements: settled, fills: fills, through: 8) == [2, 3, 4, 5])
+        #expect(WalletScoring.markDays(settlements: settled, fills: fills, through: 3) == [2, 3])
+        #expect(WalletScoring.markDays(settlements: settled, fills: fills, through: nil) == [])
+        #expect(WalletScoring.markDays(settlements: [], fills: fills, through: 8) == [], "no score before a settlement")
+        // Traded exactly at a day's start: open then; resolved exactly at a day's start: not.
+        let edge = [Self.fill("edge", market: Self.marketB, shares: 1, price: 500_000, at: 3 * Self.day, resolvedAt: 5 * Self.day)]
+        #expect(WalletScoring.markDays(settlements: settled, fills: edge, through: 8) == [3, 4])
+
+        let rows = WalletScoring.history(
+            of: wallet, settlements: settled, fills: fills, marks: marks, markDaysThrough: 8, context: { ScoringContext(day: $0) })
+        // Day 4 has a settlement later that day: its row is as of the settlement.
+        #expect(rows.map(\.asOf.millis) == [Self.day + Self.day / 2, 2 * Self.day, 3 * Self.day, 4 * Self.day + Self.day / 2, 5 * Self.day])
+        // Marks before the day's start: 0.6 on days 2 and 3 (the fill at day 3's start is not before it), 0.2 on day 5.
+        #expect(rows[1].unrealizedPnl == USDC(micros: 10_000_000) && rows[2].unrealizedPnl == USDC(micros: 10_000_000))
+        #expect(rows[4].unrealizedPnl == USDC(micros: -30_000_000) && rows[4].settledTrades == 2)
+        var single = WalletScoring.score(
+            wallet, settlements: settled, fills: fills, marks: marks, asOf: EventTime(millis: 5 * Self.day),
+            context: ScoringContext(day: 5))
+        single.dailyReturns = []
+        #expect(rows[4] == single, "the scorer's re-score at the day's start equals the history's row")
+        let partial = WalletScoring.history(
+            of: wallet, settlements: settled, fills: fills, marks: marks, markDaysThrough: 3, context: { ScoringContext(day: $0) })
+        #expect(partial.map(\.asOf.dayNumber) == [1, 2, 3, 4])
+    }
 }

@@ -175,14 +175,47 @@ public enum WalletScoring {
             open: OpenPositions.marked(fills, of: wallet, asOf: asOf, marks: marks))
     }
 
+    /// The days on which the scorer re-scores a wallet for its marks alone (``markDays(settlements:fills:through:)``)
+    /// start at 00:00 UTC: the marks of a score are the prices before its day's start, so they
+    /// move once a day, and a wallet holding open fills is scored again as of each day's start.
+    /// Days from the one after its first settlement (a wallet is scored once it has settled
+    /// trades) through `through`, on which at least one of its fills is open at the day's start.
+    public static func markDays(settlements: [TradeSettlement], fills: [HeldFill], through: Int64?) -> [Int64] {
+        guard let through, let first = settlements.map(\.settledAt).min() else { return [] }
+        // Open at the start of day D: traded by D·day, not resolved by then.
+        var intervals: [(Int64, Int64)] = []
+        for fill in fills {
+            let from = max(first.dayNumber + 1, WalletMetricsCalculator.floorDiv(fill.time.millis + EventTime.day - 1, EventTime.day))
+            var to = through
+            if let resolved = fill.resolvedAt {
+                // Last day D with D·day < resolvedAt.
+                to = min(to, WalletMetricsCalculator.floorDiv(resolved.millis - 1, EventTime.day))
+            }
+            if from <= to { intervals.append((from, to)) }
+        }
+        intervals.sort { $0.0 < $1.0 }
+        var days: [Int64] = []
+        var next = Int64.min
+        for (from, to) in intervals where to >= next {
+            for day in max(from, next)...to { days.append(day) }
+            next = to + 1
+        }
+        return days
+    }
+
     /// The score as of the end of each day with settlements (as of the day's last settlement),
-    /// in day order: what the incremental scorer leaves in the history once it has seen them all
-    /// (without the daily-return series, which the tables do not keep).
+    /// and as of the start of each mark day through `markDaysThrough` without one
+    /// (``markDays(settlements:fills:through:)``), in day order: what the incremental scorer leaves
+    /// in the history once it has seen them all (without the daily-return series, which the
+    /// tables do not keep).
     public static func history(
         of wallet: WalletAddress, settlements: [TradeSettlement], fills: [HeldFill] = [], marks: MarketMarks = MarketMarks(),
-        context: (Int64) -> ScoringContext
+        markDaysThrough: Int64? = nil, context: (Int64) -> ScoringContext
     ) -> [WalletMetrics] {
         var lastOfDay: [Int64: EventTime] = [:]
+        for day in markDays(settlements: settlements, fills: fills, through: markDaysThrough) {
+            lastOfDay[day] = EventTime(millis: day * EventTime.day)
+        }
         for s in settlements { lastOfDay[s.settledAt.dayNumber] = max(lastOfDay[s.settledAt.dayNumber] ?? s.settledAt, s.settledAt) }
         let ledger = ScoringLedger(settlements)
         return lastOfDay.sorted { $0.key < $1.key }.map { day, time in
@@ -197,13 +230,19 @@ public enum WalletScoring {
 }
 
 extension WalletScoring {
-    /// Every wallet's history from scratch (``history(of:settlements:fills:marks:context:)``), the contexts built once per
-    /// day from `categoryDays`, the wallets spread over `workers` tasks. Wallets in address order.
+    /// Every wallet's history from scratch (``history(of:settlements:fills:marks:markDaysThrough:context:)``),
+    /// the contexts built once per day from `categoryDays`, the wallets spread over `workers` tasks.
+    /// Wallets in address order. `markDaysThrough`: how far the scorer has re-scored the wallet's
+    /// partition for its marks.
     public static func rescore(
         _ settlements: [WalletAddress: [TradeSettlement]], fills: [WalletAddress: [HeldFill]] = [:],
-        marks: MarketMarks = MarketMarks(), categoryDays: [CategoryDay], workers: Int
+        marks: MarketMarks = MarketMarks(), markDaysThrough: @escaping @Sendable (WalletAddress) -> Int64? = { _ in nil },
+        categoryDays: [CategoryDay], workers: Int
     ) async -> [(wallet: WalletAddress, history: [WalletMetrics])] {
-        let days = Set(settlements.values.flatMap { $0.map(\.settledAt.dayNumber) })
+        var days = Set(settlements.values.flatMap { $0.map(\.settledAt.dayNumber) })
+        for (wallet, list) in settlements {
+            days.formUnion(markDays(settlements: list, fills: fills[wallet] ?? [], through: markDaysThrough(wallet)))
+        }
         var contexts: [Int64: ScoringContext] = [:]
         // Cumulative by day: each context from the rows before its day, in one sweep.
         let sortedRows = categoryDays.sorted { ($0.day, $0.category) < ($1.day, $1.category) }
@@ -218,7 +257,7 @@ extension WalletScoring {
                     (index, slice.map { wallet in
                         (wallet, history(
                             of: wallet, settlements: settlements[wallet] ?? [], fills: fills[wallet] ?? [], marks: marks,
-                            context: { frozen[$0] ?? ScoringContext(day: $0) }))
+                            markDaysThrough: markDaysThrough(wallet), context: { frozen[$0] ?? ScoringContext(day: $0) }))
                     })
                 }
             }

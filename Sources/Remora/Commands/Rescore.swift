@@ -20,16 +20,19 @@ struct Rescore: AsyncParsableCommand {
         let logger = quietLogger()
         let started = ContinuousClock.now
         let differences: Int = try await Store.withRunning(configuration, logger: logger) { store in
-            let (settlements, categoryDays, fills, marks) = try await store.transaction { connection in
+            let (settlements, categoryDays, fills, marks, markDays) = try await store.transaction { connection in
                 let settlements = try await ScoreStore.settlements(on: connection, logger: logger)
                 let newest = settlements.values.flatMap { $0.map(\.settledAt.dayNumber) }.max() ?? 0
                 let categoryDays = try await ScoreStore.categoryDays(before: newest + 1, on: connection, logger: logger)
                 let (fills, marks) = try await ScoreStore.allFills(on: connection, logger: logger)
-                return (settlements, categoryDays, fills, marks)
+                let markDays = try await ScoreStore.markDaysThrough(on: connection, logger: logger)
+                return (settlements, categoryDays, fills, marks, markDays)
             }
             let read = ContinuousClock.now
             let scored = await WalletScoring.rescore(
-                settlements, fills: fills, marks: marks, categoryDays: categoryDays, workers: max(1, workers))
+                settlements, fills: fills, marks: marks,
+                markDaysThrough: { markDays[Partitioner.partition(of: $0.rawValue)] }, categoryDays: categoryDays,
+                workers: max(1, workers))
             let computed = ContinuousClock.now
             let trades = settlements.values.reduce(0) { $0 + $1.count }
             let rows = scored.flatMap { wallet, history in history.map { (wallet: wallet, metrics: $0) } }

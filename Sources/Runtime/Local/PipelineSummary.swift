@@ -125,8 +125,10 @@ public struct PipelineSummary: Sendable, Equatable {
                 WHERE coalesce(k.seq, 0) < h.seq
                 """, logger: logger)
             for try await n in lagging.decode(Int64.self) where n > 0 { return false }
+            // The book through the end, and the scores too (the scorer re-scores open fills at
+            // each day's start once every partition has passed it).
             let book = try await connection.query(
-                "SELECT min(watermark) FROM stream_heads WHERE stream = 'order.decided'", logger: logger)
+                "SELECT min(watermark) FROM stream_heads WHERE stream IN ('order.decided', 'whale.score')", logger: logger)
             for try await mark in book.decode(Int64.self) { return mark >= end.millis }
             return false
         }

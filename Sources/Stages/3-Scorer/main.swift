@@ -63,17 +63,26 @@ await RemoraService.main(
                     key: settlement.wallet.rawValue, eventTime: settlement.settledAt, payload: score))
             }
         }
-        try await ScoreStore.save(scores, on: connection, logger: logger)
-        try await saveTallies(scores, on: connection, logger: logger)
-
         var watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:]
         var caughtUp = true
         if let upstream {
             var mark = upstream
             if ready.count < messages.count { mark = min(mark, messages[ready.count].1.settledAt.adding(millis: -1)) }
+            // The days every partition has passed, through this partition's own progress: its
+            // wallets holding open fills are scored again at each day's start (new marks).
+            let sweep = try await sweepMarkDays(
+                partition: partition, through: min(mark, step.floor), step: step, previous: &previous,
+                contexts: contexts, histories: histories, on: connection, logger: logger)
+            scores += sweep.scores
+            records += sweep.records
+            // whale.score is complete only through the days swept: until the others catch up,
+            // the watermark waits before the next day's start and the partition is offered again.
+            if let next = sweep.nextDay, next * EventTime.day <= mark.millis { mark = EventTime(millis: next * EventTime.day - 1) }
             watermarks[.whaleScore] = ([partition], mark)
             caughtUp = mark >= upstream
         }
+        try await ScoreStore.save(scores, on: connection, logger: logger)
+        try await saveTallies(scores, on: connection, logger: logger)
         return StepResult(consumed: ready.count, records: records, watermarks: watermarks, watermarkCaughtUp: caughtUp)
     }
     try await consumer.run()
@@ -85,6 +94,8 @@ struct ScorerReads: Sendable {
     /// trade.settled watermark of each partition, and the lowest of them.
     var watermarks: [Int: EventTime]
     var floor: EventTime
+    /// trade.settled heads at the step's read (the settlement cache's bound).
+    var heads: [Int: Int64]
     var settlements: [WalletAddress: [TradeSettlement]]
     var contexts: [Int64: ScoringContext]
     var fills: [WalletAddress: [HeldFill]]
@@ -161,7 +172,7 @@ func scorerReads(
             sorted.map { ($0.market, EventTime(millis: $0.before)) }, on: connection, logger: logger)
     }
     return ScorerReads(
-        watermarks: watermarks, floor: floor, settlements: history, contexts: contexts, fills: fills, marks: marks)
+        watermarks: watermarks, floor: floor, heads: heads, settlements: history, contexts: contexts, fills: fills, marks: marks)
 }
 
 private struct MarkKey: Hashable {
@@ -255,4 +266,88 @@ func saveTallies(
             score = EXCLUDED.score, as_of = EXCLUDED.as_of
         WHERE wallet_stats.as_of <= EXCLUDED.as_of
         """, logger: logger)
+}
+
+/// Re-scores, as of the start of each day not yet done through `through` (at most a month per
+/// step), every wallet of the partition holding open fills then (``WalletScoring/markDays(settlements:fills:through:)``):
+/// a score's marks are the prices before its day's start, so they move once a day. The partition's
+/// last day done is saved with the scores. `nextDay`: the first day not done.
+func sweepMarkDays(
+    partition: Int, through: EventTime, step: ScorerReads, previous: inout [WalletAddress: Double],
+    contexts cache: ContextCache, histories: SettlementCache, on connection: PostgresConnection, logger: Logger
+) async throws -> (scores: [(wallet: WalletAddress, metrics: WalletMetrics)], records: [StreamRecord], nextDay: Int64?) {
+    let done = try await ScoreStore.markDaysThrough(on: connection, logger: logger)[partition]
+    var start: Int64
+    if let done {
+        start = done + 1
+    } else {
+        // Not started: nothing is open for a score before the partition's first settlement.
+        guard let first = try await ScoreStore.firstSettlement(partition: partition, on: connection, logger: logger),
+            first <= through
+        else { return ([], [], nil) }
+        start = first.dayNumber + 1
+    }
+    guard through.millis > Int64.min / 2 else { return ([], [], start) }  // a partition without a watermark yet
+    let last = min(through.dayNumber, start + 30)
+    guard start <= last else { return ([], [], start) }
+    let fills = try await ScoreStore.heldFills(
+        partition: partition, openFrom: EventTime(millis: start * EventTime.day), through: EventTime(millis: last * EventTime.day),
+        on: connection, logger: logger)
+    let wallets = fills.keys.sorted { $0.rawValue < $1.rawValue }
+    let settlements = try await histories.settlements(of: wallets, heads: step.heads, on: connection, logger: logger)
+    var byDay: [Int64: [WalletAddress]] = [:]
+    for wallet in wallets {
+        let days = WalletScoring.markDays(settlements: settlements[wallet] ?? [], fills: fills[wallet] ?? [], through: last)
+        for day in days where day >= start { byDay[day, default: []].append(wallet) }
+    }
+    var scores: [(wallet: WalletAddress, metrics: WalletMetrics)] = []
+    var records: [StreamRecord] = []
+    if !byDay.isEmpty {
+        var pairs = Set<MarkPair>()
+        for (day, list) in byDay {
+            for wallet in list {
+                for fill in fills[wallet] ?? [] where fill.isOpen(at: EventTime(millis: day * EventTime.day)) {
+                    pairs.insert(MarkPair(market: fill.conditionId, before: day * EventTime.day))
+                }
+            }
+        }
+        let sorted = pairs.sorted { ($0.market.rawValue, $0.before) < ($1.market.rawValue, $1.before) }
+        let marks = try await ScoreStore.marks(sorted.map { ($0.market, EventTime(millis: $0.before)) }, on: connection, logger: logger)
+        var categoryDays: [CategoryDay]?
+        for day in byDay.keys.sorted() {
+            let context: ScoringContext
+            if let known = cache.get(day) {
+                context = known
+            } else {
+                if categoryDays == nil { categoryDays = try await ScoreStore.categoryDays(before: last, on: connection, logger: logger) }
+                context = ScoringContext(day: day, from: categoryDays!)
+                cache.put(context)  // final: every partition has passed the day's start
+            }
+            let asOf = EventTime(millis: day * EventTime.day)
+            let current = try await ScoreStore.currentScores(of: byDay[day]!.filter { previous[$0] == nil }, on: connection, logger: logger)
+            previous.merge(current) { old, _ in old }
+            for wallet in byDay[day]! {
+                let metrics = WalletScoring.score(
+                    wallet, settlements: settlements[wallet] ?? [], fills: fills[wallet] ?? [], marks: marks, asOf: asOf,
+                    context: context)
+                scores.append((wallet, metrics))
+                if previous[wallet] != metrics.wqs {
+                    previous[wallet] = metrics.wqs
+                    let score = WhaleScore(
+                        wallet: wallet, asOf: asOf, settledCount: metrics.settledTrades, wins: metrics.wins,
+                        realizedPnl: metrics.realizedPnl, volume: metrics.volume, score: metrics.wqs, method: WalletScoring.method)
+                    records.append(try StreamRecord(
+                        stream: .whaleScore, uid: "\(wallet.rawValue):marks:\(day)", key: wallet.rawValue, eventTime: asOf,
+                        payload: score))
+                }
+            }
+        }
+    }
+    try await ScoreStore.saveMarkDaysThrough(last, partition: partition, on: connection, logger: logger)
+    return (scores, records, last + 1)
+}
+
+private struct MarkPair: Hashable {
+    var market: ConditionID
+    var before: Int64
 }
