@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RemoraCore
 import RemoraModel
+import RemoraQuant
 import RemoraSimulator
 
 struct Validate: ParsableCommand {
@@ -79,6 +80,8 @@ struct ValidateScoring: ParsableCommand {
             ("per-trade return, t-statistic", { $0.tradeReturnT }),
             ("per-trade return, mean", { $0.meanTradeReturn }),
             ("realized P&L ÷ volume", { $0.volume.micros > 0 ? $0.realizedPnl.doubleValue / $0.volume.doubleValue : 0 }),
+            ("Sharpe, last 30 days", { $0.sharpe30 }),
+            ("WQS with the 30-day Sharpe (candidate)", Self.recentWQS),
         ]
         print("the same test for single metrics:")
         for (name, figure) in alternatives {
@@ -89,15 +92,16 @@ struct ValidateScoring: ParsableCommand {
                          name as NSString, r.meanIC, r.icTStatistic, r.topDecileMeanReturn, r.bottomDecileMeanReturn,
                          r.skilledInTopDecile, r.topDecile))
         }
-        // The ceiling: the world's true skill (in a specialist's own category for a specialist),
-        // ranked the same way. A score cannot beat it on this world.
+        // The world's true skill (in a specialist's own category for a specialist), ranked the same
+        // way: the reference for what skill alone explains (not a ceiling for returns, which also
+        // carry style and the positions already held: docs/scoring.md).
         let truth = Dictionary(uniqueKeysWithValues: world.wallets.map { (address($0), $0.truth.skill) })
-        let ceiling = ScoreValidation.run(
+        let skillAlone = ScoreValidation.run(
             settlements: settlements, monthEnds: monthEnds, context: context, skilled: skilled, regimeChanges: [:],
             score: { wallet, _ in truth[wallet] ?? 0 })
-        print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f  <- the ceiling",
-                     "true skill (the simulator's truth)" as NSString, ceiling.meanIC, ceiling.icTStatistic,
-                     ceiling.topDecileMeanReturn, ceiling.bottomDecileMeanReturn))
+        print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f  <- skill alone",
+                     "true skill (the simulator's truth)" as NSString, skillAlone.meanIC, skillAlone.icTStatistic,
+                     skillAlone.topDecileMeanReturn, skillAlone.bottomDecileMeanReturn))
         // A measure that carries the skill: the share of the wallet's trades placed in the next
         // month that had a positive expected value at trade time (the simulator's labels).
         var placed: [WalletAddress: [(time: Int64, positive: Bool)]] = [:]
@@ -117,8 +121,44 @@ struct ValidateScoring: ParsableCommand {
                 regimeChanges: [:], score: figure, outcome: positiveShare)
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months", name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count))
         }
+        // What a copier earns: the return of the trades the wallet places the next month (P&L of
+        // their settlements, whenever they settle by the world's end, over their cost). Realized
+        // returns of the next month also settle positions opened before the month end, which a
+        // score marking them to market already sees.
+        let placedReturn = { (wallet: WalletAddress, start: EventTime, end: EventTime) -> Double? in
+            var pnl: Int64 = 0
+            var cost: Int64 = 0
+            var count = 0
+            for s in settlements[wallet] ?? [] where s.tradeTime > start && s.tradeTime <= end && s.cost.micros > 0 {
+                pnl += s.realizedPnl.micros
+                cost += s.cost.micros
+                count += 1
+            }
+            return count < 3 ? nil : Double(pnl) / Double(cost)
+        }
+        print("against the return of the trades placed the next month (settled by the world's end; wallets with 3 or more):")
+        for (name, figure) in [("WQS", { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
+                               ("Sharpe, all history", { (_: WalletAddress, m: WalletMetrics) in m.sharpeAll }),
+                               ("WQS with the 30-day Sharpe (candidate)", { (_: WalletAddress, m: WalletMetrics) in Self.recentWQS(m) }),
+                               ("per-trade return, t-statistic", { (_: WalletAddress, m: WalletMetrics) in m.tradeReturnT }),
+                               ("true skill (skill alone)", { (w: WalletAddress, _: WalletMetrics) in truth[w] ?? 0 })] {
+            let r = ScoreValidation.run(
+                settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
+                regimeChanges: [:], score: figure, outcome: placedReturn)
+            print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months; top/bottom decile %+.4f / %+.4f",
+                         name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count, r.topDecileMeanReturn, r.bottomDecileMeanReturn))
+        }
         let elapsed = ContinuousClock.now - started
         print("in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
+    }
+
+    /// A candidate formula, measured here before any adoption: the seed's WQS with the Sharpe
+    /// of the last 30 days in place of all history's (recency, for wallets whose skill decays).
+    static func recentWQS(_ m: WalletMetrics) -> Double {
+        WhaleQualityScore(WhaleMetrics(
+            sharpeRatio: m.sharpe30, informationRatio: m.informationRatio, calmarRatio: m.calmar,
+            consistencyScore: m.consistency, totalVolumeUSD: m.volume.doubleValue, tradeCount: Double(m.settledTrades),
+            hhiConcentration: m.hhi)).score
     }
 
     /// Every fill, as the scorer reads it to mark open positions (with its market's resolution
