@@ -194,7 +194,7 @@ public enum ScoreStore {
                 byWallet[settlement.wallet, default: []].append(settlement)
             }
         }
-        for key in byWallet.keys { byWallet[key]!.sort { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) } }
+        for key in byWallet.keys { byWallet[key] = WalletMetricsCalculator.inScoringOrder(byWallet[key]!) }
         return byWallet
     }
 

@@ -81,6 +81,62 @@ struct ScoringContextTests {
         // The order the settlements come in changes nothing (sums run in time order).
         #expect(WalletScoring.history(of: trades[0].wallet, settlements: trades.reversed(), context: { ScoringContext(day: $0) }) == rows)
     }
+
+    @Test("a ledger fed in pieces, in any order, scores bit for bit like one built at once", arguments: 0..<20)
+    func ledgerMerges(seed: Int) {
+        var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 7
+        func next(_ bound: Int) -> Int {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            return Int(state % UInt64(bound))
+        }
+        // Many settlements share a time (a market's trades settle together) and markets recur.
+        let all: [TradeSettlement] = (0..<(20 + next(200))).map { i in
+            let bought = Int64(next(40))
+            var s = WalletMetricsTests.settled(
+                [.win, .loss, .void][next(3)], cost: Int64(1 + next(500)), pnl: Int64(next(600)) - 300, boughtDay: bought,
+                settledDay: bought + Int64(next(20)), market: next(7), id: i)
+            s.category = ["politics", "crypto", "sports"][next(3)]
+            if next(2) == 0 { s.settledAt = EventTime(millis: s.settledAt.dayNumber * Self.day) }
+            return s
+        }
+        let whole = ScoringLedger(all)
+        var pieces = ScoringLedger()
+        var generator = SeededGenerator(seed: UInt64(seed))
+        var rest = all.shuffled(using: &generator)
+        while !rest.isEmpty {
+            let n = min(rest.count, 1 + next(30))
+            pieces.merge(Array(rest.prefix(n)))
+            rest.removeFirst(n)
+        }
+        // In time order, the cheap path (appending) is taken too.
+        var appended = ScoringLedger()
+        let ordered = WalletMetricsCalculator.inScoringOrder(all)
+        for start in stride(from: 0, to: ordered.count, by: 25) { appended.merge(Array(ordered[start..<min(start + 25, ordered.count)])) }
+        let context = ScoringContext(day: 30, dailyReturns: ["politics": [5: 0.1, 9: -0.2], "crypto": [7: 0.05]])
+        let wallet = all[0].wallet
+        for asOfDay: Int64 in [3, 11, 29, 70] {
+            let asOf = EventTime(millis: asOfDay * Self.day + Self.day / 3)
+            let expected = WalletScoring.score(wallet, ledger: whole, fills: [], marks: MarketMarks(), asOf: asOf, context: context)
+            #expect(WalletScoring.score(wallet, ledger: pieces, fills: [], marks: MarketMarks(), asOf: asOf, context: context) == expected)
+            #expect(WalletScoring.score(wallet, ledger: appended, fills: [], marks: MarketMarks(), asOf: asOf, context: context) == expected)
+            #expect(WalletMetricsCalculator.metrics(of: all.reversed(), asOf: asOf, context: context) == expected)
+        }
+        #expect(pieces.count == all.count && whole.firstSettlement == all.map(\.settledAt).min())
+    }
+}
+
+/// xorshift64*: a reproducible shuffle.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x2545_F491_4F6C_DD1D | 1 }
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
+    }
 }
 
 @Suite("Consistency in one sweep")

@@ -170,9 +170,16 @@ public enum WalletScoring {
         _ wallet: WalletAddress, settlements: [TradeSettlement], fills: [HeldFill], marks: MarketMarks, asOf: EventTime,
         context: ScoringContext
     ) -> WalletMetrics {
+        score(wallet, ledger: ScoringLedger(settlements), fills: fills, marks: marks, asOf: asOf, context: context)
+    }
+
+    /// The same score from the wallet's ledger (the scorer keeps one per wallet).
+    public static func score(
+        _ wallet: WalletAddress, ledger: ScoringLedger, fills: [HeldFill], marks: MarketMarks, asOf: EventTime,
+        context: ScoringContext
+    ) -> WalletMetrics {
         WalletMetricsCalculator.metrics(
-            of: settlements, asOf: asOf, context: context,
-            open: OpenPositions.marked(fills, of: wallet, asOf: asOf, marks: marks))
+            of: ledger, asOf: asOf, context: context, open: OpenPositions.marked(fills, of: wallet, asOf: asOf, marks: marks))
     }
 
     /// The days on which the scorer re-scores a wallet for its marks alone (``markDays(settlements:fills:through:)``)
@@ -181,7 +188,12 @@ public enum WalletScoring {
     /// Days from the one after its first settlement (a wallet is scored once it has settled
     /// trades) through `through`, on which at least one of its fills is open at the day's start.
     public static func markDays(settlements: [TradeSettlement], fills: [HeldFill], through: Int64?) -> [Int64] {
-        guard let through, let first = settlements.map(\.settledAt).min() else { return [] }
+        markDays(firstSettlement: settlements.map(\.settledAt).min(), fills: fills, through: through)
+    }
+
+    /// ``markDays(settlements:fills:through:)`` given the time of the wallet's first settlement.
+    public static func markDays(firstSettlement: EventTime?, fills: [HeldFill], through: Int64?) -> [Int64] {
+        guard let through, let first = firstSettlement else { return [] }
         // Open at the start of day D: traded by D·day, not resolved by then.
         var intervals: [(Int64, Int64)] = []
         for fill in fills {

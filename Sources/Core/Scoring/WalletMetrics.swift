@@ -278,9 +278,24 @@ public enum WalletMetricsCalculator {
         var doubleValue: Double { Double(high) * 0x1p64 + Double(low) }
     }
 
-    /// The order every sum over a wallet's settlements runs in: by settlement time, then trade.
+    /// The order every sum over a wallet's settlements runs in: by settlement time, then by a
+    /// stable 64-bit key of the trade id (``ScoringLedger/orderKey(_:)``: FNV-1a, the same in every
+    /// process), then the id itself (reached only if two ids of one wallet settled in the same
+    /// millisecond share a key).
     static func precedes(_ a: TradeSettlement, _ b: TradeSettlement) -> Bool {
-        a.settledAt != b.settledAt ? a.settledAt < b.settledAt : a.tradeId < b.tradeId
+        if a.settledAt != b.settledAt { return a.settledAt < b.settledAt }
+        let (ka, kb) = (ScoringLedger.orderKey(a.tradeId), ScoringLedger.orderKey(b.tradeId))
+        return ka != kb ? ka < kb : a.tradeId < b.tradeId
+    }
+
+    /// `settlements` in scoring order (``precedes(_:_:)``), each key computed once.
+    public static func inScoringOrder(_ settlements: [TradeSettlement]) -> [TradeSettlement] {
+        settlements.map { (s: $0, key: ScoringLedger.orderKey($0.tradeId)) }
+            .sorted { a, b in
+                if a.s.settledAt != b.s.settledAt { return a.s.settledAt < b.s.settledAt }
+                return a.key != b.key ? a.key < b.key : a.s.tradeId < b.s.tradeId
+            }
+            .map(\.s)
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
@@ -290,37 +305,54 @@ public enum WalletMetricsCalculator {
 }
 
 /// A wallet's settlements in scoring order (``WalletMetricsCalculator/precedes(_:_:)``), reduced to
-/// the numbers the metrics read, markets and categories numbered in order of first appearance.
-/// A history scores one wallet as of each of its days: built once, it spares every score the
-/// copies of four strings per settlement and a hash of each market id, which cost more than the
-/// arithmetic.
+/// the numbers the metrics read, markets numbered in order of first appearance, categories as
+/// indexes. The scorer keeps one per wallet (about 50 bytes a settlement, no strings) and a history
+/// builds one per wallet: scoring then copies no strings and hashes no ids, which cost more than
+/// the arithmetic.
 public struct ScoringLedger: Sendable {
     struct Entry: Sendable {
         var settledAt: Int64
+        var key: UInt64
         var tradeTime: Int64
         var cost: Int64
         var pnl: Int64
         var result: SettlementResult
         var market: Int32
         var category: Int32
+
+        func precedes(_ other: Entry) -> Bool {
+            settledAt != other.settledAt ? settledAt < other.settledAt : key < other.key
+        }
     }
 
     private(set) var entries: [Entry] = []
+    private(set) var markets: [ConditionID] = []
     private(set) var marketIndex: [ConditionID: Int32] = [:]
     private(set) var categories: [String] = []
+    private var categoryIndex: [String: Int32] = [:]
 
     /// `all` in any order (one check when already in scoring order, a sort otherwise).
-    public init(_ all: [TradeSettlement]) {
+    public init(_ all: [TradeSettlement] = []) {
+        merge(all)
+    }
+
+    public var count: Int { entries.count }
+    /// The earliest settlement's time.
+    public var firstSettlement: EventTime? { entries.first.map { EventTime(millis: $0.settledAt) } }
+
+    /// Adds settlements (in any order; usually later than those held, which is the cheap case).
+    public mutating func merge(_ more: [TradeSettlement]) {
+        guard !more.isEmpty else { return }
         var ordered = true
-        if all.count > 1 {
-            for i in 1..<all.count where WalletMetricsCalculator.precedes(all[i], all[i - 1]) {
+        if more.count > 1 {
+            for i in 1..<more.count where WalletMetricsCalculator.precedes(more[i], more[i - 1]) {
                 ordered = false
                 break
             }
         }
-        let sorted = ordered ? all : all.sorted(by: WalletMetricsCalculator.precedes)
-        var categoryIndex: [String: Int32] = [:]
-        entries.reserveCapacity(sorted.count)
+        let sorted = ordered ? more : WalletMetricsCalculator.inScoringOrder(more)
+        let held = entries.count
+        entries.reserveCapacity(held + sorted.count)
         // A market's trades settle together: runs of one market (and category) are the rule, and
         // comparing with the previous id is cheaper than hashing it.
         var previous: (market: ConditionID, index: Int32, category: String, categoryIndex: Int32)?
@@ -331,8 +363,9 @@ public struct ScoringLedger: Sendable {
             } else if let known = marketIndex[s.conditionId] {
                 market = known
             } else {
-                market = Int32(marketIndex.count)
+                market = Int32(markets.count)
                 marketIndex[s.conditionId] = market
+                markets.append(s.conditionId)
             }
             let category: Int32
             if let previous, previous.category == s.category {
@@ -346,8 +379,26 @@ public struct ScoringLedger: Sendable {
             }
             previous = (s.conditionId, market, s.category, category)
             entries.append(Entry(
-                settledAt: s.settledAt.millis, tradeTime: s.tradeTime.millis, cost: s.cost.micros, pnl: s.realizedPnl.micros,
-                result: s.result, market: market, category: category))
+                settledAt: s.settledAt.millis, key: Self.orderKey(s.tradeId), tradeTime: s.tradeTime.millis, cost: s.cost.micros,
+                pnl: s.realizedPnl.micros, result: s.result, market: market, category: category))
+        }
+        // Later than everything held: the numbering by first appearance still holds. Otherwise
+        // sort again and number the markets anew in the new order.
+        if held > 0, entries[held].precedes(entries[held - 1]) {
+            entries.sort { $0.precedes($1) }
+            var renumbered = [Int32](repeating: -1, count: markets.count)
+            var order: [ConditionID] = []
+            order.reserveCapacity(markets.count)
+            for i in entries.indices {
+                let old = Int(entries[i].market)
+                if renumbered[old] < 0 {
+                    renumbered[old] = Int32(order.count)
+                    order.append(markets[old])
+                }
+                entries[i].market = renumbered[old]
+            }
+            markets = order
+            for (index, id) in markets.enumerated() { marketIndex[id] = Int32(index) }
         }
     }
 
@@ -360,5 +411,16 @@ public struct ScoringLedger: Sendable {
             if entries[mid].settledAt <= asOf.millis { low = mid + 1 } else { high = mid }
         }
         return low
+    }
+
+    /// FNV-1a of the id's UTF-8 bytes: a key that orders settlements of one millisecond the same
+    /// way in every process (Swift's own hash is seeded per process).
+    static func orderKey(_ id: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
     }
 }

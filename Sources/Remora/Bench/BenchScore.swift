@@ -45,7 +45,7 @@ struct BenchScore: AsyncParsableCommand {
                 payout: Price(micros: win ? 1_000_000 : 0), result: win ? .win : .loss, cost: USDC(micros: cost), fee: .zero,
                 realizedPnl: USDC(micros: pnl), tradeTime: EventTime(millis: bought), settledAt: EventTime(millis: settled)))
         }
-        for key in byWallet.keys { byWallet[key]!.sort { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) } }
+        for key in byWallet.keys { byWallet[key] = WalletMetricsCalculator.inScoringOrder(byWallet[key]!) }
         let categoryDays = CategoryDay.summing(byWallet.values.joined())
         let counts = byWallet.values.map(\.count).sorted()
         print("score bench: \(trades) settled trades, \(byWallet.count) wallets (median \(counts[counts.count / 2]), busiest \(counts.last ?? 0) each), \(days) days; generated in \(ContinuousClock.now - generated)")

@@ -49,7 +49,7 @@ await RemoraService.main(
             let day = settlement.settledAt.dayNumber
             let context = try step.contexts[day] ?? { throw MissingContext(day: day) }()
             let metrics = WalletScoring.score(
-                settlement.wallet, settlements: step.settlements[settlement.wallet] ?? [],
+                settlement.wallet, ledger: step.settlements[settlement.wallet] ?? ScoringLedger(),
                 fills: step.fills[settlement.wallet] ?? [], marks: step.marks, asOf: settlement.settledAt, context: context)
             scores.append((settlement.wallet, metrics))
             if previous[settlement.wallet] != metrics.wqs {
@@ -96,7 +96,7 @@ struct ScorerReads: Sendable {
     var floor: EventTime
     /// trade.settled heads at the step's read (the settlement cache's bound).
     var heads: [Int: Int64]
-    var settlements: [WalletAddress: [TradeSettlement]]
+    var settlements: [WalletAddress: ScoringLedger]
     var contexts: [Int64: ScoringContext]
     var fills: [WalletAddress: [HeldFill]]
     var marks: MarketMarks
@@ -180,15 +180,16 @@ private struct MarkKey: Hashable {
     var before: Int64
 }
 
-/// Wallets' settlements as stored, kept between steps so that a wallet's history is read once,
-/// not on each of its settlements. The cache follows the stream: each step reads what was stored
-/// since the last (positions after the heads it saw, up to the heads it sees now) and adds it to
-/// the wallets it holds; a wallet it does not hold is read whole, up to the same heads. Only
-/// committed rows are read, so a step that rolls back leaves the cache true. Least recently used
-/// wallets are dropped beyond `capacity` settlements (read again when next needed).
+/// Wallets' settlements as stored, kept between steps as compact ledgers (``ScoringLedger``:
+/// about 50 bytes a settlement) so that a wallet's history is read once, not on each of its
+/// settlements. The cache follows the stream: each step reads what was stored since the last
+/// (positions after the heads it saw, up to the heads it sees now) and adds it to the wallets it
+/// holds; a wallet it does not hold is read whole, up to the same heads. Only committed rows are
+/// read, so a step that rolls back leaves the cache true. Least recently used wallets are dropped
+/// beyond `capacity` settlements (read again when next needed).
 final class SettlementCache: Sendable {
     struct State {
-        var wallets: [WalletAddress: [TradeSettlement]] = [:]
+        var wallets: [WalletAddress: ScoringLedger] = [:]
         var lastUse: [WalletAddress: UInt64] = [:]
         var clock: UInt64 = 0
         var size = 0
@@ -202,7 +203,7 @@ final class SettlementCache: Sendable {
 
     func settlements(
         of wallets: [WalletAddress], heads: [Int: Int64], on connection: PostgresConnection, logger: Logger
-    ) async throws -> [WalletAddress: [TradeSettlement]] {
+    ) async throws -> [WalletAddress: ScoringLedger] {
         let through = state.withLock { $0.through }
         // What was stored since the last step, for the partitions already followed.
         let ranges = through.compactMap { partition, after in
@@ -217,19 +218,17 @@ final class SettlementCache: Sendable {
         }
         return state.withLock { state in
             for (wallet, rows) in fresh where state.wallets[wallet] != nil {
-                var merged = state.wallets[wallet]! + rows
-                merged.sort { ($0.settledAt, $0.tradeId) < ($1.settledAt, $1.tradeId) }
+                state.wallets[wallet]!.merge(rows)
                 state.size += rows.count
-                state.wallets[wallet] = merged
             }
             for wallet in missing {
                 let rows = loaded[wallet] ?? []
-                state.wallets[wallet] = rows
+                state.wallets[wallet] = ScoringLedger(rows)
                 state.size += rows.count
             }
             for (partition, head) in heads { state.through[partition] = head }
             state.clock += 1
-            var result: [WalletAddress: [TradeSettlement]] = [:]
+            var result: [WalletAddress: ScoringLedger] = [:]
             for wallet in wallets {
                 state.lastUse[wallet] = state.clock
                 result[wallet] = state.wallets[wallet]
@@ -297,7 +296,8 @@ func sweepMarkDays(
     let settlements = try await histories.settlements(of: wallets, heads: step.heads, on: connection, logger: logger)
     var byDay: [Int64: [WalletAddress]] = [:]
     for wallet in wallets {
-        let days = WalletScoring.markDays(settlements: settlements[wallet] ?? [], fills: fills[wallet] ?? [], through: last)
+        let days = WalletScoring.markDays(
+            firstSettlement: settlements[wallet]?.firstSettlement, fills: fills[wallet] ?? [], through: last)
         for day in days where day >= start { byDay[day, default: []].append(wallet) }
     }
     var scores: [(wallet: WalletAddress, metrics: WalletMetrics)] = []
@@ -328,7 +328,7 @@ func sweepMarkDays(
             previous.merge(current) { old, _ in old }
             for wallet in byDay[day]! {
                 let metrics = WalletScoring.score(
-                    wallet, settlements: settlements[wallet] ?? [], fills: fills[wallet] ?? [], marks: marks, asOf: asOf,
+                    wallet, ledger: settlements[wallet] ?? ScoringLedger(), fills: fills[wallet] ?? [], marks: marks, asOf: asOf,
                     context: context)
                 scores.append((wallet, metrics))
                 if previous[wallet] != metrics.wqs {
