@@ -84,7 +84,9 @@ struct BenchScore: AsyncParsableCommand {
         print("full rescore (\(workers) workers): \(rows) daily scores of \(scored.count) wallets in \(rescore) (checksum \(String(format: "%.6f", checksum)))")
         print("peak memory after the rescore: \(Self.peakMegabytes()) MB")
 
-        // Incremental: the scorer's work for one settlement — the wallet's metrics as of its time.
+        // Incremental: the scorer's work for one settlement — the wallet's metrics as of its time,
+        // from the ledger the scorer keeps for the wallet.
+        let ledgers = byWallet.mapValues { ScoringLedger($0) }
         var contexts: [Int64: ScoringContext] = [:]
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
         let all = byWallet.keys.sorted { $0.rawValue < $1.rawValue }.flatMap { byWallet[$0]! }
@@ -94,9 +96,9 @@ struct BenchScore: AsyncParsableCommand {
             let day = s.settledAt.dayNumber
             let context = contexts[day] ?? ScoringContext(day: day, from: categoryDays)
             contexts[day] = context
-            let history = byWallet[s.wallet]!
+            let ledger = ledgers[s.wallet]!
             let t0 = ContinuousClock.now
-            let m = WalletMetricsCalculator.metrics(of: history, asOf: s.settledAt, context: context)
+            let m = WalletScoring.score(s.wallet, ledger: ledger, fills: [], marks: MarketMarks(), asOf: s.settledAt, context: context)
             let elapsed = ContinuousClock.now - t0
             sum += m.wqs
             histogram.record(UInt64(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000))

@@ -14,7 +14,7 @@ struct BenchScorer: AsyncParsableCommand {
 
     @Option(help: "Folder of `remora bench settle`'s state.") var state = ".remora"
     @Option(help: "Port of that embedded PostgreSQL cluster (when DATABASE_URL is not set).") var port = 54329
-    @Option(help: "Settlements the scorer keeps in memory between steps.") var cache = 200_000
+    @Option(help: "Settlements the scorer keeps in memory between steps.") var cache = 1_000_000
 
     func run() async throws {
         var url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""

@@ -21,7 +21,7 @@ await RemoraService.main(
     service: "scorer", summary: "score wallets from settled trades, publish `whale.score`", httpPort: 7413,
     settings: [
         EventTimeMode.setting,
-        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "200000", "settlements the scorer keeps in memory between steps (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
+        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "1000000", "settlements the scorer keeps in memory between steps, about 60 bytes each (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
     ]
 ) { environment in
     let logger = environment.logger
