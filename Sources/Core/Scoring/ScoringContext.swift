@@ -125,36 +125,20 @@ extension WalletMetricsCalculator {
     static func metrics(
         of ledger: ScoringLedger, asOf: EventTime, context: ScoringContext, open: [TradeSettlement]
     ) -> WalletMetrics {
-        let settled = ledger.entries[..<ledger.count(upTo: asOf)]
-        // Benchmark P&L by day from the first settlement's (settlements come in time order).
-        let firstDay = settled.first.map { EventTime(millis: $0.settledAt).dayNumber } ?? 0
-        let lastDay = settled.last.map { EventTime(millis: $0.settledAt).dayNumber } ?? firstDay
-        var benchmarkPnl = [Double](repeating: 0, count: Int(lastDay - firstDay + 1))
-        var costByCategory = [Int64](repeating: 0, count: ledger.categories.count)
-        let returnsByCategory = ledger.categories.map { context.denseReturns[$0] }
-        for s in settled {
-            costByCategory[Int(s.category)] += s.cost
-            let day = EventTime(millis: s.settledAt).dayNumber
-            if day < context.day, let returns = returnsByCategory[Int(s.category)], day >= returns.first,
-                day - returns.first < returns.returns.count
-            {
-                benchmarkPnl[Int(day - firstDay)] += (Double(s.cost) / Double(microsPerUnit)) * returns.returns[Int(day - returns.first)]
-            }
-        }
-        // Main category: the most cost traded; a tie goes to the first name in sort order.
-        var main: String?
-        var mainCost: Int64 = 0
-        for (index, cost) in costByCategory.enumerated() where cost != 0 {
-            let name = ledger.categories[index]
-            if main == nil || cost > mainCost || (cost == mainCost && name < main!) {
-                main = name
-                mainCost = cost
-            }
-        }
-        return metrics(of: ledger, asOf: asOf, baseRate: context.baseRate(main), benchmarkPnl: { day in
-            let index = day - firstDay
-            return index >= 0 && index < benchmarkPnl.count ? benchmarkPnl[Int(index)] : 0
-        }, open: open)
+        var fold = LedgerFold(ledger)
+        fold.advance(to: ledger.count(upTo: asOf))
+        return metrics(of: &fold, asOf: asOf, context: context, open: open)
+    }
+
+    /// The metrics from a fold that holds the settlements at or before `asOf`: the base rate of
+    /// the wallet's main category, and the benchmark of the days before the context's.
+    static func metrics(
+        of fold: inout LedgerFold, asOf: EventTime, context: ScoringContext, open: [TradeSettlement]
+    ) -> WalletMetrics {
+        fold.addBenchmarks(context)
+        let frozen = fold
+        return frozen.metrics(
+            asOf: asOf, baseRate: context.baseRate(frozen.mainCategory), benchmarkPnl: { frozen.benchmark($0) }, open: open)
     }
 }
 
@@ -230,9 +214,12 @@ public enum WalletScoring {
         }
         for s in settlements { lastOfDay[s.settledAt.dayNumber] = max(lastOfDay[s.settledAt.dayNumber] ?? s.settledAt, s.settledAt) }
         let ledger = ScoringLedger(settlements)
+        // One fold carried from day to day: each settlement is added once.
+        var fold = LedgerFold(ledger)
         return lastOfDay.sorted { $0.key < $1.key }.map { day, time in
+            fold.advance(to: ledger.count(upTo: time))
             var metrics = WalletMetricsCalculator.metrics(
-                of: ledger, asOf: time, context: context(day),
+                of: &fold, asOf: time, context: context(day),
                 open: OpenPositions.marked(fills, of: wallet, asOf: time, marks: marks))
             // The tables keep figures, not series: a history of series would hold days² numbers.
             metrics.dailyReturns = []

@@ -80,137 +80,14 @@ public enum WalletMetricsCalculator {
         metrics(of: ScoringLedger(all), asOf: asOf, baseRate: baseRate, benchmarkPnl: benchmarkPnl, open: open)
     }
 
-    /// ``metrics(of:asOf:baseRate:benchmarkPnl:open:)`` on a ledger built once (the same numbers,
-    /// bit for bit: the same sums in the same order).
+    /// ``metrics(of:asOf:baseRate:benchmarkPnl:open:)`` on a ledger built once (``LedgerFold``).
     static func metrics(
         of ledger: ScoringLedger, asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double,
         open: [TradeSettlement]
     ) -> WalletMetrics {
-        let settled = ledger.entries[..<ledger.count(upTo: asOf)]
-        // One pass over the settled trades; sums in trade order, so the same trades always give
-        // the same bits (the incremental scorer and a rescore compare equal).
-        var wins = 0
-        var losses = 0
-        var volume: Int64 = 0
-        var pnl: Int64 = 0
-        var outcomes: [TimedOutcome] = []
-        outcomes.reserveCapacity(settled.count)
-        var perTradeSum = 0.0
-        var perTradeCount = 0
-        // Exposure per market in order of first trade (a fixed order of the HHI's sum): the
-        // ledger numbers markets in that order, so the settled ones are 0..<exposure.count.
-        var exposure: [Double] = []
-        for s in settled {
-            switch s.result {
-            case .win: wins += 1
-            case .loss: losses += 1
-            case .void: break
-            }
-            volume += s.cost
-            pnl += s.pnl
-            let cost = Double(s.cost) / Double(microsPerUnit)
-            if s.result != .void {
-                outcomes.append(TimedOutcome(timestamp: Double(s.settledAt) / 1000, won: s.result == .win, notionalUSD: cost))
-            }
-            if s.cost > 0 {
-                perTradeSum += (Double(s.pnl) / Double(microsPerUnit)) / cost
-                perTradeCount += 1
-            }
-            if Int(s.market) < exposure.count { exposure[Int(s.market)] += cost } else { exposure.append(cost) }
-        }
-        var openCost = USDC.zero
-        var unrealized = USDC.zero
-        let settledMarkets = exposure.count
-        var openMarkets: [ConditionID: Int] = [:]
-        for s in open {
-            openCost = openCost + s.cost
-            unrealized = unrealized + s.realizedPnl
-            if let index = ledger.marketIndex[s.conditionId], Int(index) < settledMarkets {
-                exposure[Int(index)] += s.cost.doubleValue
-            } else if let index = openMarkets[s.conditionId] {
-                exposure[index] += s.cost.doubleValue
-            } else {
-                openMarkets[s.conditionId] = exposure.count
-                exposure.append(s.cost.doubleValue)
-            }
-        }
-        let now = Double(asOf.millis) / 1000
-        let posterior = BayesianWinRate.estimate(wins: Double(wins), losses: Double(losses), baseRate: baseRate)
-
-        let (returns, capital, firstDay, pnlMicros) = dailyReturns(settled, open: open, asOf: asOf)
-        let bench = returns.indices.map { benchmarkPnl(firstDay + Int64($0)) / capital }
-        let drawdown = returns.isEmpty ? nil : Drawdown.statistics(returns)
-        let hhi = exposure.isEmpty ? 0 : Concentration.herfindahlIndex(exposure)
-
-        let sharpe30 = finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(30))))
-        let sharpe90 = finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(90))))
-        let sharpeAll = finite(PerformanceRatios.sharpeRatio(returns))
-        let ir = finite(PerformanceRatios.informationRatio(returns, benchmark: bench))
-        let calmar = finite(PerformanceRatios.calmarRatio(returns))
-        let consistency = returns.count >= 2 ? finite(consistencyScore(dailyPnlMicros: pnlMicros)) : 0
-        let meanTrade = perTradeCount == 0 ? 0 : perTradeSum / Double(perTradeCount)
-        var tradeT = 0.0
-        if perTradeCount >= 2 {
-            var squares = 0.0
-            for s in settled where s.cost > 0 {
-                let r = (Double(s.pnl) / Double(microsPerUnit)) / (Double(s.cost) / Double(microsPerUnit)) - meanTrade
-                squares += r * r
-            }
-            let sd = (squares / Double(perTradeCount - 1)).squareRoot()
-            tradeT = sd > 0 ? meanTrade / (sd / Double(perTradeCount).squareRoot()) : 0
-        }
-        let score = WhaleQualityScore(WhaleMetrics(
-            sharpeRatio: sharpeAll, informationRatio: ir, calmarRatio: calmar, consistencyScore: consistency,
-            totalVolumeUSD: USDC(micros: volume).doubleValue, tradeCount: Double(settled.count), hhiConcentration: hhi))
-        return WalletMetrics(
-            asOf: asOf, settledTrades: settled.count, wins: wins, losses: losses, volume: USDC(micros: volume),
-            realizedPnl: USDC(micros: pnl),
-            decayedWinRate: outcomes.isEmpty ? 0 : finite(decay.winRate(outcomes, asOf: now)),
-            decayedVolume: finite(decay.volume(outcomes, asOf: now)),
-            bayesianWinRate: posterior.posteriorMean, winRateInterval: posterior.credibleInterval, baseRate: baseRate,
-            sharpe30: sharpe30, sharpe90: sharpe90, sharpeAll: sharpeAll, informationRatio: ir, calmar: calmar,
-            maxDrawdown: finite(drawdown?.maxDrawdown ?? 0), currentDrawdown: finite(drawdown?.currentDrawdown ?? 0),
-            consistency: consistency, hhi: finite(hhi), averageCapitalAtRisk: capital,
-            meanTradeReturn: finite(meanTrade), tradeReturnT: finite(tradeT), openFills: open.count, openCost: openCost,
-            unrealizedPnl: unrealized, dailyReturns: returns, score: score)
-    }
-
-    /// Daily returns on the average capital at risk, the capital, the first day (since 1970) and
-    /// the daily P&L in micro-USDC. Open fills (marked) settle on the as-of day.
-    static func dailyReturns(
-        _ settled: ArraySlice<ScoringLedger.Entry>, open: [TradeSettlement] = [], asOf: EventTime
-    ) -> ([Double], Double, Int64, [Int64]) {
-        var first = Int64.max
-        for s in settled { first = min(first, s.tradeTime) }
-        for s in open { first = min(first, s.tradeTime.millis) }
-        guard first != .max else { return ([], 0, 0, []) }
-        let firstDay = floorDiv(first, millisPerDay)
-        let lastDay = max(firstDay, floorDiv(asOf.millis, millisPerDay))
-        let count = Int(lastDay - firstDay + 1)
-        var pnl = [Double](repeating: 0, count: count)
-        var pnlMicros = [Int64](repeating: 0, count: count)
-        // Capital open per day, by differences: +cost on the day bought, −cost after the day settled.
-        var change = [Double](repeating: 0, count: count + 1)
-        func add(tradeTime: Int64, settledAt: Int64, cost: Int64, realized: Int64) {
-            let bought = Int(max(firstDay, floorDiv(tradeTime, millisPerDay)) - firstDay)
-            let closed = Int(min(lastDay, floorDiv(settledAt, millisPerDay)) - firstDay)
-            pnl[closed] += Double(realized) / Double(microsPerUnit)
-            pnlMicros[closed] += realized
-            change[bought] += Double(cost) / Double(microsPerUnit)
-            change[max(bought, closed) + 1] -= Double(cost) / Double(microsPerUnit)
-        }
-        for s in settled { add(tradeTime: s.tradeTime, settledAt: s.settledAt, cost: s.cost, realized: s.pnl) }
-        for s in open {
-            add(tradeTime: s.tradeTime.millis, settledAt: s.settledAt.millis, cost: s.cost.micros, realized: s.realizedPnl.micros)
-        }
-        var openCapital = 0.0
-        var total = 0.0
-        for day in 0..<count {
-            openCapital += change[day]
-            total += openCapital
-        }
-        let capital = max(1, total / Double(count))
-        return (pnl.map { $0 / capital }, capital, firstDay, pnlMicros)
+        var fold = LedgerFold(ledger)
+        fold.advance(to: ledger.count(upTo: asOf))
+        return fold.metrics(asOf: asOf, baseRate: baseRate, benchmarkPnl: benchmarkPnl, open: open)
     }
 
     static func finite(_ x: Double) -> Double { x.isFinite ? x : 0 }
