@@ -20,6 +20,7 @@ struct GammaSource {
         Setting("REMORA_CLOB_API_URL", default: PolymarketEndpoints.polymarket.clob, "CLOB base URL"),
         Setting("REMORA_RESOLVER_INTERVAL_MS", default: "60000", "Gamma: time between two passes over the open markets, ms", kind: .integer(0...86_400_000)),
         Setting("REMORA_RESOLVER_MARGIN_S", default: "30", "Gamma: seconds a result may take to show (holds the watermark back)", kind: .integer(0...3600)),
+        Setting("REMORA_RESOLVER_BATCH", default: "100", "Gamma: markets per request and per transaction", kind: .integer(1...100)),
         Setting("REMORA_API_BUDGET_SCALE", default: "1", "multiplier of the documented request budgets", kind: .number(0.01...1000)),
         Setting("REMORA_API_TIMEOUT_MS", default: "10000", "deadline of one HTTP request, ms", kind: .integer(100...600_000)),
     ]
@@ -28,6 +29,7 @@ struct GammaSource {
     let client: PolymarketClient
     let interval: Duration
     let margin: Int64
+    let batchSize: Int
 
     init(environment: StageEnvironment) throws {
         let s = environment.settings
@@ -40,6 +42,7 @@ struct GammaSource {
             budgets: RequestBudgets(scale: try s.double("REMORA_API_BUDGET_SCALE", in: 0.01...1000)), logger: environment.logger)
         interval = .milliseconds(try s.int("REMORA_RESOLVER_INTERVAL_MS"))
         margin = Int64(try s.int("REMORA_RESOLVER_MARGIN_S"))
+        batchSize = try s.int("REMORA_RESOLVER_BATCH", in: 1...100)
     }
 
     struct PassReport {
@@ -63,6 +66,17 @@ struct GammaSource {
     }
 
     typealias ReadBatch = (verdicts: [(GammaMarket, Market?, ResolutionVerdict)], now: Int64)
+
+    /// Batches whose transactions are open at once in a pass.
+    static let batchesInFlight = 2
+
+    /// A batch being written, and what its report needs.
+    struct Writing {
+        var task: Task<[StoredMessage], any Error>
+        var verdicts: [(GammaMarket, Market?, ResolutionVerdict)]
+        var checked: Int
+        var unknown: Int
+    }
 
     /// A batch of markets as Gamma (and, for a `["0","0"]` result, the CLOB) shows them, and the
     /// API's time of the reading.
@@ -96,18 +110,19 @@ struct GammaSource {
         }
         var report = PassReport()
         var passTime: Int64?
-        let batches = stride(from: 0, to: open.count, by: 100).map { Array(open[$0..<min($0 + 100, open.count)]) }
+        let batches = stride(from: 0, to: open.count, by: batchSize).map { Array(open[$0..<min($0 + batchSize, open.count)]) }
         // The next batch is read from the API while this one is written: the two overlap.
         var next: Task<ReadBatch, any Error>? = batches.first.map { first in Task { try await read(first) } }
-        // Two batches are written at once, each in its own transaction: the later one reads its
-        // stored trades and settles them while the earlier one appends and commits (see `write`).
-        var writing: (task: Task<[StoredMessage], any Error>, verdicts: [(GammaMarket, Market?, ResolutionVerdict)], checked: Int, unknown: Int)?
+        // Batches are written `batchesInFlight` at once, each in its own transaction: a later one
+        // reads its stored trades and settles them while an earlier one appends and commits (see
+        // `write`). Their results are published and counted in batch order.
+        var writing: [Writing] = []
         var previous: (locked: Turn, appended: Turn)?
         defer {
             next?.cancel()
-            writing?.task.cancel()
+            for pending in writing { pending.task.cancel() }
         }
-        func finish(_ done: (task: Task<[StoredMessage], any Error>, verdicts: [(GammaMarket, Market?, ResolutionVerdict)], checked: Int, unknown: Int)) async throws {
+        func finish(_ done: Writing) async throws {
             let stored = try await done.task.value
             try environment.publisher.publish(stored)
             report.checked += done.checked
@@ -142,18 +157,15 @@ struct GammaSource {
                         after: after, turns: turns)
                 }
                 previous = turns
-                let earlier = writing
-                writing = (task, verdicts, batch.count, unknown.count)
-                if let earlier { try await finish(earlier) }
+                writing.append(Writing(task: task, verdicts: verdicts, checked: batch.count, unknown: unknown.count))
+                if writing.count >= Self.batchesInFlight { try await finish(writing.removeFirst()) }
             }
-            if let last = writing {
-                writing = nil
-                try await finish(last)
-            }
+            while !writing.isEmpty { try await finish(writing.removeFirst()) }
         } catch {
-            // A later batch waits for the failed one's turns, which fail too: it rolls back.
-            if let pending = writing { _ = try? await pending.task.value }
-            writing = nil
+            // Later batches wait for the failed one's turns, which fail too: they roll back (or, when
+            // only the publication failed, commit as usual). Either way they end before the pass does.
+            for pending in writing { _ = try? await pending.task.value }
+            writing = []
             throw error
         }
         // Every open market was read at or after `passTime`: results known by then are applied.
