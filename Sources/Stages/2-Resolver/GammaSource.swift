@@ -162,9 +162,12 @@ struct GammaSource {
             }
             while !writing.isEmpty { try await finish(writing.removeFirst()) }
         } catch {
-            // Later batches wait for the failed one's turns, which fail too: they roll back (or, when
-            // only the publication failed, commit as usual). Either way they end before the pass does.
-            for pending in writing { _ = try? await pending.task.value }
+            // Later batches wait for the failed one's turns, which fail too: they roll back. When only
+            // a read or a publication failed they commit as usual, and are published if the bus takes
+            // them (a lost publication costs latency, not data). Either way they end before the pass.
+            for pending in writing {
+                if let stored = try? await pending.task.value { try? environment.publisher.publish(stored) }
+            }
             writing = []
             throw error
         }
