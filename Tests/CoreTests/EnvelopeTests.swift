@@ -44,6 +44,8 @@ struct EnvelopeTests {
     @Test("a settlement's hand-written payload is byte for byte the canonical encoder's", arguments: [
         ("sports", "id:1", Int64(-1_234_567), SettlementResult.loss), ("a \"quoted\"/slashed\tcategory", "é\n✓", 0, .win),
         ("", "", 987_654_321, .void),
+        // Long ids (the escape scan reads the string's bytes in place), with an escape only at the end.
+        ("politics", String(repeating: "0x00ab:", count: 30), 1, .win), ("crypto", String(repeating: "0x00ab:", count: 30) + "\u{1F}", 2, .loss),
     ])
     func canonicalSettlement(category: String, tradeId: String, pnl: Int64, result: SettlementResult) throws {
         let settlement = TradeSettlement(

@@ -210,6 +210,8 @@ struct IngestEndToEndTests {
             environment["REMORA_CLOB_API_URL"] = api + "/clob"
             environment["REMORA_API_TIMEOUT_MS"] = "1000"
             environment["REMORA_RESOLVER_MARGIN_S"] = "0"
+            // Several batches, so that their transactions overlap (two at once) through the faults.
+            environment["REMORA_RESOLVER_BATCH"] = "16"
             // The markets seen in trades, as the resolver's trade consumer would record them.
             try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
                 try await store.client.query(

@@ -20,6 +20,7 @@ struct GammaSource {
         Setting("REMORA_CLOB_API_URL", default: PolymarketEndpoints.polymarket.clob, "CLOB base URL"),
         Setting("REMORA_RESOLVER_INTERVAL_MS", default: "60000", "Gamma: time between two passes over the open markets, ms", kind: .integer(0...86_400_000)),
         Setting("REMORA_RESOLVER_MARGIN_S", default: "30", "Gamma: seconds a result may take to show (holds the watermark back)", kind: .integer(0...3600)),
+        Setting("REMORA_RESOLVER_BATCH", default: "100", "Gamma: markets per request and per transaction", kind: .integer(1...100)),
         Setting("REMORA_API_BUDGET_SCALE", default: "1", "multiplier of the documented request budgets", kind: .number(0.01...1000)),
         Setting("REMORA_API_TIMEOUT_MS", default: "10000", "deadline of one HTTP request, ms", kind: .integer(100...600_000)),
     ]
@@ -28,6 +29,7 @@ struct GammaSource {
     let client: PolymarketClient
     let interval: Duration
     let margin: Int64
+    let batchSize: Int
 
     init(environment: StageEnvironment) throws {
         let s = environment.settings
@@ -40,6 +42,7 @@ struct GammaSource {
             budgets: RequestBudgets(scale: try s.double("REMORA_API_BUDGET_SCALE", in: 0.01...1000)), logger: environment.logger)
         interval = .milliseconds(try s.int("REMORA_RESOLVER_INTERVAL_MS"))
         margin = Int64(try s.int("REMORA_RESOLVER_MARGIN_S"))
+        batchSize = try s.int("REMORA_RESOLVER_BATCH", in: 1...100)
     }
 
     struct PassReport {
@@ -63,6 +66,17 @@ struct GammaSource {
     }
 
     typealias ReadBatch = (verdicts: [(GammaMarket, Market?, ResolutionVerdict)], now: Int64)
+
+    /// Batches whose transactions are open at once in a pass.
+    static let batchesInFlight = 2
+
+    /// A batch being written, and what its report needs.
+    struct Writing {
+        var task: Task<[StoredMessage], any Error>
+        var verdicts: [(GammaMarket, Market?, ResolutionVerdict)]
+        var checked: Int
+        var unknown: Int
+    }
 
     /// A batch of markets as Gamma (and, for a `["0","0"]` result, the CLOB) shows them, and the
     /// API's time of the reading.
@@ -96,18 +110,99 @@ struct GammaSource {
         }
         var report = PassReport()
         var passTime: Int64?
-        let batches = stride(from: 0, to: open.count, by: 100).map { Array(open[$0..<min($0 + 100, open.count)]) }
+        let batches = stride(from: 0, to: open.count, by: batchSize).map { Array(open[$0..<min($0 + batchSize, open.count)]) }
         // The next batch is read from the API while this one is written: the two overlap.
         var next: Task<ReadBatch, any Error>? = batches.first.map { first in Task { try await read(first) } }
-        defer { next?.cancel() }
-        for (index, batch) in batches.enumerated() {
-            guard let reading = next else { break }
-            let (verdicts, now) = try await reading.value
-            next = index + 1 < batches.count ? Task { [batches] in try await read(batches[index + 1]) } : nil
-            if passTime == nil { passTime = now }
-            let known = Set(verdicts.map(\.0.conditionId))
-            let unknown = batch.filter { !known.contains($0) }
-            let stored = try await environment.store.transaction { connection in
+        // Batches are written `batchesInFlight` at once, each in its own transaction: a later one
+        // reads its stored trades and settles them while an earlier one appends and commits (see
+        // `write`). Their results are published and counted in batch order.
+        var writing: [Writing] = []
+        var previous: (locked: Turn, appended: Turn)?
+        defer {
+            next?.cancel()
+            for pending in writing { pending.task.cancel() }
+        }
+        func finish(_ done: Writing) async throws {
+            let stored = try await done.task.value
+            try environment.publisher.publish(stored)
+            report.checked += done.checked
+            report.unknown += done.unknown
+            report.settled += stored.filter { $0.stream == .tradeSettled }.count
+            for (_, _, verdict) in done.verdicts {
+                switch verdict {
+                case .resolved(let outcome):
+                    report.resolved += 1
+                    if outcome == .void { report.voided += 1 }
+                case .waiting(let why): report.waiting[why, default: 0] += 1
+                case .unresolvable(let why):
+                    report.unresolvable += 1
+                    logger.warning("market cannot be resolved", metadata: ["reason": "\(why)"])
+                case .askCLOB: break
+                }
+            }
+        }
+        do {
+            for (index, batch) in batches.enumerated() {
+                guard let reading = next else { break }
+                let (verdicts, now) = try await reading.value
+                next = index + 1 < batches.count ? Task { [batches] in try await read(batches[index + 1]) } : nil
+                if passTime == nil { passTime = now }
+                let known = Set(verdicts.map(\.0.conditionId))
+                let unknown = batch.filter { !known.contains($0) }
+                let turns = (locked: Turn(), appended: Turn())
+                let after = previous
+                let task = Task {
+                    try await write(
+                        batch, verdicts: verdicts, unknown: unknown, now: now, rebuildingAllPositions: rebuildingAllPositions,
+                        after: after, turns: turns)
+                }
+                previous = turns
+                writing.append(Writing(task: task, verdicts: verdicts, checked: batch.count, unknown: unknown.count))
+                if writing.count >= Self.batchesInFlight { try await finish(writing.removeFirst()) }
+            }
+            while !writing.isEmpty { try await finish(writing.removeFirst()) }
+        } catch {
+            // Later batches wait for the failed one's turns, which fail too: they roll back. When only
+            // a read or a publication failed they commit as usual, and are published if the bus takes
+            // them (a lost publication costs latency, not data). Either way they end before the pass.
+            for pending in writing {
+                if let stored = try? await pending.task.value { try? environment.publisher.publish(stored) }
+            }
+            writing = []
+            throw error
+        }
+        // Every open market was read at or after `passTime`: results known by then are applied.
+        let asOf = (passTime ?? Int64(Date().timeIntervalSince1970)) - margin
+        report.asOf = asOf
+        let mark = EventTime(seconds: asOf)
+        let stored = try await environment.store.transaction { connection in
+            let stored = try await StreamStore.append(
+                [], watermarks: [.marketResolved: (Array(0..<StreamName.partitionCount), mark)], producedAt: .wallClockNow,
+                on: connection, logger: logger)
+            try await Cursors.saveSource(ResolverNames.source, position: 0, watermark: mark, on: connection, logger: logger)
+            try await Settling.advanceSettledWatermarks(holdingForUncheckedMarkets: true, on: connection, logger: logger)
+            return stored
+        }
+        try environment.publisher.publish(stored)
+        environment.metrics.published(.tradeSettled, count: report.settled)
+        return report
+    }
+
+    /// Writes one batch in one transaction: market rows and watch statuses, the resolutions and the
+    /// settlement of their markets' stored trades, positions, then the append. Batches overlap
+    /// (`pass`), so two orders are kept by turns: a batch takes its markets' locks only after the
+    /// previous batch holds its own (the locks are taken in batch order, as by one writer, so a
+    /// trade consumer waiting between two batches cannot close a cycle PostgreSQL would not see),
+    /// and appends only after the previous batch's append has returned: it then waits on the stream
+    /// heads' row locks until that batch commits, so seqs follow batch order as before.
+    private func write(
+        _ batch: [String], verdicts: [(GammaMarket, Market?, ResolutionVerdict)], unknown: [String], now: Int64,
+        rebuildingAllPositions: Bool, after previous: (locked: Turn, appended: Turn)?, turns: (locked: Turn, appended: Turn)
+    ) async throws -> [StoredMessage] {
+        let logger = environment.logger
+        do {
+            try await previous?.locked.wait()
+            return try await environment.store.transaction { connection in
                 let resolutions = verdicts.compactMap { gamma, model, verdict -> MarketResolution? in
                     guard case .resolved(let outcome) = verdict, let id = model?.conditionId ?? ConditionID(gamma.conditionId) else {
                         return nil
@@ -116,6 +211,7 @@ struct GammaSource {
                     return MarketResolution(conditionId: id, outcome: outcome, resolvedAt: EventTime(seconds: min(now, written)))
                 }
                 try await Settling.lockMarkets(batch.compactMap(ConditionID.init), on: connection, logger: logger)
+                await turns.locked.open(.success(()))
                 var firstSight: [ConditionID] = []
                 for try await id in try await connection.query(
                     "SELECT condition_id FROM market_watch WHERE condition_id = ANY(\(batch)) AND status = 'new'", logger: logger
@@ -155,40 +251,17 @@ struct GammaSource {
                         "UPDATE market_watch SET status = 'unknown to Gamma', checked_at = \(now) WHERE condition_id = \(id)",
                         logger: logger)
                 }
-                return try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
+                try await previous?.appended.wait()
+                let stored = try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
+                await turns.appended.open(.success(()))
+                return stored
             }
-            try environment.publisher.publish(stored)
-            report.checked += batch.count
-            report.unknown += unknown.count
-            report.settled += stored.filter { $0.stream == .tradeSettled }.count
-            for (_, _, verdict) in verdicts {
-                switch verdict {
-                case .resolved(let outcome):
-                    report.resolved += 1
-                    if outcome == .void { report.voided += 1 }
-                case .waiting(let why): report.waiting[why, default: 0] += 1
-                case .unresolvable(let why):
-                    report.unresolvable += 1
-                    logger.warning("market cannot be resolved", metadata: ["reason": "\(why)"])
-                case .askCLOB: break
-                }
-            }
+        } catch {
+            // The next batch must not wait forever, nor append ahead of this one's rows.
+            await turns.locked.open(.failure(error))
+            await turns.appended.open(.failure(error))
+            throw error
         }
-        // Every open market was read at or after `passTime`: results known by then are applied.
-        let asOf = (passTime ?? Int64(Date().timeIntervalSince1970)) - margin
-        report.asOf = asOf
-        let mark = EventTime(seconds: asOf)
-        let stored = try await environment.store.transaction { connection in
-            let stored = try await StreamStore.append(
-                [], watermarks: [.marketResolved: (Array(0..<StreamName.partitionCount), mark)], producedAt: .wallClockNow,
-                on: connection, logger: logger)
-            try await Cursors.saveSource(ResolverNames.source, position: 0, watermark: mark, on: connection, logger: logger)
-            try await Settling.advanceSettledWatermarks(holdingForUncheckedMarkets: true, on: connection, logger: logger)
-            return stored
-        }
-        try environment.publisher.publish(stored)
-        environment.metrics.published(.tradeSettled, count: report.settled)
-        return report
     }
 
     /// Passes until shutdown.
@@ -207,5 +280,24 @@ struct GammaSource {
             let wait = interval - (ContinuousClock.now - started)
             if wait > .zero { try? await Task.sleep(for: wait) }
         }
+    }
+}
+
+/// A point in one batch's write that the next batch waits for; a failure fails the waiters.
+/// The first outcome given stands.
+actor Turn {
+    private var outcome: Result<Void, any Error>?
+    private var waiters: [CheckedContinuation<Void, any Error>] = []
+
+    func wait() async throws {
+        if let outcome { return try outcome.get() }
+        try await withCheckedThrowingContinuation { waiters.append($0) }
+    }
+
+    func open(_ result: Result<Void, any Error>) {
+        guard outcome == nil else { return }
+        outcome = result
+        for waiter in waiters { waiter.resume(with: result) }
+        waiters = []
     }
 }

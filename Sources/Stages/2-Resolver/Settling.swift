@@ -291,9 +291,11 @@ enum Settling {
     }
 
     static func record(_ settlement: TradeSettlement) throws -> StreamRecord {
-        try StreamRecord(
+        // The payload's canonical JSON directly: the generic initializer would box each settlement
+        // in an existential (copying its strings) only to find the same text.
+        StreamRecord(
             stream: .tradeSettled, uid: settlement.tradeId, key: settlement.wallet.rawValue,
-            eventTime: settlement.settledAt, payload: settlement)
+            eventTime: settlement.settledAt, payload: settlement.canonicalJSON)
     }
 
     /// trade.settled is complete through min(resolution-source watermark, trades consumed, and
