@@ -15,6 +15,7 @@ struct BenchScorer: AsyncParsableCommand {
     @Option(help: "Folder of `remora bench settle`'s state.") var state = ".remora"
     @Option(help: "Port of that embedded PostgreSQL cluster (when DATABASE_URL is not set).") var port = 54329
     @Option(help: "Settlements the scorer keeps in memory between steps.") var cache = 1_000_000
+    @Option(help: "Settlements per partition in one scorer step (REMORA_SCORER_BATCH).") var batch = 250
 
     func run() async throws {
         var url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
@@ -42,7 +43,7 @@ struct BenchScorer: AsyncParsableCommand {
             let scorer = try ChildProcess(
                 [ServiceCatalog.binDirectory.appendingPathComponent("scorer").path],
                 environment: [
-                    "DATABASE_URL": databaseURL, "REMORA_EVENT_TIME": "live", "REMORA_LOG_LEVEL": "warning",
+                    "DATABASE_URL": databaseURL, "REMORA_EVENT_TIME": "live", "REMORA_LOG_LEVEL": "warning", "REMORA_SCORER_BATCH": String(batch),
                     "REMORA_SCORER_CACHE_SETTLEMENTS": String(cache), "REMORA_HTTP_PORT": String(try freeLoopbackPort()),
                     "REMORA_BUS_PUB": "tcp://127.0.0.1:\(try freeLoopbackPort())", "REMORA_BUS_SUB": "tcp://127.0.0.1:\(try freeLoopbackPort())",
                 ])

@@ -21,6 +21,7 @@ await RemoraService.main(
     service: "scorer", summary: "score wallets from settled trades, publish `whale.score`", httpPort: 7413,
     settings: [
         EventTimeMode.setting,
+        Setting("REMORA_SCORER_BATCH", default: "250", "settlements per partition in one catch-up step (bounds memory)", kind: .integer(1...100_000)),
         Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "1000000", "settlements the scorer keeps in memory between steps, about 60 bytes each (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
     ]
 ) { environment in
@@ -32,6 +33,10 @@ await RemoraService.main(
     let consumer = DurableConsumer(
         name: "scorer", stream: .tradeSettled, payload: TradeSettlement.self,
         partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment,
+        // A catch-up step holds its messages, its wallets' settlements and fills and its outputs
+        // at once: small steps bound the scorer's memory (heaptrack: 119 MB of heap for one step of
+        // 20,000 settlements at the default limit).
+        batchLimit: try environment.settings.int("REMORA_SCORER_BATCH", in: 1...100_000),
         prepare: { settlements, connection in
             reads.store(try await scorerReads(
                 settlements, strict: strict, contexts: contexts, histories: histories, on: connection, logger: logger))
