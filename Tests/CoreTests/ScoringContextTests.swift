@@ -127,6 +127,41 @@ struct ScoringContextTests {
     }
 }
 
+@Suite("The fold against direct formulas")
+struct LedgerFoldReferenceTests {
+    @Test("decayed win rate and volume equal TimeDecay's; the per-trade t-statistic equals the two-pass one", arguments: 0..<10)
+    func decayAndTradeT(seed: Int) {
+        var generator = SeededGenerator(seed: UInt64(seed) &+ 99)
+        let all: [TradeSettlement] = (0..<(5 + Int(generator.next() % 300))).map { i in
+            let bought = Int64(generator.next() % 400)
+            return WalletMetricsTests.settled(
+                [.win, .loss, .void][Int(generator.next() % 3)], cost: Int64(1 + generator.next() % 900),
+                pnl: Int64(generator.next() % 1_000) - 500, boughtDay: bought, settledDay: bought + Int64(generator.next() % 60),
+                market: Int(generator.next() % 9), id: i)
+        }
+        let asOf = EventTime(millis: 470 * WalletMetricsTests.day)
+        let m = WalletMetricsCalculator.metrics(of: all, asOf: asOf, baseRate: 0.5)
+        let settled = all.filter { $0.settledAt <= asOf }
+        let outcomes = settled.filter { $0.result != .void }.map {
+            TimedOutcome(timestamp: Double($0.settledAt.millis) / 1000, won: $0.result == .win, notionalUSD: $0.cost.doubleValue)
+        }
+        let decay = TimeDecay(halfLifeDays: 60)
+        let now = Double(asOf.millis) / 1000
+        if !outcomes.isEmpty {
+            #expect(abs(m.decayedWinRate - decay.winRate(outcomes, asOf: now)) < 1e-12)
+            let volume = decay.volume(outcomes, asOf: now)
+            #expect(abs(m.decayedVolume - volume) <= 1e-12 * max(1, volume))
+        }
+        let returns = settled.filter { $0.cost.micros > 0 }.map { $0.realizedPnl.doubleValue / $0.cost.doubleValue }
+        if returns.count >= 2 {
+            let mean = returns.reduce(0, +) / Double(returns.count)
+            let sd = (returns.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(returns.count - 1)).squareRoot()
+            let t = mean / (sd / Double(returns.count).squareRoot())
+            #expect(abs(m.tradeReturnT - t) <= 1e-9 * max(1, abs(t)))
+        }
+    }
+}
+
 /// xorshift64*: a reproducible shuffle.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
