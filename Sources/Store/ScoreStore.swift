@@ -113,46 +113,6 @@ public enum ScoreStore {
         return try await read(where: filter, binds: binds, on: connection, logger: logger)
     }
 
-    /// The settlements of stream positions (after, through] per partition: what was stored between
-    /// two reads of the stream heads.
-    public static func settlements(
-        between positions: [(partition: Int, after: Int64, through: Int64)], wallets: [WalletAddress]? = nil,
-        on connection: PostgresConnection, logger: Logger
-    ) async throws -> [WalletAddress: [TradeSettlement]] {
-        guard !positions.isEmpty else { return [:] }
-        var binds = PostgresBindings()
-        binds.append(positions.map(\.partition))
-        binds.append(positions.map(\.after))
-        binds.append(positions.map(\.through))
-        // A join, so that each partition's range is an index range scan of the primary key.
-        let from = """
-            unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(p, a, t)
-            JOIN trade_settlements ON partition = r.p AND seq > r.a AND seq <= r.t
-            """
-        var filter = "true"
-        if let wallets {
-            binds.append(wallets.map(\.rawValue))
-            filter = "wallet = ANY($4)"
-        }
-        return try await read(from: from, where: filter, binds: binds, on: connection, logger: logger)
-    }
-
-    /// Wallets' settlements stored at or before the given stream positions (per partition).
-    public static func settlements(
-        of wallets: [WalletAddress], through heads: [Int: Int64], on connection: PostgresConnection, logger: Logger
-    ) async throws -> [WalletAddress: [TradeSettlement]] {
-        guard !wallets.isEmpty else { return [:] }
-        var binds = PostgresBindings()
-        binds.append(wallets.map(\.rawValue))
-        binds.append(heads.map(\.key))
-        binds.append(heads.map(\.value))
-        // By the wallet index; the heads bound what a concurrent writer adds meanwhile.
-        let from = """
-            trade_settlements JOIN unnest($2::int[], $3::bigint[]) AS r(p, h) ON partition = r.p AND seq <= r.h
-            """
-        return try await read(from: from, where: "wallet = ANY($1)", binds: binds, on: connection, logger: logger)
-    }
-
     static func read(
         from: String = "trade_settlements", where filter: String, binds: PostgresBindings, on connection: PostgresConnection, logger: Logger
     ) async throws -> [WalletAddress: [TradeSettlement]] {
@@ -198,6 +158,89 @@ public enum ScoreStore {
         return byWallet
     }
 
+    /// Wallets' settlements stored at or before the given stream positions (per partition), as
+    /// ledger rows: only the figures a score reads, money from the stored integer columns, ids
+    /// shared through `names`. By the wallet index; the heads bound what a concurrent writer adds.
+    public static func ledgerRows(
+        of wallets: [WalletAddress], through heads: [Int: Int64], names: SharedNames, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [WalletAddress: [ScoringLedger.Row]] {
+        guard !wallets.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(wallets.map(\.rawValue))
+        binds.append(heads.map(\.key))
+        binds.append(heads.map(\.value))
+        let from = """
+            trade_settlements JOIN unnest($2::int[], $3::bigint[]) AS r(p, h) ON partition = r.p AND seq <= r.h
+            """
+        return try await readRows(from: from, where: "wallet = ANY($1)", binds: binds, names: names, on: connection, logger: logger)
+    }
+
+    /// The settlements of stream positions (after, through] per partition (what was stored
+    /// between two reads of the stream heads) as ledger rows, of the wallets `keep` accepts. A
+    /// join, so that each partition's range is an index range scan of the primary key.
+    public static func ledgerRows(
+        between positions: [(partition: Int, after: Int64, through: Int64)], names: SharedNames,
+        keep: (WalletAddress) -> Bool = { _ in true }, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [ScoringLedger.Row]] {
+        guard !positions.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(positions.map(\.partition))
+        binds.append(positions.map(\.after))
+        binds.append(positions.map(\.through))
+        let from = """
+            unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(p, a, t)
+            JOIN trade_settlements ON partition = r.p AND seq > r.a AND seq <= r.t
+            """
+        return try await readRows(from: from, where: "true", binds: binds, names: names, keep: keep, on: connection, logger: logger)
+    }
+
+    static func readRows(
+        from: String, where filter: String, binds: PostgresBindings, names: SharedNames,
+        keep: (WalletAddress) -> Bool = { _ in true }, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [ScoringLedger.Row]] {
+        let query = PostgresQuery(unsafeSQL: """
+            SELECT payload->>'tradeId', wallet, payload->>'conditionId', payload->>'category', payload->>'result',
+                   cost_micros, realized_pnl_micros, (payload->'tradeTime')::text, event_time, uid
+            FROM \(from) WHERE \(filter)
+            """, binds: binds)
+        let rows = try await connection.query(query, logger: logger)
+        var byWallet: [WalletAddress: [ScoringLedger.Row]] = [:]
+        var unreadable: [String] = []
+        var local = SharedNames.Local(names)
+        for try await row in rows {
+            let (id, wallet, condition, category, result, cost, pnl, tradeTime, settledAt, uid) =
+                try row.decode((String?, String?, String?, String?, String?, Int64?, Int64?, String?, Int64, String).self)
+            guard let wallet = wallet.map(WalletAddress.init(validated:)) else {
+                unreadable.append(uid)
+                continue
+            }
+            guard keep(wallet) else { continue }
+            if let id, let condition = condition.flatMap({ local.market($0) }), let category = category.map({ local.name($0) }),
+                let result = result.flatMap(SettlementResult.init(rawValue:)), let cost, let pnl,
+                let tradeTime = tradeTime.flatMap({ Int64($0) })
+            {
+                byWallet[wallet, default: []].append(ScoringLedger.Row(
+                    tradeId: id, conditionId: condition, category: category, result: result, cost: cost, pnl: pnl,
+                    tradeTime: tradeTime, settledAt: settledAt))
+            } else {
+                unreadable.append(uid)
+            }
+        }
+        // What the columns do not give is read again whole, by the JSON decoder, which names
+        // what is wrong (and fails the step: a settlement is never skipped).
+        if !unreadable.isEmpty {
+            let rows = try await connection.query(
+                "SELECT payload::text FROM trade_settlements WHERE uid = ANY(\(unreadable))", logger: logger)
+            for try await text in rows.decode(String.self) {
+                let settlement = try JSONCoding.decoder.decode(TradeSettlement.self, from: Data(text.utf8))
+                guard keep(settlement.wallet) else { continue }
+                byWallet[settlement.wallet, default: []].append(ScoringLedger.Row(settlement))
+            }
+        }
+        return byWallet
+    }
+
     /// Every category's settlements summed by UTC day, for the days before `day`.
     public static func categoryDays(
         before day: Int64, on connection: PostgresConnection, logger: Logger
@@ -220,27 +263,34 @@ public enum ScoreStore {
 
     // MARK: open fills and marks
 
-    /// The wallets' fills traded at or before `upTo` whose market had not resolved by `openAfter`
-    /// (the fills that may be open at a time between the two), with their markets' resolution
-    /// times. By the wallet index; a resolution is looked up per fill.
+    /// The wallets' fills open at one of the times given for them (traded by it, their market
+    /// not resolved by it), with their markets' resolution times: exactly what scores at those
+    /// times mark. A step of an out-of-order stream (a backlog settled market by market) spans
+    /// months; the fills open somewhere between its first and last time would be most of its
+    /// wallets' trades. By the wallet index, once per wallet up to its last time.
     public static func heldFills(
-        of wallets: [WalletAddress], openAfter: EventTime, upTo: EventTime, on connection: PostgresConnection, logger: Logger
+        openAt times: [(wallet: WalletAddress, time: EventTime)], names: SharedNames? = nil, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> [WalletAddress: [HeldFill]] {
-        guard !wallets.isEmpty else { return [:] }
+        guard !times.isEmpty else { return [:] }
         var binds = PostgresBindings()
-        binds.append(wallets.map(\.rawValue))
-        binds.append(upTo.millis)
-        binds.append(openAfter.millis)
-        return try await readFills(
-            where: "t.wallet = ANY($1) AND t.event_time <= $2 AND (r.event_time IS NULL OR r.event_time > $3)",
-            binds: binds, on: connection, logger: logger
-        ).fills
+        binds.append(times.map(\.wallet.rawValue))
+        binds.append(times.map(\.time.millis))
+        let from = """
+            (SELECT w, array_agg(DISTINCT at) AS ats, max(at) AS last FROM unnest($1::text[], $2::bigint[]) AS q(w, at) GROUP BY w) AS q
+            JOIN trades t ON t.wallet = q.w AND t.event_time <= q.last
+            LEFT JOIN market_resolutions r ON r.uid = t.condition_id
+            """
+        // Open at the first of the wallet's times at or after the fill's own.
+        let filter = "r.event_time IS NULL OR r.event_time > (SELECT min(x) FROM unnest(q.ats) AS x WHERE x >= t.event_time)"
+        return try await readFills(from: from, where: filter, binds: binds, names: names, on: connection, logger: logger).fills
     }
 
     /// The fills of one partition's wallets that may be open at the start of a day in
     /// [`from`, `through`] (traded by `through`, not resolved by `from`), by wallet.
     public static func heldFills(
-        partition: Int, openFrom from: EventTime, through: EventTime, on connection: PostgresConnection, logger: Logger
+        partition: Int, openFrom from: EventTime, through: EventTime, names: SharedNames? = nil, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> [WalletAddress: [HeldFill]] {
         var binds = PostgresBindings()
         binds.append(partition)
@@ -248,7 +298,7 @@ public enum ScoreStore {
         binds.append(from.millis)
         return try await readFills(
             where: "t.partition = $1 AND t.event_time <= $2 AND (r.event_time IS NULL OR r.event_time > $3)",
-            binds: binds, on: connection, logger: logger
+            binds: binds, names: names, on: connection, logger: logger
         ).fills
     }
 
@@ -287,13 +337,14 @@ public enum ScoreStore {
     }
 
     static func readFills(
-        where filter: String, binds: PostgresBindings, on connection: PostgresConnection, logger: Logger
+        from: String = "trades t LEFT JOIN market_resolutions r ON r.uid = t.condition_id", where filter: String,
+        binds: PostgresBindings, names: SharedNames? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> (fills: [WalletAddress: [HeldFill]], marks: MarketMarks) {
         let rows = try await connection.query(
             PostgresQuery(unsafeSQL: """
                 SELECT t.uid, t.wallet, t.condition_id, (t.payload->'outcomeIndex')::text, t.payload->>'side',
                        t.payload->>'size', t.payload->>'price', t.event_time, r.event_time
-                FROM trades t LEFT JOIN market_resolutions r ON r.uid = t.condition_id
+                FROM \(from)
                 WHERE \(filter)
                 ORDER BY t.event_time, t.partition, t.seq
                 """, binds: binds), logger: logger)
@@ -302,7 +353,8 @@ public enum ScoreStore {
         for try await (uid, wallet, condition, outcome, side, size, price, time, resolved) in rows.decode(
             (String, String?, String?, String?, String?, String?, String?, Int64, Int64?).self)
         {
-            guard let wallet = wallet.flatMap(WalletAddress.init), let conditionId = condition.flatMap(ConditionID.init),
+            guard let wallet = wallet.flatMap(WalletAddress.init),
+                let conditionId = condition.flatMap({ raw in names.map { $0.market(raw) } ?? ConditionID(raw) }),
                 let outcomeIndex = outcome.flatMap({ Int($0) }), let side = side.flatMap(Side.init(rawValue:)),
                 let size = size.flatMap({ Shares(decimal: $0) }), let price = price.flatMap({ Price(decimal: $0) })
             else {

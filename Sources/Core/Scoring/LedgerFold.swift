@@ -156,12 +156,16 @@ struct LedgerFold {
         let settledMarkets = exposure.count
         var openMarkets: [ConditionID: Int] = [:]
         var first = firstTrade
+        // The settled markets' numbers, by a scan of the ledger's markets while that is cheap.
+        let settledIndex = open.count * settledMarkets > 512
+            ? Dictionary(uniqueKeysWithValues: ledger.markets.prefix(settledMarkets).enumerated().map { ($0.element, $0.offset) })
+            : nil
         for s in open {
             openCost = openCost + s.cost
             unrealized = unrealized + s.realizedPnl
             first = min(first, s.tradeTime.millis)
-            if let index = ledger.marketIndex[s.conditionId], Int(index) < settledMarkets {
-                exposure[Int(index)] += s.cost.doubleValue
+            if let index = settledIndex.map({ $0[s.conditionId] }) ?? ledger.marketNumber(of: s.conditionId, below: settledMarkets) {
+                exposure[index] += s.cost.doubleValue
             } else if let index = openMarkets[s.conditionId] {
                 exposure[index] += s.cost.doubleValue
             } else {

@@ -183,9 +183,10 @@ public enum WalletMetricsCalculator {
 
 /// A wallet's settlements in scoring order (``WalletMetricsCalculator/precedes(_:_:)``), reduced to
 /// the numbers the metrics read, markets numbered in order of first appearance, categories as
-/// indexes. The scorer keeps one per wallet (about 50 bytes a settlement, no strings) and a history
-/// builds one per wallet: scoring then copies no strings and hashes no ids, which cost more than
-/// the arithmetic.
+/// indexes. The scorer keeps one per wallet (48 bytes a settlement, plus one reference per market
+/// traded) and a history builds one per wallet: scoring then copies no strings and hashes no ids,
+/// which cost more than the arithmetic. No index by market is kept: merges build one for the
+/// moment (a wallet's markets are few next to its settlements), and open fills look theirs up.
 public struct ScoringLedger: Sendable {
     struct Entry: Sendable {
         var settledAt: Int64
@@ -193,24 +194,66 @@ public struct ScoringLedger: Sendable {
         var tradeTime: Int64
         var cost: Int64
         var pnl: Int64
-        var result: SettlementResult
         var market: Int32
-        var category: Int32
+        var category: UInt16
+        var result: SettlementResult
 
         func precedes(_ other: Entry) -> Bool {
             settledAt != other.settledAt ? settledAt < other.settledAt : key < other.key
         }
     }
 
+    /// One settlement as a ledger takes it: what a store reads without decoding a whole
+    /// ``TradeSettlement`` (the ids should be shared strings, so that a market held by many
+    /// ledgers is one string).
+    public struct Row: Sendable {
+        public var settledAt: Int64
+        /// ``ScoringLedger/orderKey(_:)`` of the trade id.
+        public var key: UInt64
+        public var tradeTime: Int64
+        public var cost: Int64
+        public var pnl: Int64
+        public var result: SettlementResult
+        public var conditionId: ConditionID
+        public var category: String
+
+        public init(
+            tradeId: String, conditionId: ConditionID, category: String, result: SettlementResult, cost: Int64, pnl: Int64,
+            tradeTime: Int64, settledAt: Int64
+        ) {
+            self.settledAt = settledAt
+            key = ScoringLedger.orderKey(tradeId)
+            self.tradeTime = tradeTime
+            self.cost = cost
+            self.pnl = pnl
+            self.result = result
+            self.conditionId = conditionId
+            self.category = category
+        }
+
+        public init(_ s: TradeSettlement) {
+            self.init(
+                tradeId: s.tradeId, conditionId: s.conditionId, category: s.category, result: s.result, cost: s.cost.micros,
+                pnl: s.realizedPnl.micros, tradeTime: s.tradeTime.millis, settledAt: s.settledAt.millis)
+        }
+
+        func precedes(_ other: Row) -> Bool {
+            settledAt != other.settledAt ? settledAt < other.settledAt : key < other.key
+        }
+    }
+
     private(set) var entries: [Entry] = []
+    /// Markets in order of first appearance in scoring order: entry `market` indexes this.
     private(set) var markets: [ConditionID] = []
-    private(set) var marketIndex: [ConditionID: Int32] = [:]
     private(set) var categories: [String] = []
-    private var categoryIndex: [String: Int32] = [:]
 
     /// `all` in any order (one check when already in scoring order, a sort otherwise).
     public init(_ all: [TradeSettlement] = []) {
         merge(all)
+    }
+
+    public init(rows: [Row]) {
+        merge(rows)
     }
 
     public var count: Int { entries.count }
@@ -219,45 +262,55 @@ public struct ScoringLedger: Sendable {
 
     /// Adds settlements (in any order; usually later than those held, which is the cheap case).
     public mutating func merge(_ more: [TradeSettlement]) {
+        merge(more.map(Row.init))
+    }
+
+    /// Adds settlements (in any order; usually later than those held, which is the cheap case).
+    public mutating func merge(_ more: [Row]) {
         guard !more.isEmpty else { return }
         var ordered = true
         if more.count > 1 {
-            for i in 1..<more.count where WalletMetricsCalculator.precedes(more[i], more[i - 1]) {
+            for i in 1..<more.count where more[i].precedes(more[i - 1]) {
                 ordered = false
                 break
             }
         }
-        let sorted = ordered ? more : WalletMetricsCalculator.inScoringOrder(more)
+        let sorted = ordered ? more : more.sorted { $0.precedes($1) }
         let held = entries.count
         entries.reserveCapacity(held + sorted.count)
         // A market's trades settle together: runs of one market (and category) are the rule, and
-        // comparing with the previous id is cheaper than hashing it.
-        var previous: (market: ConditionID, index: Int32, category: String, categoryIndex: Int32)?
+        // comparing with the previous id is cheaper than hashing it. Past a few rows, an index of
+        // the markets held is worth building.
+        var index: [ConditionID: Int32]?
+        if sorted.count > 8 && markets.count > 8 {
+            index = Dictionary(uniqueKeysWithValues: markets.enumerated().map { ($0.element, Int32($0.offset)) })
+        }
+        var previous: (market: ConditionID, index: Int32, category: String, categoryIndex: UInt16)?
         for s in sorted {
             let market: Int32
             if let previous, previous.market == s.conditionId {
                 market = previous.index
-            } else if let known = marketIndex[s.conditionId] {
+            } else if let known = index.map({ $0[s.conditionId] }) ?? markets.lastIndex(of: s.conditionId).map(Int32.init) {
                 market = known
             } else {
                 market = Int32(markets.count)
-                marketIndex[s.conditionId] = market
+                index?[s.conditionId] = market
                 markets.append(s.conditionId)
             }
-            let category: Int32
+            let category: UInt16
             if let previous, previous.category == s.category {
                 category = previous.categoryIndex
-            } else if let known = categoryIndex[s.category] {
-                category = known
+            } else if let known = categories.firstIndex(of: s.category) {
+                category = UInt16(known)
             } else {
-                category = Int32(categories.count)
-                categoryIndex[s.category] = category
+                precondition(categories.count < Int(UInt16.max), "a wallet traded more than 65,535 categories")
+                category = UInt16(categories.count)
                 categories.append(s.category)
             }
             previous = (s.conditionId, market, s.category, category)
             entries.append(Entry(
-                settledAt: s.settledAt.millis, key: Self.orderKey(s.tradeId), tradeTime: s.tradeTime.millis, cost: s.cost.micros,
-                pnl: s.realizedPnl.micros, result: s.result, market: market, category: category))
+                settledAt: s.settledAt, key: s.key, tradeTime: s.tradeTime, cost: s.cost, pnl: s.pnl, market: market,
+                category: category, result: s.result))
         }
         // Later than everything held: the numbering by first appearance still holds. Otherwise
         // sort again and number the markets anew in the new order.
@@ -275,8 +328,12 @@ public struct ScoringLedger: Sendable {
                 entries[i].market = renumbered[old]
             }
             markets = order
-            for (index, id) in markets.enumerated() { marketIndex[id] = Int32(index) }
         }
+    }
+
+    /// The number of a market among the first `limit` markets, if it is one of them.
+    func marketNumber(of id: ConditionID, below limit: Int) -> Int? {
+        markets[..<min(limit, markets.count)].firstIndex(of: id)
     }
 
     /// The number of settlements at or before `asOf` (they come first).

@@ -164,8 +164,9 @@ func scorerReads(
     // ready settlement's score depends on is stored (docs/scoring.md, "Open fills").
     var fills: [WalletAddress: [HeldFill]] = [:]
     var marks = MarketMarks()
-    if let earliest = settlements.map(\.settledAt).min(), let latest = settlements.map(\.settledAt).max() {
-        fills = try await ScoreStore.heldFills(of: wallets, openAfter: earliest, upTo: latest, on: connection, logger: logger)
+    if !settlements.isEmpty {
+        fills = try await ScoreStore.heldFills(
+            openAt: settlements.map { ($0.wallet, $0.settledAt) }, names: histories.names, on: connection, logger: logger)
         var pairs = Set<MarkKey>()
         for s in settlements {
             for fill in fills[s.wallet] ?? [] where fill.isOpen(at: s.settledAt) {
@@ -186,12 +187,13 @@ private struct MarkKey: Hashable {
 }
 
 /// Wallets' settlements as stored, kept between steps as compact ledgers (``ScoringLedger``:
-/// about 50 bytes a settlement) so that a wallet's history is read once, not on each of its
-/// settlements. The cache follows the stream: each step reads what was stored since the last
-/// (positions after the heads it saw, up to the heads it sees now) and adds it to the wallets it
-/// holds; a wallet it does not hold is read whole, up to the same heads. Only committed rows are
-/// read, so a step that rolls back leaves the cache true. Least recently used wallets are dropped
-/// beyond `capacity` settlements (read again when next needed).
+/// about 50 bytes a settlement, market ids shared) so that a wallet's history is read once, not
+/// on each of its settlements. The cache follows the stream: each step reads what was stored since
+/// the last (positions after the heads it saw, up to the heads it sees now) and adds it to the
+/// wallets it holds; a wallet it does not hold is read whole, up to the same heads, a few hundred
+/// wallets a query (a catch-up's first steps meet thousands). Only committed rows are read, so a
+/// step that rolls back leaves the cache true. Least recently used wallets are dropped beyond
+/// `capacity` settlements (read again when next needed).
 final class SettlementCache: Sendable {
     struct State {
         var wallets: [WalletAddress: ScoringLedger] = [:]
@@ -202,7 +204,10 @@ final class SettlementCache: Sendable {
         var through: [Int: Int64] = [:]
     }
     private let state = Mutex(State())
+    /// Market ids and category names, one copy each (the fills read share them too).
+    let names = SharedNames()
     let capacity: Int
+    static let walletsPerRead = 250
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -210,28 +215,37 @@ final class SettlementCache: Sendable {
         of wallets: [WalletAddress], heads: [Int: Int64], on connection: PostgresConnection, logger: Logger
     ) async throws -> [WalletAddress: ScoringLedger] {
         let through = state.withLock { $0.through }
-        // What was stored since the last step, for the partitions already followed.
+        // What was stored since the last step, for the partitions already followed and the
+        // wallets held (the others are read whole when needed).
         let ranges = through.compactMap { partition, after in
             heads[partition].flatMap { $0 > after ? (partition, after, $0) : nil }
         }
-        let fresh = try await ScoreStore.settlements(between: ranges, on: connection, logger: logger)
-        let missing = state.withLock { state in wallets.filter { state.wallets[$0] == nil } }
-        // Wallets not held: whole, up to the same heads (rows stored meanwhile come with the next step).
-        var loaded: [WalletAddress: [TradeSettlement]] = [:]
-        if !missing.isEmpty {
-            loaded = try await ScoreStore.settlements(of: missing, through: heads, on: connection, logger: logger)
-        }
-        return state.withLock { state in
+        let fresh = try await ScoreStore.ledgerRows(
+            between: ranges, names: names, keep: { wallet in self.state.withLock { $0.wallets[wallet] != nil } },
+            on: connection, logger: logger)
+        state.withLock { state in
             for (wallet, rows) in fresh where state.wallets[wallet] != nil {
                 state.wallets[wallet]!.merge(rows)
                 state.size += rows.count
             }
-            for wallet in missing {
-                let rows = loaded[wallet] ?? []
-                state.wallets[wallet] = ScoringLedger(rows)
-                state.size += rows.count
-            }
             for (partition, head) in heads { state.through[partition] = head }
+        }
+        // Wallets not held: whole, up to the same heads (rows stored meanwhile come with the next step).
+        let missing = state.withLock { state in wallets.filter { state.wallets[$0] == nil } }
+        var start = 0
+        while start < missing.count {
+            let chunk = Array(missing[start..<min(start + Self.walletsPerRead, missing.count)])
+            start += chunk.count
+            var loaded = try await ScoreStore.ledgerRows(of: chunk, through: heads, names: names, on: connection, logger: logger)
+            state.withLock { state in
+                for wallet in chunk where state.wallets[wallet] == nil {
+                    let rows = loaded.removeValue(forKey: wallet) ?? []
+                    state.wallets[wallet] = ScoringLedger(rows: rows)
+                    state.size += rows.count
+                }
+            }
+        }
+        return state.withLock { state in
             state.clock += 1
             var result: [WalletAddress: ScoringLedger] = [:]
             for wallet in wallets {
@@ -296,7 +310,7 @@ func sweepMarkDays(
     guard start <= last else { return ([], [], start) }
     let fills = try await ScoreStore.heldFills(
         partition: partition, openFrom: EventTime(millis: start * EventTime.day), through: EventTime(millis: last * EventTime.day),
-        on: connection, logger: logger)
+        names: histories.names, on: connection, logger: logger)
     let wallets = fills.keys.sorted { $0.rawValue < $1.rawValue }
     let settlements = try await histories.settlements(of: wallets, heads: step.heads, on: connection, logger: logger)
     var byDay: [Int64: [WalletAddress]] = [:]
