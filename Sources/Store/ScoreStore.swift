@@ -173,15 +173,19 @@ public enum ScoreStore {
         let from = """
             trade_settlements JOIN unnest($2::int[], $3::bigint[]) AS r(p, h) ON partition = r.p AND seq <= r.h
             """
-        return try await readRows(from: from, where: "wallet = ANY($1)", binds: binds, names: names, on: connection, logger: logger)
+        var totals = CategoryDayTotals()
+        return try await readRows(
+            from: from, where: "wallet = ANY($1)", binds: binds, names: names, totals: &totals, on: connection, logger: logger)
     }
 
     /// The settlements of stream positions (after, through] per partition (what was stored
-    /// between two reads of the stream heads) as ledger rows, of the wallets `keep` accepts. A
-    /// join, so that each partition's range is an index range scan of the primary key.
+    /// between two reads of the stream heads) as ledger rows, of the wallets `keep` accepts; all
+    /// of them are added to `totals`. A join, so that each partition's range is an index range
+    /// scan of the primary key.
     public static func ledgerRows(
         between positions: [(partition: Int, after: Int64, through: Int64)], names: SharedNames,
-        keep: (WalletAddress) -> Bool = { _ in true }, on connection: PostgresConnection, logger: Logger
+        keep: (WalletAddress) -> Bool = { _ in true }, totals: inout CategoryDayTotals, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> [WalletAddress: [ScoringLedger.Row]] {
         guard !positions.isEmpty else { return [:] }
         var binds = PostgresBindings()
@@ -192,12 +196,14 @@ public enum ScoreStore {
             unnest($1::int[], $2::bigint[], $3::bigint[]) AS r(p, a, t)
             JOIN trade_settlements ON partition = r.p AND seq > r.a AND seq <= r.t
             """
-        return try await readRows(from: from, where: "true", binds: binds, names: names, keep: keep, on: connection, logger: logger)
+        return try await readRows(
+            from: from, where: "true", binds: binds, names: names, keep: keep, totals: &totals, on: connection, logger: logger)
     }
 
     static func readRows(
         from: String, where filter: String, binds: PostgresBindings, names: SharedNames,
-        keep: (WalletAddress) -> Bool = { _ in true }, on connection: PostgresConnection, logger: Logger
+        keep: (WalletAddress) -> Bool = { _ in true }, totals: inout CategoryDayTotals, on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> [WalletAddress: [ScoringLedger.Row]] {
         let query = PostgresQuery(unsafeSQL: """
             SELECT payload->>'tradeId', wallet, payload->>'conditionId', payload->>'category', payload->>'result',
@@ -215,11 +221,12 @@ public enum ScoreStore {
                 unreadable.append(uid)
                 continue
             }
-            guard keep(wallet) else { continue }
             if let id, let condition = condition.flatMap({ local.market($0) }), let category = category.map({ local.name($0) }),
                 let result = result.flatMap(SettlementResult.init(rawValue:)), let cost, let pnl,
                 let tradeTime = tradeTime.flatMap({ Int64($0) })
             {
+                totals.add(category: category, settledAt: settledAt, result: result, cost: cost, pnl: pnl)
+                guard keep(wallet) else { continue }
                 byWallet[wallet, default: []].append(ScoringLedger.Row(
                     tradeId: id, conditionId: condition, category: category, result: result, cost: cost, pnl: pnl,
                     tradeTime: tradeTime, settledAt: settledAt))
@@ -234,6 +241,9 @@ public enum ScoreStore {
                 "SELECT payload::text FROM trade_settlements WHERE uid = ANY(\(unreadable))", logger: logger)
             for try await text in rows.decode(String.self) {
                 let settlement = try JSONCoding.decoder.decode(TradeSettlement.self, from: Data(text.utf8))
+                totals.add(
+                    category: settlement.category, settledAt: settlement.settledAt.millis, result: settlement.result,
+                    cost: settlement.cost.micros, pnl: settlement.realizedPnl.micros)
                 guard keep(settlement.wallet) else { continue }
                 byWallet[settlement.wallet, default: []].append(ScoringLedger.Row(settlement))
             }
@@ -252,6 +262,28 @@ public enum ScoreStore {
                    sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint
             FROM trade_settlements WHERE event_time < \(day * EventTime.day)
             GROUP BY 1, 2 ORDER BY 1, 2
+            """, logger: logger)
+        var days: [CategoryDay] = []
+        for try await (category, d, wins, decided, pnl, cost) in rows.decode((String, Int64, Int64, Int64, Int64, Int64).self) {
+            days.append(CategoryDay(
+                category: category, day: d, wins: Int(wins), decided: Int(decided), pnl: USDC(micros: pnl), cost: USDC(micros: cost)))
+        }
+        return days
+    }
+
+    /// Every category's settlements summed by UTC day, of the stream positions at or before the
+    /// heads (per partition): where ``CategoryDayTotals`` kept from the stream starts.
+    public static func categoryDays(
+        through heads: [Int: Int64], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [CategoryDay] {
+        let rows = try await connection.query(
+            """
+            SELECT payload->>'category', floor(event_time / 86400000.0)::bigint,
+                   (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE payload->>'result' <> 'void'))::bigint,
+                   sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint
+            FROM trade_settlements JOIN unnest(\(heads.map(\.key))::int[], \(heads.map(\.value))::bigint[]) AS r(p, h)
+                ON partition = r.p AND seq <= r.h
+            GROUP BY 1, 2
             """, logger: logger)
         var days: [CategoryDay] = []
         for try await (category, d, wins, decided, pnl, cost) in rows.decode((String, Int64, Int64, Int64, Int64, Int64).self) {

@@ -23,17 +23,47 @@ public struct CategoryDay: Sendable, Hashable {
 
     /// The settlements summed by (category, day).
     public static func summing(_ settlements: some Sequence<TradeSettlement>) -> [CategoryDay] {
-        var sums: [CategoryDayKey: CategoryDay] = [:]
+        var totals = CategoryDayTotals()
         for s in settlements {
-            let key = CategoryDayKey(category: s.category, day: s.settledAt.dayNumber)
-            var sum = sums[key] ?? CategoryDay(category: s.category, day: key.day, wins: 0, decided: 0, pnl: .zero, cost: .zero)
-            if s.result == .win { sum.wins += 1 }
-            if s.result != .void { sum.decided += 1 }
-            sum.pnl = sum.pnl + s.realizedPnl
-            sum.cost = sum.cost + s.cost
-            sums[key] = sum
+            totals.add(category: s.category, settledAt: s.settledAt.millis, result: s.result, cost: s.cost.micros, pnl: s.realizedPnl.micros)
         }
-        return sums.values.sorted { ($0.category, $0.day) < ($1.category, $1.day) }
+        return totals.days(before: .max)
+    }
+}
+
+/// Settlements summed by (category, day) as they come, so that a service keeps the figures every
+/// ``ScoringContext`` is made of without summing the whole table again for each new day (integer
+/// sums: the same whatever the order they come in).
+public struct CategoryDayTotals: Sendable {
+    private var sums: [CategoryDayKey: CategoryDay] = [:]
+
+    public init(_ days: some Sequence<CategoryDay> = [CategoryDay]()) {
+        for day in days { add(day) }
+    }
+
+    public mutating func add(category: String, settledAt: Int64, result: SettlementResult, cost: Int64, pnl: Int64) {
+        let day = EventTime(millis: settledAt).dayNumber
+        add(CategoryDay(
+            category: category, day: day, wins: result == .win ? 1 : 0, decided: result == .void ? 0 : 1, pnl: USDC(micros: pnl),
+            cost: USDC(micros: cost)))
+    }
+
+    public mutating func add(_ day: CategoryDay) {
+        let key = CategoryDayKey(category: day.category, day: day.day)
+        guard var sum = sums[key] else {
+            sums[key] = day
+            return
+        }
+        sum.wins += day.wins
+        sum.decided += day.decided
+        sum.pnl = sum.pnl + day.pnl
+        sum.cost = sum.cost + day.cost
+        sums[key] = sum
+    }
+
+    /// The sums of the days before `day`, by category and day.
+    public func days(before day: Int64) -> [CategoryDay] {
+        sums.values.filter { $0.day < day }.sorted { ($0.category, $0.day) < ($1.category, $1.day) }
     }
 }
 

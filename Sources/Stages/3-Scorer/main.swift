@@ -154,7 +154,7 @@ func scorerReads(
         // One read for every day the step needs: the newest day's rows hold the older days'.
         if categoryDays == nil {
             let newest = settlements.map(\.settledAt.dayNumber).max()!
-            categoryDays = try await ScoreStore.categoryDays(before: newest, on: connection, logger: logger)
+            categoryDays = histories.categoryDays(before: newest)
         }
         let context = ScoringContext(day: day, from: categoryDays!)
         contexts[day] = context
@@ -200,8 +200,11 @@ final class SettlementCache: Sendable {
         var lastUse: [WalletAddress: UInt64] = [:]
         var clock: UInt64 = 0
         var size = 0
-        /// Per partition, the stream position through which the held wallets are complete.
-        var through: [Int: Int64] = [:]
+        /// Per partition, the stream position through which the held wallets and the category
+        /// totals are complete (nil before the first read).
+        var through: [Int: Int64]?
+        /// Every settlement read, summed by category and day: the scoring contexts' figures.
+        var totals = CategoryDayTotals()
     }
     private let state = Mutex(State())
     /// Market ids and category names, one copy each (the fills read share them too).
@@ -214,21 +217,31 @@ final class SettlementCache: Sendable {
     func settlements(
         of wallets: [WalletAddress], heads: [Int: Int64], on connection: PostgresConnection, logger: Logger
     ) async throws -> [WalletAddress: ScoringLedger] {
-        let through = state.withLock { $0.through }
-        // What was stored since the last step, for the partitions already followed and the
-        // wallets held (the others are read whole when needed).
-        let ranges = through.compactMap { partition, after in
-            heads[partition].flatMap { $0 > after ? (partition, after, $0) : nil }
-        }
-        let fresh = try await ScoreStore.ledgerRows(
-            between: ranges, names: names, keep: { wallet in self.state.withLock { $0.wallets[wallet] != nil } },
-            on: connection, logger: logger)
-        state.withLock { state in
-            for (wallet, rows) in fresh where state.wallets[wallet] != nil {
-                state.wallets[wallet]!.merge(rows)
-                state.size += rows.count
+        // What was stored since the last step: summed into the category totals, and added to the
+        // wallets held (the others are read whole when needed). The first read sums the table.
+        if let through = state.withLock({ $0.through }) {
+            let ranges = heads.compactMap { partition, head in
+                let after = through[partition] ?? 0
+                return head > after ? (partition, after, head) : nil
             }
-            for (partition, head) in heads { state.through[partition] = head }
+            var totals = CategoryDayTotals()
+            let fresh = try await ScoreStore.ledgerRows(
+                between: ranges, names: names, keep: { wallet in self.state.withLock { $0.wallets[wallet] != nil } },
+                totals: &totals, on: connection, logger: logger)
+            state.withLock { state in
+                for (wallet, rows) in fresh where state.wallets[wallet] != nil {
+                    state.wallets[wallet]!.merge(rows)
+                    state.size += rows.count
+                }
+                for day in totals.days(before: .max) { state.totals.add(day) }
+                state.through = heads
+            }
+        } else {
+            let days = try await ScoreStore.categoryDays(through: heads, on: connection, logger: logger)
+            state.withLock { state in
+                state.totals = CategoryDayTotals(days)
+                state.through = heads
+            }
         }
         // Wallets not held: whole, up to the same heads (rows stored meanwhile come with the next step).
         let missing = state.withLock { state in wallets.filter { state.wallets[$0] == nil } }
@@ -262,6 +275,13 @@ final class SettlementCache: Sendable {
             }
             return result
         }
+    }
+}
+
+extension SettlementCache {
+    /// The category totals of the days before `day`, as of the last read's heads.
+    func categoryDays(before day: Int64) -> [CategoryDay] {
+        state.withLock { $0.totals.days(before: day) }
     }
 }
 
@@ -338,7 +358,7 @@ func sweepMarkDays(
             if let known = cache.get(day) {
                 context = known
             } else {
-                if categoryDays == nil { categoryDays = try await ScoreStore.categoryDays(before: last, on: connection, logger: logger) }
+                if categoryDays == nil { categoryDays = histories.categoryDays(before: last) }
                 context = ScoringContext(day: day, from: categoryDays!)
                 cache.put(context)  // final: every partition has passed the day's start
             }
