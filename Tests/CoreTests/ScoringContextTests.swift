@@ -124,6 +124,23 @@ struct ScoringContextTests {
             #expect(WalletMetricsCalculator.metrics(of: all.reversed(), asOf: asOf, context: context) == expected)
         }
         #expect(pieces.count == all.count && whole.firstSettlement == all.map(\.settledAt).min())
+        // Built from a store's rows (in their order), the same ledger.
+        let fromRows = ScoringLedger(rows: all.shuffled(using: &generator).map(ScoringLedger.Row.init))
+        let asOf = EventTime(millis: 70 * Self.day)
+        #expect(WalletScoring.score(wallet, ledger: fromRows, fills: [], marks: MarketMarks(), asOf: asOf, context: context)
+            == WalletScoring.score(wallet, ledger: whole, fills: [], marks: MarketMarks(), asOf: asOf, context: context))
+        // Category-day totals summed in any split and order are the table's sums.
+        var totals = CategoryDayTotals(CategoryDay.summing(all.prefix(all.count / 2)))
+        for s in all.suffix(all.count - all.count / 2).reversed() {
+            totals.add(category: s.category, settledAt: s.settledAt.millis, result: s.result, cost: s.cost.micros, pnl: s.realizedPnl.micros)
+        }
+        #expect(totals.days(before: .max) == CategoryDay.summing(all))
+        #expect(totals.days(before: 10) == CategoryDay.summing(all).filter { $0.day < 10 })
+    }
+
+    @Test("a ledger entry takes 40 bytes (the scorer's cache budget: docs/scoring.md)")
+    func entrySize() {
+        #expect(ScoringLedger.bytesPerSettlement == 40)
     }
 }
 

@@ -32,7 +32,8 @@ struct LedgerFold {
     var decayedNotional = 0.0
     /// Cost per market, markets in order of first trade (the ledger numbers them so).
     var exposure: [Double] = []
-    var firstTrade = Int64.max
+    /// Day of the first trade folded (days since 1970).
+    var firstTradeDay = Int64.max
     var costByCategory: [Int64]
     /// Day cells from `base` (the ledger's first trade day): P&L, P&L in micro-USDC, capital
     /// changes (+cost on the day bought, −cost the day after it settled), benchmark P&L.
@@ -50,10 +51,10 @@ struct LedgerFold {
         var first = Int64.max
         var last = Int64.min
         for e in ledger.entries {
-            first = min(first, e.tradeTime)
+            first = min(first, Int64(e.tradeDay))
             last = max(last, e.settledAt)
         }
-        base = first == .max ? 0 : WalletMetricsCalculator.floorDiv(first, Self.day)
+        base = first == .max ? 0 : first
         let cells = first == .max ? 0 : Int(max(WalletMetricsCalculator.floorDiv(last, Self.day), base) - base + 2)
         dayPnl = [Double](repeating: 0, count: cells)
         dayPnlMicros = [Int64](repeating: 0, count: cells)
@@ -100,9 +101,9 @@ struct LedgerFold {
             perTradeSquares += delta * (r - perTradeMean)
         }
         if Int(s.market) < exposure.count { exposure[Int(s.market)] += cost } else { exposure.append(cost) }
-        firstTrade = min(firstTrade, s.tradeTime)
+        firstTradeDay = min(firstTradeDay, Int64(s.tradeDay))
         costByCategory[Int(s.category)] += s.cost
-        let bought = Int(WalletMetricsCalculator.floorDiv(s.tradeTime, Self.day) - base)
+        let bought = Int(Int64(s.tradeDay) - base)
         let closed = Int(WalletMetricsCalculator.floorDiv(s.settledAt, Self.day) - base)
         dayPnl[closed] += Double(s.pnl) / Double(microsPerUnit)
         dayPnlMicros[closed] += s.pnl
@@ -155,7 +156,7 @@ struct LedgerFold {
         var unrealized = USDC.zero
         let settledMarkets = exposure.count
         var openMarkets: [ConditionID: Int] = [:]
-        var first = firstTrade
+        var first = firstTradeDay
         // The settled markets' numbers, by a scan of the ledger's markets while that is cheap.
         let settledIndex = open.count * settledMarkets > 512
             ? Dictionary(uniqueKeysWithValues: ledger.markets.prefix(settledMarkets).enumerated().map { ($0.element, $0.offset) })
@@ -163,7 +164,7 @@ struct LedgerFold {
         for s in open {
             openCost = openCost + s.cost
             unrealized = unrealized + s.realizedPnl
-            first = min(first, s.tradeTime.millis)
+            first = min(first, Calc.floorDiv(s.tradeTime.millis, Self.day))
             if let index = settledIndex.map({ $0[s.conditionId] }) ?? ledger.marketNumber(of: s.conditionId, below: settledMarkets) {
                 exposure[index] += s.cost.doubleValue
             } else if let index = openMarkets[s.conditionId] {
@@ -182,7 +183,7 @@ struct LedgerFold {
         var capital = 0.0
         var firstDay: Int64 = 0
         if first != .max {
-            firstDay = Calc.floorDiv(first, Self.day)
+            firstDay = first
             let lastDay = max(firstDay, Calc.floorDiv(asOf.millis, Self.day))
             let count = Int(lastDay - firstDay + 1)
             var pnl = [Double](repeating: 0, count: count)

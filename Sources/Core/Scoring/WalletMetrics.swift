@@ -183,17 +183,18 @@ public enum WalletMetricsCalculator {
 
 /// A wallet's settlements in scoring order (``WalletMetricsCalculator/precedes(_:_:)``), reduced to
 /// the numbers the metrics read, markets numbered in order of first appearance, categories as
-/// indexes. The scorer keeps one per wallet (48 bytes a settlement, plus one reference per market
+/// indexes. The scorer keeps one per wallet (40 bytes a settlement, plus one reference per market
 /// traded) and a history builds one per wallet: scoring then copies no strings and hashes no ids,
 /// which cost more than the arithmetic. No index by market is kept: merges build one for the
 /// moment (a wallet's markets are few next to its settlements), and open fills look theirs up.
 public struct ScoringLedger: Sendable {
     struct Entry: Sendable {
         var settledAt: Int64
-        var key: UInt64
-        var tradeTime: Int64
         var cost: Int64
         var pnl: Int64
+        var key: UInt32
+        /// The trade's UTC day (days since 1970): all a score reads of its time.
+        var tradeDay: Int32
         var market: Int32
         var category: UInt16
         var result: SettlementResult
@@ -209,7 +210,7 @@ public struct ScoringLedger: Sendable {
     public struct Row: Sendable {
         public var settledAt: Int64
         /// ``ScoringLedger/orderKey(_:)`` of the trade id.
-        public var key: UInt64
+        public var key: UInt32
         public var tradeTime: Int64
         public var cost: Int64
         public var pnl: Int64
@@ -257,6 +258,8 @@ public struct ScoringLedger: Sendable {
     }
 
     public var count: Int { entries.count }
+    /// What one settlement takes in a ledger.
+    public static var bytesPerSettlement: Int { MemoryLayout<Entry>.stride }
     /// The earliest settlement's time.
     public var firstSettlement: EventTime? { entries.first.map { EventTime(millis: $0.settledAt) } }
 
@@ -277,7 +280,9 @@ public struct ScoringLedger: Sendable {
         }
         let sorted = ordered ? more : more.sorted { $0.precedes($1) }
         let held = entries.count
-        entries.reserveCapacity(held + sorted.count)
+        // Exactly the size on the first fill; later merges grow the array geometrically (an exact
+        // reservation would copy a busy wallet's whole ledger on every step).
+        if held == 0 { entries.reserveCapacity(sorted.count) }
         // A market's trades settle together: runs of one market (and category) are the rule, and
         // comparing with the previous id is cheaper than hashing it. Past a few rows, an index of
         // the markets held is worth building.
@@ -309,7 +314,8 @@ public struct ScoringLedger: Sendable {
             }
             previous = (s.conditionId, market, s.category, category)
             entries.append(Entry(
-                settledAt: s.settledAt, key: s.key, tradeTime: s.tradeTime, cost: s.cost, pnl: s.pnl, market: market,
+                settledAt: s.settledAt, cost: s.cost, pnl: s.pnl, key: s.key,
+                tradeDay: Int32(WalletMetricsCalculator.floorDiv(s.tradeTime, WalletMetricsCalculator.millisPerDay)), market: market,
                 category: category, result: s.result))
         }
         // Later than everything held: the numbering by first appearance still holds. Otherwise
@@ -329,6 +335,13 @@ public struct ScoringLedger: Sendable {
             }
             markets = order
         }
+        // A ledger is mostly filled once and kept: no growth slack on its markets.
+        if held == 0 && markets.capacity > markets.count + 4 {
+            var exact: [ConditionID] = []
+            exact.reserveCapacity(markets.count)
+            exact.append(contentsOf: markets)
+            markets = exact
+        }
     }
 
     /// The number of a market among the first `limit` markets, if it is one of them.
@@ -347,14 +360,16 @@ public struct ScoringLedger: Sendable {
         return low
     }
 
-    /// FNV-1a of the id's UTF-8 bytes: a key that orders settlements of one millisecond the same
-    /// way in every process (Swift's own hash is seeded per process).
-    static func orderKey(_ id: String) -> UInt64 {
+    /// FNV-1a (64-bit, its halves folded to 32) of the id's UTF-8 bytes: a key that orders
+    /// settlements of one millisecond the same way in every process (Swift's own hash is seeded per
+    /// process). 32 bits keep a ledger entry at 40 bytes; ids of one wallet settled in the same
+    /// millisecond rarely share a key, and where they do the ledger's order is still one order.
+    static func orderKey(_ id: String) -> UInt32 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in id.utf8 {
             hash ^= UInt64(byte)
             hash &*= 0x0000_0100_0000_01b3
         }
-        return hash
+        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
     }
 }
