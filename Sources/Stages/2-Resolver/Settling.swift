@@ -138,12 +138,26 @@ enum Settling {
 
     /// A trade from the 13 fields `loadTrades` joins (nil when they do not read as a trade).
     static func trade(joined: String) -> Trade? {
-        let parts = joined.utf8.split(separator: 0x1F, maxSplits: 13, omittingEmptySubsequences: false)
-        guard parts.count == 13 else { return nil }
-        func text(_ index: Int) -> String { String(Substring(parts[index])) }
+        // Split on the string's contiguous UTF-8 bytes (the generic `split` over the UTF8View cost
+        // more than the rest of the parse).
+        var joined = joined
+        let fields: [String]? = joined.withUTF8 { bytes in
+            var fields: [String] = []
+            fields.reserveCapacity(13)
+            var start = 0
+            for index in 0..<bytes.count where bytes[index] == 0x1F {
+                guard fields.count < 12 else { return nil }
+                fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                start = index + 1
+            }
+            fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+            return fields.count == 13 ? fields : nil
+        }
+        guard let fields else { return nil }
+        func text(_ index: Int) -> String { fields[index] }
         guard let wallet = WalletAddress(text(1)), let side = Side(rawValue: text(2)), let conditionId = ConditionID(text(4)),
-            let outcomeIndex = Int(text(5)), let size = Shares(decimal: Substring(parts[7])),
-            let price = Price(decimal: Substring(parts[8])), let timestamp = Int64(text(9))
+            let outcomeIndex = Int(text(5)), let size = Shares(decimal: text(7)), let price = Price(decimal: text(8)),
+            let timestamp = Int64(text(9))
         else { return nil }
         let roleText = text(12)
         let role: TradeRole
