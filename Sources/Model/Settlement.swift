@@ -74,12 +74,36 @@ extension TradeSettlement: CanonicalJSON {
     /// The payload of `trade.settled` messages, written by hand: a resolution writes one per trade
     /// of its market, a million in a full settlement.
     public var canonicalJSON: String {
-        var text = "{\"category\":" + JSONCoding.quoted(category) + ",\"conditionId\":" + JSONCoding.quoted(conditionId.rawValue)
-        text += ",\"cost\":\"\(cost.description)\",\"fee\":\"\(fee.description)\",\"payout\":\"\(payout.description)\""
-        text += ",\"price\":\"\(price.description)\",\"realizedPnl\":\"\(realizedPnl.description)\",\"result\":\"\(result.rawValue)\""
-        text += ",\"settledAt\":\(settledAt.millis),\"side\":\"\(side.rawValue)\",\"size\":\"\(size.description)\""
-        text += ",\"tradeId\":" + JSONCoding.quoted(tradeId) + ",\"tradeTime\":\(tradeTime.millis)"
-        text += ",\"wallet\":" + JSONCoding.quoted(wallet.rawValue) + "}"
-        return text
+        var json = JSONBytes(capacity: 160 + tradeId.utf8.count + category.utf8.count)
+        json.raw("{\"category\":")
+        json.quoted(category)
+        json.raw(",\"conditionId\":")
+        json.quoted(conditionId.rawValue)
+        json.raw(",\"cost\":")
+        json.quotedMicros(cost.micros)
+        json.raw(",\"fee\":")
+        json.quotedMicros(fee.micros)
+        json.raw(",\"payout\":")
+        json.quotedMicros(payout.micros)
+        json.raw(",\"price\":")
+        json.quotedMicros(price.micros)
+        json.raw(",\"realizedPnl\":")
+        json.quotedMicros(realizedPnl.micros)
+        json.raw(",\"result\":\"")
+        json.raw(result.rawValue)
+        json.raw("\",\"settledAt\":")
+        json.integer(settledAt.millis)
+        json.raw(",\"side\":\"")
+        json.raw(side.rawValue)
+        json.raw("\",\"size\":")
+        json.quotedMicros(size.micros)
+        json.raw(",\"tradeId\":")
+        json.quoted(tradeId)
+        json.raw(",\"tradeTime\":")
+        json.integer(tradeTime.millis)
+        json.raw(",\"wallet\":")
+        json.quoted(wallet.rawValue)
+        json.raw("}")
+        return json.string
     }
 }

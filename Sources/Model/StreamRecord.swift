@@ -12,6 +12,9 @@ public struct StreamRecord: Sendable, Hashable {
     public var eventTime: EventTime
     /// The payload as JSON text.
     public var payload: String
+    /// For a `trade.settled` record, the settlement the payload encodes: the store then appends it
+    /// as typed columns instead of parsing the JSON (see migration 0017).
+    public var settlement: TradeSettlement?
 
     public init(stream: StreamName, uid: String, key: String, eventTime: EventTime, payload: String) {
         self.stream = stream
@@ -20,6 +23,15 @@ public struct StreamRecord: Sendable, Hashable {
         self.partition = Partitioner.partition(of: key)
         self.eventTime = eventTime
         self.payload = payload
+    }
+
+    /// A `trade.settled` record of a settlement: its canonical JSON as payload, and the settlement
+    /// itself for the typed append.
+    public init(settled settlement: TradeSettlement) {
+        self.init(
+            stream: .tradeSettled, uid: settlement.tradeId, key: settlement.wallet.rawValue, eventTime: settlement.settledAt,
+            payload: settlement.canonicalJSON)
+        self.settlement = settlement
     }
 
     /// Encodes `payload` with the bus's canonical JSON encoder.
@@ -63,10 +75,25 @@ public struct StoredMessage: Sendable, Hashable {
     /// The envelope JSON that goes on the wire. Built by concatenation: the payload is already
     /// JSON, so it is not decoded and re-encoded on the hot path.
     public var envelopeJSON: [UInt8] {
-        var text = "{\"schema\":\"\(stream.schema)\",\"stream\":\"\(stream.rawValue)\",\"partition\":\(partition)"
-        text += ",\"seq\":\(seq),\"key\":\(JSONCoding.quoted(key)),\"eventTime\":\(eventTime.millis)"
-        text += ",\"producedAt\":\(producedAt.millis),\"payload\":\(payload)}"
-        return Array(text.utf8)
+        var json = JSONBytes(capacity: payload.utf8.count + key.utf8.count + 160)
+        json.raw("{\"schema\":\"")
+        json.raw(stream.schema)
+        json.raw("\",\"stream\":\"")
+        json.raw(stream.rawValue)
+        json.raw("\",\"partition\":")
+        json.integer(Int64(partition))
+        json.raw(",\"seq\":")
+        json.integer(seq)
+        json.raw(",\"key\":")
+        json.quoted(key)
+        json.raw(",\"eventTime\":")
+        json.integer(eventTime.millis)
+        json.raw(",\"producedAt\":")
+        json.integer(producedAt.millis)
+        json.raw(",\"payload\":")
+        json.raw(payload)
+        json.raw("}")
+        return json.bytes
     }
 
     /// Decodes the payload into a typed value.

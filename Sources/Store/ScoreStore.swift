@@ -117,9 +117,8 @@ public enum ScoreStore {
         from: String = "trade_settlements", where filter: String, binds: PostgresBindings, on connection: PostgresConnection, logger: Logger
     ) async throws -> [WalletAddress: [TradeSettlement]] {
         let query = PostgresQuery(unsafeSQL: """
-            SELECT payload->>'tradeId', wallet, payload->>'conditionId', payload->>'category', payload->>'side',
-                   payload->>'size', payload->>'price', payload->>'payout', payload->>'result', payload->>'cost',
-                   payload->>'fee', payload->>'realizedPnl', (payload->'tradeTime')::text, event_time, uid
+            SELECT trade_id, wallet, condition_id, category, side, size, price, payout, result, cost, fee, realized_pnl,
+                   trade_time, event_time, uid
             FROM \(from) WHERE \(filter)
             """, binds: binds)
         let rows = try await connection.query(query, logger: logger)
@@ -257,8 +256,8 @@ public enum ScoreStore {
     ) async throws -> [CategoryDay] {
         let rows = try await connection.query(
             """
-            SELECT payload->>'category', floor(event_time / 86400000.0)::bigint,
-                   (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE payload->>'result' <> 'void'))::bigint,
+            SELECT category, floor(event_time / 86400000.0)::bigint,
+                   (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE result <> 'void'))::bigint,
                    sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint
             FROM trade_settlements WHERE event_time < \(day * EventTime.day)
             GROUP BY 1, 2 ORDER BY 1, 2

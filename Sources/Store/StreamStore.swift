@@ -37,6 +37,28 @@ public enum StreamStore {
         _ records: [StreamRecord], partitionWatermarks watermarks: [StreamName: [Int: EventTime]],
         producedAt: EventTime, on connection: PostgresConnection, logger: Logger
     ) async throws -> [StoredMessage] {
+        if let settled = SettledColumns(records) {
+            // Settlements as typed columns (migration 0017), the other records as usual.
+            let others = AppendBatch(
+                records.filter { $0.stream != .tradeSettled }, watermarks: watermarks, producedAt: producedAt)
+            var query = PostgresQuery(unsafeSQL: """
+                SELECT * FROM remora_append($1, $2::int[], $3, $4, $5, $6, $7, $8, $9::int[], $10,
+                    $11::int[], $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+                """)
+            query.binds.append(others.streams)
+            query.binds.append(others.partitions)
+            query.binds.append(others.uids)
+            query.binds.append(others.keys)
+            query.binds.append(others.eventTimes)
+            query.binds.append(others.payloads)
+            query.binds.append(others.producedAt)
+            query.binds.append(others.markStreams)
+            query.binds.append(others.markPartitions)
+            query.binds.append(others.markTimes)
+            settled.bind(to: &query.binds)
+            let rows = try await connection.query(query, logger: logger)
+            return try await AppendBatch.stored(from: rows, records: records, producedAt: producedAt.millis)
+        }
         let batch = AppendBatch(records, watermarks: watermarks, producedAt: producedAt)
         guard !batch.isEmpty else { return [] }
         let rows = try await connection.query(
@@ -46,6 +68,66 @@ public enum StreamStore {
                 \(batch.markPartitions)::int[], \(batch.markTimes))
             """, logger: logger)
         return try await batch.stored(from: rows)
+    }
+
+    /// The `trade.settled` records of an append as the columns of `trade_settlement_rows`, in
+    /// record order; nil when there are none or one of them does not carry its settlement.
+    struct SettledColumns {
+        var partitions: [Int] = [], uids: [String] = [], keys: [String] = [], eventTimes: [Int64] = []
+        var conditionIds: [String] = [], categories: [String] = [], sides: [String] = [], results: [String] = []
+        var sizes: [Int64] = [], prices: [Int64] = [], payouts: [Int64] = [], costs: [Int64] = [], fees: [Int64] = []
+        var pnls: [Int64] = [], tradeTimes: [Int64] = []
+
+        init?(_ records: [StreamRecord]) {
+            var count = 0
+            for record in records where record.stream == .tradeSettled {
+                guard record.settlement != nil else { return nil }
+                count += 1
+            }
+            guard count > 0 else { return nil }
+            partitions.reserveCapacity(count); uids.reserveCapacity(count); keys.reserveCapacity(count)
+            eventTimes.reserveCapacity(count); conditionIds.reserveCapacity(count); categories.reserveCapacity(count)
+            sides.reserveCapacity(count); results.reserveCapacity(count); sizes.reserveCapacity(count)
+            prices.reserveCapacity(count); payouts.reserveCapacity(count); costs.reserveCapacity(count)
+            fees.reserveCapacity(count); pnls.reserveCapacity(count); tradeTimes.reserveCapacity(count)
+            for record in records where record.stream == .tradeSettled {
+                guard let s = record.settlement else { return nil }
+                partitions.append(record.partition)
+                uids.append(record.uid)
+                keys.append(record.key)
+                eventTimes.append(record.eventTime.millis)
+                conditionIds.append(s.conditionId.rawValue)
+                categories.append(s.category)
+                sides.append(s.side.rawValue)
+                results.append(s.result.rawValue)
+                sizes.append(s.size.micros)
+                prices.append(s.price.micros)
+                payouts.append(s.payout.micros)
+                costs.append(s.cost.micros)
+                fees.append(s.fee.micros)
+                pnls.append(s.realizedPnl.micros)
+                tradeTimes.append(s.tradeTime.millis)
+            }
+            if uids.isEmpty { return nil }
+        }
+
+        func bind(to binds: inout PostgresBindings) {
+            binds.append(partitions)
+            binds.append(uids)
+            binds.append(keys)
+            binds.append(eventTimes)
+            binds.append(conditionIds)
+            binds.append(categories)
+            binds.append(sides)
+            binds.append(results)
+            binds.append(sizes)
+            binds.append(prices)
+            binds.append(payouts)
+            binds.append(costs)
+            binds.append(fees)
+            binds.append(pnls)
+            binds.append(tradeTimes)
+        }
     }
 
     /// An append as the arrays `remora_append` (migration 0004) takes: one round trip whatever the
@@ -82,15 +164,54 @@ public enum StreamStore {
 
         /// The stored rows (`stored_stream, stored_partition, stored_seq, stored_uid`), completed from
         /// the records and sorted by stream, partition and seq.
+        ///
+        /// A partition's stored rows, in seq order, are its records in input order less those skipped
+        /// (uid stored already, or repeated: the first one is stored), so each row is matched by walking
+        /// the partition's records forward to the next one with its uid: no hashing of uids.
         public func stored(from rows: PostgresRowSequence) async throws -> [StoredMessage] {
-            var byUID: [StreamName: [String: StreamRecord]] = [:]
-            for record in records where byUID[record.stream]?[record.uid] == nil { byUID[record.stream, default: [:]][record.uid] = record }
-            var stored: [StoredMessage] = []
+            try await Self.stored(from: rows, records: records, producedAt: producedAt)
+        }
+
+        static func stored(from rows: PostgresRowSequence, records: [StreamRecord], producedAt: Int64) async throws
+            -> [StoredMessage]
+        {
+            var returned: [(stream: StreamName, partition: Int, seq: Int64, uid: String)] = []
             for try await (streamName, partition, seq, uid) in rows.decode((String, Int, Int64, String).self) {
-                guard let stream = StreamName(rawValue: streamName), let record = byUID[stream]?[uid] else { continue }
+                guard let stream = StreamName(rawValue: streamName) else { continue }
+                returned.append((stream, partition, seq, uid))
+            }
+            returned.sort { ($0.stream.rawValue, $0.partition, $0.seq) < ($1.stream.rawValue, $1.partition, $1.seq) }
+            // Each (stream, partition)'s records, in input order, and how far the walk has gone.
+            struct Lane { var indices: [Int] = []; var next = 0 }
+            var lanes: [StreamName: [Int: Lane]] = [:]
+            for (index, record) in records.enumerated() { lanes[record.stream, default: [:]][record.partition, default: Lane()].indices.append(index) }
+            var stored: [StoredMessage] = []
+            stored.reserveCapacity(returned.count)
+            var lost: [(stream: StreamName, partition: Int, seq: Int64, uid: String)] = []
+            for row in returned {
+                var lane = lanes[row.stream]?[row.partition] ?? Lane()
+                var found: StreamRecord?
+                while lane.next < lane.indices.count {
+                    let record = records[lane.indices[lane.next]]
+                    lane.next += 1
+                    if record.uid == row.uid { found = record; break }
+                }
+                lanes[row.stream]?[row.partition] = lane
+                guard let record = found else { lost.append(row); continue }
                 stored.append(
                     StoredMessage(
-                        stream: stream, partition: partition, seq: seq, uid: uid, key: record.key,
+                        stream: row.stream, partition: row.partition, seq: row.seq, uid: row.uid, key: record.key,
+                        eventTime: record.eventTime, producedAt: EventTime(millis: producedAt), payload: record.payload))
+            }
+            guard !lost.isEmpty else { return stored }
+            // Not in the expected order (never seen): matched by uid instead.
+            var byUID: [StreamName: [String: StreamRecord]] = [:]
+            for record in records where byUID[record.stream]?[record.uid] == nil { byUID[record.stream, default: [:]][record.uid] = record }
+            for row in lost {
+                guard let record = byUID[row.stream]?[row.uid] else { continue }
+                stored.append(
+                    StoredMessage(
+                        stream: row.stream, partition: row.partition, seq: row.seq, uid: row.uid, key: record.key,
                         eventTime: record.eventTime, producedAt: EventTime(millis: producedAt), payload: record.payload))
             }
             return stored.sorted { ($0.stream.rawValue, $0.partition, $0.seq) < ($1.stream.rawValue, $1.partition, $1.seq) }

@@ -180,3 +180,151 @@ struct StoreTests {
 final class Counter: Sendable {
     let value = Atomic<Int>(0)
 }
+
+@Suite("trade.settled storage (migration 0017)", .serialized)
+struct SettlementStorageTests {
+    let logger = TestPostgres.testLogger
+
+    func settlement(_ n: Int, wallet: String = "0x00000000000000000000000000000000000000aa") -> TradeSettlement {
+        TradeSettlement(
+            tradeId: "0x\(n):token:BUY:\(n)", wallet: WalletAddress(validated: wallet),
+            conditionId: ConditionID("0x" + String(repeating: "c", count: 64))!, category: n % 2 == 0 ? "crypto" : "a \"quoted\" one",
+            side: n % 3 == 0 ? .sell : .buy, size: Shares(micros: 1_500_000 * Int64(n)), price: Price(micros: 200_000),
+            payout: Price(micros: n % 2 == 0 ? 1_000_000 : 0), result: n % 2 == 0 ? .win : .loss,
+            cost: USDC(micros: 300_000 * Int64(n)), fee: USDC(micros: Int64(n)), realizedPnl: USDC(micros: -1_266_000 + Int64(n)),
+            tradeTime: EventTime(millis: 1_000 + Int64(n)), settledAt: EventTime(millis: 5_000 + Int64(n)))
+    }
+
+    func payloads(_ store: Store) async throws -> [String: String] {
+        var result: [String: String] = [:]
+        for try await (uid, text) in try await store.client.query(
+            "SELECT uid, payload::text FROM trade_settlements").decode((String, String).self) { result[uid] = text }
+        return result
+    }
+
+    @Test("typed and JSON appends store the same rows; payloads read back as appended; uids stay unique")
+    func typedAndJSONAppends() async throws {
+        let typed = try await TestPostgres.freshDatabase()
+        let generic = try await TestPostgres.freshDatabase()
+        let settlements = (1...6).map { settlement($0) }
+        // Typed: the resolver's records; JSON: the same payloads without the settlement attached.
+        let typedRecords = settlements.map { StreamRecord(settled: $0) }
+        let jsonRecords = typedRecords.map {
+            StreamRecord(stream: $0.stream, uid: $0.uid, key: $0.key, eventTime: $0.eventTime, payload: $0.payload)
+        }
+        var stored: [[StoredMessage]] = []
+        var read: [[String: String]] = []
+        for (configuration, records) in [(typed, typedRecords), (generic, jsonRecords)] {
+            let (first, texts) = try await Store.withRunning(configuration, logger: logger) { store in
+                let first = try await store.transaction { c in
+                    try await StreamStore.append(records + [records[0]], producedAt: EventTime(millis: 0), on: c, logger: logger)
+                }
+                #expect(first.count == 6)
+                #expect(first.map(\.seq) == [1, 2, 3, 4, 5, 6])
+                // A re-append stores nothing; a new one is numbered after the head.
+                let again = try await store.transaction { c in
+                    try await StreamStore.append(
+                        Array(records[2...]) + [StreamRecord(settled: settlement(7))], producedAt: EventTime(millis: 0), on: c,
+                        logger: logger)
+                }
+                #expect(again.map(\.uid) == [settlement(7).tradeId] && again.map(\.seq) == [7])
+                let back = try await store.transaction { c in
+                    try await StreamStore.read(.tradeSettled, partition: records[0].partition, afterSeq: 0, limit: 10, on: c, logger: logger)
+                }
+                #expect(try back.map { try $0.decodePayload(as: TradeSettlement.self) } == settlements + [settlement(7)])
+                let byWallet = try await store.transaction { c in
+                    try await ScoreStore.settlements(on: c, logger: logger)
+                }
+                #expect(Set(byWallet.values.flatMap { $0 }) == Set(settlements + [settlement(7)]))
+                // Every row is stored as columns (no payload kept whole), and the gate's columns are right.
+                for try await (kept, wins, pnl) in try await store.client.query(
+                    "SELECT (SELECT count(*) FROM trade_settlement_rows WHERE payload IS NOT NULL), count(*) FILTER (WHERE won), sum(realized_pnl_micros)::bigint FROM trade_settlements"
+                ).decode((Int64, Int64, Int64).self) {
+                    #expect(kept == 0)
+                    #expect(wins == 3)
+                    let expected: Int64 = (1...7).reduce(Int64(0)) { sum, n in sum - 1_266_000 + Int64(n) }
+                    #expect(pnl == expected)
+                }
+                return (first, try await payloads(store))
+            }
+            stored.append(first)
+            read.append(texts)
+        }
+        #expect(stored[0] == stored[1])
+        #expect(read[0] == read[1])
+        // jsonb's text of the canonical JSON.
+        let canonical = try await Store.withRunning(typed, logger: logger) { store in
+            var texts: [String: String] = [:]
+            for s in settlements + [settlement(7)] {
+                for try await text in try await store.client.query("SELECT \(s.canonicalJSON)::jsonb::text").decode(String.self) {
+                    texts[s.tradeId] = text
+                }
+            }
+            return texts
+        }
+        #expect(read[0] == canonical)
+    }
+
+    @Test("a payload the columns do not rebuild is kept whole; a payload whose wallet is not its key is refused")
+    func unusualPayloads() async throws {
+        let configuration = try await TestPostgres.freshDatabase()
+        try await Store.withRunning(configuration, logger: logger) { store in
+            let wallet = "0x00000000000000000000000000000000000000aa"
+            let text = #"{"cost":"1.50","extra":true,"realizedPnl":"-0.25","result":"win","size":"x","tradeId":"t1","wallet":"\#(wallet)"}"#
+            let record = StreamRecord(stream: .tradeSettled, uid: "t1", key: wallet, eventTime: EventTime(millis: 9), payload: text)
+            let stored = try await store.transaction { c in
+                try await StreamStore.append([record], producedAt: EventTime(millis: 0), on: c, logger: logger)
+            }
+            #expect(stored.map(\.seq) == [1])
+            for try await (payload, won, pnl, cost, size) in try await store.client.query(
+                "SELECT payload::text, won, realized_pnl_micros, cost_micros, size FROM trade_settlements"
+            ).decode((String, Bool?, Int64?, Int64?, String?).self) {
+                #expect(payload == #"{"cost": "1.50", "size": "x", "extra": true, "result": "win", "wallet": "\#(wallet)", "tradeId": "t1", "realizedPnl": "-0.25"}"#)
+                #expect(won == true && pnl == -250_000 && cost == 1_500_000 && size == "x")
+            }
+            let foreign = StreamRecord(stream: .tradeSettled, uid: "t2", key: "0xother", eventTime: EventTime(millis: 9), payload: text)
+            await #expect(throws: (any Error).self) {
+                try await store.transaction { c in
+                    try await StreamStore.append([foreign], producedAt: EventTime(millis: 0), on: c, logger: logger)
+                }
+            }
+        }
+    }
+
+    @Test("migration 0017 converts the rows stored before it")
+    func migrationConvertsRows() async throws {
+        let configuration = try await TestPostgres.freshDatabase(migrated: false)
+        let all = try Migrator.bundled()
+        try await Store.withRunning(configuration, logger: logger) { store in
+            _ = try await Migrator(migrations: all.filter { $0.version < 17 }).migrate(store)
+            // As JSON (the typed append needs 0017).
+            let records = (1...4).map { StreamRecord(settled: settlement($0)) }.map {
+                StreamRecord(stream: $0.stream, uid: $0.uid, key: $0.key, eventTime: $0.eventTime, payload: $0.payload)
+            }
+            let odd = StreamRecord(
+                stream: .tradeSettled, uid: "odd", key: "0x00000000000000000000000000000000000000aa",
+                eventTime: EventTime(millis: 3), payload: #"{"cost":"2.0","wallet":"0x00000000000000000000000000000000000000aa"}"#)
+            _ = try await store.transaction { c in
+                try await StreamStore.append(records + [odd], producedAt: EventTime(millis: 0), on: c, logger: logger)
+            }
+            let before = try await payloads(store)
+            var sums: [Int64?] = []
+            for try await (pnl, cost, wins) in try await store.client.query(
+                "SELECT sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint, count(*) FILTER (WHERE won) FROM trade_settlements"
+            ).decode((Int64?, Int64?, Int64).self) { sums = [pnl, cost, wins] }
+            _ = try await Migrator(migrations: all).migrate(store)
+            #expect(try await payloads(store) == before)
+            for try await (pnl, cost, wins, kept) in try await store.client.query(
+                "SELECT sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint, count(*) FILTER (WHERE won), (SELECT count(*) FROM trade_settlement_rows WHERE payload IS NOT NULL) FROM trade_settlements"
+            ).decode((Int64?, Int64?, Int64, Int64).self) {
+                #expect([pnl, cost, wins] == sums)
+                #expect(kept == 1)
+            }
+            // Idempotency holds across the conversion.
+            let again = try await store.transaction { c in
+                try await StreamStore.append(records, producedAt: EventTime(millis: 0), on: c, logger: logger)
+            }
+            #expect(again.isEmpty)
+        }
+    }
+}

@@ -46,23 +46,44 @@ public enum AverageCostLedger {
         of fills: [Trade], market: Market?, resolution: MarketResolution?
     ) -> [WalletPosition] {
         let feePpm = market?.takerFeePpm ?? 0
-        let ordered = fills.enumerated().sorted {
-            ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset)
-        }.map(\.element)
-        var book: [PositionKey: WalletPosition] = [:]
-        var order: [PositionKey] = []
-        for fill in ordered {
-            let key = PositionKey(wallet: fill.wallet, conditionId: fill.conditionId, outcomeIndex: fill.outcomeIndex)
-            if book[key] == nil {
-                book[key] = WalletPosition(wallet: fill.wallet, conditionId: fill.conditionId, outcomeIndex: fill.outcomeIndex)
-                order.append(key)
+        // Fills in time order (stable); stored fills usually come sorted already. Indices, not
+        // copies: a fill holds several strings.
+        var order = Array(fills.indices)
+        if !zip(fills, fills.dropFirst()).allSatisfy({ $0.timestamp <= $1.timestamp }) {
+            order.sort { (fills[$0].timestamp, $0) < (fills[$1].timestamp, $1) }
+        }
+        // Positions in order of first fill; the key's hash leaves out the market (usually one for
+        // every fill) but equality does not.
+        var slots: [LedgerKey: Int] = [:]
+        var positions: [WalletPosition] = []
+        for index in order {
+            let fill = fills[index]
+            let key = LedgerKey(wallet: fill.wallet, conditionId: fill.conditionId, outcomeIndex: fill.outcomeIndex)
+            let slot: Int
+            if let known = slots[key] {
+                slot = known
+            } else {
+                slot = positions.count
+                slots[key] = slot
+                positions.append(WalletPosition(wallet: fill.wallet, conditionId: fill.conditionId, outcomeIndex: fill.outcomeIndex))
             }
-            apply(fill, feePpm: feePpm, to: &book[key]!)
+            apply(fill, feePpm: feePpm, to: &positions[slot])
         }
         if let resolution {
-            for key in order { resolve(&book[key]!, with: resolution) }
+            for slot in positions.indices { resolve(&positions[slot], with: resolution) }
         }
-        return order.map { book[$0]! }
+        return positions
+    }
+
+    private struct LedgerKey: Hashable {
+        var wallet: WalletAddress
+        var conditionId: ConditionID
+        var outcomeIndex: Int
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(wallet)
+            hasher.combine(outcomeIndex)
+        }
     }
 
     /// One fill into its position.
