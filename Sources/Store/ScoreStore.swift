@@ -205,8 +205,7 @@ public enum ScoreStore {
         logger: Logger
     ) async throws -> [WalletAddress: [ScoringLedger.Row]] {
         let query = PostgresQuery(unsafeSQL: """
-            SELECT payload->>'tradeId', wallet, payload->>'conditionId', payload->>'category', payload->>'result',
-                   cost_micros, realized_pnl_micros, (payload->'tradeTime')::text, event_time, uid
+            SELECT trade_id, wallet, condition_id, category, result, cost_micros, realized_pnl_micros, trade_time, event_time, uid
             FROM \(from) WHERE \(filter)
             """, binds: binds)
         let rows = try await connection.query(query, logger: logger)
@@ -277,8 +276,8 @@ public enum ScoreStore {
     ) async throws -> [CategoryDay] {
         let rows = try await connection.query(
             """
-            SELECT payload->>'category', floor(event_time / 86400000.0)::bigint,
-                   (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE payload->>'result' <> 'void'))::bigint,
+            SELECT category, floor(event_time / 86400000.0)::bigint,
+                   (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE result <> 'void'))::bigint,
                    sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint
             FROM trade_settlements JOIN unnest(\(heads.map(\.key))::int[], \(heads.map(\.value))::bigint[]) AS r(p, h)
                 ON partition = r.p AND seq <= r.h
