@@ -53,7 +53,7 @@ struct AverageCostLedgerTests {
 
     @Test("a fill that arrives late lands where its time puts it")
     func orderIndependent() {
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededGenerator(seed: 56)  // reproducible: a failure shows the same fills again
         var fills: [Trade] = []
         var held: Int64 = 0
         for t in 1...200 {

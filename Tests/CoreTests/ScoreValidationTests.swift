@@ -10,7 +10,7 @@ struct ScoreValidationTests {
         let day: Int64 = 86_400_000
         var settlements: [WalletAddress: [TradeSettlement]] = [:]
         var skilled: Set<WalletAddress> = []
-        var rng = SystemRandomNumberGenerator()
+        var rng = SeededGenerator(seed: 2026)  // seeded: the same world on every run (an unseeded one failed 1 run in many)
         for k in 0..<40 {
             let wallet = WalletAddress("0x" + String(format: "%040x", k + 1))!
             if k >= 36 { skilled.insert(wallet) }
