@@ -253,20 +253,9 @@ public enum ScoreStore {
     public static func categoryDays(
         before day: Int64, on connection: PostgresConnection, logger: Logger
     ) async throws -> [CategoryDay] {
-        let rows = try await connection.query(
-            """
-            SELECT category, floor(event_time / 86400000.0)::bigint,
-                   (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE result <> 'void'))::bigint,
-                   sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint
-            FROM trade_settlements WHERE event_time < \(day * EventTime.day)
-            GROUP BY 1, 2 ORDER BY 1, 2
-            """, logger: logger)
-        var days: [CategoryDay] = []
-        for try await (category, d, wins, decided, pnl, cost) in rows.decode((String, Int64, Int64, Int64, Int64, Int64).self) {
-            days.append(CategoryDay(
-                category: category, day: d, wins: Int(wins), decided: Int(decided), pnl: USDC(micros: pnl), cost: USDC(micros: cost)))
-        }
-        return days
+        var binds = PostgresBindings()
+        binds.append(day * EventTime.day)
+        return try await sumCategoryDays(from: "trade_settlements WHERE event_time < $1", binds: binds, on: connection, logger: logger)
     }
 
     /// Every category's settlements summed by UTC day, of the stream positions at or before the
@@ -274,15 +263,25 @@ public enum ScoreStore {
     public static func categoryDays(
         through heads: [Int: Int64], on connection: PostgresConnection, logger: Logger
     ) async throws -> [CategoryDay] {
+        var binds = PostgresBindings()
+        binds.append(heads.map(\.key))
+        binds.append(heads.map(\.value))
+        return try await sumCategoryDays(
+            from: "trade_settlements JOIN unnest($1::int[], $2::bigint[]) AS r(p, h) ON partition = r.p AND seq <= r.h",
+            binds: binds, on: connection, logger: logger)
+    }
+
+    private static func sumCategoryDays(
+        from: String, binds: PostgresBindings, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [CategoryDay] {
         let rows = try await connection.query(
-            """
-            SELECT category, floor(event_time / 86400000.0)::bigint,
-                   (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE result <> 'void'))::bigint,
-                   sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint
-            FROM trade_settlements JOIN unnest(\(heads.map(\.key))::int[], \(heads.map(\.value))::bigint[]) AS r(p, h)
-                ON partition = r.p AND seq <= r.h
-            GROUP BY 1, 2
-            """, logger: logger)
+            PostgresQuery(unsafeSQL: """
+                SELECT category, floor(event_time / 86400000.0)::bigint,
+                       (count(*) FILTER (WHERE won))::bigint, (count(*) FILTER (WHERE result <> 'void'))::bigint,
+                       sum(realized_pnl_micros)::bigint, sum(cost_micros)::bigint
+                FROM \(from)
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """, binds: binds), logger: logger)
         var days: [CategoryDay] = []
         for try await (category, d, wins, decided, pnl, cost) in rows.decode((String, Int64, Int64, Int64, Int64, Int64).self) {
             days.append(CategoryDay(
