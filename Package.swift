@@ -133,6 +133,7 @@ let package = Package(
                 dependencies: [
                     "RemoraSimulator", "RemoraAPIStub", "RemoraRuntime", "RemoraTestSupport",
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
+                    .product(name: "HTTPTypes", package: "swift-http-types"),
                 ],
                 path: "Tests/SimulatorTests", swiftSettings: swiftSettings),
             .testTarget(

@@ -41,7 +41,7 @@ public struct APIStub: Sendable {
         let router = Router(context: StubRequestContext.self)
         router.add(middleware: ReplayTimeMiddleware(clock: clock))
         router.add(middleware: FaultMiddleware(injector: injector))
-        router.get("__stub/status") { _, _ in status() }
+        router.get("__stub/status") { _, context in status(at: context.replayNow ?? clock.now()) }
         addDataRoutes(to: router)
         addGammaRoutes(to: router)
         addClobRoutes(to: router, clobShapedMarkets: false)
@@ -93,7 +93,7 @@ public struct APIStub: Sendable {
         let clock = clock
         return { request, context in
             do {
-                return try handler(Query(request), context.pageShift, clock.now())
+                return try handler(Query(request), context.pageShift, context.replayNow ?? clock.now())
             } catch let error as StubError {
                 return error.response
             }
@@ -107,7 +107,7 @@ public struct APIStub: Sendable {
         let clock = clock
         return { _, context in
             do {
-                return try handler(try context.parameters.require(parameter), clock.now())
+                return try handler(try context.parameters.require(parameter), context.replayNow ?? clock.now())
             } catch let error as StubError {
                 return error.response
             }
@@ -115,10 +115,10 @@ public struct APIStub: Sendable {
     }
 
     /// `GET /__stub/status`: `{"now", "speed", "requests", "faults": {kind: count}}`.
-    private func status() -> Response {
+    private func status(at now: Int64) -> Response {
         var writer = JSONWriter()
         writer.beginObject()
-        writer.field("now", clock.now())
+        writer.field("now", now)
         writer.key("speed")
         if let speed = clock.speed { writer.number(speed) } else { writer.null() }
         writer.field("requests", Int64(injector.requests))
@@ -136,13 +136,18 @@ public struct APIStub: Sendable {
 
 /// Tells clients the replay "now" in `X-Remora-Replay-Time` (unix seconds). Hummingbird always
 /// writes the wall-clock `Date` header, and on the real API `Date` is event time; here it is not,
-/// so the stub names its clock in a header of its own.
+/// so the stub names its clock in a header of its own. The clock is read once per request and the
+/// handler answers as of that instant: a clock read again by the handler could show a result
+/// written after the header's time, and a client that dates what it sees by the header (the
+/// resolver's `resolvedAt`, the fetcher's watermark) would date it too early.
 struct ReplayTimeMiddleware: RouterMiddleware {
     typealias Context = StubRequestContext
     let clock: any ReplayClock
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let now = clock.now()
+        var context = context
+        context.replayNow = now
         var response = try await next(request, context)
         response.headers[HTTPField.Name(replayTimeHeader)!] = String(now)
         return response

@@ -108,6 +108,9 @@ final class FaultInjector: Sendable {
 public struct StubRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     var pageShift = 0
+    /// The replay "now" of this request, read once (``ReplayTimeMiddleware``): the header and the
+    /// body show the same instant.
+    var replayNow: Int64?
 
     public init(source: Source) {
         coreContext = .init(source: source)

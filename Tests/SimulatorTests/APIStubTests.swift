@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import HummingbirdTesting
 import Logging
 import Synchronization
@@ -136,6 +137,29 @@ import Testing
             #expect(later.count == F.trades.filter { $0.wallet == F.alice && $0.time <= F.t0 + 50 * F.hour }.count)
             let status = try await client.get("/__stub/status").object
             #expect(status["now"] as? Int == Int(F.t0 + 50 * F.hour))
+        }
+    }
+
+    /// A clock that moves one second each time it is read, so that two reads in one request differ.
+    final class TickingReplayClock: ReplayClock {
+        private let next: Mutex<Int64>
+        init(at start: Int64) { next = Mutex(start) }
+        func now() -> Int64 { next.withLock { value in defer { value += 1 }; return value } }
+        var speed: Double? { 1 }
+    }
+
+    /// The resolver dates a result by the replay-time header (`min(header, updatedAt)`): a body
+    /// read at a later instant than the header would date a resolution before it was written.
+    @Test func headerAndBodyShowOneInstant() async throws {
+        let resolved = F.marketA.resolved
+        let stub = APIStub(world: Self.world, clock: TickingReplayClock(at: resolved - 1))
+        try await Application(router: stub.makeRouter()).test(.router) { client in
+            let response = try await client.get("/markets/101")
+            let header = Int64(response.headers[HTTPField.Name(replayTimeHeader)!] ?? "")
+            #expect(header == resolved - 1)
+            #expect(response.object["umaResolutionStatus"] as? String == "proposed", "the body is as of the header's instant")
+            let status = try await client.get("/__stub/status")
+            #expect(status.object["now"] as? Int == Int(resolved), "one read of the clock per request")
         }
     }
 
