@@ -3,17 +3,16 @@
 /// Every statistic in this module that adds up a series goes through this accumulator, so a
 /// result does not depend on how long the series is or on the order of large and small terms:
 /// the error stays around one rounding of the final value instead of growing with `n`.
-@usableFromInline
-struct CompensatedSum: Sendable {
+public struct CompensatedSum: Sendable {
     @usableFromInline var sum: Double = 0
     @usableFromInline var compensation: Double = 0
 
     @inlinable
-    init() {}
+    public init() {}
 
     /// Adds one term.
     @inlinable
-    mutating func add(_ term: Double) {
+    public mutating func add(_ term: Double) {
         let total = sum + term
         if abs(sum) >= abs(term) {
             compensation += (sum - total) + term
@@ -25,7 +24,7 @@ struct CompensatedSum: Sendable {
 
     /// The compensated total.
     @inlinable
-    var value: Double { sum + compensation }
+    public var value: Double { sum + compensation }
 }
 
 extension UnsafeBufferPointer where Element == Double {

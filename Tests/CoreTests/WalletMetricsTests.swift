@@ -1,6 +1,7 @@
 import Foundation
 import RemoraCore
 import RemoraModel
+import RemoraQuant
 import Testing
 
 @Suite("Wallet metrics behind the Whale Quality Score")
@@ -90,5 +91,82 @@ struct WalletMetricsTests {
         let b = WalletMetricsCalculator.metrics(of: bad, asOf: asOf, baseRate: 0.5)
         #expect(g.wqs > b.wqs && g.sharpeAll > 0 && b.sharpeAll < 0)
         #expect(g.bayesianWinRate > 0.5 && b.bayesianWinRate < 0.5)
+    }
+
+    @Test("the ratios kept as running sums equal the reference formulas on the daily series", arguments: 0..<40)
+    func runningSumsMatchReference(seed: Int) {
+        var rng = SeededNumbers(seed: UInt64(seed))
+        let days = 20 + Int(rng.next() % 160)
+        var trades: [TradeSettlement] = []
+        for i in 0..<Int(rng.next() % 120) {
+            let bought = Int64(rng.next() % UInt64(days))
+            // Quiet stretches: some wallets stop trading for weeks (undefined rolling windows).
+            if seed % 3 == 0, (bought / 25) % 2 == 1 { continue }
+            let settledDay = min(Int64(days - 1), bought + Int64(rng.next() % 15))
+            let cost = 1 + Int64(rng.next() % 5_000)
+            let pnl = Int64(rng.next() % UInt64(3 * cost)) - cost
+            trades.append(Self.settled(
+                pnl > 0 ? .win : .loss, cost: cost, pnl: pnl, boughtDay: bought, settledDay: settledDay, market: Int(rng.next() % 7), id: i))
+        }
+        let asOfDay = Int64(days - 1) + Int64(rng.next() % 40)
+        let asOf = EventTime(millis: asOfDay * Self.day + Self.day / 3)
+        // Open fills, marked: P&L on the as-of day, capital from their day (some in markets also settled).
+        let open: [TradeSettlement] = (0..<Int(rng.next() % 4)).map { i in
+            var fill = Self.settled(.win, cost: 1 + Int64(rng.next() % 3_000), pnl: 0, boughtDay: Int64(rng.next() % UInt64(asOfDay + 1)),
+                                    settledDay: asOfDay, market: 5 + i, id: 1_000 + i)
+            fill.realizedPnl = USDC(micros: Int64(rng.next() % 2_000_000_000) - 1_000_000_000)
+            fill.tradeTime = EventTime(millis: min(fill.tradeTime.millis, asOf.millis))
+            return fill
+        }
+        let m = WalletMetricsCalculator.metrics(of: trades, asOf: asOf, baseRate: 0.5, open: open)
+        trades = trades.filter { $0.settledAt <= asOf }  // the settlements the metrics see
+        func close(_ a: Double, _ b: Double, _ what: String) {
+            #expect(abs(a - b) <= 1e-9 * max(1, abs(b)), "seed \(seed) \(what): \(a) vs \(b)")
+        }
+        guard !trades.isEmpty || !open.isEmpty else {
+            #expect(m.dailyReturns.isEmpty && m.sharpeAll == 0 && m.hhi == 0)
+            return
+        }
+        // The series by its definition: days from the first trade to the as-of day.
+        let first = (trades.map { $0.tradeTime.dayNumber } + open.map { $0.tradeTime.dayNumber }).min()!
+        let count = Int(asOfDay - first + 1)
+        var capital = 0.0
+        var pnl = [Double](repeating: 0, count: count)
+        for day in first...asOfDay {
+            for t in trades where t.tradeTime.dayNumber <= day && day <= t.settledAt.dayNumber { capital += t.cost.doubleValue }
+            for f in open where f.tradeTime.dayNumber <= day { capital += f.cost.doubleValue }
+        }
+        capital = max(1, capital / Double(count))
+        for t in trades { pnl[Int(t.settledAt.dayNumber - first)] += t.realizedPnl.doubleValue }
+        for f in open { pnl[count - 1] += f.realizedPnl.doubleValue }
+        let returns = pnl.map { $0 / capital }
+        close(m.averageCapitalAtRisk, capital, "capital")
+        #expect(m.dailyReturns.count == count)
+        for (a, b) in zip(m.dailyReturns, returns) { close(a, b, "return") }
+        func finite(_ x: Double) -> Double { x.isFinite ? x : 0 }
+        close(m.sharpe30, finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(30)))), "sharpe30")
+        close(m.sharpe90, finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(90)))), "sharpe90")
+        close(m.sharpeAll, finite(PerformanceRatios.sharpeRatio(returns)), "sharpeAll")
+        close(m.informationRatio, finite(PerformanceRatios.informationRatio(returns, benchmark: returns.map { _ in 0 })), "IR")
+        let drawdown = Drawdown.statistics(returns)
+        close(m.maxDrawdown, drawdown.maxDrawdown, "max drawdown")
+        close(m.currentDrawdown, drawdown.currentDrawdown, "current drawdown")
+        close(m.calmar, finite(PerformanceRatios.calmarRatio(returns)), "calmar")
+        close(m.consistency, count >= 2 ? finite(Consistency.score(returns: returns)) : 0, "consistency")
+        var exposure: [ConditionID: Double] = [:]
+        for t in trades + open { exposure[t.conditionId, default: 0] += t.cost.doubleValue }
+        close(m.hhi, finite(Concentration.herfindahlIndex(Array(exposure.values))), "hhi")
+    }
+}
+
+/// xorshift64*: a small deterministic stream for the property tests.
+struct SeededNumbers {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x2545_F491_4F6C_DD1D }
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
     }
 }

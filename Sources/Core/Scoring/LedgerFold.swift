@@ -16,6 +16,7 @@ import Darwin
 /// summed once: the win rate Σ won·w / Σ w needs no as-of time, and the volume is
 /// 2^(−asOf/h) · Σ notional·w — algebraically ``TimeDecay``'s 2^(−(asOf − t)/h).
 struct LedgerFold {
+    typealias Wide = WalletMetricsCalculator.Wide
     let ledger: ScoringLedger
     private(set) var folded = 0
     var wins = 0
@@ -30,19 +31,36 @@ struct LedgerFold {
     var decayedWeight = 0.0
     var decayedWins = 0.0
     var decayedNotional = 0.0
-    /// Cost per market, markets in order of first trade (the ledger numbers them so).
-    var exposure: [Double] = []
+    /// Cost per market (micro-USDC), markets in order of first trade (the ledger numbers them so),
+    /// with its exact sum and sum of squares: the HHI without a pass over the markets.
+    var exposure: [Int64] = []
+    var exposureTotal: Int64 = 0
+    var exposureSquares = Wide()
+    /// Σ cost × days held (micro-USDC·days): the capital at risk summed over the days.
+    var capitalDays = Wide()
     /// Day of the first trade folded (days since 1970).
     var firstTradeDay = Int64.max
     var costByCategory: [Int64]
-    /// Day cells from `base` (the ledger's first trade day): P&L, P&L in micro-USDC, capital
-    /// changes (+cost on the day bought, −cost the day after it settled), benchmark P&L.
+    /// Day cells from `base` (the ledger's first trade day): realized P&L in micro-USDC and the
+    /// benchmark P&L (USDC) of the settlements of each day.
     let base: Int64
-    var dayPnl: [Double]
     var dayPnlMicros: [Int64]
-    var dayChange: [Double]
     var dayBenchmark: [Double]
     private var benchmarked = 0
+    /// Running sums over the cells before `finalCells`, which no later settlement can change (a
+    /// fold adds settlements in time order, and each lands on its settlement day): the P&L's exact
+    /// prefix sums and sums of squares, per window end the rolling 30-day Sharpe ratio's prefix
+    /// sums, and the benchmark-relative P&L's sums. A history extends them day by day, a single
+    /// score from the start: the same additions in the same order, so the same bits, and each row
+    /// of a history costs O(1) for every ratio but the drawdown.
+    private var finalCells = 0
+    private var prefixPnl: [Int64] = [0]
+    private var prefixSquares: [Wide] = [Wide()]
+    private var prefixRatio: [Double] = [0]
+    private var prefixRatioSquares: [Double] = [0]
+    private var prefixDefined: [Int32] = [0]
+    private var activeSum = CompensatedSum()
+    private var activeSquares = CompensatedSum()
 
     static let day: Int64 = 86_400_000
 
@@ -56,9 +74,7 @@ struct LedgerFold {
         }
         base = first == .max ? 0 : first
         let cells = first == .max ? 0 : Int(max(WalletMetricsCalculator.floorDiv(last, Self.day), base) - base + 2)
-        dayPnl = [Double](repeating: 0, count: cells)
         dayPnlMicros = [Int64](repeating: 0, count: cells)
-        dayChange = [Double](repeating: 0, count: cells)
         dayBenchmark = [Double](repeating: 0, count: cells)
         costByCategory = [Int64](repeating: 0, count: ledger.categories.count)
     }
@@ -100,15 +116,17 @@ struct LedgerFold {
             perTradeMean += delta / Double(perTradeCount)
             perTradeSquares += delta * (r - perTradeMean)
         }
-        if Int(s.market) < exposure.count { exposure[Int(s.market)] += cost } else { exposure.append(cost) }
+        let market = Int(s.market)
+        let held = market < exposure.count ? exposure[market] : 0
+        exposureSquares.add((2 * held + s.cost).multipliedFullWidth(by: s.cost))
+        exposureTotal += s.cost
+        if market < exposure.count { exposure[market] += s.cost } else { exposure.append(s.cost) }
         firstTradeDay = min(firstTradeDay, Int64(s.tradeDay))
         costByCategory[Int(s.category)] += s.cost
-        let bought = Int(Int64(s.tradeDay) - base)
-        let closed = Int(WalletMetricsCalculator.floorDiv(s.settledAt, Self.day) - base)
-        dayPnl[closed] += Double(s.pnl) / Double(microsPerUnit)
-        dayPnlMicros[closed] += s.pnl
-        dayChange[bought] += cost
-        dayChange[max(bought, closed) + 1] -= cost
+        let bought = Int64(s.tradeDay)
+        let closed = WalletMetricsCalculator.floorDiv(s.settledAt, Self.day)
+        capitalDays.add(s.cost.multipliedFullWidth(by: max(bought, closed) - bought + 1))
+        dayPnlMicros[Int(closed - base)] += s.pnl
     }
 
     /// Adds the benchmark P&L of the folded settlements of the days before `context.day`: what
@@ -127,12 +145,6 @@ struct LedgerFold {
         }
     }
 
-    /// The folded benchmark P&L of a day (0 outside the ledger's days).
-    func benchmark(_ day: Int64) -> Double {
-        let index = day - base
-        return index >= 0 && index < dayBenchmark.count ? dayBenchmark[Int(index)] : 0
-    }
-
     /// The category of most cost folded (a tie goes to the first name in sort order).
     var mainCategory: String? {
         var main: String?
@@ -147,85 +159,203 @@ struct LedgerFold {
         return main
     }
 
+    /// P&L of a cell (0 outside the ledger's days).
+    private func pnlCell(_ i: Int) -> Int64 { i >= 0 && i < dayPnlMicros.count ? dayPnlMicros[i] : 0 }
+    private func benchmarkCell(_ i: Int) -> Double { i >= 0 && i < dayBenchmark.count ? dayBenchmark[i] : 0 }
+
+    static let window = RollingWindow.thirtyDays.length
+
+    /// Extends the running sums through the cells before `limit`.
+    private mutating func finalize(through limit: Int) {
+        guard limit > finalCells else { return }
+        let w = Self.window
+        for i in finalCells..<limit {
+            let x = pnlCell(i)
+            prefixPnl.append(prefixPnl[i] &+ x)
+            var squares = prefixSquares[i]
+            squares.add(x.multipliedFullWidth(by: x))
+            prefixSquares.append(squares)
+            // The 30-day window ending at this cell (cells before the ledger's first day are 0).
+            let from = max(0, i + 1 - w)
+            var spread = prefixSquares[i + 1]
+            spread.subtract(prefixSquares[from])
+            let ratio = Self.windowSharpe(sum: prefixPnl[i + 1] &- prefixPnl[from], squares: spread, count: w)
+            prefixRatio.append(prefixRatio[i] + (ratio ?? 0))
+            prefixRatioSquares.append(prefixRatioSquares[i] + (ratio.map { $0 * $0 } ?? 0))
+            prefixDefined.append(prefixDefined[i] + (ratio == nil ? 0 : 1))
+            let active = Double(x) / Double(microsPerUnit) - benchmarkCell(i)
+            activeSum.add(active)
+            activeSquares.add(active * active)
+        }
+        finalCells = limit
+    }
+
+    /// The per-period Sharpe ratio mean ÷ sample deviation of `count` values from their exact sum
+    /// and sum of squares: nil without dispersion. The variance (n·Σx² − (Σx)²) / (n(n − 1)) carries
+    /// no rounding before its conversion.
+    static func windowSharpe(sum: Int64, squares: Wide, count: Int) -> Double? {
+        guard count >= 2 else { return nil }
+        var spread = squares.times(count)
+        spread.subtract(sum.multipliedFullWidth(by: sum))
+        guard spread.isPositive else { return nil }
+        let variance = spread.doubleValue / Double(count * (count - 1))
+        return (Double(sum) / Double(count)) / variance.squareRoot()
+    }
+
     /// Every figure as of `asOf` (the fold must hold exactly the settlements at or before it),
-    /// with the open fills, marked, settling on the as-of day.
-    func metrics(asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double, open: [TradeSettlement]) -> WalletMetrics {
+    /// with the open fills, marked, settling on the as-of day. `series`: also the daily returns.
+    mutating func metrics(asOf: EventTime, baseRate: Double, open: [TradeSettlement], series: Bool = true) -> WalletMetrics {
         typealias Calc = WalletMetricsCalculator
-        var exposure = self.exposure
         var openCost = USDC.zero
         var unrealized = USDC.zero
-        let settledMarkets = exposure.count
-        var openMarkets: [ConditionID: Int] = [:]
         var first = firstTradeDay
-        // The settled markets' numbers, by a scan of the ledger's markets while that is cheap.
-        let settledIndex = open.count * settledMarkets > 512
-            ? Dictionary(uniqueKeysWithValues: ledger.markets.prefix(settledMarkets).enumerated().map { ($0.element, $0.offset) })
-            : nil
         for s in open {
             openCost = openCost + s.cost
             unrealized = unrealized + s.realizedPnl
             first = min(first, Calc.floorDiv(s.tradeTime.millis, Self.day))
-            if let index = settledIndex.map({ $0[s.conditionId] }) ?? ledger.marketNumber(of: s.conditionId, below: settledMarkets) {
-                exposure[index] += s.cost.doubleValue
-            } else if let index = openMarkets[s.conditionId] {
-                exposure[index] += s.cost.doubleValue
-            } else {
-                openMarkets[s.conditionId] = exposure.count
-                exposure.append(s.cost.doubleValue)
-            }
         }
+        let hhi = concentration(with: open)
         let posterior = BayesianWinRate.estimate(wins: Double(wins), losses: Double(losses), baseRate: baseRate)
 
         // The daily series from the first trade's day to the as-of day: the folded cells, then
-        // the open fills (P&L on the as-of day, capital from their day).
+        // the open fills (P&L on the as-of day, capital from their day). Cells relative to `base`.
         var returns: [Double] = []
-        var pnlMicros: [Int64] = []
         var capital = 0.0
-        var firstDay: Int64 = 0
+        var sharpe30 = 0.0, sharpe90 = 0.0, sharpeAll = 0.0, ir = 0.0, calmar = 0.0, consistency = 0.0
+        var maxDrawdown = 0.0, currentDrawdown = 0.0
         if first != .max {
-            firstDay = first
-            let lastDay = max(firstDay, Calc.floorDiv(asOf.millis, Self.day))
-            let count = Int(lastDay - firstDay + 1)
-            var pnl = [Double](repeating: 0, count: count)
-            pnlMicros = [Int64](repeating: 0, count: count)
-            var change = [Double](repeating: 0, count: count + 1)
-            let offset = Int(firstDay - base)
-            for i in 0...count {
-                let cell = offset + i
-                guard cell >= 0, cell < dayChange.count else { continue }
-                if i < count {
-                    pnl[i] = dayPnl[cell]
-                    pnlMicros[i] = dayPnlMicros[cell]
-                }
-                change[i] = dayChange[cell]
+            let asOfDay = Calc.floorDiv(asOf.millis, Self.day)
+            let lastDay = max(first, asOfDay)
+            let count = Int(lastDay - first + 1)
+            let last = Int(lastDay - base)
+            let start = Int(first - base)
+            // Final: the cells before the as-of day whose benchmark is in (all of them when the
+            // context is the as-of day's, as the scorer's and the history's are).
+            var final = last
+            if benchmarked < folded {
+                final = min(final, Int(Calc.floorDiv(ledger.entries[benchmarked].settledAt, Self.day) - base))
             }
-            for s in open {
-                let bought = Int(max(firstDay, Calc.floorDiv(s.tradeTime.millis, Self.day)) - firstDay)
-                let closed = Int(lastDay - firstDay)
-                pnl[closed] += s.realizedPnl.doubleValue
-                pnlMicros[closed] += s.realizedPnl.micros
-                change[bought] += s.cost.doubleValue
-                change[max(bought, closed) + 1] -= s.cost.doubleValue
-            }
-            var openCapital = 0.0
-            var total = 0.0
-            for day in 0..<count {
-                openCapital += change[day]
-                total += openCapital
-            }
-            capital = max(1, total / Double(count))
-            returns = pnl.map { $0 / capital }
-        }
-        let bench = returns.indices.map { benchmarkPnl(firstDay + Int64($0)) / capital }
-        let drawdown = returns.isEmpty ? nil : Drawdown.statistics(returns)
-        let hhi = exposure.isEmpty ? 0 : Concentration.herfindahlIndex(exposure)
+            finalize(through: max(0, final))
+            let settled = max(0, min(finalCells, last))  // cells [0, settled) come from the sums
 
-        let sharpe30 = Calc.finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(30))))
-        let sharpe90 = Calc.finite(PerformanceRatios.sharpeRatio(Array(returns.suffix(90))))
-        let sharpeAll = Calc.finite(PerformanceRatios.sharpeRatio(returns))
-        let ir = Calc.finite(PerformanceRatios.informationRatio(returns, benchmark: bench))
-        let calmar = Calc.finite(PerformanceRatios.calmarRatio(returns))
-        let consistency = returns.count >= 2 ? Calc.finite(Calc.consistencyScore(dailyPnlMicros: pnlMicros)) : 0
+            var lastPnl = pnlCell(last)
+            var held = capitalDays
+            for s in open {
+                lastPnl += s.realizedPnl.micros
+                held.add(s.cost.micros.multipliedFullWidth(by: lastDay - max(first, Calc.floorDiv(s.tradeTime.millis, Self.day)) + 1))
+            }
+            capital = max(1, held.doubleValue / Double(microsPerUnit) / Double(count))
+            /// A cell's P&L, the open fills' on the last day.
+            func cell(_ i: Int) -> Int64 { i == last ? lastPnl : pnlCell(i) }
+            /// Σ P&L and Σ P&L² over the cells [from, end] (the final ones from the running sums).
+            func sums(from: Int, through end: Int) -> (sum: Int64, squares: Wide) {
+                let lower = max(from, 0)
+                var sum: Int64 = 0
+                var squares = Wide()
+                let upper = min(end + 1, settled)
+                if lower < upper {
+                    sum = prefixPnl[upper] &- prefixPnl[lower]
+                    squares = prefixSquares[upper]
+                    squares.subtract(prefixSquares[lower])
+                }
+                var i = max(lower, settled)
+                while i <= end {
+                    let x = cell(i)
+                    sum &+= x
+                    squares.add(x.multipliedFullWidth(by: x))
+                    i += 1
+                }
+                return (sum, squares)
+            }
+            func annualSharpe(days: Int) -> Double {
+                let n = min(days, count)
+                let (sum, squares) = sums(from: last - n + 1, through: last)
+                return Calc.finite((Self.windowSharpe(sum: sum, squares: squares, count: n) ?? .nan) * Annualization.dailyPeriodsPerYear.squareRoot())
+            }
+            sharpe30 = annualSharpe(days: 30)
+            sharpe90 = annualSharpe(days: 90)
+            sharpeAll = annualSharpe(days: count)
+
+            // Information ratio: the Sharpe ratio of the P&L over the benchmark's (one capital
+            // divides both, so it cancels).
+            var active = activeSum
+            var activeSq = activeSquares
+            if settled < last {
+                for i in max(settled, start)..<last {
+                    let a = Double(pnlCell(i)) / Double(microsPerUnit) - benchmarkCell(i)
+                    active.add(a)
+                    activeSq.add(a * a)
+                }
+            }
+            let lastActive = Double(lastPnl) / Double(microsPerUnit) - benchmarkCell(last)
+            active.add(lastActive)
+            activeSq.add(lastActive * lastActive)
+            if count >= 2 {
+                let n = Double(count)
+                let mean = active.value / n
+                let spread = activeSq.value - active.value * mean
+                // A spread within the sums' rounding of Σa² is no dispersion (a constant series).
+                if spread > 1e-12 * activeSq.value {
+                    ir = Calc.finite(mean / (spread / (n - 1)).squareRoot() * Annualization.dailyPeriodsPerYear.squareRoot())
+                }
+            }
+
+            // Consistency: the spread of the rolling 30-day Sharpe ratios of the windows inside
+            // the series (those ending before the as-of day from the sums).
+            let w = Self.window
+            if count >= w {
+                let firstEnd = max(start + w - 1, 0)
+                var defined = 0
+                var total = 0.0
+                var totalSquares = 0.0
+                if firstEnd < settled {
+                    defined = Int(prefixDefined[settled] - prefixDefined[firstEnd])
+                    total = prefixRatio[settled] - prefixRatio[firstEnd]
+                    totalSquares = prefixRatioSquares[settled] - prefixRatioSquares[firstEnd]
+                }
+                var end = max(firstEnd, settled)
+                while end <= last {
+                    let (sum, squares) = sums(from: end - w + 1, through: end)
+                    if let ratio = Self.windowSharpe(sum: sum, squares: squares, count: w) {
+                        defined += 1
+                        total += ratio
+                        totalSquares += ratio * ratio
+                    }
+                    end += 1
+                }
+                if defined >= 2 {
+                    let n = Double(defined)
+                    let sd = (max(0, totalSquares - total * total / n) / (n - 1)).squareRoot()
+                    consistency = Calc.finite(Consistency.maximumScore * max(0, 1 - sd / Consistency.zeroScoreDeviation))
+                }
+            }
+
+            // Drawdowns compound the returns: one pass, from the first cell with P&L.
+            var wealth = 1.0
+            var peak = 1.0
+            var worst = 1.0
+            let scale = Double(microsPerUnit) * capital
+            func step(_ pnl: Int64) {
+                wealth *= 1 + Double(pnl) / scale
+                if wealth > peak { peak = wealth } else { worst = min(worst, wealth / peak) }
+            }
+            // Cells past the ledger's days are 0: they change no wealth, so only the last is added.
+            var i = max(start, 0)
+            let through = min(last - 1, dayPnlMicros.count - 1)
+            while i <= through {
+                step(dayPnlMicros[i])
+                i += 1
+            }
+            step(lastPnl)
+            maxDrawdown = Calc.finite(1 - worst)
+            currentDrawdown = Calc.finite(1 - wealth / peak)
+            if maxDrawdown > 0 {
+                let growth = wealth >= 0 ? pow(wealth, Annualization.dailyPeriodsPerYear / Double(count)) - 1 : .nan
+                calmar = Calc.finite(growth / maxDrawdown)
+            }
+            if series { returns = (start...last).map { Double(cell($0)) / scale } }
+        }
+
         let meanTrade = perTradeCount == 0 ? 0 : perTradeSum / Double(perTradeCount)
         var tradeT = 0.0
         if perTradeCount >= 2 {
@@ -243,9 +373,40 @@ struct LedgerFold {
             decayedVolume: decided == 0 ? 0 : Calc.finite(decayedNotional * exp2(-Self.decayExponent(asOf.millis))),
             bayesianWinRate: posterior.posteriorMean, winRateInterval: posterior.credibleInterval, baseRate: baseRate,
             sharpe30: sharpe30, sharpe90: sharpe90, sharpeAll: sharpeAll, informationRatio: ir, calmar: calmar,
-            maxDrawdown: Calc.finite(drawdown?.maxDrawdown ?? 0), currentDrawdown: Calc.finite(drawdown?.currentDrawdown ?? 0),
-            consistency: consistency, hhi: Calc.finite(hhi), averageCapitalAtRisk: capital,
+            maxDrawdown: maxDrawdown, currentDrawdown: currentDrawdown,
+            consistency: consistency, hhi: hhi, averageCapitalAtRisk: capital,
             meanTradeReturn: Calc.finite(meanTrade), tradeReturnT: Calc.finite(tradeT), openFills: open.count, openCost: openCost,
             unrealizedPnl: unrealized, dailyReturns: returns, score: score)
+    }
+
+    /// The HHI of the cost per market, the open fills' included: 10,000 · Σ cost² ÷ (Σ cost)².
+    private func concentration(with open: [TradeSettlement]) -> Double {
+        var total = exposureTotal
+        var squares = exposureSquares
+        if !open.isEmpty {
+            // The settled markets' numbers, by a scan of the ledger's markets while that is cheap.
+            let settledMarkets = exposure.count
+            let settledIndex = open.count * settledMarkets > 4096
+                ? Dictionary(uniqueKeysWithValues: ledger.markets.prefix(settledMarkets).enumerated().map { ($0.element, $0.offset) })
+                : nil
+            var added: [Int: Int64] = [:]
+            var openMarkets: [ConditionID: Int64] = [:]
+            for s in open {
+                total += s.cost.micros
+                if let number = MarketNumbers.shared.existingNumber(of: s.conditionId),
+                   let index = settledIndex.map({ $0[number] }) ?? ledger.marketNumber(of: number, below: settledMarkets) {
+                    added[index, default: 0] += s.cost.micros
+                } else {
+                    openMarkets[s.conditionId, default: 0] += s.cost.micros
+                }
+            }
+            for (index, more) in added {
+                squares.add((2 * exposure[index] + more).multipliedFullWidth(by: more))
+            }
+            for more in openMarkets.values { squares.add(more.multipliedFullWidth(by: more)) }
+        }
+        guard total > 0 else { return 0 }
+        let t = Double(total)
+        return WalletMetricsCalculator.finite(10_000 * squares.doubleValue / (t * t))
     }
 }

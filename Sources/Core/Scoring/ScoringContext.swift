@@ -153,22 +153,20 @@ extension WalletMetricsCalculator {
     }
 
     static func metrics(
-        of ledger: ScoringLedger, asOf: EventTime, context: ScoringContext, open: [TradeSettlement]
+        of ledger: ScoringLedger, asOf: EventTime, context: ScoringContext, open: [TradeSettlement], series: Bool = true
     ) -> WalletMetrics {
         var fold = LedgerFold(ledger)
         fold.advance(to: ledger.count(upTo: asOf))
-        return metrics(of: &fold, asOf: asOf, context: context, open: open)
+        return metrics(of: &fold, asOf: asOf, context: context, open: open, series: series)
     }
 
     /// The metrics from a fold that holds the settlements at or before `asOf`: the base rate of
     /// the wallet's main category, and the benchmark of the days before the context's.
     static func metrics(
-        of fold: inout LedgerFold, asOf: EventTime, context: ScoringContext, open: [TradeSettlement]
+        of fold: inout LedgerFold, asOf: EventTime, context: ScoringContext, open: [TradeSettlement], series: Bool = true
     ) -> WalletMetrics {
         fold.addBenchmarks(context)
-        let frozen = fold
-        return frozen.metrics(
-            asOf: asOf, baseRate: context.baseRate(frozen.mainCategory), benchmarkPnl: { frozen.benchmark($0) }, open: open)
+        return fold.metrics(asOf: asOf, baseRate: context.baseRate(fold.mainCategory), open: open, series: series)
     }
 }
 
@@ -187,13 +185,15 @@ public enum WalletScoring {
         score(wallet, ledger: ScoringLedger(settlements), fills: fills, marks: marks, asOf: asOf, context: context)
     }
 
-    /// The same score from the wallet's ledger (the scorer keeps one per wallet).
+    /// The same score from the wallet's ledger (the scorer keeps one per wallet), without the
+    /// daily-return series (the tables keep figures only).
     public static func score(
         _ wallet: WalletAddress, ledger: ScoringLedger, fills: [HeldFill], marks: MarketMarks, asOf: EventTime,
         context: ScoringContext
     ) -> WalletMetrics {
         WalletMetricsCalculator.metrics(
-            of: ledger, asOf: asOf, context: context, open: OpenPositions.marked(fills, of: wallet, asOf: asOf, marks: marks))
+            of: ledger, asOf: asOf, context: context, open: OpenPositions.marked(fills, of: wallet, asOf: asOf, marks: marks),
+            series: false)
     }
 
     /// The days on which the scorer re-scores a wallet for its marks alone (``markDays(settlements:fills:through:)``)
@@ -248,12 +248,10 @@ public enum WalletScoring {
         var fold = LedgerFold(ledger)
         return lastOfDay.sorted { $0.key < $1.key }.map { day, time in
             fold.advance(to: ledger.count(upTo: time))
-            var metrics = WalletMetricsCalculator.metrics(
-                of: &fold, asOf: time, context: context(day),
-                open: OpenPositions.marked(fills, of: wallet, asOf: time, marks: marks))
             // The tables keep figures, not series: a history of series would hold days² numbers.
-            metrics.dailyReturns = []
-            return metrics
+            return WalletMetricsCalculator.metrics(
+                of: &fold, asOf: time, context: context(day),
+                open: OpenPositions.marked(fills, of: wallet, asOf: time, marks: marks), series: false)
         }
     }
 }

@@ -63,10 +63,9 @@ public enum WalletMetricsCalculator {
     public static let decay = TimeDecay(halfLifeDays: 60)
     static let millisPerDay: Int64 = 86_400_000
 
-    /// The metrics of one wallet's settlements as of `asOf` (later settlements are ignored).
-    /// `baseRate` is the prior mean for the wallet's main category; `benchmarkPnl` gives the
-    /// benchmark's P&L (USDC) of a day (days since 1970), 0 when unknown: its return is that over
-    /// the wallet's capital at risk, like the wallet's own.
+    /// The metrics of one wallet's settlements as of `asOf` (later settlements are ignored), with
+    /// no benchmark (see ``metrics(of:asOf:context:open:)`` for the benchmarked figures).
+    /// `baseRate` is the prior mean for the wallet's main category.
     ///
     /// `open` are the wallet's fills open at `asOf`, marked (``OpenPositions/marked(_:of:asOf:marks:)``):
     /// their mark-to-market P&L falls on the as-of day and their cost is capital at risk from the
@@ -74,20 +73,12 @@ public enum WalletMetricsCalculator {
     /// series, the ratios, the drawdowns and the HHI. Counts, volume, realized P&L, win rates and
     /// per-trade returns stay those of settled trades.
     public static func metrics(
-        of all: [TradeSettlement], asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double = { _ in 0 },
-        open: [TradeSettlement] = []
+        of all: [TradeSettlement], asOf: EventTime, baseRate: Double, open: [TradeSettlement] = []
     ) -> WalletMetrics {
-        metrics(of: ScoringLedger(all), asOf: asOf, baseRate: baseRate, benchmarkPnl: benchmarkPnl, open: open)
-    }
-
-    /// ``metrics(of:asOf:baseRate:benchmarkPnl:open:)`` on a ledger built once (``LedgerFold``).
-    static func metrics(
-        of ledger: ScoringLedger, asOf: EventTime, baseRate: Double, benchmarkPnl: (Int64) -> Double,
-        open: [TradeSettlement]
-    ) -> WalletMetrics {
+        let ledger = ScoringLedger(all)
         var fold = LedgerFold(ledger)
         fold.advance(to: ledger.count(upTo: asOf))
-        return fold.metrics(asOf: asOf, baseRate: baseRate, benchmarkPnl: benchmarkPnl, open: open)
+        return fold.metrics(asOf: asOf, baseRate: baseRate, open: open)
     }
 
     static func finite(_ x: Double) -> Double { x.isFinite ? x : 0 }
@@ -145,6 +136,8 @@ public enum WalletMetricsCalculator {
             high = high &- x.high &- (borrow ? 1 : 0)
         }
 
+        mutating func subtract(_ x: Wide) { subtract((x.high, x.low)) }
+
         /// Times a small non-negative factor.
         func times(_ factor: Int) -> Wide {
             let (carry, low) = self.low.multipliedFullWidth(by: UInt64(factor))
@@ -183,21 +176,60 @@ public enum WalletMetricsCalculator {
 
 /// A wallet's settlements in scoring order (``WalletMetricsCalculator/precedes(_:_:)``), reduced to
 /// the numbers the metrics read, markets numbered in order of first appearance, categories as
-/// indexes. The scorer keeps one per wallet (40 bytes a settlement, plus one reference per market
+/// indexes. The scorer keeps one per wallet (32 bytes a settlement, plus 4 bytes per market
 /// traded) and a history builds one per wallet: scoring then copies no strings and hashes no ids,
 /// which cost more than the arithmetic. No index by market is kept: merges build one for the
 /// moment (a wallet's markets are few next to its settlements), and open fills look theirs up.
 public struct ScoringLedger: Sendable {
+    /// 32 bytes: the time shares its word with the result and the days held, the market number
+    /// with the category number (a wallet's markets and categories are numbered from 0).
     struct Entry: Sendable {
-        var settledAt: Int64
+        /// settledAt (millis, 44 bits signed: ±278 years) · result (2 bits) · days held (18 bits signed).
+        private var timeAndFlags: Int64
         var cost: Int64
         var pnl: Int64
         var key: UInt32
+        /// market (20 bits) · category (12 bits).
+        private var marketAndCategory: UInt32
+
+        static let marketLimit = 1 << 20
+        static let categoryLimit = 1 << 12
+        private static let heldBits: Int64 = 18
+
+        init(settledAt: Int64, cost: Int64, pnl: Int64, key: UInt32, tradeDay: Int64, market: Int32, category: UInt16, result: SettlementResult) {
+            let held = WalletMetricsCalculator.floorDiv(settledAt, WalletMetricsCalculator.millisPerDay) - tradeDay
+            precondition(abs(settledAt) < 1 << 43 && abs(held) < 1 << (Self.heldBits - 1), "a settlement time out of the ledger's range")
+            let code: Int64 = switch result {
+            case .win: 0
+            case .loss: 1
+            case .void: 2
+            }
+            timeAndFlags = settledAt << 20 | code << Self.heldBits | (held & (1 << Self.heldBits - 1))
+            self.cost = cost
+            self.pnl = pnl
+            self.key = key
+            marketAndCategory = UInt32(market) << 12 | UInt32(category)
+        }
+
+        var settledAt: Int64 { timeAndFlags >> 20 }
+        var result: SettlementResult {
+            switch (timeAndFlags >> Self.heldBits) & 3 {
+            case 0: .win
+            case 1: .loss
+            default: .void
+            }
+        }
         /// The trade's UTC day (days since 1970): all a score reads of its time.
-        var tradeDay: Int32
-        var market: Int32
-        var category: UInt16
-        var result: SettlementResult
+        var tradeDay: Int64 {
+            // The low 18 bits, sign-extended.
+            let held = (timeAndFlags << (64 - Self.heldBits)) >> (64 - Self.heldBits)
+            return WalletMetricsCalculator.floorDiv(settledAt, WalletMetricsCalculator.millisPerDay) - held
+        }
+        var market: Int32 {
+            get { Int32(marketAndCategory >> 12) }
+            set { marketAndCategory = UInt32(newValue) << 12 | (marketAndCategory & 0xFFF) }
+        }
+        var category: UInt16 { UInt16(marketAndCategory & 0xFFF) }
 
         func precedes(_ other: Entry) -> Bool {
             settledAt != other.settledAt ? settledAt < other.settledAt : key < other.key
@@ -244,8 +276,9 @@ public struct ScoringLedger: Sendable {
     }
 
     private(set) var entries: [Entry] = []
-    /// Markets in order of first appearance in scoring order: entry `market` indexes this.
-    private(set) var markets: [ConditionID] = []
+    /// Markets (``MarketNumbers``) in order of first appearance in scoring order: entry `market`
+    /// indexes this.
+    private(set) var markets: [UInt32] = []
     private(set) var categories: [String] = []
 
     /// `all` in any order (one check when already in scoring order, a sort otherwise).
@@ -284,10 +317,11 @@ public struct ScoringLedger: Sendable {
         // reservation would copy a busy wallet's whole ledger on every step).
         if held == 0 { entries.reserveCapacity(sorted.count) }
         // A market's trades settle together: runs of one market (and category) are the rule, and
-        // comparing with the previous id is cheaper than hashing it. Past a few rows, an index of
-        // the markets held is worth building.
-        var index: [ConditionID: Int32]?
-        if sorted.count > 8 && markets.count > 8 {
+        // comparing with the previous id is cheaper than looking it up. Past a few rows, an index
+        // of the markets held is worth building.
+        let numbers = MarketNumbers.shared
+        var index: [UInt32: Int32]?
+        if sorted.count > 8 {
             index = Dictionary(uniqueKeysWithValues: markets.enumerated().map { ($0.element, Int32($0.offset)) })
         }
         var previous: (market: ConditionID, index: Int32, category: String, categoryIndex: UInt16)?
@@ -295,12 +329,16 @@ public struct ScoringLedger: Sendable {
             let market: Int32
             if let previous, previous.market == s.conditionId {
                 market = previous.index
-            } else if let known = index.map({ $0[s.conditionId] }) ?? markets.lastIndex(of: s.conditionId).map(Int32.init) {
-                market = known
             } else {
-                market = Int32(markets.count)
-                index?[s.conditionId] = market
-                markets.append(s.conditionId)
+                let number = numbers.number(of: s.conditionId)
+                if let known = index.map({ $0[number] }) ?? markets.lastIndex(of: number).map(Int32.init) {
+                    market = known
+                } else {
+                    precondition(markets.count < Entry.marketLimit, "a wallet traded more than 1,048,575 markets")
+                    market = Int32(markets.count)
+                    index?[number] = market
+                    markets.append(number)
+                }
             }
             let category: UInt16
             if let previous, previous.category == s.category {
@@ -308,14 +346,14 @@ public struct ScoringLedger: Sendable {
             } else if let known = categories.firstIndex(of: s.category) {
                 category = UInt16(known)
             } else {
-                precondition(categories.count < Int(UInt16.max), "a wallet traded more than 65,535 categories")
+                precondition(categories.count < Entry.categoryLimit, "a wallet traded more than 4,095 categories")
                 category = UInt16(categories.count)
                 categories.append(s.category)
             }
             previous = (s.conditionId, market, s.category, category)
             entries.append(Entry(
                 settledAt: s.settledAt, cost: s.cost, pnl: s.pnl, key: s.key,
-                tradeDay: Int32(WalletMetricsCalculator.floorDiv(s.tradeTime, WalletMetricsCalculator.millisPerDay)), market: market,
+                tradeDay: WalletMetricsCalculator.floorDiv(s.tradeTime, WalletMetricsCalculator.millisPerDay), market: market,
                 category: category, result: s.result))
         }
         // Later than everything held: the numbering by first appearance still holds. Otherwise
@@ -323,7 +361,7 @@ public struct ScoringLedger: Sendable {
         if held > 0, entries[held].precedes(entries[held - 1]) {
             entries.sort { $0.precedes($1) }
             var renumbered = [Int32](repeating: -1, count: markets.count)
-            var order: [ConditionID] = []
+            var order: [UInt32] = []
             order.reserveCapacity(markets.count)
             for i in entries.indices {
                 let old = Int(entries[i].market)
@@ -337,16 +375,17 @@ public struct ScoringLedger: Sendable {
         }
         // A ledger is mostly filled once and kept: no growth slack on its markets.
         if held == 0 && markets.capacity > markets.count + 4 {
-            var exact: [ConditionID] = []
+            var exact: [UInt32] = []
             exact.reserveCapacity(markets.count)
             exact.append(contentsOf: markets)
             markets = exact
         }
     }
 
-    /// The number of a market among the first `limit` markets, if it is one of them.
-    func marketNumber(of id: ConditionID, below limit: Int) -> Int? {
-        markets[..<min(limit, markets.count)].firstIndex(of: id)
+    /// The ledger's number of a market (``MarketNumbers``) among its first `limit` markets, if it
+    /// is one of them.
+    func marketNumber(of market: UInt32, below limit: Int) -> Int? {
+        markets[..<min(limit, markets.count)].firstIndex(of: market)
     }
 
     /// The number of settlements at or before `asOf` (they come first).
@@ -362,7 +401,7 @@ public struct ScoringLedger: Sendable {
 
     /// FNV-1a (64-bit, its halves folded to 32) of the id's UTF-8 bytes: a key that orders
     /// settlements of one millisecond the same way in every process (Swift's own hash is seeded per
-    /// process). 32 bits keep a ledger entry at 40 bytes; ids of one wallet settled in the same
+    /// process). 32 bits keep a ledger entry at 32 bytes; ids of one wallet settled in the same
     /// millisecond rarely share a key, and where they do the ledger's order is still one order.
     static func orderKey(_ id: String) -> UInt32 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

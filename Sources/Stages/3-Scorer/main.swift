@@ -22,7 +22,7 @@ await RemoraService.main(
     settings: [
         EventTimeMode.setting,
         Setting("REMORA_SCORER_BATCH", default: "250", "settlements per partition in one catch-up step (bounds memory)", kind: .integer(1...100_000)),
-        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "1000000", "settlements the scorer keeps in memory between steps, about 50 bytes each (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
+        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "1000000", "settlements the scorer keeps in memory between steps, about 40 bytes each (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
     ]
 ) { environment in
     let logger = environment.logger
@@ -53,10 +53,9 @@ await RemoraService.main(
         for (_, settlement) in ready {
             let day = settlement.settledAt.dayNumber
             let context = try step.contexts[day] ?? { throw MissingContext(day: day) }()
-            var metrics = WalletScoring.score(
+            let metrics = WalletScoring.score(
                 settlement.wallet, ledger: step.settlements[settlement.wallet] ?? ScoringLedger(),
                 fills: step.fills[settlement.wallet] ?? [], marks: step.marks, asOf: settlement.settledAt, context: context)
-            metrics.dailyReturns = []  // not stored; a step's scores would hold a year of days each
             scores.append((settlement.wallet, metrics))
             if previous[settlement.wallet] != metrics.wqs {
                 previous[settlement.wallet] = metrics.wqs
@@ -188,7 +187,7 @@ private struct MarkKey: Hashable {
 }
 
 /// Wallets' settlements as stored, kept between steps as compact ledgers (``ScoringLedger``:
-/// 40 bytes a settlement, market ids shared) so that a wallet's history is read once, not
+/// 32 bytes a settlement, 4 bytes a market) so that a wallet's history is read once, not
 /// on each of its settlements. The cache follows the stream: each step reads what was stored since
 /// the last (positions after the heads it saw, up to the heads it sees now) and adds it to the
 /// wallets it holds; a wallet it does not hold is read whole, up to the same heads, a few hundred
@@ -367,10 +366,9 @@ func sweepMarkDays(
             let current = try await ScoreStore.currentScores(of: byDay[day]!.filter { previous[$0] == nil }, on: connection, logger: logger)
             previous.merge(current) { old, _ in old }
             for wallet in byDay[day]! {
-                var metrics = WalletScoring.score(
+                let metrics = WalletScoring.score(
                     wallet, ledger: settlements[wallet] ?? ScoringLedger(), fills: fills[wallet] ?? [], marks: marks, asOf: asOf,
                     context: context)
-                metrics.dailyReturns = []
                 scores.append((wallet, metrics))
                 if previous[wallet] != metrics.wqs {
                     previous[wallet] = metrics.wqs
