@@ -35,11 +35,12 @@ public struct BetaBinomialPosterior: Sendable, Hashable {
 
     /// Equal-tailed credible interval at `level` (e.g. 0.95): the posterior quantiles at (1 − level)/2
     /// and 1 − (1 − level)/2, as scipy `beta.ppf` (not the HPD interval).
-    public func credibleInterval(level: Double = 0.95) -> ClosedRange<Double> {
+    /// `relativeStep`: see ``BetaDistribution/quantile(_:relativeStep:)`` (0: to one ulp).
+    public func credibleInterval(level: Double = 0.95, relativeStep: Double = 0) -> ClosedRange<Double> {
         let tail = (1 - level) / 2
         let d = distribution
-        let lower = d.quantile(tail)
-        let upper = d.quantile(1 - tail)
+        let lower = d.quantile(tail, relativeStep: relativeStep)
+        let upper = d.quantile(1 - tail, relativeStep: relativeStep)
         guard lower <= upper else { return Double.nan...Double.nan }
         return lower...upper
     }
@@ -75,7 +76,7 @@ public enum BayesianWinRate {
     ///   - credibleLevel: interval coverage (default 0.95).
     public static func estimate(
         wins: Double, losses: Double, baseRate: Double,
-        priorStrength: Double = defaultPriorStrength, credibleLevel: Double = 0.95
+        priorStrength: Double = defaultPriorStrength, credibleLevel: Double = 0.95, relativeStep: Double = 0
     ) -> WinRateEstimate {
         let posterior = BetaBinomialPosterior(
             priorAlpha: priorStrength * baseRate, priorBeta: priorStrength * (1 - baseRate),
@@ -83,7 +84,7 @@ public enum BayesianWinRate {
         let resolved = wins + losses
         return WinRateEstimate(
             posteriorMean: posterior.mean,
-            credibleInterval: posterior.credibleInterval(level: credibleLevel),
+            credibleInterval: posterior.credibleInterval(level: credibleLevel, relativeStep: relativeStep),
             resolvedTrades: resolved,
             confidence: resolved > highConfidenceTradeCount ? .high : .medium)
     }

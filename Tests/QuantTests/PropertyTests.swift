@@ -50,6 +50,21 @@ struct PropertyTests {
         }
     }
 
+    @Test("beta: stopping at a Halley step of 1e-6 · min(x, 1 − x) keeps 11 digits, alpha and beta in 1…100,000")
+    func betaRelativeStep() async {
+        await propertyCheck(count: 500, input: Gen.double(in: 0 ... 5), Gen.double(in: 0 ... 5),
+                            Gen.double(in: 0.0005 ... 0.9995)) { la, lb, q in
+            let d = BetaDistribution(alpha: pow(10, la), beta: pow(10, lb))
+            for p in [q, 0.025, 0.975] {
+                let exact = d.quantile(p)
+                let fast = d.quantile(p, relativeStep: 1e-6)
+                // Relative to the tail the quantile sits in (x near 1 is 1 − x small).
+                let scale = min(exact, 1 - exact)
+                #expect(abs(fast - exact) <= 1e-11 * scale, "a=\(d.alpha) b=\(d.beta) q=\(p): \(fast) vs \(exact)")
+            }
+        }
+    }
+
     @Test("beta: quantile is monotone in q")
     func betaMonotone() async {
         await propertyCheck(count: 300, input: Gen.double(in: 0.5 ... 500), Gen.double(in: 0.5 ... 500),

@@ -61,6 +61,9 @@ public enum WalletMetricsCalculator {
         "politics": 0.521, "crypto": 0.508, "sports": 0.513, "pop culture": 0.497,
     ]
     public static let decay = TimeDecay(halfLifeDays: 60)
+    /// The credible interval's quantiles stop at a Halley step of 1e-6 of the bound: 11
+    /// significant digits (``BetaDistribution/quantile(_:relativeStep:)``).
+    static let intervalStep = 1e-6
     static let millisPerDay: Int64 = 86_400_000
 
     /// The metrics of one wallet's settlements as of `asOf` (later settlements are ignored), with
