@@ -37,4 +37,15 @@ struct ScoreValidationTests {
             score: { _, _ in 1 })
         #expect(abs(blind.meanIC) < 0.2 || blind.monthlyIC.isEmpty)
     }
+
+    @Test("a paired difference compares the months both scores have, worked by hand")
+    func pairedDifference() {
+        // Month 2 is missing from the first: differences 0.1, 0.3, 0.2 over months 0, 1, 3.
+        let paired = ScoreValidation.pairedDifference([0: 0.3, 1: 0.5, 3: 0.4], [0: 0.2, 1: 0.2, 2: 0.9, 3: 0.2])
+        #expect(paired.months == 3)
+        #expect(abs(paired.mean - 0.2) < 1e-12)
+        // sd of (0.1, 0.3, 0.2) = 0.1: t = 0.2 / (0.1 / √3).
+        #expect(abs(paired.t - 0.2 / (0.1 / 3.0.squareRoot())) < 1e-9)
+        #expect(ScoreValidation.pairedDifference([0: 0.3], [:]).months == 0)
+    }
 }

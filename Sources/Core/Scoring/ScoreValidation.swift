@@ -8,6 +8,9 @@ public struct ScoreValidationReport: Sendable {
     public var monthlyIC: [Double]
     /// Wallets in each month's correlation.
     public var monthlyWallets: [Int]
+    /// The month (index of its month end) of each correlation: months with fewer than ten
+    /// wallets or an undefined correlation are left out.
+    public var months: [Int]
     public var meanIC: Double
     /// mean ÷ (sd / √months); 0 with fewer than two months.
     public var icTStatistic: Double
@@ -65,6 +68,7 @@ public enum ScoreValidation {
 
         var ics: [Double] = []
         var counts: [Int] = []
+        var months: [Int] = []
         var top: [Double] = []
         var bottom: [Double] = []
         var lastScores: [(WalletAddress, Double)] = []
@@ -81,6 +85,7 @@ public enum ScoreValidation {
             if ic.isFinite {
                 ics.append(ic)
                 counts.append(pairs.count)
+                months.append(index)
             }
             let ranked = pairs.sorted { $0.0 > $1.0 }
             let decile = max(1, ranked.count / 10)
@@ -108,7 +113,7 @@ public enum ScoreValidation {
             for i in 0..<4 { decay[i] += figures[i] }
         }
         return ScoreValidationReport(
-            monthlyIC: ics, monthlyWallets: counts, meanIC: meanIC, icTStatistic: tStat,
+            monthlyIC: ics, monthlyWallets: counts, months: months, meanIC: meanIC, icTStatistic: tStat,
             topDecileSharpe: ratio(top), bottomDecileSharpe: ratio(bottom),
             topDecileMeanReturn: mean(top), bottomDecileMeanReturn: mean(bottom),
             topHalfPercent: half, skilledInTopHalfPercent: ranked.prefix(half).filter { skilled.contains($0.0) }.count,
@@ -124,5 +129,28 @@ public enum ScoreValidation {
         let m = mean(x)
         let sd = (x.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(x.count - 1)).squareRoot()
         return sd > 0 ? m / sd : 0
+    }
+}
+
+extension ScoreValidationReport {
+    /// This score's monthly IC minus `other`'s, over the months both have
+    /// (``ScoreValidation/pairedDifference(_:_:)``).
+    public func pairedDifference(from other: ScoreValidationReport) -> (mean: Double, t: Double, months: Int) {
+        ScoreValidation.pairedDifference(
+            Dictionary(uniqueKeysWithValues: zip(months, monthlyIC)), Dictionary(uniqueKeysWithValues: zip(other.months, other.monthlyIC)))
+    }
+}
+
+extension ScoreValidation {
+    /// `mine` − `theirs` (IC by month), over the months both have: the mean difference, its
+    /// t-statistic (mean ÷ (sd / √months), 0 below two months) and the months compared.
+    public static func pairedDifference(_ mine: [Int: Double], _ theirs: [Int: Double]) -> (mean: Double, t: Double, months: Int) {
+        let differences = mine.keys.sorted().compactMap { month in theirs[month].map { mine[month]! - $0 } }
+        guard !differences.isEmpty else { return (0, 0, 0) }
+        let n = Double(differences.count)
+        let mean = differences.reduce(0, +) / n
+        guard differences.count >= 2 else { return (mean, 0, differences.count) }
+        let sd = (differences.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot()
+        return (mean, sd > 0 ? mean / (sd / n.squareRoot()) : 0, differences.count)
     }
 }

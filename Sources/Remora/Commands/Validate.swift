@@ -92,6 +92,17 @@ struct ValidateScoring: ParsableCommand {
                          name as NSString, r.meanIC, r.icTStatistic, r.topDecileMeanReturn, r.bottomDecileMeanReturn,
                          r.skilledInTopDecile, r.topDecile))
         }
+        // The candidate against the WQS month by month (the same months, the same wallets), and
+        // how its score moves after a decaying wallet's regime change.
+        let candidate = ScoreValidation.run(
+            settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context,
+            skilled: skilled, regimeChanges: decaying, score: { Self.recentWQS($1) })
+        let paired = candidate.pairedDifference(from: report)
+        print(String(format: "  candidate − WQS, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
+        if !candidate.decayScores.isEmpty {
+            print(String(format: "  decaying wallets under the candidate: at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
+                         candidate.decayScores[0], candidate.decayScores[1], candidate.decayScores[2], candidate.decayScores[3]))
+        }
         // The world's true skill (in a specialist's own category for a specialist), ranked the same
         // way: the reference for what skill alone explains (not a ceiling for returns, which also
         // carry style and the positions already held: docs/scoring.md).
@@ -137,6 +148,7 @@ struct ValidateScoring: ParsableCommand {
             return count < 3 ? nil : Double(pnl) / Double(cost)
         }
         print("against the return of the trades placed the next month (settled by the world's end; wallets with 3 or more):")
+        var placedReports: [String: ScoreValidationReport] = [:]
         for (name, figure) in [("WQS", { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
                                ("Sharpe, all history", { (_: WalletAddress, m: WalletMetrics) in m.sharpeAll }),
                                ("WQS with the 30-day Sharpe (candidate)", { (_: WalletAddress, m: WalletMetrics) in Self.recentWQS(m) }),
@@ -145,8 +157,13 @@ struct ValidateScoring: ParsableCommand {
             let r = ScoreValidation.run(
                 settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
                 regimeChanges: [:], score: figure, outcome: placedReturn)
+            placedReports[name] = r
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months; top/bottom decile %+.4f / %+.4f",
                          name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count, r.topDecileMeanReturn, r.bottomDecileMeanReturn))
+        }
+        if let wqs = placedReports["WQS"], let recent = placedReports["WQS with the 30-day Sharpe (candidate)"] {
+            let paired = recent.pairedDifference(from: wqs)
+            print(String(format: "  candidate − WQS, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
         }
         let elapsed = ContinuousClock.now - started
         print("in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
