@@ -108,14 +108,7 @@ public enum WalletMetricsCalculator {
                     squares.subtract(x[i - w].multipliedFullWidth(by: x[i - w]))
                 }
                 guard i >= w - 1 else { continue }
-                var spread = squares.times(w)
-                spread.subtract(sum.multipliedFullWidth(by: sum))
-                guard spread.isPositive else {
-                    ratios.append(.nan)
-                    continue
-                }
-                let variance = spread.doubleValue / Double(w * (w - 1))
-                ratios.append((Double(sum) / Double(w)) / variance.squareRoot())
+                ratios.append(LedgerFold.windowSharpe(sum: sum, squares: squares, count: w) ?? .nan)
             }
         }
         return Consistency.score(rollingSharpeRatios: ratios)
