@@ -334,6 +334,9 @@ public final class StepReads<Value: Sendable>: Sendable {
 
     public func store(_ value: Value) { slot.withLock { $0 = value } }
 
+    /// Drops the last step's reads (before reading the next, so that the two are never held at once).
+    public func clear() { slot.withLock { $0 = nil } }
+
     /// The reads of the current step (set by `prepare`, which always runs before the handlers).
     public var current: Value {
         get throws {

@@ -150,8 +150,10 @@ struct StubRoundTripTests {
         let world = Self.marketsWorld
         let now = world.startTime + (world.endTime - world.startTime) * 3 / 4
         let visible = world.markets.filter { $0.truth.startTime <= now }
+        // A slow fault (5 s) must time out; a page served on a machine busy with the whole
+        // suite must not (a 1 s timeout ran out eight times in a row under `make test`).
         try await withClient(
-            world: Self.marketsStubWorld, at: now, faults: FaultSettings(rate: 0.1, seed: 5, slowSeconds: 1.5), timeout: .seconds(1)
+            world: Self.marketsStubWorld, at: now, faults: FaultSettings(rate: 0.1, seed: 5, slowSeconds: 5), timeout: .milliseconds(2500)
         ) { client, _ in
             let pages = Counter()
             let all = try await client.allMarkets { page in

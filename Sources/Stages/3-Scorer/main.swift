@@ -38,6 +38,9 @@ await RemoraService.main(
         // 20,000 settlements at the default limit).
         batchLimit: try environment.settings.int("REMORA_SCORER_BATCH", in: 1...100_000),
         prepare: { settlements, connection in
+            // The last step's reads and the pages it freed go before this step reads its own.
+            reads.clear()
+            releaseFreeMemory()
             reads.store(try await scorerReads(
                 settlements, strict: strict, contexts: contexts, histories: histories, on: connection, logger: logger))
         }
