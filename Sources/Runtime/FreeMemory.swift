@@ -5,10 +5,16 @@ import Glibc
 /// Hands the allocator's free pages back to the system (glibc `malloc_trim`). glibc keeps the
 /// pages a step freed inside its per-thread arenas, so a service whose steps allocate and free
 /// tens of megabytes grows to the sum of its largest steps' leftovers; trimmed between steps, its
-/// resident memory follows what it holds. About a millisecond (docs/scoring.md, "Memory").
-public func releaseFreeMemory() {
+/// resident memory follows what it holds (docs/scoring.md, "Memory").
+/// - Returns: whether the allocator could be asked (false where there is no `malloc_trim`).
+@discardableResult
+public func releaseFreeMemory() -> Bool {
     #if canImport(Glibc)
-    _ = mallocTrim?(0)
+    guard let mallocTrim else { return false }
+    _ = mallocTrim(0)
+    return true
+    #else
+    return false
     #endif
 }
 

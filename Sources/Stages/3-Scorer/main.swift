@@ -22,7 +22,7 @@ await RemoraService.main(
     settings: [
         EventTimeMode.setting,
         Setting("REMORA_SCORER_BATCH", default: "250", "settlements per partition in one catch-up step (bounds memory)", kind: .integer(1...100_000)),
-        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "1000000", "settlements the scorer keeps in memory between steps, about 40 bytes each (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
+        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "1000000", "settlements the scorer keeps in memory between steps, 32 bytes each plus 4 a market (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
     ]
 ) { environment in
     let logger = environment.logger
