@@ -16,7 +16,7 @@ struct DataAPIIngest {
         Setting("REMORA_DATA_API_URL", default: PolymarketEndpoints.polymarket.dataAPI, "Data API base URL"),
         Setting("REMORA_WATCH_WALLETS", default: "", "wallets to watch, comma-separated (added to the watch list at start)"),
         Setting("REMORA_WATCH_FILE", default: "", "file of wallets to watch, one address a line (added to the watch list at start)"),
-        Setting("REMORA_FETCHER_INTERVAL_MS", default: "30000", "Data API: time between two passes over the watch list, ms", kind: .integer(0...86_400_000)),
+        Setting("REMORA_FETCHER_INTERVAL_MS", default: "30000", "Data API: time between the starts of two passes over the watch list, ms (a longer pass is logged as a warning)", kind: .integer(0...86_400_000)),
         Setting("REMORA_FETCHER_PAGE_SIZE", default: "500", "Data API: rows per /trades page", kind: .integer(1...10_000)),
         Setting("REMORA_FETCHER_OFFSET_CAP", default: "10000", "Data API: deepest offset the API serves", kind: .integer(0...1_000_000)),
         Setting("REMORA_FETCHER_CONCURRENCY", default: "4", "Data API: wallets polled at once", kind: .integer(1...64)),
@@ -364,13 +364,24 @@ struct DataAPIIngest {
             let started = ContinuousClock.now
             do {
                 let result = try await cycle()
+                let took = ContinuousClock.now - started
                 let sorted = result.lags.sorted()
                 logger.info(
                     "cycle", metadata: [
                         "wallets": "\(result.passes)", "stored": "\(result.stored)",
                         "lag_p50_s": "\(sorted.isEmpty ? 0 : sorted[sorted.count / 2])",
-                        "lag_max_s": "\(sorted.last ?? 0)",
+                        "lag_max_s": "\(sorted.last ?? 0)", "seconds": "\(String(format: "%.1f", seconds(took)))",
                     ])
+                // Each wallet is polled once a cycle: a cycle longer than the interval is the lag's floor.
+                if took > interval {
+                    logger.warning(
+                        "a pass over the watch list took longer than the poll interval: detection lag exceeds the interval",
+                        metadata: [
+                            "seconds": "\(String(format: "%.1f", seconds(took)))", "interval_s": "\(seconds(interval))",
+                            "wallets": "\(result.passes)",
+                            "remedy": "raise REMORA_FETCHER_INTERVAL_MS, or split the watch list across fetchers with REMORA_PARTITIONS",
+                        ])
+                }
             } catch is CancellationError {
                 return
             } catch {
