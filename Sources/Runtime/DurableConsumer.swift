@@ -334,8 +334,15 @@ public final class StepReads<Value: Sendable>: Sendable {
 
     public func store(_ value: Value) { slot.withLock { $0 = value } }
 
-    /// Drops the last step's reads (before reading the next, so that the two are never held at once).
+    /// Drops the last step's reads.
     public func clear() { slot.withLock { $0 = nil } }
+
+    /// This step's reads in place of the last step's, which are dropped before `read` runs: a
+    /// step's reads can be large (the scorer's ledgers and fills), and the two are never needed at once.
+    public func replace(with read: () async throws -> Value) async rethrows {
+        clear()
+        store(try await read())
+    }
 
     /// The reads of the current step (set by `prepare`, which always runs before the handlers).
     public var current: Value {

@@ -16,6 +16,20 @@ struct StepMemoryTests {
         #expect(throws: (any Error).self) { try reads.current }
     }
 
+    @Test("replace drops the last step's reads before reading; a failed read leaves none, not the old")
+    func replace() async throws {
+        let reads = StepReads<[Int]>()
+        reads.store([1])
+        await reads.replace {
+            #expect(throws: (any Error).self) { try reads.current }
+            return [2]
+        }
+        #expect(try reads.current == [2])
+        struct ReadFailed: Error {}
+        await #expect(throws: ReadFailed.self) { try await reads.replace { throw ReadFailed() } }
+        #expect(throws: (any Error).self) { try reads.current }
+    }
+
     #if os(Linux)
     @Test("glibc's malloc_trim is found: the scorer's trimming between steps is not silently skipped")
     func trimFound() {

@@ -365,19 +365,20 @@ struct DataAPIIngest {
             do {
                 let result = try await cycle()
                 let took = ContinuousClock.now - started
+                let tookText = String(format: "%.1f", seconds(took))
                 let sorted = result.lags.sorted()
                 logger.info(
                     "cycle", metadata: [
                         "wallets": "\(result.passes)", "stored": "\(result.stored)",
                         "lag_p50_s": "\(sorted.isEmpty ? 0 : sorted[sorted.count / 2])",
-                        "lag_max_s": "\(sorted.last ?? 0)", "seconds": "\(String(format: "%.1f", seconds(took)))",
+                        "lag_max_s": "\(sorted.last ?? 0)", "seconds": "\(tookText)",
                     ])
                 // Each wallet is polled once a cycle: a cycle longer than the interval is the lag's floor.
                 if took > interval {
                     logger.warning(
                         "a pass over the watch list took longer than the poll interval: detection lag exceeds the interval",
                         metadata: [
-                            "seconds": "\(String(format: "%.1f", seconds(took)))", "interval_s": "\(seconds(interval))",
+                            "seconds": "\(tookText)", "interval_s": "\(seconds(interval))",
                             "wallets": "\(result.passes)",
                             "remedy": "raise REMORA_FETCHER_INTERVAL_MS, or split the watch list across fetchers with REMORA_PARTITIONS",
                         ])

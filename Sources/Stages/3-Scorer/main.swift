@@ -38,11 +38,12 @@ await RemoraService.main(
         // 20,000 settlements at the default limit).
         batchLimit: try environment.settings.int("REMORA_SCORER_BATCH", in: 1...100_000),
         prepare: { settlements, connection in
-            // The last step's reads and the pages it freed go before this step reads its own.
-            reads.clear()
-            releaseFreeMemory()
-            reads.store(try await scorerReads(
-                settlements, strict: strict, contexts: contexts, histories: histories, on: connection, logger: logger))
+            try await reads.replace {
+                // The last step's reads are gone: the pages they and the step freed go back too.
+                releaseFreeMemory()
+                return try await scorerReads(
+                    settlements, strict: strict, contexts: contexts, histories: histories, on: connection, logger: logger)
+            }
         }
     ) { messages, partition, upstream, connection in
         let step = try reads.current

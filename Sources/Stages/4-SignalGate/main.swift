@@ -34,7 +34,7 @@ await RemoraService.main(
     let consumer = DurableConsumer(
         name: "signal-gate", stream: .trade, payload: Trade.self,
         partitions: try settings.partitions("REMORA_PARTITIONS"), environment: environment,
-        prepare: { trades, connection in reads.store(try await gateReads(trades, on: connection, logger: logger)) }
+        prepare: { trades, connection in try await reads.replace { try await gateReads(trades, on: connection, logger: logger) } }
     ) { messages, partition, upstream, _ in
         let step = try reads.current
         let settled = step.settled[partition] ?? EventTime(millis: Int64.min)

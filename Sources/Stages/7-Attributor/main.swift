@@ -18,7 +18,7 @@ await RemoraService.main(
         partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment,
         prepare: { decisions, connection in
             guard !decisions.isEmpty else { return }
-            books.store(try await BookStore.load(initialCash: nil, on: connection, logger: logger))
+            try await books.replace { try await BookStore.load(initialCash: nil, on: connection, logger: logger) }
         }
     ) { messages, _, _, connection in
         guard let asOf = messages.map(\.1.decidedAt).max() else { return StepResult(consumed: 0) }
