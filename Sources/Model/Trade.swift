@@ -17,13 +17,18 @@ public struct Trade: Sendable, Hashable, Codable {
     /// Taker or maker side of the match. The Data API rows do not say; the fetcher learns it from
     /// `takerOnly=true` pages. Unknown is settled as taker (the fee is charged: never overstates P&L).
     public var role: TradeRole
+    /// Stored behind the `trade` watermark of its partition (a wallet that recovered from failing
+    /// passes, a newly watched wallet's history, a replayed dead letter): downstream stages may
+    /// already have decided past its time. It is settled and scored like any trade, never copied.
+    public var late: Bool
 
     public init(
         id: String? = nil, wallet: WalletAddress, side: Side, asset: TokenID, conditionId: ConditionID,
         outcomeIndex: Int, outcome: String, size: Shares, price: Price, timestamp: EventTime,
-        transactionHash: String, title: String = "", occurrence: Int = 0, role: TradeRole = .unknown
+        transactionHash: String, title: String = "", occurrence: Int = 0, role: TradeRole = .unknown, late: Bool = false
     ) {
         self.role = role
+        self.late = late
         self.wallet = wallet
         self.side = side
         self.asset = asset
@@ -81,7 +86,7 @@ public enum TradeRole: String, Sendable, Hashable, Codable {
 
 extension Trade {
     private enum CodingKeys: String, CodingKey {
-        case id, wallet, side, asset, conditionId, outcomeIndex, outcome, size, price, timestamp, transactionHash, title, role
+        case id, wallet, side, asset, conditionId, outcomeIndex, outcome, size, price, timestamp, transactionHash, title, role, late
     }
 
     /// Payloads written before roles were recorded carry none: unknown.
@@ -100,6 +105,26 @@ extension Trade {
         transactionHash = try c.decode(String.self, forKey: .transactionHash)
         title = try c.decode(String.self, forKey: .title)
         role = try c.decodeIfPresent(TradeRole.self, forKey: .role) ?? .unknown
+        late = try c.decodeIfPresent(Bool.self, forKey: .late) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(wallet, forKey: .wallet)
+        try c.encode(side, forKey: .side)
+        try c.encode(asset, forKey: .asset)
+        try c.encode(conditionId, forKey: .conditionId)
+        try c.encode(outcomeIndex, forKey: .outcomeIndex)
+        try c.encode(outcome, forKey: .outcome)
+        try c.encode(size, forKey: .size)
+        try c.encode(price, forKey: .price)
+        try c.encode(timestamp, forKey: .timestamp)
+        try c.encode(transactionHash, forKey: .transactionHash)
+        try c.encode(title, forKey: .title)
+        try c.encode(role, forKey: .role)
+        // Only late trades carry the flag: on time is the rule, and older payloads stay as they were.
+        if late { try c.encode(late, forKey: .late) }
     }
 }
 
@@ -107,7 +132,9 @@ extension Trade: CanonicalJSON {
     /// The payload of `trade` messages, written by hand: the fetcher stores a million of them.
     public var canonicalJSON: String {
         var text = "{\"asset\":" + JSONCoding.quoted(asset) + ",\"conditionId\":" + JSONCoding.quoted(conditionId.rawValue)
-        text += ",\"id\":" + JSONCoding.quoted(id) + ",\"outcome\":" + JSONCoding.quoted(outcome)
+        text += ",\"id\":" + JSONCoding.quoted(id)
+        if late { text += ",\"late\":true" }
+        text += ",\"outcome\":" + JSONCoding.quoted(outcome)
         text += ",\"outcomeIndex\":\(outcomeIndex),\"price\":\"\(price.description)\",\"role\":\"\(role.rawValue)\",\"side\":\"\(side.rawValue)\""
         text += ",\"size\":\"\(size.description)\",\"timestamp\":\(timestamp.millis),\"title\":" + JSONCoding.quoted(title)
         text += ",\"transactionHash\":" + JSONCoding.quoted(transactionHash) + ",\"wallet\":" + JSONCoding.quoted(wallet.rawValue) + "}"

@@ -40,23 +40,45 @@ public struct DataAPITradeRow: Codable, Sendable {
         }
     }
 
+    /// 2020-01-01: Polymarket opened in June 2020; an older fill is a bad row.
+    public static let earliestTimestamp: Int64 = 1_577_836_800
+    /// Leeway of a fill's timestamp over the API's "now" (block times against the server's clock).
+    public static let clockAllowance: Int64 = 300
+    /// The largest fill taken as real: 10⁹ shares (a billion USDC at most). Anything larger is a
+    /// bad row, and bounding every input keeps sums of a wallet's fills far inside Int64 micros.
+    public static let maximumSize = Shares(micros: 1_000_000_000 * microsPerUnit)
+
     /// The exact trade. `occurrence` numbers identical fills within one read (exact repeats).
-    public func trade(occurrence: (String) -> Int) throws -> Trade {
+    /// `serverTime` is the API's "now" when the row was read: a fill cannot be later (plus
+    /// ``clockAllowance``). Replays of recorded rows have no such clock: their rows need only be
+    /// unix seconds before 2100.
+    public func trade(serverTime: Int64? = nil, occurrence: (String) -> Int) throws -> Trade {
+        let latest = serverTime.map { $0 + Self.clockAllowance } ?? 4_102_444_800
         guard let wallet = WalletAddress(proxyWallet) else { throw RowError.invalid("proxyWallet is not an address: \(proxyWallet)") }
         guard let condition = ConditionID(conditionId) else { throw RowError.invalid("conditionId malformed: \(conditionId)") }
         guard let side = Side(rawValue: side.uppercased()) else { throw RowError.invalid("side must be BUY or SELL: \(self.side)") }
         guard !asset.isEmpty, asset.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { throw RowError.invalid("asset is not a token id: \(asset)") }
-        guard let shares = Shares(rounding: size), shares.micros > 0 else { throw RowError.invalid("size must be positive: \(size)") }
+        guard let shares = Shares(rounding: size), shares.micros > 0, shares <= Self.maximumSize else {
+            throw RowError.invalid("size must be positive and at most \(Self.maximumSize) shares: \(size)")
+        }
         // Float noise (0.21999995306666104): round to the finest tick Polymarket uses, then check.
         guard let price = Price(rounding: price)?.rounded(toTick: Price(micros: 100)),
             price.micros > 0, price.micros < microsPerUnit
         else {
             throw RowError.invalid("price must be inside (0, 1) at a 0.0001 tick: \(self.price)")
         }
-        guard outcomeIndex >= 0, outcomeIndex < 16 else { throw RowError.invalid("outcomeIndex out of range: \(outcomeIndex)") }
-        // Unix seconds between 2000 and 2100: anything else (milliseconds, nanoseconds) is a bad row.
-        guard (946_684_800...4_102_444_800).contains(timestamp) else {
-            throw RowError.invalid("timestamp is not unix seconds: \(timestamp)")
+        // Every Polymarket (CLOB) market is one condition with two outcome tokens; a multi-outcome
+        // event is a group of such markets. Any other index names no token of the market.
+        guard (0...1).contains(outcomeIndex) else {
+            throw RowError.invalid("outcomeIndex \(outcomeIndex) does not exist: a Polymarket market has outcomes 0 and 1")
+        }
+        // Unix seconds since Polymarket existed, and not beyond the API's own clock: anything else
+        // (milliseconds, nanoseconds, a poisoned row) would move the wallet's cursor past its real trades.
+        guard timestamp >= Self.earliestTimestamp, timestamp <= latest else {
+            throw RowError.invalid(
+                timestamp < Self.earliestTimestamp
+                    ? "timestamp \(timestamp) is before Polymarket existed (\(Self.earliestTimestamp)) or not unix seconds"
+                    : "timestamp \(timestamp) is beyond the API's clock (\(latest))")
         }
         let key = Trade.fillKey(
             transactionHash: transactionHash, asset: asset, side: side, size: shares, price: price, wallet: wallet,

@@ -97,6 +97,17 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
         }
     }
 
+    /// One catch-up from the database to the heads, without the bus, then return (cron-style
+    /// one-shot commands). Returns how many messages were consumed.
+    public func drain() async throws -> Int {
+        var state = ConsumerState(cursors: try await environment.store.transaction { connection in
+            try await Cursors.load(consumer: name, stream: stream, on: connection, logger: environment.logger)
+        })
+        let before = state.cursors.values.reduce(0, +)
+        try await poll(&state)
+        return Int(state.cursors.values.reduce(0, +) - before)
+    }
+
     struct ConsumerState {
         var cursors: [Int: Int64]
         var propagated: [Int: EventTime] = [:]

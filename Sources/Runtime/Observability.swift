@@ -22,6 +22,11 @@ public struct StageMetrics: Sendable {
         Counter(label: "remora_errors_total", dimensions: [("service", service), ("kind", kind)]).increment()
     }
 
+    /// Trades stored behind their partition's watermark (`Trade.late`): settled and scored, never copied.
+    public func late(count: Int) {
+        Counter(label: "remora_late_trades_total", dimensions: [("service", service)]).increment(by: count)
+    }
+
     public func deadLettered(count: Int) {
         Counter(label: "remora_dead_letters_total", dimensions: [("service", service)]).increment(by: count)
     }

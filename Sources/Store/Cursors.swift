@@ -62,10 +62,14 @@ public enum DeadLetters {
         on connection: PostgresConnection, logger: Logger
     ) async throws {
         let contextJSON = String(decoding: try JSONCoding.encoder.encode(context), as: UTF8.self)
+        // The same text from the same place, still dead, is kept once (a page read again).
         try await connection.run(
             """
             INSERT INTO dead_letters (service, origin, reason, raw, context)
-            VALUES (\(service), \(origin), \(reason), \(raw), \(contextJSON)::jsonb)
+            SELECT \(service), \(origin), \(reason), \(raw), \(contextJSON)::jsonb
+            WHERE NOT EXISTS (
+                SELECT 1 FROM dead_letters d WHERE d.status = 'dead' AND d.service = \(service) AND d.origin = \(origin)
+                    AND md5(d.raw) = md5(\(raw)) AND d.raw = \(raw))
             """, logger: logger)
     }
 }

@@ -102,20 +102,95 @@ public enum IngestStore {
     }
 
     /// Per partition, the event time up to which every watched wallet's trades are stored: the
-    /// least `as_of` of its wallets (a wallet never polled holds its partition back).
+    /// least `as_of` of its healthy wallets (a wallet never polled holds its partition back; an
+    /// unhealthy one does not). A partition with no healthy wallet is complete through `idle`, the
+    /// API's time of the pass minus the margin, when known: nothing of it is being read, and a
+    /// wallet added there later brings its history as late trades.
     public static func partitionWatermarks(
-        _ partitions: [Int], on connection: PostgresConnection, logger: Logger
+        _ partitions: [Int], idle: EventTime? = nil, on connection: PostgresConnection, logger: Logger
     ) async throws -> [Int: EventTime] {
         let rows = try await connection.query(
             """
-            SELECT w.partition, min(coalesce(c.as_of, -9223372036854775808)), bool_and(c.as_of IS NOT NULL)
-            FROM watched_wallets w LEFT JOIN wallet_cursors c USING (wallet)
-            WHERE w.partition = ANY(\(partitions)) GROUP BY w.partition
+            WITH healthy AS (
+                SELECT w.partition, c.as_of FROM watched_wallets w LEFT JOIN wallet_cursors c USING (wallet)
+                WHERE w.partition = ANY(\(partitions)) AND c.unhealthy_since IS NULL
+            )
+            SELECT p, min(coalesce(h.as_of, -9223372036854775808)), bool_and(h.as_of IS NOT NULL), count(h.partition)
+            FROM unnest(\(partitions)::int[]) AS p LEFT JOIN healthy h ON h.partition = p GROUP BY p
             """, logger: logger)
         var marks: [Int: EventTime] = [:]
-        for try await (partition, asOf, complete) in rows.decode((Int, Int64, Bool).self) where complete {
-            marks[partition] = EventTime(seconds: asOf)
+        for try await (partition, asOf, complete, wallets) in rows.decode((Int, Int64, Bool?, Int64).self) {
+            if wallets == 0 {
+                if let idle { marks[partition] = idle }
+            } else if complete == true {
+                marks[partition] = EventTime(seconds: asOf)
+            }
         }
         return marks
+    }
+
+    /// The `trade` watermark of each partition now (event time through which it is complete).
+    public static func tradeWatermarks(
+        _ partitions: [Int], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Int: EventTime] {
+        let rows = try await connection.query(
+            "SELECT partition, watermark FROM stream_heads WHERE stream = 'trade' AND partition = ANY(\(partitions))",
+            logger: logger)
+        var marks: [Int: EventTime] = [:]
+        for try await (partition, mark) in rows.decode((Int, Int64).self) { marks[partition] = EventTime(millis: mark) }
+        return marks
+    }
+
+    /// A wallet's pass failed for good (retries exhausted). Returns the wallet's state when this
+    /// failure made it unhealthy (`threshold` failures in a row), nil otherwise.
+    public static func recordFailedPass(
+        _ wallet: WalletAddress, threshold: Int, at time: Int64, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (failedPasses: Int, asOf: Int64?)? {
+        let rows = try await connection.query(
+            """
+            INSERT INTO wallet_cursors (wallet, failed_passes) VALUES (\(wallet.rawValue), 1)
+            ON CONFLICT (wallet) DO UPDATE SET failed_passes = wallet_cursors.failed_passes + 1
+            RETURNING failed_passes, as_of, unhealthy_since
+            """, logger: logger)
+        for try await (failed, asOf, since) in rows.decode((Int, Int64?, Int64?).self) {
+            guard since == nil, failed >= threshold else { return nil }
+            try await connection.run(
+                "UPDATE wallet_cursors SET unhealthy_since = \(time) WHERE wallet = \(wallet.rawValue)", logger: logger)
+            return (failed, asOf)
+        }
+        return nil
+    }
+
+    /// Clears the failure count of wallets whose pass succeeded; returns those that were unhealthy.
+    public static func recordSuccessfulPasses(
+        _ wallets: [WalletAddress], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress] {
+        let addresses = Set(wallets.map(\.rawValue)).sorted()
+        guard !addresses.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            UPDATE wallet_cursors c SET failed_passes = 0, unhealthy_since = NULL
+            FROM (SELECT wallet, unhealthy_since FROM wallet_cursors WHERE wallet = ANY(\(addresses))
+                  AND (failed_passes > 0 OR unhealthy_since IS NOT NULL) ORDER BY wallet FOR UPDATE) AS old
+            WHERE c.wallet = old.wallet
+            RETURNING c.wallet, old.unhealthy_since IS NOT NULL
+            """, logger: logger)
+        var recovered: [WalletAddress] = []
+        for try await (wallet, was) in rows.decode((String, Bool).self) where was {
+            if let address = WalletAddress(wallet) { recovered.append(address) }
+        }
+        return recovered.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// Wallets marked unhealthy, with when and how many passes failed.
+    public static func unhealthy(
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [(wallet: String, since: Int64, failedPasses: Int)] {
+        let rows = try await connection.query(
+            "SELECT wallet, unhealthy_since, failed_passes FROM wallet_cursors WHERE unhealthy_since IS NOT NULL ORDER BY wallet",
+            logger: logger)
+        var result: [(String, Int64, Int)] = []
+        for try await row in rows.decode((String, Int64, Int).self) { result.append(row) }
+        return result
     }
 }

@@ -41,6 +41,16 @@ struct EnvelopeTests {
         #expect(try JSONDecoder().decode(Trade.self, from: Data(trade.canonicalJSON.utf8)) == trade)
     }
 
+    @Test("a late trade's payload carries the flag, byte for byte the canonical encoder's; an on-time one does not")
+    func lateTrade() throws {
+        var trade = Self.trade
+        #expect(!trade.canonicalJSON.contains("late"))
+        trade.late = true
+        #expect(trade.canonicalJSON == String(decoding: try JSONCoding.encoder.encode(trade), as: UTF8.self))
+        #expect(trade.canonicalJSON.contains("\"late\":true"))
+        #expect(try JSONDecoder().decode(Trade.self, from: Data(trade.canonicalJSON.utf8)) == trade)
+    }
+
     @Test("a settlement's hand-written payload is byte for byte the canonical encoder's", arguments: [
         ("sports", "id:1", Int64(-1_234_567), SettlementResult.loss), ("a \"quoted\"/slashed\tcategory", "é\n✓", 0, .win),
         ("", "", 987_654_321, .void),

@@ -33,6 +33,19 @@ struct WalletPassTests {
         t == 15 ? [row("d", 15), row("d", 15)] : [row("f\(t)", Int64(t))]
     })
 
+    @Test("invalid rows keep their place but move no cursor and end no pass, whatever time they claim", arguments: [Int64.max, 99_999_999_999, 0, -5])
+    func invalidRows(claimed: Int64) {
+        // Newest first: a poisoned row on top, another among older rows, then the trades.
+        var rows = (1...12).reversed().map { row("f\($0)", Int64($0)) }
+        rows.insert(PagedRow(identity: "bad-top", timestamp: claimed, valid: false), at: 0)
+        rows.insert(PagedRow(identity: "bad-mid", timestamp: claimed, valid: false), at: 6)
+        let (pass, outcome, _) = runPass(FakeList(rows: rows), cursor: WalletCursor(newestTrade: 4), pageSize: 4)
+        #expect(outcome.cursor.newestTrade == 12)
+        let kept = outcome.window.map { pass.rows[$0].identity }
+        // Every row from the top down to the cursor's second, the bad ones included (to be dead-lettered).
+        #expect(Set(kept) == Set(["bad-top", "bad-mid"] + (4...12).map { "f\($0)" }), "\(kept)")
+    }
+
     @Test("a first pass reads the whole history, oldest first, numbering identical fills")
     func firstPass() {
         let (pass, outcome, requests) = runPass(list, cursor: WalletCursor(), pageSize: 6)

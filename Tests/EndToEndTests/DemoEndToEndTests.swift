@@ -1,5 +1,6 @@
 import Foundation
 import RemoraRuntime
+import RemoraSimulator
 import RemoraTestSupport
 import Testing
 
@@ -28,15 +29,62 @@ struct DemoEndToEndTests {
                 removing: ["DATABASE_URL"])
             let status = run.wait()
             #expect(status == 0, "\(run.output)")
-            // The summary, without the timing and restart lines.
-            let lines = run.output.split(separator: "\n").map(String.init)
-            guard let start = lines.firstIndex(of: "Remora demo summary") else { return [] }
-            return lines[start...].filter { !$0.contains("drained in") && !$0.contains("restarts") }
+            return Self.summaryBlock(run.output)
         }
         let api = try demo("api")
         let files = try demo("file")
         #expect(api.count > 10, "\(api)")
         #expect(api == files)
         #expect(api.contains { $0.hasPrefix("  paper fills") && !$0.hasSuffix(" 0") }, "\(api)")
+    }
+
+    /// The summary block: its title and the indented lines under it, without the timing and
+    /// restart lines — not whatever a logger interleaves after it.
+    static func summaryBlock(_ output: String) -> [String] {
+        let lines = output.split(separator: "\n").map(String.init)
+        guard let start = lines.firstIndex(of: "Remora demo summary") else { return [] }
+        return [lines[start]] + lines[(start + 1)...].prefix { $0.hasPrefix("  ") }
+            .filter { !$0.contains("drained in") && !$0.contains("restarts") }
+    }
+
+    @Test("a trader following 1, 3 or 10 whales: the strict pipeline drains, with exactly their trades and settlements", arguments: [1, 3, 10])
+    func fewWatchedWallets(watch: Int) throws {
+        let parameters = WorldParameters(seed: 5, wallets: 60, markets: 40, months: 2)
+        let world = try WorldGenerator.generate(parameters)
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("remora-watch-\(UUID().uuidString)")
+        let port = try freeLoopbackPort()
+        defer {
+            if let down = try? ChildProcess(
+                [builtProductsDirectory.appendingPathComponent("remora").path, "db", "down", "--state", state.path, "--port", "\(port)"])
+            { _ = down.wait() }
+            try? FileManager.default.removeItem(at: state)
+        }
+        let run = try ChildProcess(
+            [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--state", state.path, "--port", "\(port)",
+             "--quiet", "--seed", "5", "--wallets", "60", "--markets", "40", "--months", "2", "--watch", "\(watch)",
+             "--timeout", "120"],
+            removing: ["DATABASE_URL"])
+        #expect(run.wait() == 0, "\(run.output.suffix(3000))")
+        let summary = Self.summaryBlock(run.output)
+        // Independently: the watched wallets are the most active ones; their trades, and those of
+        // them in markets resolved by the world's end, are what must come in and settle.
+        let chosen = world.wallets.indices.sorted {
+            (world.wallets[$0].truth.trades, world.wallets[$1].truth.address) > (world.wallets[$1].truth.trades, world.wallets[$0].truth.address)
+        }.prefix(watch)
+        let theirs = world.trades.filter { chosen.contains(Int($0.wallet)) }
+        let settled = theirs.filter { world.markets[Int($0.market)].truth.resolvedAt <= world.endTime }
+        #expect(summary.contains("  trades in            \(theirs.count)"), "\(summary)")
+        #expect(summary.contains("  trades settled       \(settled.count)"), "\(summary)")
+        #expect(summary.contains("  wallets scored       \(Set(settled.map(\.wallet)).count)"), "\(summary)")
+        #expect(summary.contains("  dead letters         0"), "\(summary)")
+        // A clean run ends without an error line from any service or from the stub's server.
+        var lines = run.output.split(separator: "\n").map(String.init)
+        let logs = state.appendingPathComponent("logs")
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: logs.path)) ?? [] where file.hasSuffix(".log") {
+            let text = (try? String(contentsOf: logs.appendingPathComponent(file), encoding: .utf8)) ?? ""
+            lines += text.split(separator: "\n").map { "\(file): \($0)" }
+        }
+        let errors = lines.filter { $0.contains("level=error") || $0.contains("level=critical") || $0.contains("Error") }
+        #expect(errors.isEmpty, "\(errors.prefix(5))")
     }
 }

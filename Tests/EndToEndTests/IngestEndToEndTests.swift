@@ -197,14 +197,12 @@ struct IngestEndToEndTests {
         #expect(try await count("SELECT count(*) FROM watched_wallets WHERE source = 'discover'", database) == 10)
     }
 
-    @Test("resolver --once: every market seen in a trade gets its true result from Gamma through 5 % faults, and its trades settle")
+    @Test("cron mode: fetcher --backfill then resolver --once, twice as the clock moves, settles every trade through 5 % faults; nothing fills the watch list by hand")
     func resolverOnce() async throws {
         let database = try await TestPostgres.freshDatabase()
         let world = Self.world
-        try await withStub(clock: FixedReplayClock(at: world.endTime), faults: FaultSettings(rate: 0.05, seed: 9, slowSeconds: 1.2)) { api in
-            let fetch = try fetcher(["--backfill"], database: database, api: api)
-            #expect(fetch.wait() == 0, "\(fetch.output)")
-            // A resolver with no bus peers: the trade consumer is not needed for --once.
+        let clock = ManualReplayClock(at: (world.startTime + world.endTime) / 2)
+        try await withStub(clock: clock, faults: FaultSettings(rate: 0.05, seed: 9, slowSeconds: 1.2)) { api in
             var environment = try fetcherEnvironment(database: database, api: api)
             environment["REMORA_GAMMA_API_URL"] = api + "/gamma-api"
             environment["REMORA_CLOB_API_URL"] = api + "/clob"
@@ -212,15 +210,16 @@ struct IngestEndToEndTests {
             environment["REMORA_RESOLVER_MARGIN_S"] = "0"
             // Several batches, so that their transactions overlap (two at once) through the faults.
             environment["REMORA_RESOLVER_BATCH"] = "16"
-            // The markets seen in trades, as the resolver's trade consumer would record them.
-            try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
-                try await store.client.query(
-                    "INSERT INTO market_watch (condition_id, first_seen) SELECT DISTINCT payload->>'conditionId', 0 FROM trades")
+            // Two cron runs: one at the world's middle, one at its end.
+            for (run, time) in [(1, clock.now()), (2, world.endTime)] {
+                clock.set(time)
+                let fetch = try fetcher(["--backfill"], database: database, api: api)
+                #expect(fetch.wait() == 0, "\(fetch.output)")
+                let resolver = try ChildProcess(
+                    [builtProductsDirectory.appendingPathComponent("resolver").path, "--once"], environment: environment)
+                #expect(resolver.wait() == 0, "\(resolver.output)")
+                #expect(resolver.output.contains("trades taken in") && !resolver.output.contains("markets checked 0,"), "run \(run): \(resolver.output)")
             }
-            let resolver = try ChildProcess(
-                [builtProductsDirectory.appendingPathComponent("resolver").path, "--once"], environment: environment)
-            #expect(resolver.wait() == 0, "\(resolver.output)")
-            #expect(resolver.output.contains("markets checked"), "\(resolver.output)")
         }
         // Results: exactly the markets resolved by the world's end, each with its true outcome.
         let traded = Set(world.trades.map(\.market))
@@ -270,6 +269,75 @@ struct IngestEndToEndTests {
         let header = lines.firstIndex { $0.hasPrefix("wallet ") }
         #expect(header.map { lines.indices.contains($0 + 1) && lines[$0 + 1].hasPrefix(best.key) } == true, "\(pnl.output)")
         #expect(pnl.output.contains(USDC(micros: best.value).description), "\(pnl.output)")
+    }
+
+    @Test("hostile rows are dead-lettered and move no cursor: the wallet's later good trades are still stored")
+    func hostileRows() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        let wallet = "0x" + String(repeating: "ab", count: 20)
+        let condition = "0x" + String(repeating: "cd", count: 32)
+        let t1: Int64 = 1_767_225_600  // 2026-01-01
+        func row(_ hash: String, timestamp: String, outcomeIndex: String = "0", price: String = "0.42", size: String = "100",
+                 proxyWallet: String? = nil) -> String {
+            #"{"proxyWallet":"\#(proxyWallet ?? wallet)","side":"BUY","asset":"123456","conditionId":"\#(condition)","size":\#(size),"price":\#(price),"timestamp":\#(timestamp),"title":"t","outcome":"Yes","outcomeIndex":\#(outcomeIndex),"transactionHash":"0x\#(hash)"}"#
+        }
+        let hostile = [
+            row("01", timestamp: "99999999999999999"),  // far beyond the API's clock
+            row("02", timestamp: "\(t1 * 1000)"),  // milliseconds
+            row("03", timestamp: "1"),  // before Polymarket
+            row("04", timestamp: "\(t1 - 50)", outcomeIndex: "7"),  // no such outcome
+            row("05", timestamp: "\(t1 - 60)", price: "1.5"),
+            row("06", timestamp: "\(t1 - 70)", size: "-3"),
+            row("07", timestamp: "\(t1 - 80)", size: "1e30"),
+            row("08", timestamp: "\(t1 - 90)", proxyWallet: "0xnot-a-wallet"),
+            #"{"proxyWallet":"\#(wallet)","timestamp":"soon"}"#,
+        ]
+        let good1 = row("aa", timestamp: "\(t1 - 100)")
+        let good2 = row("bb", timestamp: "\(t1 + 500)")
+        // The API: first the hostile page over one good trade, then a newer good trade on top.
+        let phase = ManualReplayClock(at: 1)
+        let router = Router()
+        router.get("data-api/trades") { request, _ -> Response in
+            let offset = Int(request.uri.queryParameters.get("offset") ?? "0") ?? 0
+            let rows = phase.now() == 1 ? hostile + [good1] : [good2] + hostile + [good1]
+            let now = phase.now() == 1 ? t1 : t1 + 1000
+            let page = offset < rows.count ? Array(rows[offset...]) : []
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .init("X-Remora-Replay-Time")!: "\(now)"],
+                body: .init(byteBuffer: ByteBuffer(string: "[" + page.joined(separator: ",") + "]")))
+        }
+        var logger = Logger(label: "hostile-api")
+        logger.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        try await app.test(.live) { client in
+            let api = "http://127.0.0.1:\(try #require(client.port))"
+            var environment = try fetcherEnvironment(database: database, api: api)
+            environment["REMORA_FETCHER_PAGE_SIZE"] = "500"
+            for step in [1, 2] {
+                phase.set(Int64(step))
+                let once = try ChildProcess(
+                    [builtProductsDirectory.appendingPathComponent("fetcher").path, "--once", "--wallet", wallet], environment: environment)
+                #expect(once.wait() == 0, "\(once.output)")
+                #expect(once.output.contains("new trades 1"), "pass \(step): \(once.output)")
+            }
+        }
+        let stored = try await stored(database)
+        #expect(Set(stored.map { String($0.prefix(4)) }) == ["0xaa", "0xbb"], "\(stored)")
+        #expect(try await count("SELECT newest_trade FROM wallet_cursors", database) == t1 + 500)
+        // Each hostile row once, with a reason that names what is wrong.
+        let letters: [String] = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            var letters: [String] = []
+            for try await (reason, raw) in try await store.client.query("SELECT reason, raw FROM dead_letters ORDER BY id").decode((String, String).self) {
+                letters.append(reason + " <- " + raw.prefix(120))
+            }
+            return letters
+        }
+        #expect(letters.count == hostile.count, "\(letters.joined(separator: "\n"))")
+        for (hash, words) in [("01", "not a /trades row"), ("02", "beyond the API's clock"), ("03", "before Polymarket"),
+                              ("04", "outcomeIndex 7 does not exist"), ("05", "price"), ("06", "size"), ("07", "size")] {
+            #expect(try await count("SELECT count(*) FROM dead_letters WHERE raw LIKE \("%0x\(hash)%") AND reason LIKE \("%\(words)%")", database) == 1,
+                    "row \(hash): \(words)")
+        }
     }
 
     func fetcherEnvironment(database: DatabaseConfiguration, api: String) throws -> [String: String] {

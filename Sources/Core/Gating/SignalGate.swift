@@ -34,6 +34,10 @@ public enum SignalGate {
                 tradeTime: trade.timestamp, accepted: accepted, stage: stage, reason: reason, detail: detail,
                 whaleScore: score?.score)
         }
+        if trade.late {
+            // Stored behind the watermark: the stages after us may have decided past its time.
+            return verdict(false, .trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
+        }
         guard let score else {
             return verdict(false, .whale, "unscored_wallet", "no settled trades before this one")
         }

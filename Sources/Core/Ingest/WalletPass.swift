@@ -20,9 +20,14 @@ public struct WalletCursor: Sendable, Equatable {
 public struct PagedRow: Sendable, Equatable {
     public var identity: String
     public var timestamp: Int64
-    public init(identity: String, timestamp: Int64) {
+    /// False for a row that is not a valid trade (dead-lettered): its timestamp cannot be
+    /// trusted, so it never moves the cursor nor ends the pass; it sorts with the valid row
+    /// listed before it.
+    public var valid: Bool
+    public init(identity: String, timestamp: Int64, valid: Bool = true) {
         self.identity = identity
         self.timestamp = timestamp
+        self.valid = valid
     }
 }
 
@@ -121,7 +126,7 @@ public struct WalletPass: Sendable {
             // further back.
             misses += 1
             guard misses <= Self.patience else { throw Misaligned(offset: offset) }
-            if let pageOldest = page.map(\.timestamp).min(), let tail = rows.last?.timestamp, pageOldest > tail {
+            if let pageOldest = page.filter(\.valid).map(\.timestamp).min(), let tail = rows.last?.timestamp, pageOldest > tail {
                 drift += max(1, page.count - rereadRows)
             } else if misses % 3 == 0 {
                 drift -= max(1, pageSize / 2)
@@ -131,7 +136,14 @@ public struct WalletPass: Sendable {
         }
         misses = 0
         let known = rows.count - at
-        if page.count > known { rows.append(contentsOf: page[known...]) }
+        if page.count > known {
+            for var row in page[known...] {
+                // An invalid row takes the time of the row listed before it (newer): it stays in
+                // the window exactly when its neighbours do, whatever it claims.
+                if !row.valid { row.timestamp = rows.last?.timestamp ?? .max }
+                rows.append(row)
+            }
+        }
         let fresh = first..<rows.count
         if page.count < pageSize {
             reachedEnd = true
@@ -197,7 +209,8 @@ public struct WalletPass: Sendable {
             return counts[identity, default: 0]
         }
         var cursor = start
-        if let newest = rows.map(\.timestamp).max() { cursor.newestTrade = max(newest, start.newestTrade ?? .min) }
+        // Only valid trades move the cursor: a poisoned timestamp would blind the pass to every later trade.
+        if let newest = rows.filter(\.valid).map(\.timestamp).max() { cursor.newestTrade = max(newest, start.newestTrade ?? .min) }
         if let serverTime { cursor.asOf = max(serverTime - margin, start.asOf ?? .min) }
         var unreachable: (from: Int64?, to: Int64)?
         if capped, let oldest = rows.last?.timestamp {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ServiceLifecycle
 import Hummingbird
 import Logging
 import RemoraAPIStub
@@ -38,7 +39,8 @@ struct BenchBackfill: AsyncParsableCommand {
 
         // The stub in this process, on a free port.
         let stub = RemoraAPIStub.APIStub(world: stubWorld, clock: FixedReplayClock(at: world.endTime))
-        let (server, port) = try await stub.startOnLoopback()
+        let server = try await stub.startOnLoopback()
+        let port = server.port
         defer { server.cancel() }
 
         let fetcher = ServiceCatalog.binDirectory.appendingPathComponent("fetcher").path
@@ -73,16 +75,41 @@ struct BenchBackfill: AsyncParsableCommand {
 }
 
 extension RemoraAPIStub.APIStub {
-    /// Serves the stub on a free loopback port from this process; returns the server task (cancel
-    /// it to stop) and the port, once bound.
-    func startOnLoopback() async throws -> (server: Task<Void, any Error>, port: Int) {
+    /// Serves the stub on a free loopback port from this process, once bound.
+    func startOnLoopback() async throws -> LoopbackServer {
         let bound = PortBox()
         let app = makeApplication(host: "127.0.0.1", port: 0, logger: quietLogger()) { port in bound.set(port) }
-        let server = Task { try await app.runService() }
+        // A service group of its own and no signal handlers: the command that started it stops it
+        // with a graceful shutdown, which closes the listener once (cancelling the task instead
+        // logged "Server shutdown error: Already closed" at the end of a clean run).
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: quietLogger()))
+        let task = Task { try await group.run() }
         while bound.value == 0 {
-            do { try await Task.sleep(for: .milliseconds(20)) } catch { server.cancel(); throw error }
+            do { try await Task.sleep(for: .milliseconds(20)) } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
         }
-        return (server, bound.value)
+        return LoopbackServer(port: bound.value, group: group, task: task)
+    }
+}
+
+/// The API stub served from this process (``RemoraAPIStub/APIStub/startOnLoopback()``).
+struct LoopbackServer: Sendable {
+    let port: Int
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    /// Stops accepting, finishes the requests in hand, and returns when the server has closed.
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    /// The same without waiting (a benchmark's `defer`).
+    func cancel() {
+        let group = group
+        Task { await group.triggerGracefulShutdown() }
     }
 }
 

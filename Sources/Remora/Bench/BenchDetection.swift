@@ -38,7 +38,8 @@ struct BenchDetection: AsyncParsableCommand {
         let clock = RunningReplayClock(origin: origin, speed: speed)
         let startedWall = Date().timeIntervalSince1970 * 1000
         let stub = RemoraAPIStub.APIStub(world: stubWorld, clock: clock)
-        let (server, port) = try await stub.startOnLoopback()
+        let server = try await stub.startOnLoopback()
+        let port = server.port
         defer { server.cancel() }
 
         let fetcher = try ChildProcess(

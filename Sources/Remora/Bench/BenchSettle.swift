@@ -43,7 +43,8 @@ struct BenchSettle: AsyncParsableCommand {
                      trades, resolved.count, world.markets.count, wallets, seconds(ContinuousClock.now - loadStarted)))
 
         let stub = RemoraAPIStub.APIStub(world: stubWorld, clock: FixedReplayClock(at: world.endTime))
-        let (server, stubPort) = try await stub.startOnLoopback()
+        let server = try await stub.startOnLoopback()
+        let stubPort = server.port
         defer { server.cancel() }
 
         let resolver = ServiceCatalog.binDirectory.appendingPathComponent("resolver").path

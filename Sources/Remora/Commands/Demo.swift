@@ -33,6 +33,8 @@ struct Demo: AsyncParsableCommand {
     var source: Source = .api
     @Option(help: "API stub: share of answers faulted (429, 5xx, error bodies, slow, malformed), 0...0.5.")
     var faults = 0.0
+    @Option(help: "API source: watch only this many of the world's wallets, the most active first (all when unset): a trader following a handful of whales.")
+    var watch: Int?
     @Option(help: "SIGKILL these services once mid-run (comma-separated) to show recovery.") var kill = ""
     @Flag(help: "Do not echo service logs to the terminal.") var quiet = false
     @Option(help: "Give up after this many seconds.") var timeout = 600.0
@@ -46,6 +48,10 @@ struct Demo: AsyncParsableCommand {
         try WorldWriter.write(world, to: worldFolder)
         let files = try PipelineFeed.write(world, to: root.appendingPathComponent("demo/feed"))
         guard (0...0.5).contains(faults) else { throw ValidationError("--faults must be within 0...0.5") }
+        if let watch {
+            guard source == .api else { throw ValidationError("--watch needs --source api (the file source replays every wallet)") }
+            guard (1...wallets).contains(watch) else { throw ValidationError("--watch must be within 1...\(wallets)") }
+        }
         print("world: \(files.tradeCount) trades, \(wallets) wallets, \(markets) markets, \(months) months, seed \(seed) → \(worldFolder.path)")
 
         var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
@@ -65,7 +71,7 @@ struct Demo: AsyncParsableCommand {
         }
 
         // The source: the API stub in this process, or the NDJSON files.
-        var server: Task<Void, any Error>?
+        var server: LoopbackServer?
         let sourceSettings: [String: String]
         let sources: [String: Int64]
         let end: EventTime
@@ -81,10 +87,11 @@ struct Demo: AsyncParsableCommand {
                 world: try StubWorld.load(from: worldFolder), clock: FixedReplayClock(at: world.endTime),
                 // Whole histories are reachable here (Polymarket's own depth cap is 10,000 rows).
                 options: StubOptions(offsetCap: 1_000_000, faults: FaultSettings(rate: faults, seed: seed, slowSeconds: 3)))
-            let (task, port) = try await stub.startOnLoopback()
-            server = task
+            let started = try await stub.startOnLoopback()
+            server = started
+            let port = started.port
             let watchFile = root.appendingPathComponent("demo/watch.txt")
-            try world.wallets.map(\.truth.address).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
+            try Self.watched(world, count: watch).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
             let api = "http://127.0.0.1:\(port)"
             print("api stub: \(api) (Data API, Gamma, CLOB; replay clock at the world's end; faults \(faults))")
             sourceSettings = [
@@ -98,7 +105,6 @@ struct Demo: AsyncParsableCommand {
             sources = [:]
             end = EventTime(seconds: world.endTime)
         }
-        defer { server?.cancel() }
 
         let zmq = ZMQContext()
         let proxy = try ZMQProxy(context: zmq, frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
@@ -135,11 +141,13 @@ struct Demo: AsyncParsableCommand {
         } catch {
             supervisor.stopAll()
             proxy.stop()
+            await server?.stop()
             throw error
         }
         supervisor.stopAll()
         proxy.stop()
         zmq.terminate()
+        await server?.stop()
         guard let summary else {
             print("demo interrupted; services stopped")
             return
@@ -152,6 +160,15 @@ struct Demo: AsyncParsableCommand {
     }
 }
 
+
+extension Demo {
+    /// The wallets the demo follows: all, or the `count` with the most trades (ties by address).
+    static func watched(_ world: SimulatedWorld, count: Int?) -> [String] {
+        let all = world.wallets.map(\.truth)
+        guard let count else { return all.map(\.address) }
+        return all.sorted { ($0.trades, $1.address) > ($1.trades, $0.address) }.prefix(count).map(\.address)
+    }
+}
 
 /// Ctrl-C during the demo: stop the loop, then the services, cleanly.
 final class InterruptFlag: @unchecked Sendable {

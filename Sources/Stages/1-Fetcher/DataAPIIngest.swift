@@ -23,6 +23,7 @@ struct DataAPIIngest {
         Setting("REMORA_FETCHER_COMMIT_WALLETS", default: "200", "Data API: most wallets' passes committed in one transaction", kind: .integer(1...10_000)),
         Setting("REMORA_FETCHER_MARGIN_S", default: "30", "Data API: seconds a trade may take to appear in /trades (holds the watermark back)", kind: .integer(0...3600)),
         Setting("REMORA_FETCHER_ROLES", default: "true", "Data API: learn each fill's taker/maker role from takerOnly=true pages (fees are taker only); false: roles unknown, settled as taker", kind: .choice(["true", "false"])),
+        Setting("REMORA_FETCHER_UNHEALTHY_PASSES", default: "5", "Data API: failed passes in a row after which a wallet is marked unhealthy (alert, coverage gap) and stops holding its partition's watermark back", kind: .integer(1...1000)),
         Setting("REMORA_API_BUDGET_SCALE", default: "1", "multiplier of the documented request budgets (below 1: headroom for other clients)", kind: .number(0.01...1000)),
         Setting("REMORA_API_TIMEOUT_MS", default: "10000", "deadline of one HTTP request, ms", kind: .integer(100...600_000)),
         Setting("REMORA_API_ATTEMPTS", default: "6", "attempts of one HTTP request before its pass fails (the backfill then retries the wallet)", kind: .integer(1...20)),
@@ -38,6 +39,7 @@ struct DataAPIIngest {
     let learnsRoles: Bool
     let interval: Duration
     let partitions: [Int]
+    let unhealthyAfter: Int
 
     init(environment: StageEnvironment) throws {
         let s = environment.settings
@@ -56,6 +58,7 @@ struct DataAPIIngest {
         learnsRoles = try s.string("REMORA_FETCHER_ROLES") == "true"
         interval = .milliseconds(try s.int("REMORA_FETCHER_INTERVAL_MS"))
         partitions = try s.partitions("REMORA_PARTITIONS")
+        unhealthyAfter = try s.int("REMORA_FETCHER_UNHEALTHY_PASSES", in: 1...1000)
     }
 
     /// Adds REMORA_WATCH_WALLETS and REMORA_WATCH_FILE to the watch list; a malformed address
@@ -93,6 +96,8 @@ struct DataAPIIngest {
         var stored = 0
         var alreadyStored = 0
         var deadLettered = 0
+        /// New trades stored behind their partition's watermark (see ``Trade/late``).
+        var late = 0
         var cursor = WalletCursor()
         var unreachable: (from: Int64?, to: Int64)?
         /// Detection lag of the new trades (API time at the pass − trade time), seconds.
@@ -101,7 +106,7 @@ struct DataAPIIngest {
         var text: String {
             var parts = [
                 "wallet \(wallet.rawValue)", "pages \(pages)", "rows read \(rowsRead)", "new trades \(stored)",
-                "already stored \(alreadyStored)", "dead-lettered \(deadLettered)",
+                "already stored \(alreadyStored)", "late \(late)", "dead-lettered \(deadLettered)",
                 "newest trade \(cursor.newestTrade.map(String.init) ?? "none")",
                 "complete to \(cursor.asOf.map(String.init) ?? "never")",
             ]
@@ -150,7 +155,7 @@ struct DataAPIIngest {
             if serverTime == nil { serverTime = page.serverTime ?? Int64(Date().timeIntervalSince1970) }
             report.pages += 1
             report.rowsRead += page.entries.count
-            let rows = page.entries.map(Self.readRow)
+            let rows = page.entries.map { Self.readRow($0, serverTime: serverTime) }
             let (step, fresh) = try plan.absorb(rows.map(\.paged))
             read.append(contentsOf: rows[(rows.count - fresh.count)...].map(\.row))
             next = step
@@ -182,7 +187,7 @@ struct DataAPIIngest {
         while case .fetch(let offset) = next {
             let page = try await client.tradesPage(user: wallet.rawValue, takerOnly: true, limit: pageSize, offset: offset)
             report.pages += 1
-            next = try plan.absorb(page.entries.map { Self.readRow($0).paged }).next
+            next = try plan.absorb(page.entries.map { Self.readRow($0, serverTime: nil).paged }).next
         }
         let outcome = plan.outcome(serverTime: nil, margin: 0)
         var takerFills: [String: Int] = [:]
@@ -205,14 +210,16 @@ struct DataAPIIngest {
     }
 
     /// Commits passes in one transaction: their trades, dead letters, gaps, cursors and the
-    /// watermarks of their partitions; publishes after the commit.
+    /// watermarks of this replica's partitions; publishes after the commit. A trade at or behind
+    /// its partition's watermark is stored marked late (settled and scored, never copied).
     func commit(_ results: [PassResult]) async throws -> [PassReport] {
         guard !results.isEmpty else { return [] }
         let logger = environment.logger
         let now = Int64(Date().timeIntervalSince1970)
-        let stored = try await environment.store.transaction { connection in
+        let (stored, recovered) = try await environment.store.transaction { connection in
             // One writer per wallet: lock the cursors, in one order.
             _ = try await IngestStore.cursors(of: results.map(\.wallet), lock: true, on: connection, logger: logger)
+            let recovered = try await IngestStore.recordSuccessfulPasses(results.map(\.wallet), on: connection, logger: logger)
             for result in results {
                 for row in result.bad {
                     try await DeadLetters.record(
@@ -225,18 +232,44 @@ struct DataAPIIngest {
                         reason: "beyond the Data API depth cap (offset \(offsetCap))", at: now, on: connection, logger: logger)
                 }
             }
+            let touched = Set(results.map { Partitioner.partition(of: $0.wallet.rawValue) }).sorted()
+            let before = try await IngestStore.tradeWatermarks(touched, on: connection, logger: logger)
             try await IngestStore.save(results.map { ($0.wallet, $0.outcome.cursor) }, on: connection, logger: logger)
-            let partitions = Set(results.map { Partitioner.partition(of: $0.wallet.rawValue) }).sorted()
-            let marks = try await IngestStore.partitionWatermarks(partitions, on: connection, logger: logger)
+            // Partitions with no healthy wallet are complete as of the earliest pass of this commit.
+            let idle = results.compactMap(\.serverTime).min().map { EventTime(seconds: $0 - margin) }
+            let marks = try await IngestStore.partitionWatermarks(partitions, idle: idle, on: connection, logger: logger)
             let records = try results.flatMap(\.trades).map { trade in
-                try StreamRecord(
+                var trade = trade
+                if let mark = before[Partitioner.partition(of: trade.wallet.rawValue)], trade.timestamp <= mark {
+                    trade.late = true
+                }
+                return try StreamRecord(
                     stream: .trade, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp, payload: trade)
             }
+            let alerts = try recovered.map { wallet in
+                try StreamRecord(
+                    stream: .alert, uid: "fetcher:wallet_recovered:\(wallet.rawValue):\(now)", key: wallet.rawValue,
+                    eventTime: EventTime(seconds: now),
+                    payload: Alert(
+                        level: .info, source: "fetcher", code: "wallet_recovered",
+                        message: "wallet \(wallet.rawValue) is read again; trades it made while unhealthy are stored late (never copied)",
+                        at: EventTime(seconds: now)))
+            }
             let stored = try await StreamStore.append(
-                records, partitionWatermarks: [.trade: marks], producedAt: .wallClockNow, on: connection, logger: logger)
-            let counts = Dictionary(grouping: stored, by: \.key).mapValues(\.count)
+                records + alerts, partitionWatermarks: [.trade: marks], producedAt: .wallClockNow, on: connection, logger: logger)
+            let counts = Dictionary(grouping: stored.filter { $0.stream == .trade }, by: \.key).mapValues(\.count)
             try await IngestStore.addTradeCounts(counts, on: connection, logger: logger)
-            return stored
+            return (stored, recovered)
+        }
+        for wallet in recovered {
+            logger.notice("wallet healthy again: its passes succeed", metadata: ["wallet": "\(wallet.rawValue)"])
+        }
+        let lateIds = Set(stored.filter { $0.stream == .trade && $0.payload.contains("\"late\":true") }.map(\.uid))
+        if !lateIds.isEmpty {
+            environment.metrics.late(count: lateIds.count)
+            logger.warning(
+                "trades stored behind the watermark: marked late, settled and scored, never copied",
+                metadata: ["trades": "\(lateIds.count)"])
         }
         try environment.publisher.publish(stored)
         let storedIds = Set(stored.map(\.uid))
@@ -245,6 +278,7 @@ struct DataAPIIngest {
             var report = result.report
             let fresh = result.trades.filter { storedIds.contains($0.id) }
             report.stored = fresh.count
+            report.late = fresh.filter { lateIds.contains($0.id) }.count
             report.alreadyStored = result.trades.count - fresh.count
             if let serverTime = result.serverTime { report.lags = fresh.map { serverTime - $0.timestamp.millis / 1000 } }
             environment.metrics.received(.trade, count: report.rowsRead)
@@ -264,19 +298,21 @@ struct DataAPIIngest {
         return reports
     }
 
-    static func readRow(_ entry: PolymarketClient.TradesPage.Entry) -> (paged: PagedRow, row: ReadRow) {
+    /// A row as paging sees it and as the pass keeps it. `serverTime` is the API's "now" of the
+    /// pass: a fill stamped later is invalid. Invalid rows keep their place (paging) but never
+    /// move the cursor (``PagedRow/valid``).
+    static func readRow(_ entry: PolymarketClient.TradesPage.Entry, serverTime: Int64?) -> (paged: PagedRow, row: ReadRow) {
         switch entry {
         case .row(let row):
             do {
-                let trade = try row.trade(occurrence: { _ in 0 })
+                let trade = try row.trade(serverTime: serverTime, occurrence: { _ in 0 })
                 return (PagedRow(identity: trade.baseFillKey, timestamp: trade.timestamp.millis / 1000), .trade(trade))
             } catch {
-                let raw = (try? String(decoding: JSONEncoder().encode(row), as: UTF8.self)) ?? "\(row)"
-                return (PagedRow(identity: "bad:" + raw, timestamp: row.timestamp), .bad(raw: raw, reason: "\(error)"))
+                let raw = (try? String(decoding: JSONCoding.encoder.encode(row), as: UTF8.self)) ?? "\(row)"
+                return (PagedRow(identity: "bad:" + raw, timestamp: row.timestamp, valid: false), .bad(raw: raw, reason: "\(error)"))
             }
         case .undecodable(let raw, let reason):
-            // Without a timestamp it sorts as new: it stays in the window and is dead-lettered once.
-            return (PagedRow(identity: "bad:" + raw, timestamp: .max), .bad(raw: raw, reason: reason))
+            return (PagedRow(identity: "bad:" + raw, timestamp: .max, valid: false), .bad(raw: raw, reason: reason))
         }
     }
 
@@ -345,15 +381,43 @@ struct DataAPIIngest {
     static let commitRows = 20_000
 
     /// A pass that failed for good: its cause is logged and, when the API sent something that
-    /// cannot be read, kept in the dead-letter table. The next cycle tries the wallet again.
+    /// cannot be read, kept in the dead-letter table. The next cycle tries the wallet again. After
+    /// `unhealthyAfter` failures in a row the wallet is marked unhealthy: an alert, an error line and
+    /// a coverage gap from its last complete time, and its partition's watermark goes on without it.
     func deadLetter(_ error: any Error, wallet: WalletAddress) async {
+        let logger = environment.logger
         environment.metrics.error("data-api")
-        environment.logger.error("pass failed", metadata: ["wallet": "\(wallet.rawValue)", "error": "\(error)"])
-        guard let failure = error as? PolymarketError, let body = failure.rawBody else { return }
-        try? await environment.store.transaction { connection in
-            try await DeadLetters.record(
-                service: "fetcher", origin: "data-api:/trades?user=\(wallet.rawValue)", reason: failure.description,
-                raw: String(body.prefix(100_000)), on: connection, logger: environment.logger)
+        logger.error("pass failed", metadata: ["wallet": "\(wallet.rawValue)", "error": "\(error)"])
+        let now = Int64(Date().timeIntervalSince1970)
+        do {
+            let stored = try await environment.store.transaction { connection -> [StoredMessage] in
+                if let failure = error as? PolymarketError, let body = failure.rawBody {
+                    try await DeadLetters.record(
+                        service: "fetcher", origin: "data-api:/trades?user=\(wallet.rawValue)", reason: failure.description,
+                        raw: String(body.prefix(100_000)), on: connection, logger: logger)
+                }
+                guard let turned = try await IngestStore.recordFailedPass(
+                    wallet, threshold: unhealthyAfter, at: now, on: connection, logger: logger)
+                else { return [] }
+                let reason = "wallet unhealthy: \(turned.failedPasses) passes in a row failed (last: \(error))"
+                try await IngestStore.recordGap(
+                    wallet: wallet, from: turned.asOf, to: now, reason: reason, at: now, on: connection, logger: logger)
+                let alert = try StreamRecord(
+                    stream: .alert, uid: "fetcher:wallet_unhealthy:\(wallet.rawValue):\(now)", key: wallet.rawValue,
+                    eventTime: EventTime(seconds: now),
+                    payload: Alert(
+                        level: .warning, source: "fetcher", code: "wallet_unhealthy",
+                        message: "\(reason); its partition's watermark no longer waits for it, and what it trades meanwhile arrives late (never copied)",
+                        at: EventTime(seconds: now)))
+                logger.error(
+                    "wallet marked unhealthy: the others go on without it",
+                    metadata: ["wallet": "\(wallet.rawValue)", "failed_passes": "\(turned.failedPasses)",
+                               "complete_to": "\(turned.asOf.map(String.init) ?? "never")"])
+                return try await StreamStore.append([alert], producedAt: .wallClockNow, on: connection, logger: logger)
+            }
+            try environment.publisher.publish(stored)
+        } catch {
+            logger.error("could not record the failed pass", metadata: ["wallet": "\(wallet.rawValue)", "error": "\(describe(error))"])
         }
     }
 

@@ -17,11 +17,6 @@ await RemoraService.main(
     ] + GammaSource.settings
 ) { environment in
     let path = environment.settings.optionalString("REMORA_SOURCE_MARKETS")
-    if path == nil, CommandLine.arguments.contains("--once") {
-        let report = try await GammaSource(environment: environment).pass(rebuildingAllPositions: true)
-        print(report.text)
-        return
-    }
     let partitions = try environment.settings.partitions("REMORA_PARTITIONS")
     let usesGamma = path == nil
     let tradesConsumer = DurableConsumer(
@@ -54,6 +49,14 @@ await RemoraService.main(
             caughtUp = mark >= upstream
         }
         return StepResult(consumed: messages.count, records: records, watermarks: watermarks, watermarkCaughtUp: caughtUp)
+    }
+    if path == nil, CommandLine.arguments.contains("--once") {
+        // Cron mode: take in every stored trade first (trades of resolved markets settle, every
+        // other market goes on the watch list), then one Gamma pass over the watch list.
+        let taken = try await tradesConsumer.drain()
+        let report = try await GammaSource(environment: environment).pass(rebuildingAllPositions: true)
+        print("trades taken in \(taken), " + report.text)
+        return
     }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await tradesConsumer.run() }
