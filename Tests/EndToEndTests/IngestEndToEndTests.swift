@@ -340,6 +340,77 @@ struct IngestEndToEndTests {
         }
     }
 
+    @Test("a wallet whose passes keep failing is marked unhealthy and stops holding its partition back; once it recovers, its trades come in late")
+    func unhealthyWallet() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        // Two wallets of one partition: one answers, the other fails until told otherwise.
+        func address(_ n: Int) -> String { "0x" + String(format: "%040x", n) }
+        let healthy = address(1)
+        let partition = Partitioner.partition(of: healthy)
+        let failing = (2...10_000).map(address).first { Partitioner.partition(of: $0) == partition }!
+        let condition = "0x" + String(repeating: "cd", count: 32)
+        let now: Int64 = 1_767_225_600
+        @Sendable func row(_ wallet: String, _ hash: String, _ timestamp: Int64) -> String {
+            #"{"proxyWallet":"\#(wallet)","side":"BUY","asset":"123456","conditionId":"\#(condition)","size":10,"price":0.5,"timestamp":\#(timestamp),"title":"t","outcome":"Yes","outcomeIndex":0,"transactionHash":"0x\#(hash)"}"#
+        }
+        let fails = ManualReplayClock(at: 1)  // 1: the second wallet's answers fail; 0: they succeed
+        let router = Router()
+        router.get("data-api/trades") { request, _ -> Response in
+            let user = request.uri.queryParameters.get("user") ?? ""
+            if user == failing && fails.now() == 1 { return Response(status: .internalServerError) }
+            let offset = Int(request.uri.queryParameters.get("offset") ?? "0") ?? 0
+            let rows = user == failing ? [row(failing, "f2", now - 100), row(failing, "f1", now - 200)] : [row(healthy, "h1", now - 300)]
+            let page = offset < rows.count ? Array(rows[offset...]) : []
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .init("X-Remora-Replay-Time")!: "\(now)"],
+                body: .init(byteBuffer: ByteBuffer(string: "[" + page.joined(separator: ",") + "]")))
+        }
+        var logger = Logger(label: "flaky-api")
+        logger.logLevel = .critical
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+        @Sendable func one(_ sql: PostgresQuery) async throws -> Int64 { try await count(sql, database) }
+        try await app.test(.live) { client in
+            let api = "http://127.0.0.1:\(try #require(client.port))"
+            var environment = try fetcherEnvironment(database: database, api: api)
+            environment["REMORA_WATCH_WALLETS"] = healthy + "," + failing
+            environment["REMORA_FETCHER_INTERVAL_MS"] = "100"
+            environment["REMORA_API_ATTEMPTS"] = "1"
+            environment["REMORA_FETCHER_UNHEALTHY_PASSES"] = "3"
+            environment["REMORA_FETCHER_ROLES"] = "false"
+            let fetcher = try ChildProcess([builtProductsDirectory.appendingPathComponent("fetcher").path], environment: environment)
+            defer { fetcher.kill(SIGTERM); _ = fetcher.wait() }
+            func waitFor(_ what: String, _ condition: () async throws -> Bool) async throws {
+                let deadline = ContinuousClock.now + .seconds(30)
+                while ContinuousClock.now < deadline {
+                    if try await condition() { return }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                Issue.record("timed out waiting for \(what): \(fetcher.output.suffix(2000))")
+            }
+            // Until the third failure the partition waits for the failing wallet.
+            try await waitFor("the wallet marked unhealthy") {
+                try await one("SELECT count(*) FROM wallet_cursors WHERE unhealthy_since IS NOT NULL") == 1
+            }
+            #expect(try await one("SELECT failed_passes FROM wallet_cursors WHERE wallet = \(failing)") >= 3)
+            try await waitFor("the partition's watermark to go on") {
+                try await one("SELECT watermark FROM stream_heads WHERE stream = 'trade' AND partition = \(partition)") == now * 1000
+            }
+            #expect(try await one("SELECT count(*) FROM coverage_gaps WHERE wallet = \(failing) AND reason LIKE 'wallet unhealthy%'") == 1)
+            #expect(try await one("SELECT count(*) FROM alerts WHERE payload->>'code' = 'wallet_unhealthy'") == 1)
+            // It recovers: its trades, older than the watermark, are stored marked late.
+            fails.set(0)
+            try await waitFor("the recovered wallet's trades") {
+                try await one("SELECT count(*) FROM trades WHERE wallet = \(failing)") == 2
+            }
+            #expect(try await one("SELECT count(*) FROM trades WHERE wallet = \(failing) AND (payload->>'late')::boolean") == 2)
+            #expect(try await one("SELECT count(*) FROM trades WHERE wallet = \(healthy) AND payload ? 'late'") == 0)
+            try await waitFor("the recovery alert") {
+                try await one("SELECT count(*) FROM alerts WHERE payload->>'code' = 'wallet_recovered'") == 1
+            }
+            #expect(try await one("SELECT count(*) FROM wallet_cursors WHERE unhealthy_since IS NOT NULL OR failed_passes > 0") == 0)
+        }
+    }
+
     func fetcherEnvironment(database: DatabaseConfiguration, api: String) throws -> [String: String] {
         [
             "DATABASE_URL": TestPostgres.url(of: database), "REMORA_DATA_API_URL": api + "/data-api",
