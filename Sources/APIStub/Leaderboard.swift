@@ -1,4 +1,5 @@
 import Foundation
+import RemoraModel
 import Hummingbird
 import RemoraSimulator
 import Synchronization
@@ -15,9 +16,10 @@ import Synchronization
 extension APIStub {
     /// The leaderboard's categories and the market categories each one covers.
     static let leaderboardCategories: [String: String?] = [
-        "OVERALL": nil, "POLITICS": "politics", "SPORTS": "sports", "CRYPTO": "crypto", "CULTURE": "pop-culture",
-        "ECONOMICS": "economics", "TECH": "other", "FINANCE": "other", "WEATHER": "other", "MENTIONS": "other",
-        "OTHER": "other",
+        "OVERALL": nil, "POLITICS": MarketCategory.politics, "SPORTS": MarketCategory.sports, "CRYPTO": MarketCategory.crypto,
+        "CULTURE": MarketCategory.popCulture, "ECONOMICS": MarketCategory.economics, "TECH": MarketCategory.other,
+        "FINANCE": MarketCategory.other, "WEATHER": MarketCategory.other, "MENTIONS": MarketCategory.other,
+        "OTHER": MarketCategory.other,
     ]
 
     static let leaderboardPeriods: [String: Int64?] = [

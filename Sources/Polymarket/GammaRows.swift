@@ -162,23 +162,31 @@ func parseGammaTime(_ text: String) -> Int64? {
 
 extension GammaMarket {
     /// The resolver's market row: category in Remora's words ("pop-culture"), token ids, end,
-    /// tick and taker fee. Nil when the condition id is malformed or the outcomes and tokens do
-    /// not pair up.
+    /// tick and taker fee. Nil when the row is not usable (``modelProblem`` says why).
     public func model() -> Market? {
-        guard let condition = ConditionID(conditionId), !clobTokenIds.isEmpty, clobTokenIds.count == outcomes.count else {
-            return nil
-        }
-        let tick = Price(rounding: tickSize ?? 0.01).flatMap { $0.micros > 0 ? $0 : nil } ?? Price(micros: 10_000)
+        guard modelProblem == nil, let condition = ConditionID(conditionId) else { return nil }
+        let tick = tickSize.flatMap { Price(rounding: $0) } ?? Price(micros: 10_000)
         return Market(
-            conditionId: condition, question: question, category: Self.category(category ?? tags.first ?? "other"),
+            conditionId: condition, question: question, category: MarketCategory.canonical(category ?? tags.first ?? "other"),
             outcomes: outcomes, tokenIds: clobTokenIds, endDate: endsAt.map { EventTime(seconds: $0) }, tickSize: tick,
             takerFeePpm: Int64(((takerFeeRate ?? 0) * 1_000_000).rounded()))
     }
 
-    /// "Pop Culture" → "pop-culture", "Politics" → "politics".
-    static func category(_ text: String) -> String {
-        let words = text.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber })
-        return words.isEmpty ? "other" : words.joined(separator: "-")
+    /// Why this row cannot be a market (numbers from outside are range-checked here, where they
+    /// enter: a fee rate of 1e300 must not trap the resolver on `Int64(rate × 10⁶)`); nil when usable.
+    public var modelProblem: String? {
+        guard ConditionID(conditionId) != nil else { return "conditionId malformed: \(conditionId)" }
+        guard !clobTokenIds.isEmpty, clobTokenIds.count == outcomes.count else {
+            return "market without paired outcomes and token ids (\(outcomes.count) outcomes, \(clobTokenIds.count) token ids)"
+        }
+        if let rate = takerFeeRate, !(rate.isFinite && (0...1).contains(rate)) {
+            return "taker fee rate outside [0, 1]: \(rate)"
+        }
+        if let tick = tickSize, !(tick.isFinite && tick >= 0.0001 && tick <= 0.1) {
+            return "tick size outside [0.0001, 0.1]: \(tick)"
+        }
+        return nil
     }
+
 }
 

@@ -58,7 +58,7 @@ public struct WalletMetrics: Sendable, Hashable {
 public enum WalletMetricsCalculator {
     /// The seed's category base rates: the prior's fallback when a category has too little data.
     public static let seedBaseRates: [String: Double] = [
-        "politics": 0.521, "crypto": 0.508, "sports": 0.513, "pop culture": 0.497,
+        MarketCategory.politics: 0.521, MarketCategory.crypto: 0.508, MarketCategory.sports: 0.513, MarketCategory.popCulture: 0.497,
     ]
     public static let decay = TimeDecay(halfLifeDays: 60)
     /// The credible interval's quantiles stop at a Halley step of 1e-6 of the bound: 11

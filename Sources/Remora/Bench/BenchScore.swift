@@ -21,7 +21,7 @@ struct BenchScore: AsyncParsableCommand {
 
     func run() async throws {
         var rng = SplitMix64(seed: 0x5C0_2026)
-        let categories = ["politics", "crypto", "sports", "pop culture"]
+        let categories = [MarketCategory.politics, MarketCategory.crypto, MarketCategory.sports, MarketCategory.popCulture]
         let markets = (0..<5_000).map { i in ConditionID(validated: "0x" + String(format: "%064x", i)) }
         let addresses = (0..<wallets).map { i in WalletAddress(validated: "0x" + String(format: "%040x", i)) }
         let start: Int64 = 1_735_689_600_000  // 2025-01-01

@@ -1,4 +1,5 @@
 import Foundation
+import RemoraModel
 
 /// The six categories, with their share of markets, lifetime range (days), usual tick and the
 /// taker fee rate they carry once fees are on (from 2026).
@@ -10,12 +11,12 @@ struct CategoryProfile {
     var multiOutcomeShare: Double
 
     static let all: [CategoryProfile] = [
-        CategoryProfile(name: "politics", share: 0.25, lifetimeDays: 20...300, feeRate: 0.04, multiOutcomeShare: 0.35),
-        CategoryProfile(name: "crypto", share: 0.20, lifetimeDays: 1...30, feeRate: 0.07, multiOutcomeShare: 0.25),
-        CategoryProfile(name: "sports", share: 0.30, lifetimeDays: 1...10, feeRate: 0.03, multiOutcomeShare: 0.15),
-        CategoryProfile(name: "pop-culture", share: 0.10, lifetimeDays: 7...90, feeRate: 0.05, multiOutcomeShare: 0.2),
-        CategoryProfile(name: "economics", share: 0.10, lifetimeDays: 14...120, feeRate: 0.05, multiOutcomeShare: 0.3),
-        CategoryProfile(name: "other", share: 0.05, lifetimeDays: 7...180, feeRate: 0.04, multiOutcomeShare: 0.1),
+        CategoryProfile(name: MarketCategory.politics, share: 0.25, lifetimeDays: 20...300, feeRate: 0.04, multiOutcomeShare: 0.35),
+        CategoryProfile(name: MarketCategory.crypto, share: 0.20, lifetimeDays: 1...30, feeRate: 0.07, multiOutcomeShare: 0.25),
+        CategoryProfile(name: MarketCategory.sports, share: 0.30, lifetimeDays: 1...10, feeRate: 0.03, multiOutcomeShare: 0.15),
+        CategoryProfile(name: MarketCategory.popCulture, share: 0.10, lifetimeDays: 7...90, feeRate: 0.05, multiOutcomeShare: 0.2),
+        CategoryProfile(name: MarketCategory.economics, share: 0.10, lifetimeDays: 14...120, feeRate: 0.05, multiOutcomeShare: 0.3),
+        CategoryProfile(name: MarketCategory.other, share: 0.05, lifetimeDays: 7...180, feeRate: 0.04, multiOutcomeShare: 0.1),
     ]
 
     static func pick(_ rng: inout SplitMix64) -> Int {

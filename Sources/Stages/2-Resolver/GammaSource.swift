@@ -238,7 +238,7 @@ struct GammaSource {
                     if model == nil {
                         try await DeadLetters.record(
                             service: "resolver", origin: "gamma:/markets?condition_ids=\(gamma.conditionId)",
-                            reason: "market without paired outcomes and token ids", raw: gamma.conditionId, on: connection, logger: logger)
+                            reason: gamma.modelProblem ?? "market row not usable", raw: gamma.conditionId, on: connection, logger: logger)
                     }
                 }
                 records += try await Settling.resolve(resolutions, on: connection, logger: logger)
