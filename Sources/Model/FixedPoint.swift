@@ -89,10 +89,11 @@ public struct Price: FixedPoint6 {
 }
 
 extension Shares {
-    /// Cash value of these shares at `price`, rounded half away from zero to the micro-USDC.
-    /// Uses full-width multiplication so that no realistic quantity overflows.
+    /// Cash value of these shares at `price`, truncated toward zero to the micro-USDC, as the
+    /// exchange's and the token contract's integer arithmetic does (see "Money" in
+    /// docs/architecture.md). Full-width multiplication: no bounded quantity overflows.
     public func value(at price: Price) -> USDC {
-        USDC(micros: mulDivRounded(micros, price.micros, microsPerUnit))
+        USDC(micros: mulDivTruncated(micros, price.micros, microsPerUnit))
     }
 }
 
@@ -106,6 +107,41 @@ extension USDC {
     /// This amount scaled by a fraction expressed in parts per million (e.g. 20_000 = 2 %).
     public func scaled(partsPerMillion ppm: Int64) -> USDC {
         USDC(micros: mulDivRounded(micros, ppm, 1_000_000))
+    }
+}
+
+extension USDC {
+    /// The largest amount a setting or flag may hold (10¹² USDC): sums of a book stay far inside Int64.
+    public static let largestSetting = USDC(micros: 1_000_000_000_000 * microsPerUnit)
+}
+
+/// `a × b / d` truncated toward zero, without intermediate overflow.
+@inlinable
+public func mulDivTruncated(_ a: Int64, _ b: Int64, _ d: Int64) -> Int64 {
+    d.dividingFullWidth(a.multipliedFullWidth(by: b)).quotient
+}
+
+/// An amount from outside that does not fit the model (a sum or product past Int64 micros, a
+/// quantity beyond its bound): a typed error that dead-letters its row, never a trap.
+public struct AmountOutOfRange: Error, CustomStringConvertible, Sendable {
+    public var what: String
+    public init(_ what: String) { self.what = what }
+    public var description: String { "amount out of range: \(what)" }
+}
+
+extension FixedPoint6 {
+    /// `self + other`, or a typed error where `+` would trap.
+    public func adding(_ other: Self) throws(AmountOutOfRange) -> Self {
+        let (sum, overflow) = micros.addingReportingOverflow(other.micros)
+        guard !overflow else { throw AmountOutOfRange("\(self) + \(other)") }
+        return Self(micros: sum)
+    }
+
+    /// `self − other`, or a typed error where `-` would trap.
+    public func subtracting(_ other: Self) throws(AmountOutOfRange) -> Self {
+        let (difference, overflow) = micros.subtractingReportingOverflow(other.micros)
+        guard !overflow else { throw AmountOutOfRange("\(self) - \(other)") }
+        return Self(micros: difference)
     }
 }
 

@@ -106,7 +106,22 @@ extension Trade {
         title = try c.decode(String.self, forKey: .title)
         role = try c.decodeIfPresent(TradeRole.self, forKey: .role) ?? .unknown
         late = try c.decodeIfPresent(Bool.self, forKey: .late) ?? false
+        // Range-checked where a payload enters (bus, table, file): every later sum stays inside
+        // Int64 micros, and a bad payload is a decoding error that dead-letters it.
+        guard size.micros > 0, size <= Trade.maximumSize else {
+            throw DecodingError.dataCorruptedError(forKey: .size, in: c, debugDescription: "size outside (0, \(Trade.maximumSize)]: \(size)")
+        }
+        guard price.micros > 0, price.micros < microsPerUnit else {
+            throw DecodingError.dataCorruptedError(forKey: .price, in: c, debugDescription: "price outside (0, 1): \(price)")
+        }
+        guard (0...1).contains(outcomeIndex) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .outcomeIndex, in: c, debugDescription: "outcomeIndex \(outcomeIndex) does not exist (a market has outcomes 0 and 1)")
+        }
     }
+
+    /// The largest fill taken as real: 10⁹ shares.
+    public static let maximumSize = Shares(micros: 1_000_000_000 * microsPerUnit)
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -153,6 +168,30 @@ public struct Market: Sendable, Hashable, Codable {
     public var tickSize: Price
     /// Taker fee rate in parts per million of `shares × p × (1 − p)`; 0 when fees are off.
     public var takerFeePpm: Int64
+
+    private enum CodingKeys: String, CodingKey {
+        case conditionId, question, category, outcomes, tokenIds, endDate, tickSize, takerFeePpm
+    }
+
+    /// Range-checked where a market row enters (feed file, stored payload): the fee and the tick
+    /// feed products that must not overflow.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        conditionId = try c.decode(ConditionID.self, forKey: .conditionId)
+        question = try c.decode(String.self, forKey: .question)
+        category = try c.decode(String.self, forKey: .category)
+        outcomes = try c.decode([String].self, forKey: .outcomes)
+        tokenIds = try c.decode([TokenID].self, forKey: .tokenIds)
+        endDate = try c.decodeIfPresent(EventTime.self, forKey: .endDate)
+        tickSize = try c.decode(Price.self, forKey: .tickSize)
+        takerFeePpm = try c.decodeIfPresent(Int64.self, forKey: .takerFeePpm) ?? 0
+        guard (0...1_000_000).contains(takerFeePpm) else {
+            throw DecodingError.dataCorruptedError(forKey: .takerFeePpm, in: c, debugDescription: "taker fee outside 0…10⁶ ppm: \(takerFeePpm)")
+        }
+        guard tickSize.micros > 0, tickSize.micros <= 100_000 else {
+            throw DecodingError.dataCorruptedError(forKey: .tickSize, in: c, debugDescription: "tick outside (0, 0.1]: \(tickSize)")
+        }
+    }
 
     public init(
         conditionId: ConditionID, question: String, category: String, outcomes: [String], tokenIds: [TokenID],

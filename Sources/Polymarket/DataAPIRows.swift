@@ -46,7 +46,7 @@ public struct DataAPITradeRow: Codable, Sendable {
     public static let clockAllowance: Int64 = 300
     /// The largest fill taken as real: 10⁹ shares (a billion USDC at most). Anything larger is a
     /// bad row, and bounding every input keeps sums of a wallet's fills far inside Int64 micros.
-    public static let maximumSize = Shares(micros: 1_000_000_000 * microsPerUnit)
+    public static var maximumSize: Shares { Trade.maximumSize }
 
     /// The exact trade. `occurrence` numbers identical fills within one read (exact repeats).
     /// `serverTime` is the API's "now" when the row was read: a fill cannot be later (plus

@@ -102,8 +102,10 @@ public struct Settings: Sendable {
                 }
             case .usdc:
                 let text = try string(setting.name)
-                guard let amount = USDC(decimal: text), amount >= .zero else {
-                    throw ConfigurationError.malformed(setting.name, "expected a USDC amount like 100 or 25.5, got \"\(text)\"")
+                // Bounded where it enters: a book of more than 10¹² USDC would let its sums overflow.
+                guard let amount = USDC(decimal: text), amount >= .zero, amount <= USDC.largestSetting else {
+                    throw ConfigurationError.malformed(
+                        setting.name, "expected a USDC amount like 100 or 25.5, at most \(USDC.largestSetting), got \"\(text)\"")
                 }
             }
         }

@@ -27,17 +27,27 @@ struct FixedPointTests {
         #expect(Shares(rounding: .nan) == nil)
     }
 
-    @Test("cash value of shares rounds half away from zero; cash buys whole micro-shares")
+    @Test("cash value of shares truncates toward zero (the money policy); cash buys whole micro-shares")
     func valueAndShares() {
         let shares = Shares(micros: 3)  // 0.000003 shares
-        #expect(shares.value(at: Price(micros: 500_000)).micros == 2)  // 1.5 micro → 2
-        #expect((-shares).value(at: Price(micros: 500_000)).micros == -2)
+        #expect(shares.value(at: Price(micros: 500_000)).micros == 1)  // 1.5 micro → 1
+        #expect((-shares).value(at: Price(micros: 500_000)).micros == -1)
+        #expect(Shares(micros: 7).value(at: Price(micros: 999_999)).micros == 6)  // 6.999993 → 6
         let cash: USDC = 100
         let bought = cash.shares(at: Price(micros: 333_333))
         #expect(bought.micros == 300_000_300)  // floor(100 / 0.333333, 6 dp)
         #expect(bought.value(at: Price(micros: 333_333)) <= cash)
         // No overflow at a billion shares times a price.
         #expect(Shares(micros: 1_000_000_000 * microsPerUnit).value(at: Price(micros: 999_999)).micros == 999_999_000_000_000)
+    }
+
+    @Test("checked sums: a typed error where + and - would trap")
+    func checked() throws {
+        let big = USDC(micros: Int64.max - 1)
+        #expect(try big.adding(USDC(micros: 1)).micros == Int64.max)
+        #expect(throws: AmountOutOfRange.self) { try big.adding(USDC(micros: 2)) }
+        #expect(throws: AmountOutOfRange.self) { try USDC(micros: Int64.min + 1).subtracting(USDC(micros: 2)) }
+        #expect(try USDC(micros: 5).subtracting(USDC(micros: 7)).micros == -2)
     }
 
     @Test("JSON: decimal strings on the wire, numbers accepted on input")

@@ -127,13 +127,7 @@ public enum AverageCostLedger {
         }
     }
 
-    static func truncatedValue(_ shares: Shares, at price: Price) -> USDC {
-        USDC(micros: mulDivTruncated(shares.micros, price.micros, microsPerUnit))
-    }
-
-    static func mulDivTruncated(_ a: Int64, _ b: Int64, _ c: Int64) -> Int64 {
-        c.dividingFullWidth(a.multipliedFullWidth(by: b)).quotient
-    }
+    static func truncatedValue(_ shares: Shares, at price: Price) -> USDC { shares.value(at: price) }
 }
 
 public struct PositionKey: Sendable, Hashable {

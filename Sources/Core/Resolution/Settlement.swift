@@ -4,14 +4,17 @@ public import RemoraModel
 /// to resolution — the per-trade return the scorer learns from. The wallet's books (sales
 /// realized at the sale price against the average cost) are ``AverageCostLedger``'s.
 public enum Settlement {
-    /// Polymarket's taker fee: `shares × rate × p × (1 − p)`, rounded once to the micro-USDC.
+    /// Polymarket's taker fee: `shares × rate × p × (1 − p)`, truncated once to the micro-USDC
+    /// (the money policy: every amount from a product truncates toward zero). Inputs are bounded
+    /// where they enter (price inside (0, 1), rate ≤ 10⁶ ppm, size ≤ 10⁹ shares), so nothing
+    /// overflows; outside those bounds the fee is zero rather than a trap.
     public static func takerFee(size: Shares, price: Price, feePpm: Int64) -> USDC {
-        guard feePpm > 0 else { return .zero }
-        // p × (1 − p) × rate in units of 1e-18 USDC per share: at most 0.25 × 1e6 × 1e12, fits Int64.
+        guard feePpm > 0, feePpm <= 1_000_000, price.micros > 0, price.micros < microsPerUnit, size.micros >= 0 else {
+            return .zero
+        }
+        // p × (1 − p) × rate in units of 1e-18 USDC per share: at most 0.25 × 1e12 × 1e6, fits Int64.
         let perShare = price.micros * (microsPerUnit - price.micros) * feePpm
-        let (quotient, remainder) = Int64(1_000_000_000_000_000_000).dividingFullWidth(size.micros.multipliedFullWidth(by: perShare))
-        let roundUp = remainder != 0 && remainder.magnitude * 2 >= 1_000_000_000_000_000_000
-        return USDC(micros: roundUp ? quotient + (size.micros < 0 ? -1 : 1) : quotient)
+        return USDC(micros: mulDivTruncated(size.micros, perShare, 1_000_000_000_000_000_000))
     }
 
     /// Win, loss or void and the P&L of one fill held to resolution: a buy earns size × (payout −
@@ -22,9 +25,10 @@ public enum Settlement {
     ) -> TradeSettlement {
         let payout = resolution.outcome.payout(forOutcome: trade.outcomeIndex)
         let fee = trade.role.paysTakerFee ? takerFee(size: trade.size, price: trade.price, feePpm: market?.takerFeePpm ?? 0) : .zero
-        let edge = trade.side == .buy ? payout - trade.price : trade.price - payout
-        let gross = trade.size.value(at: Price(micros: abs(edge.micros)))
-        let signedGross = edge.micros < 0 ? -gross : gross
+        // The two legs valued apart, each truncated as the ledger values them, so that a
+        // position's settlements add up to its books to the micro-USDC.
+        let paidOut = trade.size.value(at: payout)
+        let signedGross = trade.side == .buy ? paidOut - trade.notional : trade.notional - paidOut
         let result: SettlementResult
         switch resolution.outcome {
         case .void: result = .void
