@@ -259,6 +259,26 @@ struct IngestEndToEndTests {
         let off = trading.filter { abs((books[$0.truth.address] ?? 0) - $0.realizedPnlMicros) >= 5_000 }
         #expect(off.isEmpty, "\(off.prefix(5).map { "\($0.truth.address): books \(books[$0.truth.address] ?? 0), truth \($0.realizedPnlMicros)" })")
         #expect(try await count("SELECT count(*) FROM wallet_positions WHERE fees > 0", database) > 0, "the world has fee-paying fills")
+        // The money policy (docs/architecture.md, "Money"): each resolved position's settlements add
+        // up to its books to the micro-USDC (a void pays half a micro-share's worth per fill at most
+        // apart: the payout truncates once per position, as the token contract pays it).
+        let reconciliation = """
+            WITH fills AS (
+                SELECT s.key AS wallet, s.condition_id, (t.payload->>'outcomeIndex')::int AS outcome_index,
+                       sum(s.realized_pnl_micros) AS pnl, count(*) AS n, bool_or(s.result = 'void') AS void
+                FROM trade_settlements s JOIN trades t ON t.uid = s.uid GROUP BY 1, 2, 3
+            )
+            SELECT count(*) FILTER (WHERE NOT f.void AND f.pnl <> p.realized - p.fees),
+                   count(*) FILTER (WHERE f.void AND abs(f.pnl - (p.realized - p.fees)) > f.n),
+                   count(*) FILTER (WHERE NOT f.void)
+            FROM fills f JOIN wallet_positions p USING (wallet, condition_id, outcome_index)
+            WHERE p.resolved AND p.unmatched_sold = 0
+            """
+        let (unequal, voidApart, checked): (Int64, Int64, Int64) = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            for try await row in try await store.client.query(PostgresQuery(unsafeSQL: reconciliation)).decode((Int64, Int64, Int64).self) { return row }
+            return (-1, -1, -1)
+        }
+        #expect(unequal == 0 && voidApart == 0 && checked > 50, "positions apart: \(unequal) won/lost, \(voidApart) void, of \(checked)")
         // The operator's view of the same books: the best wallet first.
         let best = books.max { ($0.value, $1.key) < ($1.value, $0.key) }!
         let pnl = try ChildProcess(
