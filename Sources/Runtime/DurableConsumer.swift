@@ -147,9 +147,72 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
         if !needsCatchUp.isEmpty { try await catchUp(needsCatchUp.sorted(), &state) }
     }
 
-    /// Catches up every partition whose head moved (rows or watermark).
+    /// Catches up every partition whose head moved (rows or watermark), then replays the dead
+    /// letters an operator asked for.
     private func poll(_ state: inout ConsumerState) async throws {
         try await catchUp(partitions, &state)
+        try await replayDeadLetters()
+    }
+
+    /// `remora dead-letters replay` for this consumer: a stored message that did not decode is
+    /// read again from its table and, if it decodes now (a payload change rolled back, a decoder
+    /// fixed), goes through the stage's handler once — outputs appended as in any step (their uids
+    /// make a repeat a no-op); the cursor, long past it, stays. One that still fails stays dead
+    /// with its new reason; one the handler holds (it waits for a watermark) is tried at the next
+    /// poll. A malformed bus copy has nothing to replay: the stored row was applied from the table.
+    private func replayDeadLetters() async throws {
+        let logger = environment.logger
+        let prefix = "\(stream.rawValue)#"
+        let (stored, replayed, failed) = try await environment.store.transaction { connection -> ([StoredMessage], Int, Int) in
+            let letters = try await DeadLetters.claimReplays(
+                service: environment.service, origins: [prefix, "bus:\(stream.rawValue)."], on: connection, logger: logger)
+            guard !letters.isEmpty else { return ([], 0, 0) }
+            var failed = 0
+            var waiting: [Int: [(id: Int64, message: StoredMessage, payload: Payload)]] = [:]
+            for letter in letters {
+                let place = letter.origin.dropFirst(prefix.count).split(separator: ":")
+                guard letter.origin.hasPrefix(prefix), place.count == 2, let partition = Int(place[0]), let seq = Int64(place[1]),
+                    partitions.contains(partition)
+                else {
+                    if letter.origin.hasPrefix("bus:") {
+                        try await DeadLetters.finishReplay(letter.id, failure: nil, on: connection, logger: logger)
+                    }
+                    continue  // another replica's partition: it replays it
+                }
+                let rows = try await StreamStore.read(stream, partition: partition, afterSeq: seq - 1, limit: 1, on: connection, logger: logger)
+                guard let message = rows.first, message.seq == seq else {
+                    failed += 1
+                    try await DeadLetters.finishReplay(letter.id, failure: "replay: the stored row is gone", on: connection, logger: logger)
+                    continue
+                }
+                do {
+                    waiting[partition, default: []].append((letter.id, message, try message.decodePayload(as: Payload.self)))
+                } catch {
+                    failed += 1
+                    try await DeadLetters.finishReplay(
+                        letter.id, failure: "replay: payload does not decode as \(Payload.self): \(error)", on: connection, logger: logger)
+                }
+            }
+            try await prepare?(waiting.values.flatMap { $0.map(\.payload) }, connection)
+            var records: [StreamRecord] = []
+            var replayed = 0
+            for partition in waiting.keys.sorted() {
+                let group = waiting[partition]!.sorted { $0.message.seq < $1.message.seq }
+                let result = try await handler(group.map { ($0.message, $0.payload) }, partition, nil, connection)
+                records += result.records
+                for item in group.prefix(result.consumed) {
+                    try await DeadLetters.finishReplay(item.id, failure: nil, on: connection, logger: logger)
+                    replayed += 1
+                }
+            }
+            let stored = try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
+            return (stored, replayed, failed)
+        }
+        guard replayed + failed > 0 else { return }
+        try environment.publisher.publish(stored)
+        logger.notice(
+            "dead letters replayed",
+            metadata: ["stream": "\(stream.rawValue)", "replayed": "\(replayed)", "still_failing": "\(failed)", "out": "\(stored.count)"])
     }
 
     /// Database path: reads the given partitions after their cursors, in one snapshot, and steps

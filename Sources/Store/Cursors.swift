@@ -74,6 +74,99 @@ public enum DeadLetters {
     }
 }
 
+/// A dead letter as operators list it, and as its service replays it.
+public struct DeadLetter: Sendable, Equatable {
+    public var id: Int64
+    public var service: String
+    public var origin: String
+    public var reason: String
+    public var raw: String
+    public var status: String
+    public var attempts: Int
+    /// `created_at`, unix seconds.
+    public var createdAt: Int64
+}
+
+extension DeadLetters {
+    /// Dead letters, newest first, optionally of one service and status, created at or after `since`.
+    public static func list(
+        service: String?, status: String?, since: Int64?, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [DeadLetter] {
+        let rows = try await connection.query(
+            """
+            SELECT id, service, origin, reason, raw, status, attempts, extract(epoch FROM created_at)::bigint FROM dead_letters
+            WHERE (\(service ?? "")::text = '' OR service = \(service ?? ""))
+              AND (\(status ?? "")::text = '' OR status = \(status ?? ""))
+              AND created_at >= to_timestamp(\(since ?? 0))
+            ORDER BY id DESC LIMIT \(limit)
+            """, logger: logger)
+        var letters: [DeadLetter] = []
+        for try await (id, service, origin, reason, raw, status, attempts, created) in rows.decode(
+            (Int64, String, String, String, String, String, Int, Int64).self)
+        {
+            letters.append(DeadLetter(
+                id: id, service: service, origin: origin, reason: reason, raw: raw, status: status, attempts: attempts,
+                createdAt: created))
+        }
+        return letters
+    }
+
+    /// Asks for dead letters to be replayed (`ids` empty: every dead one matching the filters);
+    /// returns the ids now waiting for their service.
+    public static func requestReplay(
+        ids: [Int64], service: String?, since: Int64?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Int64] {
+        let rows = try await connection.query(
+            """
+            UPDATE dead_letters SET status = 'replay'
+            WHERE status = 'dead' AND (cardinality(\(ids)::bigint[]) = 0 OR id = ANY(\(ids)::bigint[]))
+              AND (\(service ?? "")::text = '' OR service = \(service ?? ""))
+              AND created_at >= to_timestamp(\(since ?? 0))
+            RETURNING id
+            """, logger: logger)
+        var ids: [Int64] = []
+        for try await id in rows.decode(Int64.self) { ids.append(id) }
+        return ids.sorted()
+    }
+
+    /// The service's letters waiting to be replayed whose origin starts with one of `origins`,
+    /// locked for the caller's transaction (a second replica skips them).
+    public static func claimReplays(
+        service: String, origins: [String], limit: Int = 100, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [DeadLetter] {
+        let rows = try await connection.query(
+            """
+            SELECT id, service, origin, reason, raw, status, attempts, extract(epoch FROM created_at)::bigint FROM dead_letters
+            WHERE status = 'replay' AND service = \(service)
+              AND EXISTS (SELECT 1 FROM unnest(\(origins)::text[]) AS o WHERE starts_with(origin, o))
+            ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            """, logger: logger)
+        var letters: [DeadLetter] = []
+        for try await (id, service, origin, reason, raw, status, attempts, created) in rows.decode(
+            (Int64, String, String, String, String, String, Int, Int64).self)
+        {
+            letters.append(DeadLetter(
+                id: id, service: service, origin: origin, reason: reason, raw: raw, status: status, attempts: attempts,
+                createdAt: created))
+        }
+        return letters
+    }
+
+    /// Ends a replay: `failure` nil, the row went through its normal path ('replayed'); else it
+    /// stays dead with its new reason.
+    public static func finishReplay(
+        _ id: Int64, failure: String?, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE dead_letters SET attempts = attempts + 1, replayed_at = now(),
+                status = CASE WHEN \(failure == nil) THEN 'replayed' ELSE 'dead' END,
+                reason = coalesce(\(failure), reason)
+            WHERE id = \(id)
+            """, logger: logger)
+    }
+}
+
 /// Numbering of identical fills across reads of a source (see `fill_occurrences`).
 public enum FillOccurrences {
     /// For each base key, in order of appearance, the occurrence index of that appearance; the

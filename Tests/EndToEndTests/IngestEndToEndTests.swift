@@ -314,12 +314,14 @@ struct IngestEndToEndTests {
         ]
         let good1 = row("aa", timestamp: "\(t1 - 100)")
         let good2 = row("bb", timestamp: "\(t1 + 500)")
+        // Ahead of the API's clock at the first pass only (a skewed clock): dead then, good on replay.
+        let skewed = row("5e", timestamp: "\(t1 + 400)")
         // The API: first the hostile page over one good trade, then a newer good trade on top.
         let phase = ManualReplayClock(at: 1)
         let router = Router()
         router.get("data-api/trades") { request, _ -> Response in
             let offset = Int(request.uri.queryParameters.get("offset") ?? "0") ?? 0
-            let rows = phase.now() == 1 ? hostile + [good1] : [good2] + hostile + [good1]
+            let rows = phase.now() == 1 ? [skewed] + hostile + [good1] : [good2] + hostile + [good1]
             let now = phase.now() == 1 ? t1 : t1 + 1000
             let page = offset < rows.count ? Array(rows[offset...]) : []
             return Response(
@@ -352,12 +354,36 @@ struct IngestEndToEndTests {
             }
             return letters
         }
-        #expect(letters.count == hostile.count, "\(letters.joined(separator: "\n"))")
+        #expect(letters.count == hostile.count + 1, "\(letters.joined(separator: "\n"))")
         for (hash, words) in [("01", "not a /trades row"), ("02", "beyond the API's clock"), ("03", "before Polymarket"),
                               ("04", "outcomeIndex 7 does not exist"), ("05", "price"), ("06", "size"), ("07", "size")] {
             #expect(try await count("SELECT count(*) FROM dead_letters WHERE raw LIKE \("%0x\(hash)%") AND reason LIKE \("%\(words)%")", database) == 1,
                     "row \(hash): \(words)")
         }
+
+        // The operator lists them, asks for a replay, and the next cron pass takes each through the
+        // normal path once: the skewed row is stored (late: its partition has moved past it), the
+        // hostile ones stay dead with their new reason.
+        let cli = builtProductsDirectory.appendingPathComponent("remora").path
+        let list = try ChildProcess([cli, "dead-letters", "list", "--service", "fetcher"], environment: ["DATABASE_URL": TestPostgres.url(of: database)])
+        #expect(list.wait() == 0, "\(list.output)")
+        #expect(list.output.contains("outcomeIndex 7 does not exist") && list.output.contains("beyond the API's clock"), "\(list.output)")
+        let replay = try ChildProcess([cli, "dead-letters", "replay", "--service", "fetcher", "--since", "2020-01-01"], environment: ["DATABASE_URL": TestPostgres.url(of: database)])
+        #expect(replay.wait() == 0, "\(replay.output)")
+        #expect(replay.output.contains("replay asked for \(hostile.count + 1) dead letter(s)"), "\(replay.output)")
+        try await app.test(.live) { client in
+            let api = "http://127.0.0.1:\(try #require(client.port))"
+            var environment = try fetcherEnvironment(database: database, api: api)
+            environment["REMORA_FETCHER_PAGE_SIZE"] = "500"
+            let once = try ChildProcess(
+                [builtProductsDirectory.appendingPathComponent("fetcher").path, "--once", "--wallet", wallet], environment: environment)
+            #expect(once.wait() == 0, "\(once.output)")
+        }
+        #expect(try await count("SELECT count(*) FROM trades WHERE uid LIKE '0x5e%' AND (payload->>'late')::boolean", database) == 1)
+        #expect(try await count("SELECT count(*) FROM trades", database) == 3)
+        #expect(try await count("SELECT count(*) FROM dead_letters WHERE status = 'replayed' AND raw LIKE '%0x5e%'", database) == 1)
+        #expect(try await count("SELECT count(*) FROM dead_letters WHERE status = 'dead' AND attempts = 1 AND reason LIKE 'replay:%'", database) == Int64(hostile.count))
+        #expect(try await count("SELECT count(*) FROM dead_letters", database) == Int64(hostile.count + 1), "no letter doubled by the replay")
     }
 
     @Test("a wallet whose passes keep failing is marked unhealthy and stops holding its partition back; once it recovers, its trades come in late")

@@ -135,6 +135,7 @@ struct DataAPIIngest {
 
     /// One pass, read and committed on its own (`--once`).
     func pass(wallet: WalletAddress) async throws -> PassReport {
+        _ = try await replayTradeLetters(environment: environment)
         let start = try await environment.store.transaction { connection in
             try await IngestStore.cursors(of: [wallet], on: connection, logger: environment.logger)
         }
@@ -328,6 +329,7 @@ struct DataAPIIngest {
         only: Set<WalletAddress>? = nil, progress: (@Sendable (Int, Int, Int) -> Void)? = nil
     ) async throws -> (passes: Int, stored: Int, lags: [Int64], failed: [WalletAddress]) {
         let logger = environment.logger
+        _ = try await replayTradeLetters(environment: environment)
         let (wallets, cursors) = try await environment.store.transaction { connection in
             let watched = try await IngestStore.watched(partitions: partitions, on: connection, logger: logger)
             let wallets = only.map { only in watched.filter { only.contains($0) } } ?? watched

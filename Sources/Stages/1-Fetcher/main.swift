@@ -53,7 +53,8 @@ func runFileSource(path: String, environment: StageEnvironment) async throws {
     environment.readiness.markReady()
     while !Task.isShuttingDownGracefully {
         do {
-            if try await ingestOnce(source: source, sourceName: sourceName, path: path, environment: environment) == 0 {
+            let replayed = try await replayTradeLetters(environment: environment)
+            if try await ingestOnce(source: source, sourceName: sourceName, path: path, environment: environment) == 0, replayed == 0 {
                 try await Task.sleep(for: idle)
             }
         } catch is CancellationError {

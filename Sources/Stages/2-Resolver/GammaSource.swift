@@ -269,6 +269,7 @@ struct GammaSource {
         while !Task.isShuttingDownGracefully {
             let started = ContinuousClock.now
             do {
+                try await replayMarketLetters(feed: nil, environment: environment)
                 let report = try await pass()
                 environment.logger.info("gamma pass", metadata: ["summary": "\(report.text)"])
             } catch is CancellationError {

@@ -53,6 +53,7 @@ await RemoraService.main(
     if path == nil, CommandLine.arguments.contains("--once") {
         // Cron mode: take in every stored trade first (trades of resolved markets settle, every
         // other market goes on the watch list), then one Gamma pass over the watch list.
+        try await replayMarketLetters(feed: nil, environment: environment)
         let taken = try await tradesConsumer.drain()
         let report = try await GammaSource(environment: environment).pass(rebuildingAllPositions: true)
         print("trades taken in \(taken), " + report.text)
@@ -86,10 +87,49 @@ func runMarketSource(path: String, environment: StageEnvironment) async throws {
     }
 }
 
+/// `remora dead-letters replay` for the resolver: a markets-feed row goes through the feed's path
+/// once (market rows upserted, resolutions applied and their trades settled); a Gamma market that
+/// could not be used is read again by the next pass over the watch list. A row that still fails
+/// stays dead with its new reason.
+func replayMarketLetters(feed path: String?, environment: StageEnvironment) async throws {
+    let logger = environment.logger
+    let stored = try await environment.store.transaction { connection -> [StoredMessage] in
+        let origins = ["gamma:"] + (path.map { [$0 + "@"] } ?? [])
+        let letters = try await DeadLetters.claimReplays(service: "resolver", origins: origins, on: connection, logger: logger)
+        guard !letters.isEmpty else { return [] }
+        var rows: [(Int64, MarketSourceRow)] = []
+        for letter in letters {
+            if letter.origin.hasPrefix("gamma:") {
+                try await DeadLetters.finishReplay(letter.id, failure: nil, on: connection, logger: logger)
+                continue
+            }
+            do { rows.append((letter.id, try MarketSourceRow.parse(letter.raw))) } catch {
+                try await DeadLetters.finishReplay(letter.id, failure: "replay: \(error)", on: connection, logger: logger)
+            }
+        }
+        let resolved = rows.compactMap { row -> ConditionID? in
+            if case .resolution(let r) = row.1 { return r.conditionId } else { return nil }
+        }
+        try await Settling.lockMarkets(resolved, on: connection, logger: logger)
+        var records: [StreamRecord] = []
+        for (id, row) in rows {
+            switch row {
+            case .market(let market): try await Settling.upsert(market, at: Int64(Date().timeIntervalSince1970), on: connection, logger: logger)
+            case .resolution(let resolution): records += try await Settling.resolve(resolution, on: connection, logger: logger)
+            case .watermark: break
+            }
+            try await DeadLetters.finishReplay(id, failure: nil, on: connection, logger: logger)
+        }
+        return try await StreamStore.append(records, producedAt: .wallClockNow, on: connection, logger: logger)
+    }
+    try environment.publisher.publish(stored)
+}
+
 func applyMarketFeed(path: String, environment: StageEnvironment) async throws {
     let source = NDJSONFile(path: path)
     let logger = environment.logger
     while !Task.isShuttingDownGracefully {
+        try await replayMarketLetters(feed: path, environment: environment)
         let (position, watermark) = try await environment.store.transaction { connection in
             try await Cursors.loadSource(ResolverNames.source, on: connection, logger: logger)
         }
