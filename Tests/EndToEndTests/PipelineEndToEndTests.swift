@@ -159,6 +159,49 @@ struct PipelineEndToEndTests {
                   UNION ALL SELECT 'd', partition, max(seq) - count(*) FROM order_decisions GROUP BY 2
                 ) AS gaps WHERE d <> 0
                 """) == 0)
+            // Each stage against an independent computation from the tables it wrote.
+            // The gate: every whale verdict agrees with the wallet's settlements strictly before the trade.
+            #expect(try await one(
+                """
+                SELECT count(*) FROM signals s JOIN trades t ON t.uid = s.uid
+                CROSS JOIN LATERAL (SELECT count(*) AS n FROM trade_settlements x WHERE x.key = t.key AND x.event_time < t.event_time) b
+                WHERE (s.reason = 'unscored_wallet' AND b.n <> 0) OR (s.reason = 'too_few_settled_trades' AND (b.n = 0 OR b.n >= 5))
+                   OR ((s.accepted OR s.stage = 'trade') AND b.n < 5)
+                """) == 0)
+            // The sizer: every order is the configured fraction of NAV.
+            #expect(try await one("SELECT count(*) FROM orders WHERE (payload->>'fractionPpm')::bigint IS DISTINCT FROM 20000") == 0)
+            // The risk guard's book, recomputed from its fills and the resolutions it applied: cash,
+            // realized P&L and open positions to the micro-USDC, and cash + open cost − realized = initial.
+            let book = try await store.client.query(
+                """
+                WITH f AS (
+                    SELECT payload->>'asset' AS asset, payload->>'conditionId' AS condition_id, (payload->>'outcomeIndex')::int AS outcome_index,
+                           ((payload->>'fillShares')::numeric * 1000000)::bigint AS shares, ((payload->>'fillNotional')::numeric * 1000000)::bigint AS cost
+                    FROM order_decisions WHERE status = 'filled'
+                ), a AS (
+                    SELECT asset, condition_id, outcome_index, sum(shares) AS shares, sum(cost) AS cost FROM f GROUP BY 1, 2, 3
+                ), r AS (
+                    SELECT a.*, b.condition_id IS NOT NULL AS resolved,
+                           CASE WHEN m.payload->'outcome' ? 'void' THEN 500000
+                                WHEN (m.payload->'outcome'->'winner'->>'index')::int = a.outcome_index THEN 1000000 ELSE 0 END AS payout
+                    FROM a LEFT JOIN book_resolutions b USING (condition_id) LEFT JOIN market_resolutions m ON m.uid = a.condition_id
+                ), expected AS (
+                    SELECT (SELECT initial_cash_micros FROM portfolio) - coalesce(sum(cost), 0)
+                               + coalesce(sum(trunc(shares::numeric * payout / 1000000)) FILTER (WHERE resolved), 0) AS cash,
+                           coalesce(sum(trunc(shares::numeric * payout / 1000000) - cost) FILTER (WHERE resolved), 0) AS realized,
+                           count(*) FILTER (WHERE NOT resolved) AS open, coalesce(sum(cost) FILTER (WHERE NOT resolved), 0) AS open_cost
+                    FROM r
+                )
+                SELECT (e.cash = p.cash_micros)::int + (e.realized = p.realized_pnl_micros)::int
+                       + (e.open = (SELECT count(*) FROM positions))::int
+                       + (e.open_cost = (SELECT coalesce(sum(cost_micros), 0) FROM positions))::int
+                       + (p.cash_micros + e.open_cost - p.realized_pnl_micros = p.initial_cash_micros)::int
+                FROM expected e, portfolio p
+                """).decode(Int.self)
+            for try await agreeing in book { #expect(agreeing == 5, "the book disagrees with its fills and resolutions") }
+            // The attributor: every snapshot's NAV is its cash plus its exposure.
+            #expect(try await one("SELECT count(*) FROM portfolio_snapshots WHERE nav_micros <> cash_micros + exposure_micros") == 0)
+            #expect(try await one("SELECT count(*) FROM portfolio_snapshots") > 0)
             // The malformed source row is kept with its reason.
             #expect(try await one("SELECT count(*) FROM dead_letters WHERE service = 'fetcher' AND raw LIKE '%not-a-wallet%'") == 1)
         }
