@@ -75,13 +75,25 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
         let subscription = try BusSubscription(
             context: environment.zmq, endpoints: environment.bus, streams: [stream], partitions: partitions)
         defer { subscription.stop() }
-        var state = ConsumerState(cursors: try await environment.store.transaction { connection in
-            try await Cursors.load(consumer: name, stream: stream, on: connection, logger: environment.logger)
-        })
-        try await poll(&state)
+        var start = RetryBackoff()
+        var state = ConsumerState(cursors: [:])
+        while true {
+            do {
+                state = ConsumerState(cursors: try await environment.store.transaction { connection in
+                    try await Cursors.load(consumer: name, stream: stream, on: connection, logger: environment.logger)
+                })
+                try await poll(&state)
+                break
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { return }
+                environment.metrics.error("database")
+                await start.failed("catch-up from the database", error: error, logger: environment.logger)
+            }
+        }
         environment.readiness.markReady()
         environment.logger.info("caught up", metadata: ["stream": "\(stream.rawValue)", "partitions": "\(partitions.count)"])
         var lastPoll = ContinuousClock.now
+        var backoff = RetryBackoff()
         for await batch in subscription.batches.cancelOnGracefulShutdown() {
             do {
                 try await applyLive(batch, &state)
@@ -89,10 +101,10 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
                     try await poll(&state)
                     lastPoll = .now
                 }
+                backoff.succeeded("step", logger: environment.logger)
             } catch {
                 environment.metrics.error("database")
-                environment.logger.error("step failed, retrying from the database", metadata: ["error": "\(describe(error))"])
-                try? await Task.sleep(for: .milliseconds(500))
+                await backoff.failed("step (re-read from the database next)", error: error, logger: environment.logger)
             }
         }
     }
@@ -221,9 +233,10 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
     private func catchUp(_ wanted: [Int], _ state: inout ConsumerState) async throws {
         var pending = wanted
         while !pending.isEmpty {
-            let snapshot = try await StreamStore.snapshot(
-                stream, after: pending.map { ($0, state.cursors[$0] ?? 0) }, limit: batchLimit,
-                on: environment.store.client, logger: environment.logger)
+            let after = pending.map { ($0, state.cursors[$0] ?? 0) }
+            let snapshot = try await environment.store.tracked {
+                try await StreamStore.snapshot(stream, after: after, limit: batchLimit, on: environment.store.client, logger: environment.logger)
+            }
             var runs: [Run] = []
             for partition in pending {
                 guard let part = snapshot[partition] else { continue }

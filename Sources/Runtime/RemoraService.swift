@@ -34,6 +34,7 @@ public enum RemoraService {
             Setting("REMORA_HTTP_PORT", default: "\(httpPort)", "port of /health, /ready and /metrics", kind: .integer(1...65535)),
             Setting("REMORA_PARTITIONS", default: "all", "partitions this replica owns: all, 0-7 or 0,3,5", kind: .partitions),
             Setting("REMORA_LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error"),
+            Setting("REMORA_DB_STALL_S", default: "60", "a database transaction in flight longer than this is stuck (a server restart can leave one hanging): the process exits 75 for its restart policy to start it again, and it catches up from its cursors", kind: .integer(2...3600)),
         ]
     }
 
@@ -80,6 +81,9 @@ public enum RemoraService {
                 service: service, settings: settings, store: store, bus: bus, zmq: zmq, publisher: publisher,
                 logger: logger, metrics: StageMetrics(service: service), readiness: readiness)
             logger.info("starting", metadata: ["database": "\(configuration)", "bus": "\(bus.subscribeEndpoint)"])
+            let stall = Duration.seconds(try settings.int("REMORA_DB_STALL_S", in: 2...3600))
+            let watchdog = DatabaseWatchdog.start(store: store, stall: stall, logger: logger)
+            defer { watchdog.cancel() }
             let group = ServiceGroup(
                 configuration: .init(
                     services: [
@@ -108,6 +112,28 @@ public enum RemoraService {
     public static func exitWithConfigurationError(service: String, _ error: any Error) -> Never {
         FileHandle.standardError.write(Data("\(service): \(error)\n".utf8))
         exit(2)
+    }
+}
+
+/// Ends a process whose database work is stuck, so that its restart policy (compose, Kubernetes,
+/// the demo's supervisor) starts it again and it resumes from its stored cursors: a stage that
+/// neither works nor exits is the worst failure for an operator. Outside the service group on
+/// purpose: a stuck transaction also stalls a graceful shutdown.
+enum DatabaseWatchdog {
+    /// EX_TEMPFAIL: a temporary failure; try again.
+    static let exitCode: Int32 = 75
+
+    static func start(store: Store, stall: Duration, logger: Logger) -> Task<Void, Never> {
+        Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard let age = store.oldestInFlight(), age > stall else { continue }
+                logger.critical(
+                    "a database transaction has been stuck; exiting so that the restart policy starts this stage again (it resumes from its stored cursors)",
+                    metadata: ["stuck_s": "\(age.components.seconds)", "limit_s": "\(stall.components.seconds)", "exit_code": "\(exitCode)"])
+                exit(exitCode)
+            }
+        }
     }
 }
 

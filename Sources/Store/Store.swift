@@ -1,5 +1,6 @@
 import Logging
 public import PostgresNIO
+import Synchronization
 
 /// The connection pool to PostgreSQL, the system of record. `run()` must be running (in the
 /// service's task group) before any query; `Store.withRunning` does that for one-shot tools.
@@ -7,6 +8,8 @@ public final class Store: Sendable {
     public let client: PostgresClient
     public let logger: Logger
     public let configuration: DatabaseConfiguration
+    /// Start of each transaction in flight, by ticket (see ``oldestInFlight``).
+    private let inFlight = Mutex<(next: Int, started: [Int: ContinuousClock.Instant])>((0, [:]))
 
     public init(configuration: DatabaseConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -35,8 +38,35 @@ public final class Store: Sendable {
         }
     }
 
+    /// How long the oldest transaction in flight has been running (nil: none). A stage's watchdog
+    /// reads it: measured with PostgreSQL restarted under six busy workers (postgres-nio 1.33.2), a
+    /// query sent as the server closed an idle-in-transaction session (most often the COMMIT) never
+    /// returned and ignored cancellation; such a process neither works nor exits unless something
+    /// outside the stuck task ends it.
+    public func oldestInFlight(now: ContinuousClock.Instant = .now) -> Duration? {
+        inFlight.withLock { state in state.started.values.min().map { now - $0 } }
+    }
+
+    /// Runs database work outside a transaction (a single statement on the pool) under the
+    /// watchdog's eye, as ``transaction(_:)`` does.
+    public func tracked<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        let ticket = inFlight.withLock { state -> Int in
+            state.next += 1
+            state.started[state.next] = .now
+            return state.next
+        }
+        defer { _ = inFlight.withLock { $0.started.removeValue(forKey: ticket) } }
+        return try await body()
+    }
+
     /// One transaction: everything `body` writes commits together or not at all.
     public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let ticket = inFlight.withLock { state -> Int in
+            state.next += 1
+            state.started[state.next] = .now
+            return state.next
+        }
+        defer { _ = inFlight.withLock { $0.started.removeValue(forKey: ticket) } }
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {

@@ -453,7 +453,7 @@ struct DataAPIIngest {
                 return
             } catch {
                 environment.metrics.error("database")
-                logger.error("cycle failed, retrying", metadata: ["error": "\(describe(error))"])
+                logger.warning("cycle failed; retrying at the next cycle", metadata: ["error": "\(describe(error))"])
             }
             let wait = interval - (ContinuousClock.now - started)
             if wait > .zero { try? await Task.sleep(for: wait) }

@@ -51,18 +51,20 @@ func runFileSource(path: String, environment: StageEnvironment) async throws {
     let sourceName = "fetcher:trades"
     let logger = environment.logger
     environment.readiness.markReady()
+    var backoff = RetryBackoff()
     while !Task.isShuttingDownGracefully {
         do {
             let replayed = try await replayTradeLetters(environment: environment)
             if try await ingestOnce(source: source, sourceName: sourceName, path: path, environment: environment) == 0, replayed == 0 {
                 try await Task.sleep(for: idle)
             }
+            backoff.succeeded("ingest", logger: logger)
         } catch is CancellationError {
             return
         } catch {
             environment.metrics.error("database")
-            logger.error("ingest failed, retrying", metadata: ["error": "\(describe(error))"])
-            try await Task.sleep(for: .milliseconds(500))
+            await backoff.failed("ingest", error: error, logger: logger)
+            continue
         }
     }
 }

@@ -276,7 +276,7 @@ struct GammaSource {
                 return
             } catch {
                 environment.metrics.error("gamma")
-                environment.logger.error("gamma pass failed, retrying", metadata: ["error": "\(describe(error))"])
+                environment.logger.warning("gamma pass failed; retrying at the next pass", metadata: ["error": "\(describe(error))"])
             }
             let wait = interval - (ContinuousClock.now - started)
             if wait > .zero { try? await Task.sleep(for: wait) }

@@ -74,6 +74,7 @@ await RemoraService.main(
 
 /// Reads the markets feed: metadata upserts, resolutions (which settle stored trades), watermarks.
 func runMarketSource(path: String, environment: StageEnvironment) async throws {
+    var backoff = RetryBackoff()
     while !Task.isShuttingDownGracefully {
         do {
             try await applyMarketFeed(path: path, environment: environment)
@@ -81,8 +82,7 @@ func runMarketSource(path: String, environment: StageEnvironment) async throws {
             return
         } catch {
             environment.metrics.error("database")
-            environment.logger.error("market feed step failed, retrying", metadata: ["error": "\(describe(error))"])
-            try await Task.sleep(for: .milliseconds(500))
+            await backoff.failed("market feed step", error: error, logger: environment.logger)
         }
     }
 }

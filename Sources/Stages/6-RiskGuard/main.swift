@@ -65,13 +65,19 @@ struct RiskGuardLoop {
             context: environment.zmq, endpoints: environment.bus, streams: [.orderProposed, .marketResolved],
             partitions: Array(0..<StreamName.partitionCount))
         defer { subscription.stop() }
-        try await decideReady()
-        environment.readiness.markReady()
+        var backoff = RetryBackoff()
+        var ready = false
         for await _ in subscription.batches.cancelOnGracefulShutdown() {
-            do { try await decideReady() } catch {
+            do {
+                try await decideReady()
+                backoff.succeeded("decision step", logger: logger)
+                if !ready {
+                    environment.readiness.markReady()
+                    ready = true
+                }
+            } catch {
                 environment.metrics.error("database")
-                logger.error("decision step failed, retrying", metadata: ["error": "\(describe(error))"])
-                try? await Task.sleep(for: .milliseconds(500))
+                await backoff.failed("decision step", error: error, logger: logger)
             }
         }
     }
