@@ -54,9 +54,12 @@ extension Duration {
 /// Readiness, flipped by the stage once it has caught up from the database.
 public final class Readiness: Sendable {
     private let state = Atomic<Bool>(false)
+    private let databaseUnreachable = Atomic<Bool>(false)
     public init() {}
     public func markReady() { state.store(true, ordering: .relaxed) }
-    public var isReady: Bool { state.load(ordering: .relaxed) }
+    /// The watchdog's probe: not ready while the database does not answer.
+    public func setDatabaseReachable(_ reachable: Bool) { databaseUnreachable.store(!reachable, ordering: .relaxed) }
+    public var isReady: Bool { state.load(ordering: .relaxed) && !databaseUnreachable.load(ordering: .relaxed) }
 }
 
 /// `/health` (the process is alive), `/ready` (caught up, serving) and `/metrics` (Prometheus).

@@ -34,7 +34,8 @@ public enum RemoraService {
             Setting("REMORA_HTTP_PORT", default: "\(httpPort)", "port of /health, /ready and /metrics", kind: .integer(1...65535)),
             Setting("REMORA_PARTITIONS", default: "all", "partitions this replica owns: all, 0-7 or 0,3,5", kind: .partitions),
             Setting("REMORA_LOG_LEVEL", default: "info", "trace, debug, info, notice, warning, error"),
-            Setting("REMORA_DB_STALL_S", default: "60", "a database transaction in flight longer than this is stuck (a server restart can leave one hanging): the process exits 75 for its restart policy to start it again, and it catches up from its cursors", kind: .integer(2...3600)),
+            Setting("REMORA_DB_STALL_S", default: "10", "a transaction begun before the database server restarted and still waiting this long after is stuck (postgres-nio can leave one hanging): the process exits 75 for its restart policy, and resumes from its stored cursors", kind: .integer(2...3600)),
+            Setting("REMORA_DB_OUTAGE_EXIT_S", default: "300", "the database unreachable this long: /ready has said so all along; the process exits 75 for its restart policy", kind: .integer(10...86_400)),
         ]
     }
 
@@ -81,8 +82,10 @@ public enum RemoraService {
                 service: service, settings: settings, store: store, bus: bus, zmq: zmq, publisher: publisher,
                 logger: logger, metrics: StageMetrics(service: service), readiness: readiness)
             logger.info("starting", metadata: ["database": "\(configuration)", "bus": "\(bus.subscribeEndpoint)"])
-            let stall = Duration.seconds(try settings.int("REMORA_DB_STALL_S", in: 2...3600))
-            let watchdog = DatabaseWatchdog.start(store: store, stall: stall, logger: logger)
+            let watchdog = DatabaseWatchdog.start(
+                store: store, grace: .seconds(try settings.int("REMORA_DB_STALL_S", in: 2...3600)),
+                outageLimit: .seconds(try settings.int("REMORA_DB_OUTAGE_EXIT_S", in: 10...86_400)), readiness: readiness,
+                service: service, logger: logger)
             defer { watchdog.cancel() }
             let group = ServiceGroup(
                 configuration: .init(
@@ -115,25 +118,78 @@ public enum RemoraService {
     }
 }
 
-/// Ends a process whose database work is stuck, so that its restart policy (compose, Kubernetes,
-/// the demo's supervisor) starts it again and it resumes from its stored cursors: a stage that
-/// neither works nor exits is the worst failure for an operator. Outside the service group on
-/// purpose: a stuck transaction also stalls a graceful shutdown.
+/// Watches the database from outside the pool, once a second (``Store/probe(timeout:)``):
+/// - while it does not answer, `/ready` says so, each failed probe is logged at warning level with
+///   its count, and after `outageLimit` the process exits 75 (EX_TEMPFAIL) for its restart policy;
+/// - when the server restarted (its start time changed, however briefly it was away), a
+///   transaction that began before and is still in flight `grace` later lost its session with the
+///   restart: postgres-nio 1.33.2 can leave such a query waiting forever, cancellation ignored
+///   (measured: a COMMIT sent as the server closed the session). The process exits 75 so that its
+///   restart policy (compose, Kubernetes, the demo's supervisor) starts it again; it resumes from
+///   its stored cursors. A stage that neither works nor exits is the worst failure for an operator.
+/// Outside the service group on purpose: a stuck transaction also stalls a graceful shutdown.
 enum DatabaseWatchdog {
-    /// EX_TEMPFAIL: a temporary failure; try again.
     static let exitCode: Int32 = 75
 
-    static func start(store: Store, stall: Duration, logger: Logger) -> Task<Void, Never> {
+    static func start(
+        store: Store, grace: Duration, outageLimit: Duration, readiness: Readiness, service: String, logger: Logger
+    ) -> Task<Void, Never> {
         Task.detached {
+            var serverStart: Int64?
+            var restartSeen: ContinuousClock.Instant?
+            var downSince: ContinuousClock.Instant?
+            var failedProbes = 0
+            let up = Gauge(label: "remora_database_up", dimensions: [("service", service)])
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
-                guard let age = store.oldestInFlight(), age > stall else { continue }
-                logger.critical(
-                    "a database transaction has been stuck; exiting so that the restart policy starts this stage again (it resumes from its stored cursors)",
-                    metadata: ["stuck_s": "\(age.components.seconds)", "limit_s": "\(stall.components.seconds)", "exit_code": "\(exitCode)"])
-                exit(exitCode)
+                let started = await store.probe()
+                let now = ContinuousClock.now
+                guard let started else {
+                    failedProbes += 1
+                    if downSince == nil {
+                        downSince = now
+                        Counter(label: "remora_database_outages_total", dimensions: [("service", service)]).increment()
+                    }
+                    up.record(0)
+                    readiness.setDatabaseReachable(false)
+                    let down = now - downSince!
+                    logger.warning(
+                        "database unreachable; work resumes from the stored cursors when it is back",
+                        metadata: ["attempt": "\(failedProbes)", "down_s": "\(down.components.seconds)",
+                                   "exit_after_s": "\(outageLimit.components.seconds)"])
+                    if down > outageLimit {
+                        logger.critical(
+                            "database unreachable for too long; exiting for the restart policy",
+                            metadata: ["down_s": "\(down.components.seconds)", "exit_code": "\(exitCode)"])
+                        exit(exitCode)
+                    }
+                    continue
+                }
+                if let since = downSince {
+                    logger.notice(
+                        "database reachable again", metadata: ["down_s": "\(String(format: "%.1f", seconds(now - since)))", "failed_probes": "\(failedProbes)"])
+                    downSince = nil
+                    failedProbes = 0
+                }
+                up.record(1)
+                readiness.setDatabaseReachable(true)
+                if let known = serverStart, known != started {
+                    logger.notice("the database server restarted; transactions of before are lost to it and redone")
+                    restartSeen = now
+                }
+                serverStart = started
+                if let restart = restartSeen, now - restart > grace, let oldest = store.oldestInFlightStart(), oldest < restart {
+                    logger.critical(
+                        "a database transaction begun before the server restarted is still waiting; exiting so that the restart policy starts this stage again (it resumes from its stored cursors)",
+                        metadata: ["waiting_s": "\(Int(seconds(now - oldest)))", "exit_code": "\(exitCode)"])
+                    exit(exitCode)
+                }
             }
         }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }
 

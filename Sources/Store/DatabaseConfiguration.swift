@@ -46,6 +46,21 @@ public struct DatabaseConfiguration: Sendable, CustomStringConvertible {
         return "postgres://\(username)\(password == nil ? "" : ":***")@\(location)/\(database)"
     }
 
+    /// One connection outside the pool (the watchdog's heartbeat).
+    var connectionConfiguration: PostgresConnection.Configuration {
+        var configuration: PostgresConnection.Configuration
+        if let directory = unixSocketDirectory {
+            configuration = .init(
+                unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+        } else {
+            configuration = .init(
+                host: host ?? "127.0.0.1", port: port, username: username, password: password, database: database,
+                tls: requireTLS ? .require(try! .init(configuration: .makeClientConfiguration())) : .disable)
+        }
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
     var clientConfiguration: PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         if let directory = unixSocketDirectory {

@@ -38,6 +38,45 @@ public final class Store: Sendable {
         }
     }
 
+    /// When the server answering now started (`pg_postmaster_start_time()`, unix ms), or nil when
+    /// it does not answer: a fresh connection outside the pool and one query, within `timeout` (a
+    /// probe that does not answer in time counts as down; its task is left to end). A start time
+    /// that changes between two probes means the server restarted (or failed over) in between,
+    /// however briefly: no session and no transaction survives that.
+    public func probe(timeout: Duration = .seconds(5)) async -> Int64? {
+        let configuration = configuration.connectionConfiguration
+        let logger = logger
+        let answer = ProbeAnswer()
+        return await withCheckedContinuation { continuation in
+            answer.install(continuation)
+            let attempt = Task {
+                do {
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                    var started: Int64?
+                    if let rows = try? await connection.query(
+                        "SELECT (extract(epoch FROM pg_postmaster_start_time()) * 1000)::bigint", logger: logger)
+                    {
+                        for try await value in rows.decode(Int64.self) { started = value }
+                    }
+                    try? await connection.close()
+                    answer.give(started)
+                } catch {
+                    answer.give(nil)
+                }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                answer.give(nil)
+                attempt.cancel()
+            }
+        }
+    }
+
+    /// Start of the oldest transaction in flight (nil: none).
+    public func oldestInFlightStart() -> ContinuousClock.Instant? {
+        inFlight.withLock { $0.started.values.min() }
+    }
+
     /// How long the oldest transaction in flight has been running (nil: none). A stage's watchdog
     /// reads it: measured with PostgreSQL restarted under six busy workers (postgres-nio 1.33.2), a
     /// query sent as the server closed an idle-in-transaction session (most often the COMMIT) never
@@ -106,4 +145,27 @@ public func describe(_ error: any Error) -> String {
         return "postgres: \(message)\(detail)"
     }
     return "\(error)"
+}
+
+/// The first answer of a probe wins; later ones are dropped.
+private final class ProbeAnswer: Sendable {
+    private let state = Mutex<(waiting: CheckedContinuation<Int64?, Never>?, answered: Bool, value: Int64?)>((nil, false, nil))
+    func install(_ continuation: CheckedContinuation<Int64?, Never>) {
+        let early = state.withLock { s -> Int64?? in
+            if s.answered { return .some(s.value) }
+            s.waiting = continuation
+            return .none
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+    func give(_ value: Int64?) {
+        let waiting = state.withLock { s -> CheckedContinuation<Int64?, Never>? in
+            guard !s.answered else { return nil }
+            s.answered = true
+            s.value = value
+            defer { s.waiting = nil }
+            return s.waiting
+        }
+        waiting?.resume(returning: value)
+    }
 }

@@ -22,9 +22,11 @@ struct PipelineEndToEndTests {
 
     /// Runs the pipeline on the world until drained; `chaos` runs while it flows.
     func runPipeline(
-        folder: URL, badSourceRow: Bool = false, chaos: (@Sendable (Supervisor, Store) async throws -> Void)? = nil
+        folder: URL, badSourceRow: Bool = false, database given: DatabaseConfiguration? = nil, environment: [String: String] = [:],
+        polls: PollGate = PollGate(), chaos: (@Sendable (Supervisor, Store) async throws -> Void)? = nil
     ) async throws -> (DatabaseConfiguration, PipelineSummary, [String: Int]) {
-        let database = try await TestPostgres.freshDatabase()
+        let database: DatabaseConfiguration
+        if let given { database = given } else { database = try await TestPostgres.freshDatabase() }
         let files = try PipelineFeed.write(Self.world, to: folder)
         if badSourceRow {
             // A malformed row in the middle of the trades file: it must be dead-lettered, nothing else lost.
@@ -37,7 +39,10 @@ struct PipelineEndToEndTests {
         var children = ServiceCatalog.children(
             databaseURL: TestPostgres.url(of: database), publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
             tradesFile: files.trades, marketsFile: files.markets, logLevel: "info", binDirectory: builtProductsDirectory)
-        for index in children.indices { children[index].environment["REMORA_HTTP_PORT"] = "\(try freeLoopbackPort())" }
+        for index in children.indices {
+            children[index].environment["REMORA_HTTP_PORT"] = "\(try freeLoopbackPort())"
+            children[index].environment.merge(environment) { _, new in new }
+        }
         let supervisor = Supervisor(children: children, logDirectory: folder.appendingPathComponent("logs"), echo: false)
         try supervisor.startAll()
         defer {
@@ -51,7 +56,22 @@ struct PipelineEndToEndTests {
             let chaosTask = Task { try await chaos?(supervisor, store) }
             let deadline = ContinuousClock.now + .seconds(240)
             while ContinuousClock.now < deadline {
-                if try await PipelineSummary.isDrained(store, sources: sizes, end: files.end) {
+                // While the chaos restarts the database, this process stays off it too.
+                guard polls.enter() else {
+                    try await Task.sleep(for: .milliseconds(100))
+                    continue
+                }
+                let drained: Bool
+                do {
+                    drained = try await PipelineSummary.isDrained(store, sources: sizes, end: files.end)
+                    polls.leave()
+                } catch {
+                    polls.leave()
+                    // The database was restarted under this poll's pooled connection: ask again.
+                    try await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
+                if drained {
                     try await chaosTask.value
                     return try await PipelineSummary.read(store)
                 }
@@ -206,6 +226,33 @@ struct PipelineEndToEndTests {
             #expect(try await one("SELECT count(*) FROM dead_letters WHERE service = 'fetcher' AND raw LIKE '%not-a-wallet%'") == 1)
         }
         try await checkMessagesAgainstSchemas(database)
+
+        // PostgreSQL restarted under the running pipeline, twice: a fast shutdown (a failover, an
+        // upgrade) early, then an immediate one (a crash: recovery at start) kept down for 3 s later.
+        // Stages retry, or their watchdog restarts them; the summary is the undisturbed run's.
+        let cluster = LocalDatabase(root: base.appendingPathComponent("pg"), port: try freeLoopbackPort())
+        try cluster.up(database: "remora")
+        defer { try? cluster.down() }
+        let clusterDatabase = try DatabaseConfiguration(url: cluster.url(database: "remora"))
+        try await Store.withRunning(clusterDatabase, logger: TestPostgres.testLogger) { store in
+            try await store.waitUntilReachable()
+            try await Migrator().migrate(store)
+        }
+        let polls = PollGate()
+        let (_, restarted, restarts2) = try await runPipeline(
+            folder: base.appendingPathComponent("restarted"), badSourceRow: true, database: clusterDatabase,
+            environment: ["REMORA_DB_STALL_S": "3"], polls: polls
+        ) { _, store in
+            while try await PipelineSummary.read(store).settled == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            polls.pause()
+            try cluster.restart(mode: "fast")
+            polls.resume()
+            try await Task.sleep(for: .seconds(2))
+            polls.pause()
+            try cluster.restart(mode: "immediate", downFor: 3)
+            polls.resume()
+        }
+        #expect(restarted == calm, "restarts: \(restarts2)")
         // The scorer, killed and restarted, left the numbers a from-scratch rescore gives.
         let rescore = try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("remora").path, "rescore", "--verify"],
@@ -301,6 +348,28 @@ struct PipelineTimeout: Error, CustomStringConvertible {
     let logs: String
     let lag: [String]
     var description: String { "pipeline did not drain in time (\(lag.joined(separator: ", "))); service logs in \(logs)" }
+}
+
+/// Lets the chaos keep the test's own polling off the database while it restarts it.
+final class PollGate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var paused = false
+    private var polling = false
+    /// Stops new polls and waits for the one in flight to end.
+    func pause() {
+        lock.withLock { paused = true }
+        while lock.withLock({ polling }) { Thread.sleep(forTimeInterval: 0.01) }
+    }
+    func resume() { lock.withLock { paused = false } }
+    /// A poll may start (false while paused).
+    func enter() -> Bool {
+        lock.withLock {
+            guard !paused else { return false }
+            polling = true
+            return true
+        }
+    }
+    func leave() { lock.withLock { polling = false } }
 }
 
 final class Killed: @unchecked Sendable {

@@ -116,6 +116,17 @@ public struct LocalDatabase: Sendable {
         try run(bin.appendingPathComponent("pg_ctl"), ["-D", dataDirectory.path, "-m", "fast", "-w", "stop"])
     }
 
+    /// Restarts the server: `fast` (sessions terminated, as a failover or an upgrade does) or
+    /// `immediate` (no clean shutdown: crash recovery at start, as after an out-of-memory kill).
+    public func restart(mode: String = "fast", downFor pause: TimeInterval = 0) throws {
+        let bin = try Self.binDirectory()
+        try run(bin.appendingPathComponent("pg_ctl"), ["-D", dataDirectory.path, "-m", mode, "-w", "stop"])
+        if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+        try run(bin.appendingPathComponent("pg_ctl"), [
+            "-D", dataDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "60", "start",
+        ])
+    }
+
     /// As root, the data folder must belong to the server's user.
     private func handOver(_ folder: URL) throws {
         guard getuid() == 0 else { return }
