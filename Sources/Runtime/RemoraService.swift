@@ -140,8 +140,10 @@ enum DatabaseWatchdog {
             var downSince: ContinuousClock.Instant?
             var failedProbes = 0
             let up = Gauge(label: "remora_database_up", dimensions: [("service", service)])
+            let sinceCommit = Gauge(label: "remora_seconds_since_commit", dimensions: [("service", service)])
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                if let age = store.sinceLastCommit() { sinceCommit.record(seconds(age)) }
                 let started = await store.probe()
                 let now = ContinuousClock.now
                 guard let started else {

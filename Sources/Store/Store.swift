@@ -10,6 +10,13 @@ public final class Store: Sendable {
     public let configuration: DatabaseConfiguration
     /// Start of each transaction in flight, by ticket (see ``oldestInFlight``).
     private let inFlight = Mutex<(next: Int, started: [Int: ContinuousClock.Instant])>((0, [:]))
+    /// When the last transaction committed (nil: none yet).
+    private let committed = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// Time since the last transaction committed (nil: none yet): the operator's gauge.
+    public func sinceLastCommit(now: ContinuousClock.Instant = .now) -> Duration? {
+        committed.withLock { $0.map { now - $0 } }
+    }
 
     public init(configuration: DatabaseConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -107,7 +114,9 @@ public final class Store: Sendable {
         }
         defer { _ = inFlight.withLock { $0.started.removeValue(forKey: ticket) } }
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            let value = try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            committed.withLock { $0 = .now }
+            return value
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error.commitError ?? error.beginError ?? error
         }
