@@ -23,7 +23,7 @@ struct PipelineEndToEndTests {
     /// Runs the pipeline on the world until drained; `chaos` runs while it flows.
     func runPipeline(
         folder: URL, badSourceRow: Bool = false, database given: DatabaseConfiguration? = nil, environment: [String: String] = [:],
-        polls: PollGate = PollGate(), chaos: (@Sendable (Supervisor, Store) async throws -> Void)? = nil
+        polls: PollGate = PollGate(), bus: BusHandle = BusHandle(), chaos: (@Sendable (Supervisor, Store) async throws -> Void)? = nil
     ) async throws -> (DatabaseConfiguration, PipelineSummary, [String: Int]) {
         let database: DatabaseConfiguration
         if let given { database = given } else { database = try await TestPostgres.freshDatabase() }
@@ -36,6 +36,7 @@ struct PipelineEndToEndTests {
         }
         let zmq = ZMQContext()
         let proxy = try ZMQProxy(context: zmq, frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
+        bus.install(proxy, context: zmq)
         var children = ServiceCatalog.children(
             databaseURL: TestPostgres.url(of: database), publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
             tradesFile: files.trades, marketsFile: files.markets, logLevel: "info", binDirectory: builtProductsDirectory)
@@ -47,7 +48,7 @@ struct PipelineEndToEndTests {
         try supervisor.startAll()
         defer {
             supervisor.stopAll()
-            proxy.stop()
+            bus.stop()
             zmq.terminate()
         }
         let sizes = ["fetcher:trades": NDJSONFile(path: files.trades).size, "resolver:markets": NDJSONFile(path: files.markets).size]
@@ -239,20 +240,25 @@ struct PipelineEndToEndTests {
             try await Migrator().migrate(store)
         }
         let polls = PollGate()
+        let bus = BusHandle()
         let (_, restarted, restarts2) = try await runPipeline(
             folder: base.appendingPathComponent("restarted"), badSourceRow: true, database: clusterDatabase,
-            environment: ["REMORA_DB_STALL_S": "3"], polls: polls
+            environment: ["REMORA_DB_STALL_S": "3"], polls: polls, bus: bus
         ) { _, store in
             while try await PipelineSummary.read(store).settled == 0 { try await Task.sleep(for: .milliseconds(20)) }
             polls.pause()
             try cluster.restart(mode: "fast")
             polls.resume()
-            try await Task.sleep(for: .seconds(2))
+            // The bus proxy too: stopped for a second, then bound again on the same addresses; what
+            // was published meanwhile is read from the tables.
+            try await Task.sleep(for: .seconds(1))
+            try await bus.restart(downFor: .seconds(1))
             polls.pause()
             try cluster.restart(mode: "immediate", downFor: 3)
             polls.resume()
         }
         #expect(restarted == calm, "restarts: \(restarts2)")
+        #expect(bus.restarts == 1)
         // The scorer, killed and restarted, left the numbers a from-scratch rescore gives.
         let rescore = try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("remora").path, "rescore", "--verify"],
@@ -348,6 +354,34 @@ struct PipelineTimeout: Error, CustomStringConvertible {
     let logs: String
     let lag: [String]
     var description: String { "pipeline did not drain in time (\(lag.joined(separator: ", "))); service logs in \(logs)" }
+}
+
+/// The run's bus proxy, which the chaos may restart on the same addresses.
+final class BusHandle: @unchecked Sendable {
+    private let lock = NSLock()
+    private var proxy: ZMQProxy?
+    private var context: ZMQContext?
+    private(set) var restarts = 0
+
+    func install(_ proxy: ZMQProxy, context: ZMQContext) {
+        lock.withLock {
+            self.proxy = proxy
+            self.context = context
+        }
+    }
+
+    func restart(downFor pause: Duration) async throws {
+        guard let (old, context) = lock.withLock({ proxy.flatMap { p in self.context.map { (p, $0) } } }) else { return }
+        old.stop()
+        try await Task.sleep(for: pause)
+        let fresh = try ZMQProxy(context: context, frontend: old.frontendEndpoint, backend: old.backendEndpoint)
+        lock.withLock {
+            proxy = fresh
+            restarts += 1
+        }
+    }
+
+    func stop() { lock.withLock { proxy }?.stop() }
 }
 
 /// Lets the chaos keep the test's own polling off the database while it restarts it.
