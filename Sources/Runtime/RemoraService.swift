@@ -136,6 +136,10 @@ enum DatabaseWatchdog {
     ) -> Task<Void, Never> {
         Task.detached {
             var serverStart: Int64?
+            /// When a restart was seen. A transaction begun before then that still waits `grace`
+            /// later is taken as stuck: on a session the restart closed, or queued in a pool that
+            /// (measured after a 30 s outage) never handed it a connection. The pool's own retry
+            /// after an outage took up to about 6 s here; the default grace is 10 s.
             var restartSeen: ContinuousClock.Instant?
             var downSince: ContinuousClock.Instant?
             var failedProbes = 0
@@ -180,7 +184,7 @@ enum DatabaseWatchdog {
                     restartSeen = now
                 }
                 serverStart = started
-                if let restart = restartSeen, now - restart > grace, let oldest = store.oldestInFlightStart(), oldest < restart {
+                if let seen = restartSeen, now - seen > grace, let oldest = store.oldestInFlightStart(), oldest < seen {
                     logger.critical(
                         "a database transaction begun before the server restarted is still waiting; exiting so that the restart policy starts this stage again (it resumes from its stored cursors)",
                         metadata: ["waiting_s": "\(Int(seconds(now - oldest)))", "exit_code": "\(exitCode)"])

@@ -251,12 +251,28 @@ public enum StreamStore {
     /// Several partitions in one statement, so in one snapshot: each one's head (seq and watermark)
     /// and up to `limit` rows after the given seq. The watermark vouches for rows that are all
     /// visible in the same snapshot. One round trip, no transaction needed.
+    ///
+    /// On a leased connection, its rows read inside the lease: the pool-level `PostgresClient.query`
+    /// (postgres-nio 1.33.2) crashed twice in a row on its row-stream state machine ("How can we
+    /// receive a body part, after a channelReadComplete, but no read has been forwarded yet") on the
+    /// first large catch-up after PostgreSQL was down for 30 s.
     public static func snapshot(
         _ stream: StreamName, after cursors: [(partition: Int, seq: Int64)], limit: Int, on client: PostgresClient,
         logger: Logger
     ) async throws -> [Int: PartitionSnapshot] {
         guard !cursors.isEmpty else { return [:] }
-        let rows = try await client.query(
+        return try await client.withConnection { connection in
+            try await snapshot(stream, after: cursors, limit: limit, on: connection, logger: logger)
+        }
+    }
+
+    /// The same on a connection the caller holds.
+    public static func snapshot(
+        _ stream: StreamName, after cursors: [(partition: Int, seq: Int64)], limit: Int, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [Int: PartitionSnapshot] {
+        guard !cursors.isEmpty else { return [:] }
+        let rows = try await connection.query(
             """
             SELECT c.p, h.seq, h.watermark, r.seq, r.uid, r.key, r.event_time, r.produced_at, r.payload
             FROM unnest(\(cursors.map(\.partition))::int[], \(cursors.map(\.seq))::bigint[]) AS c(p, after)

@@ -118,10 +118,21 @@ public struct LocalDatabase: Sendable {
 
     /// Restarts the server: `fast` (sessions terminated, as a failover or an upgrade does) or
     /// `immediate` (no clean shutdown: crash recovery at start, as after an out-of-memory kill).
-    public func restart(mode: String = "fast", downFor pause: TimeInterval = 0) throws {
+    public func restart(mode: String = "fast", downFor pause: Duration = .zero) async throws {
+        try stop(mode: mode)
+        if pause > .zero { try await Task.sleep(for: pause) }
+        try start()
+    }
+
+    /// Stops the server (`fast`: sessions terminated; `immediate`: no clean shutdown).
+    public func stop(mode: String) throws {
         let bin = try Self.binDirectory()
         try run(bin.appendingPathComponent("pg_ctl"), ["-D", dataDirectory.path, "-m", mode, "-w", "stop"])
-        if pause > 0 { Thread.sleep(forTimeInterval: pause) }
+    }
+
+    /// Starts the server of an initialised cluster.
+    public func start() throws {
+        let bin = try Self.binDirectory()
         try run(bin.appendingPathComponent("pg_ctl"), [
             "-D", dataDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "60", "start",
         ])
