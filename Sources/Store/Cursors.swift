@@ -100,6 +100,11 @@ extension DeadLetters {
               AND created_at >= to_timestamp(\(since ?? 0))
             ORDER BY id DESC LIMIT \(limit)
             """, logger: logger)
+        return try await letters(from: rows)
+    }
+
+    /// Rows of `SELECT id, service, origin, reason, raw, status, attempts, created (unix s)`.
+    private static func letters(from rows: PostgresRowSequence) async throws -> [DeadLetter] {
         var letters: [DeadLetter] = []
         for try await (id, service, origin, reason, raw, status, attempts, created) in rows.decode(
             (Int64, String, String, String, String, String, Int, Int64).self)
@@ -141,15 +146,7 @@ extension DeadLetters {
               AND EXISTS (SELECT 1 FROM unnest(\(origins)::text[]) AS o WHERE starts_with(origin, o))
             ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """, logger: logger)
-        var letters: [DeadLetter] = []
-        for try await (id, service, origin, reason, raw, status, attempts, created) in rows.decode(
-            (Int64, String, String, String, String, String, Int, Int64).self)
-        {
-            letters.append(DeadLetter(
-                id: id, service: service, origin: origin, reason: reason, raw: raw, status: status, attempts: attempts,
-                createdAt: created))
-        }
-        return letters
+        return try await letters(from: rows)
     }
 
     /// Ends a replay: `failure` nil, the row went through its normal path ('replayed'); else it

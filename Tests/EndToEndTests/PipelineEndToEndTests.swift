@@ -231,14 +231,8 @@ struct PipelineEndToEndTests {
         // PostgreSQL restarted under the running pipeline, twice: a fast shutdown (a failover, an
         // upgrade) early, then an immediate one (a crash: recovery at start) kept down for 3 s later.
         // Stages retry, or their watchdog restarts them; the summary is the undisturbed run's.
-        let cluster = LocalDatabase(root: base.appendingPathComponent("pg"), port: try freeLoopbackPort())
-        try cluster.up(database: "remora")
+        let (cluster, clusterDatabase) = try await Self.dedicatedCluster(in: base)
         defer { try? cluster.down() }
-        let clusterDatabase = try DatabaseConfiguration(url: cluster.url(database: "remora"))
-        try await Store.withRunning(clusterDatabase, logger: TestPostgres.testLogger) { store in
-            try await store.waitUntilReachable()
-            try await Migrator().migrate(store)
-        }
         let polls = PollGate()
         let bus = BusHandle()
         let (_, restarted, restarts2) = try await runPipeline(
@@ -271,14 +265,8 @@ struct PipelineEndToEndTests {
     @Test("PostgreSQL down for 30 s mid-run: every stage keeps saying so, and the run ends with every effect exactly once")
     func databaseDownFor30Seconds() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-down-\(UUID().uuidString)")
-        let cluster = LocalDatabase(root: base.appendingPathComponent("pg"), port: try freeLoopbackPort())
-        try cluster.up(database: "remora")
+        let (cluster, database) = try await Self.dedicatedCluster(in: base)
         defer { try? cluster.down() }
-        let database = try DatabaseConfiguration(url: cluster.url(database: "remora"))
-        try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
-            try await store.waitUntilReachable()
-            try await Migrator().migrate(store)
-        }
         let polls = PollGate()
         let window = DownWindow()
         let (_, summary, restarts) = try await runPipeline(
@@ -319,6 +307,18 @@ struct PipelineEndToEndTests {
         // seen in about half the runs); never twice.
         #expect(restarts.values.allSatisfy { $0 <= 2 }, "\(restarts)")
         try? FileManager.default.removeItem(at: base)
+    }
+
+    /// A PostgreSQL cluster of the test's own, migrated: restarting it disturbs no other test.
+    static func dedicatedCluster(in base: URL) async throws -> (LocalDatabase, DatabaseConfiguration) {
+        let cluster = LocalDatabase(root: base.appendingPathComponent("pg"), port: try freeLoopbackPort())
+        try cluster.up(database: "remora")
+        let database = try DatabaseConfiguration(url: cluster.url(database: "remora"))
+        try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+            try await store.waitUntilReachable()
+            try await Migrator().migrate(store)
+        }
+        return (cluster, database)
     }
 
     @Test("a malformed bus message is dead-lettered and the consumer keeps going")

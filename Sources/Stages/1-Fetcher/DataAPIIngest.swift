@@ -248,13 +248,9 @@ struct DataAPIIngest {
                     stream: .trade, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp, payload: trade)
             }
             let alerts = try recovered.map { wallet in
-                try StreamRecord(
-                    stream: .alert, uid: "fetcher:wallet_recovered:\(wallet.rawValue):\(now)", key: wallet.rawValue,
-                    eventTime: EventTime(seconds: now),
-                    payload: Alert(
-                        level: .info, source: "fetcher", code: "wallet_recovered",
-                        message: "wallet \(wallet.rawValue) is read again; trades it made while unhealthy are stored late (never copied)",
-                        at: EventTime(seconds: now)))
+                try Self.alert(
+                    .info, "wallet_recovered", wallet: wallet, at: now,
+                    "wallet \(wallet.rawValue) is read again; trades it made while unhealthy are stored late (never copied)")
             }
             let stored = try await StreamStore.append(
                 records + alerts, partitionWatermarks: [.trade: marks], producedAt: .wallClockNow, on: connection, logger: logger)
@@ -404,13 +400,9 @@ struct DataAPIIngest {
                 let reason = "wallet unhealthy: \(turned.failedPasses) passes in a row failed (last: \(error))"
                 try await IngestStore.recordGap(
                     wallet: wallet, from: turned.asOf, to: now, reason: reason, at: now, on: connection, logger: logger)
-                let alert = try StreamRecord(
-                    stream: .alert, uid: "fetcher:wallet_unhealthy:\(wallet.rawValue):\(now)", key: wallet.rawValue,
-                    eventTime: EventTime(seconds: now),
-                    payload: Alert(
-                        level: .warning, source: "fetcher", code: "wallet_unhealthy",
-                        message: "\(reason); its partition's watermark no longer waits for it, and what it trades meanwhile arrives late (never copied)",
-                        at: EventTime(seconds: now)))
+                let alert = try Self.alert(
+                    .warning, "wallet_unhealthy", wallet: wallet, at: now,
+                    "\(reason); its partition's watermark no longer waits for it, and what it trades meanwhile arrives late (never copied)")
                 logger.error(
                     "wallet marked unhealthy: the others go on without it",
                     metadata: ["wallet": "\(wallet.rawValue)", "failed_passes": "\(turned.failedPasses)",
@@ -496,6 +488,13 @@ struct DataAPIIngest {
     }
 
     static let backfillRetryRounds = 5
+
+    /// An operator alert about one wallet (wall-clock time: an operational event, not a decision).
+    static func alert(_ level: AlertLevel, _ code: String, wallet: WalletAddress, at now: Int64, _ message: String) throws -> StreamRecord {
+        try StreamRecord(
+            stream: .alert, uid: "fetcher:\(code):\(wallet.rawValue):\(now)", key: wallet.rawValue, eventTime: EventTime(seconds: now),
+            payload: Alert(level: level, source: "fetcher", code: code, message: message, at: EventTime(seconds: now)))
+    }
 }
 
 /// Some wallets could not be read after every retry: the backfill is not complete.
