@@ -30,6 +30,9 @@ public struct APIStub: Sendable {
     let injector: FaultInjector
     let leaderboardCache = LeaderboardCache()
 
+    /// Requests answered so far (faulted ones included).
+    public var requestsServed: Int { injector.requests }
+
     public init(world: StubWorld, clock: any ReplayClock, options: StubOptions = StubOptions()) {
         self.world = world
         self.clock = clock

@@ -53,29 +53,17 @@ public final class Store: Sendable {
     public func probe(timeout: Duration = .seconds(5)) async -> Int64? {
         let configuration = configuration.connectionConfiguration
         let logger = logger
-        let answer = ProbeAnswer()
-        return await withCheckedContinuation { continuation in
-            answer.install(continuation)
-            let attempt = Task {
-                do {
-                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-                    var started: Int64?
-                    if let rows = try? await connection.query(
-                        "SELECT (extract(epoch FROM pg_postmaster_start_time()) * 1000)::bigint", logger: logger)
-                    {
-                        for try await value in rows.decode(Int64.self) { started = value }
-                    }
-                    try? await connection.close()
-                    answer.give(started)
-                } catch {
-                    answer.give(nil)
-                }
+        return try? await answer(within: timeout) {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            var started: Int64?
+            if let rows = try? await connection.query(
+                "SELECT (extract(epoch FROM pg_postmaster_start_time()) * 1000)::bigint", logger: logger)
+            {
+                for try await value in rows.decode(Int64.self) { started = value }
             }
-            Task {
-                try? await Task.sleep(for: timeout)
-                answer.give(nil)
-                attempt.cancel()
-            }
+            try? await connection.close()
+            guard let started else { throw NoAnswer(limit: timeout) }
+            return started
         }
     }
 
@@ -156,25 +144,49 @@ public func describe(_ error: any Error) -> String {
     return "\(error)"
 }
 
-/// The first answer of a probe wins; later ones are dropped.
-private final class ProbeAnswer: Sendable {
-    private let state = Mutex<(waiting: CheckedContinuation<Int64?, Never>?, answered: Bool, value: Int64?)>((nil, false, nil))
-    func install(_ continuation: CheckedContinuation<Int64?, Never>) {
-        let early = state.withLock { s -> Int64?? in
-            if s.answered { return .some(s.value) }
-            s.waiting = continuation
-            return .none
+/// `body`'s result, or ``NoAnswer`` when it has not answered within `limit`. The work is not
+/// awaited past the limit (it is cancelled and left to end): a query sent as PostgreSQL closed its
+/// session may never return nor honour cancellation (postgres-nio 1.33.2), and a caller polling the
+/// database must not hang with it.
+public func answer<T: Sendable>(within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let first = FirstAnswer<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        first.install(continuation)
+        let attempt = Task {
+            do { first.give(.success(try await body())) } catch { first.give(.failure(error)) }
         }
-        if let early { continuation.resume(returning: early) }
+        Task {
+            try? await Task.sleep(for: limit)
+            first.give(.failure(NoAnswer(limit: limit)))
+            attempt.cancel()
+        }
     }
-    func give(_ value: Int64?) {
-        let waiting = state.withLock { s -> CheckedContinuation<Int64?, Never>? in
-            guard !s.answered else { return nil }
-            s.answered = true
-            s.value = value
+}
+
+/// The database work did not answer in time.
+public struct NoAnswer: Error, CustomStringConvertible {
+    public let limit: Duration
+    public var description: String { "no answer within \(limit)" }
+}
+
+/// The first answer wins; later ones are dropped.
+private final class FirstAnswer<T: Sendable>: Sendable {
+    private let state = Mutex<(waiting: CheckedContinuation<T, any Error>?, answer: Result<T, any Error>?)>((nil, nil))
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = state.withLock { s -> Result<T, any Error>? in
+            if let answer = s.answer { return answer }
+            s.waiting = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+    func give(_ answer: Result<T, any Error>) {
+        let waiting = state.withLock { s -> CheckedContinuation<T, any Error>? in
+            guard s.answer == nil else { return nil }
+            s.answer = answer
             defer { s.waiting = nil }
             return s.waiting
         }
-        waiting?.resume(returning: value)
+        waiting?.resume(with: answer)
     }
 }

@@ -38,6 +38,45 @@ struct DemoEndToEndTests {
         #expect(api.contains { $0.hasPrefix("  paper fills") && !$0.hasSuffix(" 0") }, "\(api)")
     }
 
+    @Test("PostgreSQL restarted during the backfill, the scoring and the deciding (fast and immediate, kept down): the undisturbed run's summary")
+    func databaseRestartedAtThreeMoments() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("remora-drill-\(UUID().uuidString)")
+        let port = try freeLoopbackPort()
+        defer {
+            if let down = try? ChildProcess(
+                [builtProductsDirectory.appendingPathComponent("remora").path, "db", "down", "--state", state.path, "--port", "\(port)"])
+            { _ = down.wait() }
+            try? FileManager.default.removeItem(at: state)
+        }
+        func demo(_ extra: [String]) throws -> String {
+            let run = try ChildProcess(
+                [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--state", state.path, "--port", "\(port)",
+                 "--quiet", "--wallets", "150", "--markets", "100", "--months", "2", "--faults", "0.05", "--timeout", "300"] + extra,
+                // A transaction caught by a restart is given up after 3 s, not 10: a shorter test.
+                environment: ["REMORA_DB_STALL_S": "3"], removing: ["DATABASE_URL"])
+            #expect(run.wait() == 0, "\(run.output.suffix(3000))")
+            return run.output
+        }
+        let calm = try demo([])
+        let drilled = try demo(["--restart-db", "backfill,scoring:immediate:3,deciding:fast:2"])
+        #expect(Self.summaryBlock(calm).count > 10)
+        #expect(Self.summaryBlock(drilled) == Self.summaryBlock(calm))
+        // Each restart happened, in order, at its moment: the backfill's before any trade was stored
+        // (a pass commits at its end), the others once their stage had input.
+        let drills = drilled.split(separator: "\n").filter { $0.hasPrefix("demo: PostgreSQL restart") }
+        #expect(drills.count == 3, "\(drills)")
+        if drills.count == 3 {
+            #expect(drills[0].contains("(fast, down 0 s) during backfill: trades in 0,"), "\(drills[0])")
+            #expect(drills[1].contains("(immediate, down 3 s) during scoring") && !drills[1].contains("settled 0,"), "\(drills[1])")
+            #expect(drills[2].contains("(fast, down 2 s) during deciding") && !drills[2].contains("signals passed 0,"), "\(drills[2])")
+        }
+        // No stage crash-looped: a stage may be restarted by its watchdog or by postgres-nio's
+        // assertion after a restart, at most once per restart of the database.
+        let restarts = drilled.split(separator: "\n").first { $0.hasPrefix("  restarts") }.map(String.init) ?? ""
+        let counts = restarts.split(separator: " ").compactMap { $0.split(separator: "×").last.flatMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) } }
+        #expect(counts.allSatisfy { $0 <= 3 }, "\(restarts)")
+    }
+
     /// The summary block: its title and the indented lines under it, without the timing and
     /// restart lines — not whatever a logger interleaves after it.
     static func summaryBlock(_ output: String) -> [String] {

@@ -36,6 +36,14 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "API source: watch only this many of the world's wallets, the most active first (all when unset): a trader following a handful of whales.")
     var watch: Int?
     @Option(help: "SIGKILL these services once mid-run (comma-separated) to show recovery.") var kill = ""
+    @Option(
+        help: """
+            Restart the embedded PostgreSQL at these moments of the run, in order, to show that no stage hangs and \
+            nothing is lost: comma-separated moment[:mode[:seconds down]], moment backfill (trades coming in), \
+            scoring (wallets being scored) or deciding (orders being decided), mode fast (default) or immediate. \
+            Example: backfill,scoring:immediate:3,deciding
+            """)
+    var restartDb = ""
     @Flag(help: "Do not echo service logs to the terminal.") var quiet = false
     @Option(help: "Give up after this many seconds.") var timeout = 600.0
 
@@ -54,9 +62,16 @@ struct Demo: AsyncParsableCommand {
         }
         print("world: \(files.tradeCount) trades, \(wallets) wallets, \(markets) markets, \(months) months, seed \(seed) → \(worldFolder.path)")
 
+        let drills: [DatabaseDrill]
+        do { drills = try DatabaseDrill.parse(restartDb) } catch { throw ValidationError("--restart-db: \(error)") }
         var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+        var embedded: LocalDatabase?
+        if !drills.isEmpty && !databaseURL.isEmpty {
+            throw ValidationError("--restart-db restarts the embedded PostgreSQL: unset DATABASE_URL")
+        }
         if databaseURL.isEmpty {
             let local = LocalDatabase(root: root, port: port)
+            embedded = local
             try local.up(database: "postgres")
             try local.dropDatabase("remora_demo")  // a fresh book every run: same world, same summary
             try local.createDatabase("remora_demo")
@@ -72,6 +87,7 @@ struct Demo: AsyncParsableCommand {
 
         // The source: the API stub in this process, or the NDJSON files.
         var server: LoopbackServer?
+        var apiStub: RemoraAPIStub.APIStub?
         let sourceSettings: [String: String]
         let sources: [String: Int64]
         let end: EventTime
@@ -89,6 +105,7 @@ struct Demo: AsyncParsableCommand {
                 options: StubOptions(offsetCap: 1_000_000, faults: FaultSettings(rate: faults, seed: seed, slowSeconds: 3)))
             let started = try await stub.startOnLoopback()
             server = started
+            apiStub = stub
             let port = started.port
             let watchFile = root.appendingPathComponent("demo/watch.txt")
             try Self.watched(world, count: watch).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
@@ -118,23 +135,61 @@ struct Demo: AsyncParsableCommand {
 
         let started = Date()
         let victims = kill.split(separator: ",").map(String.init)
+        let drillDatabase = embedded
+        let drillStub = apiStub
+        let watchedCount = watch ?? wallets
         var summary: PipelineSummary?
         do {
             summary = try await Store.withRunning(configuration, logger: logger) { store in
                 var killed = victims.isEmpty
+                var drills = drills[...]
+                var unreachableSince: Date?
                 while !interrupt.isSet {
-                    if !killed, try await PipelineSummary.read(store).settled > 0 {
+                    if Date().timeIntervalSince(started) > timeout { throw ValidationError("pipeline did not drain in \(timeout) s") }
+                    // Each look at the database has a deadline and a failure is waited out: the
+                    // database may be restarting (here by --restart-db, or by anyone), and the demo
+                    // must neither hang on a dead session nor stop a pipeline that recovers.
+                    let look: (progress: PipelineSummary.Progress, drained: Bool)
+                    do {
+                        look = try await answer(within: .seconds(10)) {
+                            (try await PipelineSummary.progress(store), try await PipelineSummary.isDrained(store, sources: sources, end: end))
+                        }
+                    } catch {
+                        if unreachableSince == nil {
+                            unreachableSince = Date()
+                            print("demo: database unreachable (\(describe(error))); waiting for it")
+                        }
+                        try await Task.sleep(for: .seconds(1))
+                        continue
+                    }
+                    if let since = unreachableSince {
+                        print(String(format: "demo: database reachable again after %.1f s", Date().timeIntervalSince(since)))
+                        unreachableSince = nil
+                    }
+                    if look.drained {
+                        do { return try await answer(within: .seconds(30)) { try await PipelineSummary.read(store) } } catch { continue }
+                    }
+                    let now = look.progress
+                    if !killed, now.settled > 0 {
                         for name in victims {
                             print("demo: SIGKILL \(name)")
                             supervisor.signal(name, SIGKILL)
                         }
                         killed = true
                     }
-                    if try await PipelineSummary.isDrained(store, sources: sources, end: end) {
-                        return try await PipelineSummary.read(store)
+                    if let drill = drills.first, let drillDatabase,
+                        drill.moment.reached(now, apiRequests: drillStub?.requestsServed, watched: watchedCount)
+                    {
+                        print(
+                            "demo: PostgreSQL restart (\(drill.mode), down \(drill.downSeconds) s) during \(drill.moment.rawValue): "
+                                + "trades in \(now.trades), settled \(now.settled), wallets scored \(now.walletsScored), "
+                                + "signals passed \(now.signalsPassed), orders \(now.orders)")
+                        try await drillDatabase.restart(mode: drill.mode.rawValue, downFor: .seconds(drill.downSeconds))
+                        drills.removeFirst()
+                        continue
                     }
-                    if Date().timeIntervalSince(started) > timeout { throw ValidationError("pipeline did not drain in \(timeout) s") }
-                    try await Task.sleep(for: .milliseconds(250))
+                    // Close watch while a restart waits for its moment.
+                    try await Task.sleep(for: drills.isEmpty ? .milliseconds(250) : .milliseconds(20))
                 }
                 return nil
             }
@@ -167,6 +222,52 @@ extension Demo {
         let all = world.wallets.map(\.truth)
         guard let count else { return all.map(\.address) }
         return all.sorted { ($0.trades, $1.address) > ($1.trades, $0.address) }.prefix(count).map(\.address)
+    }
+}
+
+/// A restart of the embedded PostgreSQL at a moment of the demo's run (`--restart-db`).
+struct DatabaseDrill: Equatable {
+    enum Moment: String, CaseIterable {
+        case backfill, scoring, deciding
+        /// Whether the run has reached this moment: the stage has work in hand. Backfill: over the
+        /// API, half as many requests served as wallets watched (a pass commits at its end, so no
+        /// trade is stored yet); from files, the first trades stored. Scoring: the first
+        /// settlements stored (the scorer's input). Deciding: the first signals passed (the sizer's
+        /// and the risk guard's input).
+        func reached(_ progress: PipelineSummary.Progress, apiRequests: Int?, watched: Int) -> Bool {
+            switch self {
+            case .backfill: progress.trades > 0 || (apiRequests ?? 0) >= max(1, watched / 2)
+            case .scoring: progress.settled > 0
+            case .deciding: progress.signalsPassed > 0
+            }
+        }
+    }
+    enum Mode: String { case fast, immediate }
+    var moment: Moment
+    var mode = Mode.fast
+    var downSeconds = 0
+
+    struct Invalid: Error, CustomStringConvertible { let description: String }
+
+    static func parse(_ text: String) throws -> [DatabaseDrill] {
+        try text.split(separator: ",").map { item in
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard (1...3).contains(parts.count), let moment = Moment(rawValue: parts[0]) else {
+                throw Invalid(description: "'\(item)': expected moment[:mode[:seconds]], moment one of backfill, scoring, deciding")
+            }
+            var drill = DatabaseDrill(moment: moment)
+            if parts.count > 1 {
+                guard let mode = Mode(rawValue: parts[1]) else { throw Invalid(description: "'\(item)': mode is fast or immediate") }
+                drill.mode = mode
+            }
+            if parts.count > 2 {
+                guard let seconds = Int(parts[2]), (0...600).contains(seconds) else {
+                    throw Invalid(description: "'\(item)': seconds down within 0...600")
+                }
+                drill.downSeconds = seconds
+            }
+            return drill
+        }
     }
 }
 

@@ -107,6 +107,29 @@ public struct PipelineSummary: Sendable, Equatable {
         return lines.joined(separator: "\n")
     }
 
+    /// How far the run has come, in one cheap statement: rows stored by the fetcher, the
+    /// resolver, the signal gate and the sizer.
+    public static func progress(_ store: Store) async throws -> Progress {
+        let rows = try await store.client.query(
+            """
+            SELECT (SELECT count(*) FROM trades), (SELECT count(*) FROM trade_settlements),
+                   (SELECT count(*) FROM wallet_scores), (SELECT count(*) FROM signals WHERE accepted),
+                   (SELECT count(*) FROM orders)
+            """, logger: store.logger)
+        for try await (trades, settled, scored, passed, orders) in rows.decode((Int64, Int64, Int64, Int64, Int64).self) {
+            return Progress(
+                trades: Int(trades), settled: Int(settled), walletsScored: Int(scored), signalsPassed: Int(passed), orders: Int(orders))
+        }
+        return Progress()
+    }
+
+    public struct Progress: Sendable, Equatable {
+        public var trades = 0, settled = 0, walletsScored = 0, signalsPassed = 0, orders = 0
+        public init(trades: Int = 0, settled: Int = 0, walletsScored: Int = 0, signalsPassed: Int = 0, orders: Int = 0) {
+            (self.trades, self.settled, self.walletsScored, self.signalsPassed, self.orders) = (trades, settled, walletsScored, signalsPassed, orders)
+        }
+    }
+
     /// Drained: every source row applied, every consumer at its stream's head, and the book's
     /// watermark at the end of the world.
     public static func isDrained(_ store: Store, sources: [String: Int64], end: EventTime) async throws -> Bool {
