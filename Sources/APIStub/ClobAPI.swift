@@ -22,8 +22,8 @@ extension APIStub {
         guard world.isVisible(market, at: now), now < market.truth.closedTime else {
             throw StubError.notFound(Self.noOrderbook)
         }
-        let tick = market.truth.tick
         let midpoint = market.midpoint(at: now)
+        let tick = OrderBookModel.tick(market: market.truth, price: ref.outcome == 0 ? midpoint : 1 - midpoint)
         let moment = now / 60
         let book = OrderBookModel.book(market: market.truth, outcomeIndex: ref.outcome, midpoint: midpoint, moment: moment)
         let outcomeMid = ref.outcome == 0 ? midpoint : 1 - midpoint
@@ -86,7 +86,8 @@ extension APIStub {
         writer.key("history")
         writer.beginArray()
         if let ref = world.tokens[token], let path = world.markets[ref.market].priceHistory {
-            let tick = world.markets[ref.market].truth.tick
+            // Four decimals at most: the finest tick (0.001) plus one, as the API prints.
+            let tick = min(world.markets[ref.market].truth.tick, 0.001)
             let places = max(0, Int((-log10(tick)).rounded())) + 1
             let spacing = (fidelity ?? 0) * 60
             var lastKept = Int64.min

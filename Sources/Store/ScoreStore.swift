@@ -97,6 +97,18 @@ public enum ScoreStore {
         return scores
     }
 
+    /// How many current scores each formula other than `method` wrote (an upgrade leaves the
+    /// older ones as they were until `remora rescore`).
+    public static func otherMethods(than method: String, store: Store) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for try await (other, n) in try await store.client.query(
+            "SELECT method, count(*) FROM wallet_scores WHERE method <> \(method) GROUP BY 1", logger: store.logger
+        ).decode((String, Int64).self) {
+            counts[other] = Int(n)
+        }
+        return counts
+    }
+
     /// Wallets' settlements with event time at or before `upTo`, in (time, trade) order. Fields
     /// are read as columns (several times faster than decoding the JSON payloads); a row they do
     /// not parse is read again whole, by the JSON decoder, which names what is wrong.

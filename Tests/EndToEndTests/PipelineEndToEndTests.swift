@@ -121,7 +121,7 @@ struct PipelineEndToEndTests {
         // Same world, same result, kills or not.
         #expect(stormy == calm)
         #expect(calm.trades == Self.world.trades.count)
-        #expect(Self.settledTrades > Self.world.trades.count / 2)
+        #expect(Self.settledTrades > Self.world.trades.count / 3, "most trades settle within the world")
         #expect(calm.deadLetters >= 1)
 
         try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in

@@ -14,7 +14,7 @@ import Testing
 /// socket: what the simulator writes, the stub serves and the clients decode must agree.
 @Suite("Polymarket clients against the API stub", .serialized)
 struct StubRoundTripTests {
-    static let world = try! WorldGenerator.generate(WorldParameters(seed: 3, wallets: 60, markets: 40, months: 2))
+    static let world = try! WorldGenerator.generate(WorldParameters(seed: 3, wallets: 80, markets: 40, months: 2))
     static let folder: URL = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-roundtrip-\(UUID().uuidString)")
         try! WorldWriter.write(world, to: folder)

@@ -370,8 +370,10 @@ struct LedgerFold {
             tradeT = sd > 0 ? meanTrade / (sd / Double(perTradeCount).squareRoot()) : 0
         }
         let decided = wins + losses
+        // wqs.v3: the Sharpe term is the last 30 days' (v2 took all history's): better out of sample
+        // on worlds not tuned on, and a decaying wallet's score falls (docs/scoring.md).
         let score = WhaleQualityScore(WhaleMetrics(
-            sharpeRatio: sharpeAll, informationRatio: ir, calmarRatio: calmar, consistencyScore: consistency,
+            sharpeRatio: sharpe30, informationRatio: ir, calmarRatio: calmar, consistencyScore: consistency,
             totalVolumeUSD: USDC(micros: volume).doubleValue, tradeCount: Double(folded), hhiConcentration: hhi))
         return WalletMetrics(
             asOf: asOf, settledTrades: folded, wins: wins, losses: losses, volume: USDC(micros: volume),

@@ -173,8 +173,9 @@ extension WalletMetricsCalculator {
 /// A wallet's scores as the scorer keeps them: after each settlement, as of its time; per day the
 /// last of them is the day's row of the history, and the last of all the current score.
 public enum WalletScoring {
-    /// v2: open fills marked to market (v1: settled trades only).
-    public static let method = "wqs.v2"
+    /// v3: the Sharpe term over the last 30 days (v2: over all history; v2 marked open fills to
+    /// market, v1 read settled trades only).
+    public static let method = "wqs.v3"
 
     /// One wallet's score as of `asOf`, as the scorer computes it: its settlements, its fills
     /// open then marked with `marks`, the context of `asOf`'s day.

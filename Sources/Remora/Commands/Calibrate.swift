@@ -9,11 +9,41 @@ struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare a simulated world's distributions with real Polymarket captures (Markdown table).")
 
-    @Option(help: "A folder written by `remora simulate`.") var world: String
+    @Option(help: "World seed.") var seed: UInt64 = WorldParameters.demo.seed
+    @Option(help: "Wallets in the simulated world.") var wallets = WorldParameters.demo.wallets
+    @Option(help: "Markets in the simulated world.") var markets = WorldParameters.demo.markets
+    @Option(help: "Calendar months the world spans.") var months = WorldParameters.demo.months
     @Option(help: "Folder of real captures.") var captures = "../shared/polymarket/captures"
 
     func run() throws {
+        let parameters = WorldParameters(seed: seed, wallets: wallets, markets: markets, months: months)
+        do { try parameters.validate() } catch { throw ValidationError("\(error)") }
+        let generated = try WorldGenerator.generate(parameters)
+        print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months, \(generated.trades.count) fills")
+        print("")
+        print("## Who earns what")
+        print("")
+        let economics = WorldEconomics.measure(generated)
+        print(economics.table)
+        let rank = Correlation.spearman(economics.skillEdges.map(\.skill), economics.skillEdges.map(\.edge))
+        print(String(format: "rank correlation of skill with expected value per dollar, informed taker fills: %+.3f (n %d, p %.2g)", rank.coefficient, rank.count, rank.pValue))
+        let byWallet = Correlation.spearman(economics.walletSkillEdges.map(\.skill), economics.walletSkillEdges.map(\.edge))
+        print(String(format: "… per informed wallet (≥ 10 informed fills): %+.3f (n %d, p %.2g)", byWallet.coefficient, byWallet.count, byWallet.pValue))
+        print("")
         let capturesURL = URL(fileURLWithPath: captures)
+        print("## Spreads in ticks by midpoint (Gamma capture beside the world's books)")
+        print("")
+        let gamma = FileManager.default.contents(atPath: capturesURL.appendingPathComponent("gamma-markets.json").path)
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }?["markets"] as? [[String: Any]]
+        if gamma == nil { print("(no gamma-markets.json under \(captures): real column empty)") }
+        print(SpreadProfile.table(simulated: SpreadProfile.simulated(generated), real: SpreadProfile.real(gammaMarkets: gamma ?? [])))
+        print("")
+        print("## Trades against the Data API capture")
+        print("")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-calibrate-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try WorldWriter.write(generated, to: folder)
+        let world = folder.path
         guard let realData = FileManager.default.contents(atPath: capturesURL.appendingPathComponent("data-api-trades.json").path),
             let real = try JSONSerialization.jsonObject(with: realData) as? [[String: Any]]
         else { throw ValidationError("no data-api-trades.json under \(captures)") }
@@ -28,6 +58,11 @@ struct Calibrate: ParsableCommand {
         }
         let truth = try JSONDecoder().decode(WorldTruth.self, from: Data(contentsOf: worldURL.appendingPathComponent(WorldFileName.truth)))
         let retail = Set(truth.wallets.filter { $0.style == .retail }.map(\.address))
+        // The real tape is `/trades` with takerOnly=true: compare the taker rows (every maker row
+        // mirrors one of them).
+        let roles = Array(truth.trades.roles.utf8)
+        let allRows = simulated
+        simulated = zip(simulated, roles).filter { $0.1 == UInt8(ascii: "T") }.map(\.0)
         let simulatedRetail = simulated.filter { retail.contains($0["proxyWallet"] as? String ?? "") }
         let realActivityTrades = activity.filter { $0["type"] as? String == "TRADE" }
 
@@ -51,7 +86,7 @@ struct Calibrate: ParsableCommand {
         }
         for (name, f) in [("price", price), ("size (shares)", size), ("notional (USDC)", usdc)] {
             row(name, "real /trades", numbers(real, f))
-            row(name, "simulated, all", numbers(simulated, f))
+            row(name, "simulated, takers", numbers(simulated, f))
             row(name, "simulated, retail", numbers(simulatedRetail, f))
         }
         // Per-wallet concentration: distinct wallets in 100 consecutive trades (the real file is
@@ -64,7 +99,7 @@ struct Calibrate: ParsableCommand {
             start += 100
         }
         row("distinct wallets per 100 trades", "simulated", windows)
-        let counts = Dictionary(grouping: simulated, by: { $0["proxyWallet"] as? String ?? "" }).values.map { Double($0.count) }
+        let counts = Dictionary(grouping: allRows, by: { $0["proxyWallet"] as? String ?? "" }).values.map { Double($0.count) }
         row("trades per wallet (whole world)", "simulated", counts)
         row("trade notional, one real wallet (/activity)", "real /activity", numbers(realActivityTrades, { $0["usdcSize"] as? Double }))
 
@@ -82,7 +117,7 @@ struct Calibrate: ParsableCommand {
             return String(format: "%.1f %%", 100 * Double(second) / Double(max(1, rows.count)))
         }
         lines.append("")
-        lines.append("| share | real /trades | simulated, all | simulated, retail |")
+        lines.append("| share | real /trades | simulated, takers | simulated, retail |")
         lines.append("|---|---:|---:|---:|")
         lines.append("| SELL rows | \(sellShare(real)) | \(sellShare(simulated)) | \(sellShare(simulatedRetail)) |")
         lines.append("| rows sharing a transaction hash | \(hashShare(real)) | \(hashShare(simulated)) | \(hashShare(simulatedRetail)) |")

@@ -81,7 +81,7 @@ struct ValidateScoring: ParsableCommand {
             ("per-trade return, mean", { $0.meanTradeReturn }),
             ("realized P&L ÷ volume", { $0.volume.micros > 0 ? $0.realizedPnl.doubleValue / $0.volume.doubleValue : 0 }),
             ("Sharpe, last 30 days", { $0.sharpe30 }),
-            ("WQS with the 30-day Sharpe (candidate)", Self.recentWQS),
+            ("WQS v2 (all-history Sharpe)", Self.previousWQS),
         ]
         print("the same test for single metrics:")
         for (name, figure) in alternatives {
@@ -92,16 +92,16 @@ struct ValidateScoring: ParsableCommand {
                          name as NSString, r.meanIC, r.icTStatistic, r.topDecileMeanReturn, r.bottomDecileMeanReturn,
                          r.skilledInTopDecile, r.topDecile))
         }
-        // The candidate against the WQS month by month (the same months, the same wallets), and
-        // how its score moves after a decaying wallet's regime change.
-        let candidate = ScoreValidation.run(
+        // The previous formula against the WQS month by month (the same months, the same wallets),
+        // and how its score moves after a decaying wallet's regime change.
+        let previous = ScoreValidation.run(
             settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context,
-            skilled: skilled, regimeChanges: decaying, score: { Self.recentWQS($1) })
-        let paired = candidate.pairedDifference(from: report)
-        print(String(format: "  candidate − WQS, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
-        if !candidate.decayScores.isEmpty {
-            print(String(format: "  decaying wallets under the candidate: at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
-                         candidate.decayScores[0], candidate.decayScores[1], candidate.decayScores[2], candidate.decayScores[3]))
+            skilled: skilled, regimeChanges: decaying, score: { Self.previousWQS($1) })
+        let paired = report.pairedDifference(from: previous)
+        print(String(format: "  WQS (v3) − v2, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
+        if !previous.decayScores.isEmpty {
+            print(String(format: "  decaying wallets under v2: at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
+                         previous.decayScores[0], previous.decayScores[1], previous.decayScores[2], previous.decayScores[3]))
         }
         // The world's true skill (in a specialist's own category for a specialist), ranked the same
         // way: the reference for what skill alone explains (not a ceiling for returns, which also
@@ -113,6 +113,20 @@ struct ValidateScoring: ParsableCommand {
         print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f  <- skill alone",
                      "true skill (the simulator's truth)" as NSString, skillAlone.meanIC, skillAlone.icTStatistic,
                      skillAlone.topDecileMeanReturn, skillAlone.bottomDecileMeanReturn))
+        // The oracle: each wallet ranked by the ex-ante expected return of the trades it will place
+        // in the next 30 days (the truth's expected value at fill time, after fees). No score can
+        // know more; its IC is the ceiling any score is judged against.
+        let oracle = Self.oracle(world)
+        let oracleScore = { (wallet: WalletAddress, metrics: WalletMetrics) -> Double in
+            oracle.expectedReturn(wallet, after: metrics.asOf.millis, days: 30)
+        }
+        let ceiling = ScoreValidation.run(
+            settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
+            regimeChanges: [:], score: oracleScore)
+        print(String(format: "  %-38@ IC mean %+.3f (t %.2f); top/bottom decile next-month return %+.4f / %+.4f  <- the ceiling",
+                     "oracle: next month's expected return" as NSString, ceiling.meanIC, ceiling.icTStatistic,
+                     ceiling.topDecileMeanReturn, ceiling.bottomDecileMeanReturn))
+
         // A measure that carries the skill: the share of the wallet's trades placed in the next
         // month that had a positive expected value at trade time (the simulator's labels).
         var placed: [WalletAddress: [(time: Int64, positive: Bool)]] = [:]
@@ -151,9 +165,10 @@ struct ValidateScoring: ParsableCommand {
         var placedReports: [String: ScoreValidationReport] = [:]
         for (name, figure) in [("WQS", { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
                                ("Sharpe, all history", { (_: WalletAddress, m: WalletMetrics) in m.sharpeAll }),
-                               ("WQS with the 30-day Sharpe (candidate)", { (_: WalletAddress, m: WalletMetrics) in Self.recentWQS(m) }),
+                               ("WQS v2 (all-history Sharpe)", { (_: WalletAddress, m: WalletMetrics) in Self.previousWQS(m) }),
                                ("per-trade return, t-statistic", { (_: WalletAddress, m: WalletMetrics) in m.tradeReturnT }),
-                               ("true skill (skill alone)", { (w: WalletAddress, _: WalletMetrics) in truth[w] ?? 0 })] {
+                               ("true skill (skill alone)", { (w: WalletAddress, _: WalletMetrics) in truth[w] ?? 0 }),
+                               ("oracle (the ceiling)", oracleScore)] {
             let r = ScoreValidation.run(
                 settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
                 regimeChanges: [:], score: figure, outcome: placedReturn)
@@ -161,19 +176,56 @@ struct ValidateScoring: ParsableCommand {
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months; top/bottom decile %+.4f / %+.4f",
                          name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count, r.topDecileMeanReturn, r.bottomDecileMeanReturn))
         }
-        if let wqs = placedReports["WQS"], let recent = placedReports["WQS with the 30-day Sharpe (candidate)"] {
-            let paired = recent.pairedDifference(from: wqs)
-            print(String(format: "  candidate − WQS, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
+        if let wqs = placedReports["WQS"], let previous = placedReports["WQS v2 (all-history Sharpe)"] {
+            let paired = wqs.pairedDifference(from: previous)
+            print(String(format: "  WQS (v3) − v2, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
+        }
+        // Judged against what the world allows: the oracle on the same months and wallets. (Against
+        // the next month's realized return the oracle is no ceiling: that return also settles
+        // positions opened before the month end, which a score marking them already sees.)
+        if let wqs = placedReports["WQS"], let oracle = placedReports["oracle (the ceiling)"] {
+            print(String(format: "WQS reaches %.0f %% of the oracle's IC on the trades placed the next month (target ≥ 50 %%)", 100 * wqs.meanIC / oracle.meanIC))
         }
         let elapsed = ContinuousClock.now - started
         print("in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))")
     }
 
-    /// A candidate formula, measured here before any adoption: the seed's WQS with the Sharpe
-    /// of the last 30 days in place of all history's (recency, for wallets whose skill decays).
-    static func recentWQS(_ m: WalletMetrics) -> Double {
+    /// Every wallet's fills with their expected value at fill time (true probability, after the
+    /// taker fee) and notional, in time order.
+    struct Oracle {
+        var fills: [WalletAddress: [(millis: Int64, value: Double, notional: Double)]]
+
+        /// Σ expected value ÷ Σ notional of the wallet's fills in (after, after + days]; 0 without any.
+        func expectedReturn(_ wallet: WalletAddress, after: Int64, days: Int64) -> Double {
+            var value = 0.0
+            var notional = 0.0
+            for f in fills[wallet] ?? [] where f.millis > after && f.millis <= after + days * 86_400_000 {
+                value += f.value
+                notional += f.notional
+            }
+            return notional > 0 ? value / notional : 0
+        }
+    }
+
+    static func oracle(_ world: SimulatedWorld) -> Oracle {
+        var fills: [WalletAddress: [(millis: Int64, value: Double, notional: Double)]] = [:]
+        for t in world.trades {
+            let market = world.markets[Int(t.market)]
+            let price = Double(t.priceMicros) / 1e6
+            let shares = Double(t.sharesMicros) / 1e6
+            let q = market.trueProbability(of: Int(t.outcomeIndex), at: t.time)
+            let fee = t.isMaker ? 0 : market.truth.takerFeeRate * price * (1 - price)
+            let value = shares * ((t.isBuy ? q - price : price - q) - fee)
+            fills[WalletAddress(world.wallets[Int(t.wallet)].truth.address)!, default: []].append((t.time * 1000, value, shares * price))
+        }
+        return Oracle(fills: fills)
+    }
+
+    /// The previous formula (`wqs.v2`, the seed's): the Sharpe of all history in place of the
+    /// last 30 days'. Kept here so every run measures the adoption again.
+    static func previousWQS(_ m: WalletMetrics) -> Double {
         WhaleQualityScore(WhaleMetrics(
-            sharpeRatio: m.sharpe30, informationRatio: m.informationRatio, calmarRatio: m.calmar,
+            sharpeRatio: m.sharpeAll, informationRatio: m.informationRatio, calmarRatio: m.calmar,
             consistencyScore: m.consistency, totalVolumeUSD: m.volume.doubleValue, tradeCount: Double(m.settledTrades),
             hhiConcentration: m.hhi)).score
     }

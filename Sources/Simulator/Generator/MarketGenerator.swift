@@ -122,26 +122,26 @@ enum MarketGenerator {
                     icon: "https://polymarket-upload.s3.us-east-2.amazonaws.com/\(eventSlug).png",
                     questionId: "0x" + rng.nextHex(digits: 64), endDate: nominalEnd, event: event,
                     groupItemTitle: members > 1 ? subject.memberTitle(member) : "", negRisk: negRisk, latentYes: latentYes,
-                    mispricing: min(0.9, max(0.15, 0.45 * pow(15_000 / liquidity, 0.15))),
+                    mispricing: min(0.85, max(0.14, 0.42 * pow(15_000 / liquidity, 0.15))),
                     lagNodes: rng.nextInt(in: 0...2)))
             }
         }
         return drafts
     }
 
-    /// Mostly 0.01; 0.001 for a quarter, a few at 0.0001 or 0.1.
+    /// The market's own tick between 0.04 and 0.96: 0.01 or 0.001 about half and half, as in the
+    /// Gamma capture's mid-priced markets (outside that band every market is on 0.001: see
+    /// ``OrderBookModel/tick(market:price:)``).
     static func pickTick(_ rng: inout SplitMix64) -> Double {
-        let u = rng.nextDouble()
-        if u < 0.70 { return 0.01 }
-        if u < 0.95 { return 0.001 }
-        if u < 0.98 { return 0.0001 }
-        return 0.1
+        rng.chance(0.55) ? 0.01 : 0.001
     }
 
-    /// Spread in ticks: wider in thin markets and on fine ticks.
+    /// The usual spread in ticks: log-normal around 1.4 ticks (so mostly one tick, a quarter two
+    /// or more, a tenth three or more: the capture's 1 / 2 / 3 at p50 / p75 / p90 among long
+    /// shots), wider in thin markets, never more than 20 cents.
     static func spread(tick: Double, liquidity: Double, _ rng: inout SplitMix64) -> Int {
-        let priceSpread = min(0.08, max(0.002, 0.02 * pow(15_000 / liquidity, 0.4) * rng.nextLogNormal(median: 1, sigma: 0.3)))
-        return max(1, min(Int((priceSpread / tick).rounded()), Int(0.2 / tick)))
+        let ticks = 1.4 * pow(15_000 / liquidity, 0.2) * rng.nextLogNormal(median: 1, sigma: 0.5)
+        return max(1, min(Int(ticks.rounded()), Int(0.2 / tick)))
     }
 }
 

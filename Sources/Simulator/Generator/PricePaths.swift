@@ -26,6 +26,9 @@ enum PricePaths {
         return raw / 60 * 60
     }
 
+    /// How much the market's log-odds shrink the truth's toward even.
+    static let longshotShrink = 0.97
+
     static func build(
         draft: MarketDraft, index: Int, seed: UInt64, pumps: [PumpWindow]
     ) -> (history: PriceHistoryLine, truth: [Double]) {
@@ -58,7 +61,9 @@ enum PricePaths {
         }
         let truth = logOdds.map { 1 / (1 + exp(-$0)) }
 
-        // Observable midpoint: lagged truth + AR(1) mispricing (1-day memory) + pumps.
+        // Observable midpoint: lagged truth, its log-odds shrunk toward even (the longshot bias:
+        // a 4 % truth trades near 4.4 %, a 96 % one near 95.6 %), + AR(1) mispricing (1-day
+        // memory) + pumps, which collapse when the pumper dumps.
         let rho = exp(-dt / 86_400)
         let shock = draft.mispricing * (1 - rho * rho).squareRoot()
         var error = draft.mispricing * rng.nextGaussian()
@@ -67,12 +72,10 @@ enum PricePaths {
         for k in 0..<nodes {
             let time = market.startTime + Int64(k) * step
             var push = 0.0
-            for pump in pumps where time >= pump.from && time < pump.to + 43_200 {
-                push += time <= pump.to
-                    ? pump.push * Double(time - pump.from) / Double(max(1, pump.to - pump.from))
-                    : pump.push * exp(-Double(time - pump.to) / 3_600)
+            for pump in pumps where time >= pump.from && time < pump.to {
+                push += pump.push * Double(time - pump.from) / Double(max(1, pump.to - pump.from))
             }
-            let lagged = logOdds[max(0, k - draft.lagNodes)]
+            let lagged = longshotShrink * logOdds[max(0, k - draft.lagNodes)]
             let p = 1 / (1 + exp(-(lagged + error + push)))
             // Four decimals (the file's precision), inside one tick of the edges.
             mids[k] = roundTo(min(1 - tick, max(tick, p)), places: 4)

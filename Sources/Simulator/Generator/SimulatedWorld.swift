@@ -73,5 +73,5 @@ public struct SimulatedTrade: Sendable {
     /// Seeds the transaction hash: fills of one order share it.
     public var transactionSeed: UInt64
 
-    public var usdcMicros: Int64 { sharesMicros * priceMicros / 1_000_000 }
+    public var usdcMicros: Int64 { mulDiv(sharesMicros, priceMicros, 1_000_000) }
 }

@@ -6,6 +6,9 @@ struct TradingFloor: Sendable {
     var categories: [Int]
     var histories: [PriceHistoryLine]
     var truths: [[Double]]
+    /// Standard deviation of each market's mispricing, in log-odds: how far its midpoint strays
+    /// from the truth, which an informed wallet weighs its own signal against.
+    var mispricing: [Double]
     var openByDay: [[Int32]]
     var firstDay: Int64
     var startTime: Int64
@@ -14,6 +17,7 @@ struct TradingFloor: Sendable {
     init(drafts: [MarketDraft], histories: [PriceHistoryLine], truths: [[Double]], startTime: Int64, endTime: Int64) {
         markets = drafts.map(\.truth)
         categories = drafts.map { d in CategoryProfile.all.firstIndex { $0.name == d.truth.category } ?? 0 }
+        mispricing = drafts.map(\.mispricing)
         self.histories = histories
         self.truths = truths
         self.startTime = startTime
@@ -56,32 +60,119 @@ struct TradingFloor: Sendable {
         let yes = PriceHistoryLine.interpolate(truths[m], start: h.start, step: h.step, at: time)
         return outcome == 0 ? yes : 1 - yes
     }
+
+    /// Best bid and ask of a token at `time`, with its midpoint.
+    func quote(_ m: Int, outcome: Int, at time: Int64) -> Quote {
+        let midpoint = histories[m].midpoint(at: time)
+        let touch = OrderBookModel.touch(market: markets[m], outcomeIndex: outcome, midpoint: midpoint)
+        return Quote(touch: touch, mid: outcome == 0 ? midpoint : 1 - midpoint)
+    }
+
+    /// The taker fee per share at `price`.
+    func feePerShare(_ m: Int, price: Double) -> Double {
+        markets[m].takerFeeRate * price * (1 - price)
+    }
+
+    /// A fill's expected value per share at `time` given the true probability, after the
+    /// taker's fee.
+    func expectedValue(_ m: Int, outcome: Int, isBuy: Bool, price: Double, taker: Bool, at time: Int64) -> Double {
+        let q = trueProbability(m, outcome: outcome, at: time)
+        let fee = taker ? feePerShare(m, price: price) : 0
+        return (isBuy ? q - price : price - q) - fee
+    }
 }
 
-/// One wallet's fills and its exact accounting.
-struct WalletLedger: Sendable {
-    var trades: [SimulatedTrade] = []
+struct Quote {
+    var touch: Touch
+    var mid: Double
+    var bidPrice: Double { touch.bid }
+    var askPrice: Double { touch.ask }
+}
+
+/// Average-cost positions and realized P&L in micro-USDC: sales realize against the average
+/// cost, fees are charged when paid, positions in markets resolved by the world's end are paid
+/// 1, 0, or 0.5 when void.
+struct PositionLedger: Sendable {
+    struct Holding: Sendable {
+        var shares: Int64 = 0
+        var cost: Int64 = 0
+    }
+
+    /// Key: market << 1 | outcome.
+    var holdings: [Int: Holding] = [:]
     var volumeMicros: Int64 = 0
     var realizedMicros: Int64 = 0
+    var feesMicros: Int64 = 0
+
+    func shares(_ key: Int) -> Int64 { holdings[key]?.shares ?? 0 }
+
+    /// Applies a fill; a sale of more than is held is cut to what is held. Returns the shares
+    /// applied (0: nothing to sell).
+    @discardableResult
+    mutating func apply(key: Int, isBuy: Bool, shares: Int64, priceMicros: Int64, feeMicros: Int64) -> Int64 {
+        var holding = holdings[key] ?? Holding()
+        let notional: Int64
+        let applied: Int64
+        if isBuy {
+            applied = shares
+            notional = mulDiv(shares, priceMicros, 1_000_000)
+            holding.shares += shares
+            holding.cost += notional
+        } else {
+            applied = min(shares, holding.shares)
+            guard applied > 0 else { return 0 }
+            notional = mulDiv(applied, priceMicros, 1_000_000)
+            let basis = mulDiv(holding.cost, applied, holding.shares)
+            realizedMicros += notional - basis
+            holding.shares -= applied
+            holding.cost -= basis
+        }
+        holdings[key] = holding
+        realizedMicros -= feeMicros
+        feesMicros += feeMicros
+        volumeMicros += notional
+        return applied
+    }
+
+    /// Pays the positions of markets resolved by `endTime`.
+    mutating func settle(_ markets: [MarketTruth], endTime: Int64) {
+        for (key, holding) in holdings.sorted(by: { $0.key < $1.key }) where holding.shares > 0 {
+            let market = markets[key >> 1]
+            guard market.resolvedAt <= endTime else { continue }
+            realizedMicros += mulDiv(holding.shares, payoutMicros(market, outcome: key & 1), 1_000_000) - holding.cost
+            holdings[key] = Holding()
+        }
+    }
 }
 
-/// Generates one wallet's trades in time order, holding its positions so that it only sells
-/// what it owns, and realizing P&L at average cost (sales, then resolutions by the world's end).
+/// What one share of `outcome` pays at resolution.
+func payoutMicros(_ market: MarketTruth, outcome: Int) -> Int64 {
+    switch market.outcome {
+    case .void: 500_000
+    case .yes: outcome == 0 ? 1_000_000 : 0
+    case .no: outcome == 1 ? 1_000_000 : 0
+    }
+}
+
+/// One wallet's taker fills and its exact accounting.
+struct WalletLedger: Sendable {
+    var trades: [SimulatedTrade] = []
+    var positions = PositionLedger()
+}
+
+/// Generates one taker wallet's trades in time order, holding its positions so that it only
+/// sells what it owns. Market makers trade only as the counterparties of these fills (see
+/// ``MakerDesk``).
 struct TradeGenerator {
     let floor: TradingFloor
     let wallet: WalletDraft
     let walletIndex: Int
     var rng: SplitMix64
-
-    struct Holding {
-        var shares: Int64 = 0
-        var cost: Int64 = 0
-    }
-
-    var holdings: [Int: Holding] = [:]
-    var closed: [Int: Holding] = [:]
     var ledger = WalletLedger()
     var sequence: Int32 = 0
+
+    /// The margin an informed wallet wants over the price, beyond the fee.
+    static let margin = 0.01
 
     init(floor: TradingFloor, wallet: WalletDraft, walletIndex: Int, seed: UInt64) {
         self.floor = floor
@@ -93,7 +184,7 @@ struct TradeGenerator {
     mutating func run(pumps: [PumpWindow]) -> WalletLedger {
         if wallet.style == .adversarial {
             for pump in pumps { runPump(pump) }
-        } else {
+        } else if wallet.style != .marketMaker {
             let ratePerSecond = wallet.rate / 86_400
             if ratePerSecond > 0 {
                 var time = wallet.joined + Int64(rng.nextExponential(rate: ratePerSecond))
@@ -103,95 +194,120 @@ struct TradeGenerator {
                 }
             }
         }
-        settleResolved()
+        ledger.positions.settle(floor.markets, endTime: floor.endTime)
         return ledger
     }
 
     // MARK: decisions
 
+    /// A specialist's decisions in its field, and how many of them ended in a buy.
+    var fieldDecisions = 0
+    var fieldBuys = 0
+
     mutating func decide(at time: Int64) {
-        let sellChance = wallet.style == .marketMaker ? 0.45 : 0.3
-        if !holdings.isEmpty, rng.chance(sellChance), trySell(at: time) { return }
+        if rng.chance(0.3), trySell(at: time) { return }
+        // A specialist decides once whether this idea is in its field (85 %) or not. In its field
+        // it buys only what it finds mispriced; outside it has no edge and would buy every time,
+        // so it dabbles only as often as its field gives it a trade: 15 % of its buys.
+        var category: Int?
+        if wallet.style == .specialist {
+            if rng.chance(0.85) {
+                category = wallet.category
+                fieldDecisions += 1
+            } else {
+                let hitRate = fieldDecisions > 0 ? Double(fieldBuys) / Double(fieldDecisions) : 0.5
+                guard rng.chance(hitRate) else { return }
+            }
+        }
         let tries = wallet.skill > 0 ? 6 : 1
         for _ in 0..<tries {
-            let category = wallet.style == .specialist && rng.chance(0.85) ? wallet.category : nil
             guard let m = floor.openMarket(at: time, category: category, &rng) else { continue }
-            if tryBuy(market: m, at: time) { return }
+            if tryBuy(market: m, at: time) {
+                if category != nil { fieldBuys += 1 }
+                return
+            }
         }
     }
 
-    /// Informed wallets sell when their belief falls below the bid; others sell at random;
-    /// market makers offer their inventory at the ask.
+    /// What this wallet believes the probability of "Yes" is: its private signal (the truth
+    /// seen through noise that shrinks with skill) weighed against the market's midpoint as a
+    /// Bayesian does, in log-odds: belief = mid + w · (signal − mid), w = σ²_market ÷ (σ²_market +
+    /// σ²_signal). A skilled wallet's signal is precise, so its belief sits near the truth and it
+    /// trades only real mispricings; an unskilled one's belief stays near the price.
+    mutating func beliefYes(_ m: Int, at time: Int64, edge: Double, mid: Double) -> Double {
+        let q = min(1 - 1e-9, max(1e-9, floor.trueProbability(m, outcome: 0, at: time)))
+        let noise = 0.05 + 3 * (1 - edge) * (1 - edge)
+        let signal = log(q / (1 - q)) + noise * rng.nextGaussian()
+        let priced = min(1 - 1e-6, max(1e-6, mid))
+        let prior = log(priced / (1 - priced))
+        let marketVariance = floor.mispricing[m] * floor.mispricing[m]
+        let weight = marketVariance / (marketVariance + noise * noise)
+        return 1 / (1 + exp(-(prior + weight * (signal - prior))))
+    }
+
+    /// Informed wallets sell when their belief falls below the bid; others sell at random.
     mutating func trySell(at time: Int64) -> Bool {
-        // Positions in closed markets wait for settlement; pruning them keeps this scan short.
-        for (key, holding) in holdings where time >= floor.markets[key >> 1].closedTime - 120 {
-            closed[key] = holding
-            holdings.removeValue(forKey: key)
-        }
-        let open = holdings.filter { $0.value.shares > 0 && floor.isOpen($0.key >> 1, at: time) }.keys.sorted()
+        let open = ledger.positions.holdings.filter { $0.value.shares > 0 && floor.isOpen($0.key >> 1, at: time) }.keys.sorted()
         guard !open.isEmpty else { return false }
         let key = open[Int(rng.next() % UInt64(open.count))]
         let m = key >> 1
         let outcome = key & 1
-        let held = holdings[key]!.shares
-        let quote = quotes(m, outcome: outcome, at: time)
+        let held = ledger.positions.shares(key)
+        let quote = floor.quote(m, outcome: outcome, at: time)
         let edge = wallet.edge(category: floor.categories[m], at: time)
-        if wallet.style == .marketMaker {
-            let shares = max(1, held / Int64(rng.nextInt(in: 1...3)))
-            record(m, outcome: outcome, isBuy: false, maker: true, shares: shares, priceTicks: quote.ask, at: time)
-            return true
-        }
         if edge > 0 {
-            let belief = edge * privateSignal(floor.trueProbability(m, outcome: outcome, at: time)) + (1 - edge) * quote.mid
-            guard belief < quote.bidPrice - threshold(m, price: quote.bidPrice) else { return false }
-            record(m, outcome: outcome, isBuy: false, maker: false, shares: held, priceTicks: quote.bid, at: time)
+            let yes = beliefYes(m, at: time, edge: edge, mid: floor.quote(m, outcome: 0, at: time).mid)
+            let belief = outcome == 0 ? yes : 1 - yes
+            guard belief < quote.bidPrice - floor.feePerShare(m, price: quote.bidPrice) - Self.margin else { return false }
+            record(m, outcome: outcome, isBuy: false, shares: held, priceMicros: quote.touch.bidMicros, at: time)
             return true
         }
         let shares = rng.chance(0.5) ? held : max(1, held / 2)
-        record(m, outcome: outcome, isBuy: false, maker: false, shares: shares, priceTicks: quote.bid, at: time)
+        record(m, outcome: outcome, isBuy: false, shares: shares, priceMicros: quote.touch.bidMicros, at: time)
         return true
     }
 
     mutating func tryBuy(market m: Int, at time: Int64) -> Bool {
         let edge = wallet.edge(category: floor.categories[m], at: time)
+        let yes = floor.quote(m, outcome: 0, at: time)
         var outcome: Int
-        if wallet.style == .marketMaker {
-            outcome = rng.chance(0.5) ? 0 : 1
-            let quote = quotes(m, outcome: outcome, at: time)
-            record(m, outcome: outcome, isBuy: true, maker: true, shares: sizeShares(m, price: quote.bidPrice, maker: true), priceTicks: quote.bid, at: time)
-            return true
-        }
         if edge > 0 {
-            let yes = quotes(m, outcome: 0, at: time)
-            let no = quotes(m, outcome: 1, at: time)
-            let q = privateSignal(floor.trueProbability(m, outcome: 0, at: time))
-            let beliefYes = edge * q + (1 - edge) * yes.mid
-            let gainYes = beliefYes - yes.askPrice - threshold(m, price: yes.askPrice)
-            let gainNo = (1 - beliefYes) - no.askPrice - threshold(m, price: no.askPrice)
+            let no = floor.quote(m, outcome: 1, at: time)
+            let belief = beliefYes(m, at: time, edge: edge, mid: yes.mid)
+            let gainYes = belief - yes.askPrice - floor.feePerShare(m, price: yes.askPrice) - Self.margin
+            let gainNo = (1 - belief) - no.askPrice - floor.feePerShare(m, price: no.askPrice) - Self.margin
             guard max(gainYes, gainNo) > 0 else { return false }
             outcome = gainYes >= gainNo ? 0 : 1
         } else {
-            // No edge: a mild favourite bias.
-            outcome = rng.chance(0.5 + 0.3 * (quotes(m, outcome: 0, at: time).mid - 0.5)) ? 0 : 1
+            // No edge: a mild taste for the cheaper side (the longshot) — the bias that keeps
+            // long shots dear.
+            outcome = rng.chance(0.5 + 0.1 * (0.5 - yes.mid)) ? 0 : 1
         }
         buyAsTaker(m, outcome: outcome, at: time)
-        // Bursts: the same idea again within minutes.
+        // Bursts: the same idea again within minutes (an informed wallet only while it still
+        // sees the mispricing).
         if rng.chance(0.12) {
             var t = time
             for _ in 0..<rng.nextInt(in: 1...4) {
                 t += Int64(rng.nextInt(in: 20...600))
-                guard floor.isOpen(m, at: t) else { break }
+                guard floor.isOpen(m, at: t), edge == 0 || gain(m, outcome: outcome, at: t, edge: edge) > 0 else { break }
                 buyAsTaker(m, outcome: outcome, at: t)
             }
         }
         return true
     }
 
+    /// What an informed wallet expects to make per share buying `outcome` at the ask now.
+    mutating func gain(_ m: Int, outcome: Int, at time: Int64, edge: Double) -> Double {
+        let yes = beliefYes(m, at: time, edge: edge, mid: floor.quote(m, outcome: 0, at: time).mid)
+        let quote = floor.quote(m, outcome: outcome, at: time)
+        return (outcome == 0 ? yes : 1 - yes) - quote.askPrice - floor.feePerShare(m, price: quote.askPrice) - Self.margin
+    }
+
     mutating func buyAsTaker(_ m: Int, outcome: Int, at time: Int64) {
-        let quote = quotes(m, outcome: outcome, at: time)
+        let quote = floor.quote(m, outcome: outcome, at: time)
         let shares = sizeShares(m, price: quote.askPrice)
         let market = floor.markets[m]
-        let maxTicks = Int((1 / market.tick).rounded()) - 1
         // A large order sweeps the touch: two or three fills at successive ticks, one hash.
         let touchDepthUSDC = market.liquidity / 10
         let notional = Double(shares) / 1e6 * quote.askPrice
@@ -201,73 +317,48 @@ struct TradeGenerator {
         for k in 0..<fills {
             let part = k == fills - 1 ? left : max(1, left / Int64(rng.nextInt(in: 2...3)))
             left -= part
-            let ticks = min(maxTicks, quote.ask + k)
-            record(m, outcome: outcome, isBuy: true, maker: false, shares: part, priceTicks: ticks, at: time, transaction: transaction)
+            let price = min(1_000_000 - quote.touch.tickMicros, quote.touch.askMicros + Int64(k) * quote.touch.tickMicros)
+            record(m, outcome: outcome, isBuy: true, shares: part, priceMicros: price, at: time, transaction: transaction)
             // Now and then the API lists the very same fill twice (same hash, size, price).
             if rng.chance(0.002) {
-                record(m, outcome: outcome, isBuy: true, maker: false, shares: part, priceTicks: ticks, at: time, transaction: transaction)
+                record(m, outcome: outcome, isBuy: true, shares: part, priceMicros: price, at: time, transaction: transaction)
             }
             if left <= 0 { break }
         }
     }
 
-    /// An adversarial episode: buy in tranches while the price is pushed up, then dump at the top.
+    /// An adversarial episode: buy in tranches while the price is pushed up, then dump once the
+    /// push has collapsed (the midpoint's next node after the window), into the bid.
     mutating func runPump(_ pump: PumpWindow) {
         let tranches = rng.nextInt(in: 5...10)
         let outcome = 0
         for k in 0..<tranches {
             let time = pump.from + (pump.to - pump.from) * Int64(k) / Int64(tranches) + Int64(rng.nextInt(in: 0...300))
-            guard floor.isOpen(pump.market, at: time) else { continue }
-            let quote = quotes(pump.market, outcome: outcome, at: time)
-            record(pump.market, outcome: outcome, isBuy: true, maker: false, shares: sizeShares(pump.market, price: quote.askPrice), priceTicks: quote.ask, at: time)
+            guard time < pump.to, floor.isOpen(pump.market, at: time) else { continue }
+            let quote = floor.quote(pump.market, outcome: outcome, at: time)
+            record(pump.market, outcome: outcome, isBuy: true, shares: sizeShares(pump.market, price: quote.askPrice), priceMicros: quote.touch.askMicros, at: time)
         }
-        let dump = pump.to + Int64(rng.nextInt(in: 60...600))
+        let dump = pump.to + floor.histories[pump.market].step + Int64(rng.nextInt(in: 60...600))
         let key = pump.market << 1 | outcome
-        guard let held = holdings[key]?.shares, held > 0, floor.isOpen(pump.market, at: dump) else { return }
-        let quote = quotes(pump.market, outcome: outcome, at: dump)
+        let held = ledger.positions.shares(key)
+        guard held > 0, floor.isOpen(pump.market, at: dump) else { return }
+        let quote = floor.quote(pump.market, outcome: outcome, at: dump)
         let transaction = rng.next()
         let first = held / 2
-        record(pump.market, outcome: outcome, isBuy: false, maker: false, shares: first, priceTicks: quote.bid, at: dump, transaction: transaction)
-        record(pump.market, outcome: outcome, isBuy: false, maker: false, shares: held - first, priceTicks: max(1, quote.bid - 1), at: dump, transaction: transaction)
+        record(pump.market, outcome: outcome, isBuy: false, shares: first, priceMicros: quote.touch.bidMicros, at: dump, transaction: transaction)
+        record(
+            pump.market, outcome: outcome, isBuy: false, shares: held - first,
+            priceMicros: max(quote.touch.tickMicros, quote.touch.bidMicros - quote.touch.tickMicros), at: dump, transaction: transaction)
     }
 
-    /// What an informed wallet learns of the true probability: the truth seen through noise
-    /// (0.5 in log-odds), so even the best wallets sometimes take a bad trade.
-    mutating func privateSignal(_ q: Double) -> Double {
-        let clamped = min(1 - 1e-9, max(1e-9, q))
-        return 1 / (1 + exp(-(log(clamped / (1 - clamped)) + 0.5 * rng.nextGaussian())))
-    }
+    // MARK: sizes
 
-    // MARK: prices and sizes
-
-    struct Quote {
-        var bid: Int
-        var ask: Int
-        var tick: Double
-        var mid: Double
-        var bidPrice: Double { Double(bid) * tick }
-        var askPrice: Double { Double(ask) * tick }
-    }
-
-    func quotes(_ m: Int, outcome: Int, at time: Int64) -> Quote {
-        let market = floor.markets[m]
-        let midpoint = floor.histories[m].midpoint(at: time)
-        let touch = OrderBookModel.touch(market: market, outcomeIndex: outcome, midpoint: midpoint)
-        return Quote(bid: touch.bid, ask: touch.ask, tick: market.tick, mid: outcome == 0 ? midpoint : 1 - midpoint)
-    }
-
-    /// The margin an informed wallet wants: a cent and a half plus the taker fee per share.
-    func threshold(_ m: Int, price: Double) -> Double {
-        0.015 + floor.markets[m].takerFeeRate * price * (1 - price)
-    }
-
-    /// Shares for a log-normal notional, in micro-shares. Resting (maker) orders respect the
-    /// market's minimum size; taker orders only a dollar, as market orders on Polymarket do.
-    /// Half the orders are whole cents of USDC (so shares carry six decimals, as in the real
-    /// data), half whole hundredths of a share.
-    mutating func sizeShares(_ m: Int, price: Double, maker: Bool = false) -> Int64 {
+    /// Shares for a log-normal notional, in micro-shares; taker orders respect only a dollar, as
+    /// market orders on Polymarket do. Half the orders are whole cents of USDC (so shares carry
+    /// six decimals, as in the real data), half whole hundredths of a share.
+    mutating func sizeShares(_ m: Int, price: Double) -> Int64 {
         let usdc = max(1, wallet.medianUSDC * exp(wallet.sizeSigma * rng.nextGaussian()))
-        let minimum = maker ? floor.markets[m].minOrderSize : 0.01
+        let minimum = 0.01
         let p = max(price, 0.001)
         if rng.chance(0.5) {
             let shares = max(minimum, ((usdc / p) * 100).rounded(.down) / 100)
@@ -281,60 +372,36 @@ struct TradeGenerator {
     // MARK: accounting
 
     mutating func record(
-        _ m: Int, outcome: Int, isBuy: Bool, maker: Bool, shares: Int64, priceTicks: Int, at time: Int64,
-        transaction: UInt64? = nil
+        _ m: Int, outcome: Int, isBuy: Bool, shares: Int64, priceMicros: Int64, at time: Int64, transaction: UInt64? = nil
     ) {
-        guard shares > 0 else { return }
+        guard shares > 0, priceMicros > 0, priceMicros < 1_000_000, time < floor.endTime else { return }
         let market = floor.markets[m]
-        let tickMicros = Int64((market.tick * 1e6).rounded())
-        let priceMicros = Int64(priceTicks) * tickMicros
-        guard priceMicros > 0, priceMicros < 1_000_000 else { return }
         let price = Double(priceMicros) / 1e6
-        let notional = shares * priceMicros / 1_000_000
-        let fee = maker ? 0 : Int64((Double(shares) * market.takerFeeRate * price * (1 - price)).rounded())
-        let q = floor.trueProbability(m, outcome: outcome, at: time)
-        let feePerShare = maker ? 0 : market.takerFeeRate * price * (1 - price)
-        let expectedValue = isBuy ? q - price - feePerShare : price - q - feePerShare
-        // The Data API prints price as USDC ÷ shares: float noise when the division is inexact.
-        let rowPrice = notional > 0 && rng.chance(0.6) ? Double(notional) / Double(shares) : price
-
-        let key = m << 1 | outcome
-        var holding = holdings[key] ?? Holding()
-        if isBuy {
-            holding.shares += shares
-            holding.cost += notional
-        } else {
-            let sold = min(shares, holding.shares)
-            guard sold > 0 else { return }
-            let basis = holding.shares > 0 ? mulDiv(holding.cost, sold, holding.shares) : 0
-            ledger.realizedMicros += sold * priceMicros / 1_000_000 - basis
-            holding.shares -= sold
-            holding.cost -= basis
-        }
-        holdings[key] = holding
-        ledger.realizedMicros -= fee
-        ledger.volumeMicros += notional
-        ledger.trades.append(SimulatedTrade(
-            time: time, wallet: Int32(walletIndex), market: Int32(m), sequence: sequence, outcomeIndex: UInt8(outcome),
-            isBuy: isBuy, isMaker: maker, positiveExpectedValue: expectedValue > 0, sharesMicros: shares,
-            priceMicros: priceMicros, rowPrice: rowPrice, transactionSeed: transaction ?? rng.next()))
+        let fee = Int64((Double(shares) * market.takerFeeRate * price * (1 - price)).rounded())
+        let applied = ledger.positions.apply(key: m << 1 | outcome, isBuy: isBuy, shares: shares, priceMicros: priceMicros, feeMicros: fee)
+        guard applied > 0 else { return }
+        let expectedValue = floor.expectedValue(m, outcome: outcome, isBuy: isBuy, price: price, taker: true, at: time)
+        ledger.trades.append(SimulatedTrade.fill(
+            time: time, wallet: walletIndex, market: m, sequence: sequence, outcome: outcome, isBuy: isBuy, isMaker: false,
+            positiveExpectedValue: expectedValue > 0, shares: applied, priceMicros: priceMicros,
+            transaction: transaction ?? rng.next(), rng: &rng))
         sequence += 1
     }
+}
 
-    /// Positions in markets resolved by the world's end pay 1, 0, or 0.5 when void.
-    mutating func settleResolved() {
-        closed.merge(holdings) { _, latest in latest }
-        for (key, holding) in closed.sorted(by: { $0.key < $1.key }) where holding.shares > 0 {
-            let market = floor.markets[key >> 1]
-            guard market.resolvedAt <= floor.endTime else { continue }
-            let payoutMicros: Int64 =
-                switch market.outcome {
-                case .void: 500_000
-                case .yes: (key & 1) == 0 ? 1_000_000 : 0
-                case .no: (key & 1) == 1 ? 1_000_000 : 0
-                }
-            ledger.realizedMicros += holding.shares * payoutMicros / 1_000_000 - holding.cost
-        }
+extension SimulatedTrade {
+    /// A fill; the row's printed price is, as the Data API prints it, USDC ÷ shares most of the
+    /// time (float noise when the division is inexact).
+    static func fill(
+        time: Int64, wallet: Int, market: Int, sequence: Int32, outcome: Int, isBuy: Bool, isMaker: Bool,
+        positiveExpectedValue: Bool, shares: Int64, priceMicros: Int64, transaction: UInt64, rng: inout SplitMix64
+    ) -> SimulatedTrade {
+        let notional = mulDiv(shares, priceMicros, 1_000_000)
+        let rowPrice = notional > 0 && rng.chance(0.6) ? Double(notional) / Double(shares) : Double(priceMicros) / 1e6
+        return SimulatedTrade(
+            time: time, wallet: Int32(wallet), market: Int32(market), sequence: sequence, outcomeIndex: UInt8(outcome),
+            isBuy: isBuy, isMaker: isMaker, positiveExpectedValue: positiveExpectedValue, sharesMicros: shares,
+            priceMicros: priceMicros, rowPrice: rowPrice, transactionSeed: transaction)
     }
 }
 

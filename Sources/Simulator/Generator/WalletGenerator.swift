@@ -62,7 +62,9 @@ enum WalletGenerator {
             case .unskilledWhale:
                 (w.rate, w.medianUSDC, w.sizeSigma) = (rng.nextLogNormal(median: 0.6, sigma: 0.6), 2_500, 1.0)
             case .marketMaker:
-                (w.rate, w.medianUSDC, w.sizeSigma) = (rng.nextLogNormal(median: 2.5, sigma: 0.5), 60, 0.8)
+                // Quotes from the start; trades only as the takers' counterparty (MakerDesk).
+                w.joined = p.startTime
+                (w.rate, w.medianUSDC, w.sizeSigma) = (0, 0, 0)
             case .adversarial:
                 (w.rate, w.medianUSDC, w.sizeSigma) = (rng.nextLogNormal(median: 0.8, sigma: 0.4), 700, 0.5)
             case .decaying:
@@ -80,10 +82,11 @@ enum WalletGenerator {
             }
             return w
         }
-        // Scale every rate so the expected number of trades matches the world's density.
+        // Scale every rate so the expected number of fills matches the world's density: each
+        // taker decision makes about 1.25 fills, and each taker fill a maker's fill.
         let days = wallets.map { Double(p.endTime - $0.joined) / 86_400 }
         let expected = zip(wallets, days).reduce(0) { $0 + $1.0.rate * $1.1 }
-        let target = WorldParameters.tradesPerWalletMonth * Double(p.wallets * p.months)
+        let target = WorldParameters.tradesPerWalletMonth * Double(p.wallets * p.months) / 2.5
         let factor = expected > 0 ? target / expected : 1
         for i in wallets.indices { wallets[i].rate *= factor }
         return wallets

@@ -24,9 +24,36 @@ public enum WorldGenerator {
             return generator.run(pumps: pumpsByWallet[w] ?? [])
         }
 
+        // Every taker fill meets a maker of its market: one pass per market, in time order.
+        var grouped = [[SimulatedTrade]](repeating: [], count: drafts.count)
+        for ledger in ledgers { for t in ledger.trades { grouped[Int(t.market)].append(t) } }
+        let takerFillsByMarket = grouped
+        let makerWallets = walletDrafts.indices.filter { walletDrafts[$0].style == .marketMaker }
+        let desks = parallelMap(drafts.count) { m in
+            let fills = takerFillsByMarket[m].sorted { ($0.time, $0.wallet, $0.sequence) < ($1.time, $1.wallet, $1.sequence) }
+            return MakerDesk.match(
+                market: m, takerFills: fills, makers: MakerDesk.makers(of: m, among: makerWallets, seed: p.seed), floor: floor,
+                seed: p.seed)
+        }
+        var makerFills: [Int: [SimulatedTrade]] = [:]
+        var makerPositions: [Int: (volume: Int64, realized: Int64)] = [:]
+        for desk in desks {
+            for (maker, book) in desk {
+                makerFills[maker, default: []] += book.fills
+                let sum = makerPositions[maker] ?? (0, 0)
+                makerPositions[maker] = (sum.volume + book.positions.volumeMicros, sum.realized + book.positions.realizedMicros)
+            }
+        }
+
         var trades: [SimulatedTrade] = []
-        trades.reserveCapacity(ledgers.reduce(0) { $0 + $1.trades.count })
-        for ledger in ledgers { trades += ledger.trades.filter { $0.time >= p.startTime && $0.time < p.endTime } }
+        trades.reserveCapacity(ledgers.reduce(0) { $0 + $1.trades.count } * 2)
+        for ledger in ledgers { trades += ledger.trades }
+        for maker in makerFills.keys.sorted() {
+            // A maker's own order of fills: by time, then market (stable within a market).
+            var fills = makerFills[maker]!.enumerated().sorted { ($0.element.time, $0.element.market, $0.offset) < ($1.element.time, $1.element.market, $1.offset) }.map(\.element)
+            for i in fills.indices { fills[i].sequence = Int32(i) }
+            trades += fills
+        }
         trades.sort { a, b in
             if a.time != b.time { return a.time < b.time }
             if a.wallet != b.wallet { return a.wallet < b.wallet }
@@ -42,17 +69,33 @@ public enum WorldGenerator {
                 questionId: d.questionId, endDate: d.endDate, event: d.event, groupItemTitle: d.groupItemTitle,
                 negRisk: d.negRisk, history: paths[i].history, trueProbability: paths[i].truth)
         }
+        // Each wallet's ex-ante expected return per calendar month.
+        var monthly = [[String: (value: Double, notional: Double)]](repeating: [:], count: walletDrafts.count)
+        for t in trades {
+            let m = Int(t.market)
+            let price = Double(t.priceMicros) / 1e6
+            let shares = Double(t.sharesMicros) / 1e6
+            let value = shares * floor.expectedValue(m, outcome: Int(t.outcomeIndex), isBuy: t.isBuy, price: price, taker: !t.isMaker, at: t.time)
+            let d = civil(t.time)
+            let month = String(format: "%04d-%02d", d.year, d.month)
+            let sum = monthly[Int(t.wallet)][month] ?? (0, 0)
+            monthly[Int(t.wallet)][month] = (sum.value + value, sum.notional + shares * price)
+        }
         let wallets = walletDrafts.indices.map { w in
             let d = walletDrafts[w]
-            let ledger = ledgers[w]
+            let maker = makerPositions[w] ?? (0, 0)
+            let volume = ledgers[w].positions.volumeMicros + maker.volume
+            let realized = ledgers[w].positions.realizedMicros + maker.realized
             return SimulatedWallet(
                 truth: WalletTruth(
                     address: d.address, name: d.name, pseudonym: d.pseudonym, style: d.style,
                     skill: roundTo(d.skill, places: 6), category: d.category.map { CategoryProfile.all[$0].name },
                     regimeChange: d.regimeChange, trades: tradeCounts[w],
-                    volume: decimalString(Double(ledger.volumeMicros) / 1e6, places: 6),
-                    realizedPnl: decimalString(Double(ledger.realizedMicros) / 1e6, places: 6)),
-                volumeMicros: ledger.volumeMicros, realizedPnlMicros: ledger.realizedMicros)
+                    volume: decimalString(Double(volume) / 1e6, places: 6),
+                    realizedPnl: decimalString(Double(realized) / 1e6, places: 6),
+                    expectedReturnByMonth: monthly[w].isEmpty
+                        ? nil : monthly[w].compactMapValues { $0.notional > 0 ? roundTo($0.value / $0.notional, places: 6) : nil }),
+                volumeMicros: volume, realizedPnlMicros: realized)
         }
         return SimulatedWorld(parameters: p, markets: markets, wallets: wallets, trades: trades)
     }
@@ -79,7 +122,7 @@ public enum WorldGenerator {
                     let m = Int(openByDay[day][Int(rng.next() % UInt64(openByDay[day].count))])
                     let market = markets[m]
                     guard from >= market.startTime, from + duration < market.closedTime - 2 * 86_400,
-                        Double(market.spreadTicks) * market.tick <= 0.02
+                        market.spreadTicks <= 2
                     else { continue }
                     pumps.append(PumpWindow(wallet: w, market: m, from: from, to: from + duration, push: 0.8 + 0.7 * rng.nextDouble()))
                     break

@@ -8,16 +8,22 @@ public struct WorldParameters: Sendable, Codable, Equatable {
     public var months: Int
     /// First instant (unix seconds, UTC midnight).
     public var startTime: Int64
+    /// The delay between a fill and its copy that the truth's copy values assume (30 s: a
+    /// polling follower's detection and decision).
+    public var copyLagSeconds: Int64 = 30
 
+    /// The default world starts two months before taker fees do (2026-01-01), so fees are
+    /// charged in its last month.
     public init(
         seed: UInt64 = 7, wallets: Int = 300, markets: Int = 200, months: Int = 3,
-        startTime: Int64 = unixTime(year: 2025, month: 1, day: 1)
+        startTime: Int64 = unixTime(year: 2025, month: 11, day: 1), copyLagSeconds: Int64 = 30
     ) {
         self.seed = seed
         self.wallets = wallets
         self.markets = markets
         self.months = months
         self.startTime = startTime
+        self.copyLagSeconds = copyLagSeconds
     }
 
     /// `make demo`'s world: flows through the whole pipeline in about a minute.
@@ -37,7 +43,7 @@ public struct WorldParameters: Sendable, Codable, Equatable {
     /// one-trade wallets and a few very busy ones; this sets the world's overall density).
     public static let tradesPerWalletMonth = 4.2
 
-    public static let generatorVersion = "remora-simulator.v1"
+    public static let generatorVersion = "remora-simulator.v2"
 
     /// Errors in the arguments, in words.
     public func validate() throws {

@@ -110,10 +110,24 @@ public enum WorldWriter {
             labels.append(t.positiveExpectedValue ? UInt8(ascii: "+") : UInt8(ascii: "-"))
             roles.append(t.isMaker ? UInt8(ascii: "M") : UInt8(ascii: "T"))
         }
+        let lag = world.parameters.copyLagSeconds
+        let copyValues = world.trades.map { t -> Double in
+            let market = world.markets[Int(t.market)]
+            let instant = t.time + lag
+            guard instant < market.truth.closedTime - 120 else { return 0 }
+            let outcome = Int(t.outcomeIndex)
+            let touch = OrderBookModel.touch(market: market.truth, outcomeIndex: outcome, midpoint: market.history.midpoint(at: instant))
+            let price = t.isBuy ? touch.ask : touch.bid
+            let q = market.trueProbability(of: outcome, at: instant)
+            let fee = market.truth.takerFeeRate * price * (1 - price)
+            return roundTo(((t.isBuy ? q - price : price - q) - fee) / price, places: 4)
+        }
         return WorldTruth(
             generator: WorldParameters.generatorVersion, seed: world.parameters.seed, wallets: world.wallets.map(\.truth),
             markets: world.markets.map(\.truth),
-            trades: TradeTruth(labels: String(decoding: labels, as: UTF8.self), roles: String(decoding: roles, as: UTF8.self)))
+            trades: TradeTruth(
+                labels: String(decoding: labels, as: UTF8.self), roles: String(decoding: roles, as: UTF8.self), copyLagSeconds: lag,
+                copyValues: copyValues))
     }
 
     static func truthData(_ world: SimulatedWorld) throws -> Data {

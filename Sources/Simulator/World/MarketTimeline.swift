@@ -72,8 +72,9 @@ public enum MarketTimeline {
         object["volumeNum"] = roundTo(volume, places: 6)
         object["volumeClob"] = roundTo(volume, places: 6)
         let touch = OrderBookModel.touch(market: market, outcomeIndex: 0, midpoint: midpoint)
-        let bid = Double(touch.bid) * market.tick
-        let ask = Double(touch.ask) * market.tick
+        let (bid, ask) = (touch.bid, touch.ask)
+        // The tick in force: 0.001 once the price leaves 0.04–0.96, as Polymarket changes it.
+        object["orderPriceMinTickSize"] = OrderBookModel.tick(market: market, price: min(midpoint, 1 - midpoint))
         object["lastTradePrice"] = roundTo(midpoint, places: 4)
         object["bestBid"] = state.closed ? 0 : roundTo(bid, places: 4)
         object["bestAsk"] = state.closed ? 0 : roundTo(ask, places: 4)

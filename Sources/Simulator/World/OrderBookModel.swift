@@ -19,23 +19,41 @@ public struct OrderBookSnapshot: Sendable, Equatable {
     public var bestAsk: Double? { asks.last?.price }
 }
 
+/// The touch of one token: best bid and best ask in micro-USDC, on the tick in force there.
+public struct Touch: Sendable, Equatable {
+    public var bidMicros: Int64
+    public var askMicros: Int64
+    public var tickMicros: Int64
+    public var bid: Double { Double(bidMicros) / 1e6 }
+    public var ask: Double { Double(askMicros) / 1e6 }
+    public var tick: Double { Double(tickMicros) / 1e6 }
+}
+
 /// The order-book model: the touch straddles the midpoint by the market's usual spread (in
-/// ticks); depth grows away from the touch, scaled by the market's liquidity, with log-normal
-/// noise. The same inputs give the same book, so a book can be drawn at any moment.
+/// ticks), each side rounded to the nearest tick, so a spread costs buyers and sellers alike;
+/// depth grows away from the touch, scaled by the market's liquidity, with log-normal noise. The
+/// same inputs give the same book, so a book can be drawn at any moment.
 public enum OrderBookModel {
     public static let levelsPerSide = 10
 
-    /// Best bid and best ask of token `outcomeIndex`, in whole ticks: they straddle the midpoint
-    /// by the market's usual spread, inside [1, ticks − 1] and at least one tick apart. Trades
-    /// in the simulated world happen at this touch, so the books the stub serves agree with them.
-    public static func touch(market: MarketTruth, outcomeIndex: Int, midpoint: Double) -> (bid: Int, ask: Int) {
-        let tick = market.tick
+    /// Polymarket's tick at a price: 0.001 below 0.04 and above 0.96 (where a cent would be a
+    /// large share of the price), the market's own tick between.
+    public static func tick(market: MarketTruth, price: Double) -> Double {
+        price < 0.04 || price > 0.96 ? min(market.tick, 0.001) : market.tick
+    }
+
+    /// Best bid and best ask of token `outcomeIndex`: centred on the midpoint, `spreadTicks`
+    /// apart, the bid rounded to the nearest tick; inside (0, 1) and at least one tick apart.
+    /// Trades in the simulated world happen at this touch, so the books the stub serves agree
+    /// with them.
+    public static func touch(market: MarketTruth, outcomeIndex: Int, midpoint: Double) -> Touch {
         let mid = outcomeIndex == 0 ? midpoint : 1 - midpoint
-        let ticks = Int((1 / tick).rounded())
-        let half = Double(market.spreadTicks) / 2
-        let bid = min(max(Int((mid / tick - half + 1e-9).rounded(.down)), 1), ticks - 2)
-        let ask = min(max(bid + market.spreadTicks, bid + 1), ticks - 1)
-        return (bid, ask)
+        let tickMicros = Int64((tick(market: market, price: mid) * 1e6).rounded())
+        let ticks = 1_000_000 / tickMicros
+        let spread = Int64(max(1, market.spreadTicks))
+        let bidTicks = min(max(Int64((mid * 1e6 / Double(tickMicros) - Double(spread) / 2).rounded()), 1), ticks - 2)
+        let askTicks = min(bidTicks + spread, ticks - 1)
+        return Touch(bidMicros: bidTicks * tickMicros, askMicros: askTicks * tickMicros, tickMicros: tickMicros)
     }
 
     /// The book of outcome token `outcomeIndex` (0 or 1) when the first token's midpoint is
@@ -43,9 +61,7 @@ public enum OrderBookModel {
     public static func book(
         market: MarketTruth, outcomeIndex: Int, midpoint: Double, moment: Int64
     ) -> OrderBookSnapshot {
-        let tick = market.tick
-        let ticks = Int((1 / tick).rounded())
-        let (bestBid, bestAsk) = touch(market: market, outcomeIndex: outcomeIndex, midpoint: midpoint)
+        let touch = touch(market: market, outcomeIndex: outcomeIndex, midpoint: midpoint)
         var rng = SplitMix64(
             seed: UInt64(bitPattern: moment) ^ UInt64(outcomeIndex),
             stream: 0xB00C, index: Int(truncatingIfNeeded: fnv1a(market.conditionId)))
@@ -57,14 +73,14 @@ public enum OrderBookModel {
         var bids: [BookLevel] = []
         var asks: [BookLevel] = []
         for level in 0..<levelsPerSide {
-            let bidTicks = bestBid - level
-            if bidTicks >= 1 {
-                let price = Double(bidTicks) * tick
+            let bidMicros = touch.bidMicros - Int64(level) * touch.tickMicros
+            if bidMicros >= touch.tickMicros {
+                let price = Double(bidMicros) / 1e6
                 bids.append(BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price)))
             }
-            let askTicks = bestAsk + level
-            if askTicks <= ticks - 1 {
-                let price = Double(askTicks) * tick
+            let askMicros = touch.askMicros + Int64(level) * touch.tickMicros
+            if askMicros <= 1_000_000 - touch.tickMicros {
+                let price = Double(askMicros) / 1e6
                 asks.append(BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price)))
             }
         }

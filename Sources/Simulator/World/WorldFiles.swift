@@ -114,8 +114,9 @@ public struct WalletTruth: Codable, Sendable, Equatable {
     public var name: String
     public var pseudonym: String
     public var style: WalletStyle
-    /// Information edge in [0, 1]: the weight of the true probability in the wallet's belief
-    /// (the rest is the market price). 0 is no edge at all.
+    /// Information edge in [0, 1]: how precise the wallet's private signal of the true
+    /// probability is (its noise in log-odds is 0.05 + 3 (1 − skill)²; the wallet weighs it
+    /// against the market's price as a Bayesian does). 0 is no signal at all.
     public var skill: Double
     /// The category a specialist knows (its edge is zero elsewhere).
     public var category: String?
@@ -126,10 +127,14 @@ public struct WalletTruth: Codable, Sendable, Equatable {
     /// open positions are not marked), as decimal strings.
     public var volume: String
     public var realizedPnl: String
+    /// The ex-ante expected return of the wallet's fills per calendar month ("2026-01"): Σ
+    /// expected value at fill time given the true probability, after fees, ÷ Σ notional. What an
+    /// oracle would rank wallets by; absent in months without fills.
+    public var expectedReturnByMonth: [String: Double]?
 
     public init(
         address: String, name: String, pseudonym: String, style: WalletStyle, skill: Double, category: String?,
-        regimeChange: Int64?, trades: Int, volume: String, realizedPnl: String
+        regimeChange: Int64?, trades: Int, volume: String, realizedPnl: String, expectedReturnByMonth: [String: Double]? = nil
     ) {
         self.address = address
         self.name = name
@@ -141,6 +146,7 @@ public struct WalletTruth: Codable, Sendable, Equatable {
         self.trades = trades
         self.volume = volume
         self.realizedPnl = realizedPnl
+        self.expectedReturnByMonth = expectedReturnByMonth
     }
 }
 
@@ -234,8 +240,16 @@ public struct DisputeWindow: Codable, Sendable, Equatable {
 public struct TradeTruth: Codable, Sendable {
     public var labels: String
     public var roles: String
-    public init(labels: String, roles: String) {
+    /// The copy lag the `copyValues` assume, seconds.
+    public var copyLagSeconds: Int64?
+    /// Per line: the expected value per dollar of copying the fill `copyLagSeconds` later as a
+    /// taker (a buy copied at the ask then, a sale at the bid, the taker fee paid), given the true
+    /// probability then; 0 when the market no longer trades by then. Four decimals.
+    public var copyValues: [Double]?
+    public init(labels: String, roles: String, copyLagSeconds: Int64? = nil, copyValues: [Double]? = nil) {
         self.labels = labels
         self.roles = roles
+        self.copyLagSeconds = copyLagSeconds
+        self.copyValues = copyValues
     }
 }

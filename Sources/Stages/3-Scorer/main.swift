@@ -27,6 +27,12 @@ await RemoraService.main(
 ) { environment in
     let logger = environment.logger
     let strict = try EventTimeMode(environment.settings) == .strict
+    // Scores an older formula wrote stay as they were until rewritten: say so once, with the fix.
+    if let stale = try? await ScoreStore.otherMethods(than: WalletScoring.method, store: environment.store), !stale.isEmpty {
+        logger.warning(
+            "current scores of another formula are kept until rescored; run `remora rescore` to rewrite every history with this one",
+            metadata: ["formula": "\(WalletScoring.method)", "older": "\(stale.map { "\($0.key)×\($0.value)" }.sorted().joined(separator: ","))"])
+    }
     let reads = StepReads<ScorerReads>()
     let contexts = ContextCache()
     let histories = SettlementCache(capacity: try environment.settings.int("REMORA_SCORER_CACHE_SETTLEMENTS", in: 0...100_000_000))
