@@ -32,10 +32,27 @@ struct ScoreValidationTests {
         #expect(wqs.meanIC > 0.8 && wqs.icTStatistic > 5, "\(wqs.monthlyIC)")
         #expect(wqs.topDecileMeanReturn > 0.1 && wqs.bottomDecileMeanReturn < -0.1)
         #expect(wqs.topDecile == 4 && wqs.skilledInTopDecile >= 3, "\(wqs.skilledInTopDecile)")
+        // The top decile's Sharpe beats the bottom's, and the bootstrap over months says so.
+        #expect(abs(wqs.sharpeDifference - (wqs.topDecileSharpe - wqs.bottomDecileSharpe)) < 1e-12)
+        #expect(wqs.sharpeDifferenceInterval.lowerBound > 0, "\(wqs.sharpeDifferenceInterval)")
+        #expect(wqs.sharpeDifferenceInterval.contains(wqs.sharpeDifference))
         let blind = ScoreValidation.run(
             settlements: settlements, monthEnds: monthEnds, context: { ScoringContext(day: $0) }, skilled: skilled, regimeChanges: [:],
             score: { _, _ in 1 })
         #expect(abs(blind.meanIC) < 0.2 || blind.monthlyIC.isEmpty)
+    }
+
+    @Test("the bootstrap resamples whole months: the same months give the same interval, one bad month widens it")
+    func bootstrapOverMonths() {
+        let top = [[0.2, 0.3, 0.1], [0.25, 0.15, 0.2], [0.3, 0.1, 0.2], [0.2, 0.2, 0.25]]
+        let bottom = [[-0.2, -0.1, -0.3], [-0.15, -0.25, -0.2], [-0.1, -0.3, -0.2], [-0.2, -0.2, -0.15]]
+        let interval = ScoreValidation.bootstrapSharpeDifference(top: top, bottom: bottom)
+        #expect(interval == ScoreValidation.bootstrapSharpeDifference(top: top, bottom: bottom), "deterministic")
+        #expect(interval.lowerBound > 0)
+        // A month in which the ranking is reversed: the interval widens and reaches below zero.
+        let flipped = ScoreValidation.bootstrapSharpeDifference(top: top + [[-3, -2, -4]], bottom: bottom + [[3, 2, 4]])
+        #expect(flipped.lowerBound < interval.lowerBound && flipped.lowerBound < 0, "\(flipped)")
+        #expect(ScoreValidation.bootstrapSharpeDifference(top: [[1]], bottom: [[0]]) == 0...0, "one month: no interval")
     }
 
     @Test("a paired difference compares the months both scores have, worked by hand")

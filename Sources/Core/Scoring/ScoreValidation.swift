@@ -18,6 +18,11 @@ public struct ScoreValidationReport: Sendable {
     /// pooled over months: mean ÷ sd (a per-wallet-month Sharpe, not annualised).
     public var topDecileSharpe: Double
     public var bottomDecileSharpe: Double
+    /// Top decile's Sharpe minus the bottom's, and its 95 % interval from a bootstrap over months
+    /// (2,000 resamples of whole months with replacement, a fixed seed: the months' wallets are
+    /// correlated within a month, not across).
+    public var sharpeDifference: Double
+    public var sharpeDifferenceInterval: ClosedRange<Double>
     public var topDecileMeanReturn: Double
     public var bottomDecileMeanReturn: Double
     /// At the last month end: the top 0.5 % (at least one wallet) and the top decile by WQS, and
@@ -71,6 +76,8 @@ public enum ScoreValidation {
         var months: [Int] = []
         var top: [Double] = []
         var bottom: [Double] = []
+        var monthlyTop: [[Double]] = []
+        var monthlyBottom: [[Double]] = []
         var lastScores: [(WalletAddress, Double)] = []
         for (index, end) in monthEnds.enumerated() {
             let scored = wallets.compactMap { w in score(w, at: end).map { (w, $0) } }
@@ -91,6 +98,8 @@ public enum ScoreValidation {
             let decile = max(1, ranked.count / 10)
             top += ranked.prefix(decile).map(\.1)
             bottom += ranked.suffix(decile).map(\.1)
+            monthlyTop.append(ranked.prefix(decile).map(\.1))
+            monthlyBottom.append(ranked.suffix(decile).map(\.1))
         }
         let meanIC = ics.isEmpty ? 0 : ics.reduce(0, +) / Double(ics.count)
         var tStat = 0.0
@@ -115,6 +124,8 @@ public enum ScoreValidation {
         return ScoreValidationReport(
             monthlyIC: ics, monthlyWallets: counts, months: months, meanIC: meanIC, icTStatistic: tStat,
             topDecileSharpe: ratio(top), bottomDecileSharpe: ratio(bottom),
+            sharpeDifference: ratio(top) - ratio(bottom),
+            sharpeDifferenceInterval: bootstrapSharpeDifference(top: monthlyTop, bottom: monthlyBottom),
             topDecileMeanReturn: mean(top), bottomDecileMeanReturn: mean(bottom),
             topHalfPercent: half, skilledInTopHalfPercent: ranked.prefix(half).filter { skilled.contains($0.0) }.count,
             topDecile: decile, skilledInTopDecile: ranked.prefix(decile).filter { skilled.contains($0.0) }.count,
@@ -123,6 +134,34 @@ public enum ScoreValidation {
     }
 
     static func mean(_ x: [Double]) -> Double { x.isEmpty ? 0 : x.reduce(0, +) / Double(x.count) }
+
+    /// The 2.5 % and 97.5 % quantiles of Sharpe(top) − Sharpe(bottom) over `resamples` draws of
+    /// whole months with replacement (SplitMix64 from a fixed seed: the same report every run).
+    public static func bootstrapSharpeDifference(top: [[Double]], bottom: [[Double]], resamples: Int = 2_000) -> ClosedRange<Double> {
+        guard top.count >= 2 else { return 0...0 }
+        var state: UInt64 = 0x5EED_B007
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var differences: [Double] = []
+        differences.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            var t: [Double] = []
+            var b: [Double] = []
+            for _ in 0..<top.count {
+                let month = Int(next() % UInt64(top.count))
+                t += top[month]
+                b += bottom[month]
+            }
+            differences.append(ratio(t) - ratio(b))
+        }
+        differences.sort()
+        return differences[Int(0.025 * Double(resamples))]...differences[Int(0.975 * Double(resamples)) - 1]
+    }
 
     static func ratio(_ x: [Double]) -> Double {
         guard x.count >= 2 else { return 0 }

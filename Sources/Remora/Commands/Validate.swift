@@ -67,6 +67,9 @@ struct ValidateScoring: ParsableCommand {
                      report.meanIC, report.icTStatistic, report.monthlyIC.count))
         print(String(format: "next month, top decile by WQS: mean return %+.4f, Sharpe %+.3f; bottom decile: %+.4f, %+.3f",
                      report.topDecileMeanReturn, report.topDecileSharpe, report.bottomDecileMeanReturn, report.bottomDecileSharpe))
+        print(String(format: "top − bottom decile Sharpe %+.3f, 95 %% bootstrap interval over months [%+.3f, %+.3f]%@",
+                     report.sharpeDifference, report.sharpeDifferenceInterval.lowerBound, report.sharpeDifferenceInterval.upperBound,
+                     report.sharpeDifferenceInterval.lowerBound > 0 ? " (excludes zero)" : " (includes zero)"))
         print("truly skilled (skilled whales, specialists) at the last month end: \(report.skilledInTopHalfPercent) of the top 0.5 % (\(report.topHalfPercent) wallets), \(report.skilledInTopDecile) of the top decile (\(report.topDecile)); \(report.skilledScored) skilled wallets scored")
         if !report.decayScores.isEmpty {
             print(String(format: "decaying wallets (%d): mean WQS at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
@@ -183,6 +186,10 @@ struct ValidateScoring: ParsableCommand {
         // Judged against what the world allows: the oracle on the same months and wallets. (Against
         // the next month's realized return the oracle is no ceiling: that return also settles
         // positions opened before the month end, which a score marking them already sees.)
+        if let wqs = placedReports["WQS"] {
+            print(String(format: "trades placed the next month, top − bottom decile Sharpe %+.3f, 95 %% bootstrap interval [%+.3f, %+.3f]",
+                         wqs.sharpeDifference, wqs.sharpeDifferenceInterval.lowerBound, wqs.sharpeDifferenceInterval.upperBound))
+        }
         if let wqs = placedReports["WQS"], let oracle = placedReports["oracle (the ceiling)"] {
             print(String(format: "WQS reaches %.0f %% of the oracle's IC on the trades placed the next month (target ≥ 50 %%)", 100 * wqs.meanIC / oracle.meanIC))
         }
