@@ -11,15 +11,8 @@ import Testing
 struct DemoEndToEndTests {
     @Test("remora demo over the API stub with 5 % faults gives the file replay's summary, line for line")
     func apiMatchesFiles() throws {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("remora-demo-\(UUID().uuidString)")
-        let port = try freeLoopbackPort()
-        defer {
-            // The demo leaves its embedded cluster up for the next run: stop it, then remove it.
-            if let down = try? ChildProcess(
-                [builtProductsDirectory.appendingPathComponent("remora").path, "db", "down", "--state", state.path, "--port", "\(port)"])
-            { _ = down.wait() }
-            try? FileManager.default.removeItem(at: state)
-        }
+        let (state, port) = try Self.demoState("remora-demo")
+        defer { Self.remove(state, port: port) }
         func demo(_ source: String) throws -> [String] {
             // Its own embedded cluster, whatever the caller's DATABASE_URL.
             let run = try ChildProcess(
@@ -40,14 +33,8 @@ struct DemoEndToEndTests {
 
     @Test("PostgreSQL restarted during the backfill, the scoring and the deciding (fast and immediate, kept down): the undisturbed run's summary")
     func databaseRestartedAtThreeMoments() throws {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("remora-drill-\(UUID().uuidString)")
-        let port = try freeLoopbackPort()
-        defer {
-            if let down = try? ChildProcess(
-                [builtProductsDirectory.appendingPathComponent("remora").path, "db", "down", "--state", state.path, "--port", "\(port)"])
-            { _ = down.wait() }
-            try? FileManager.default.removeItem(at: state)
-        }
+        let (state, port) = try Self.demoState("remora-drill")
+        defer { Self.remove(state, port: port) }
         func demo(_ extra: [String]) throws -> String {
             let run = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--state", state.path, "--port", "\(port)",
@@ -77,6 +64,19 @@ struct DemoEndToEndTests {
         #expect(counts.allSatisfy { $0 <= 3 }, "\(restarts)")
     }
 
+    /// A state folder and a port of the demo's own embedded cluster.
+    static func demoState(_ name: String) throws -> (URL, Int) {
+        (FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)"), try freeLoopbackPort())
+    }
+
+    /// The demo leaves its embedded cluster up for the next run: stop it, then remove its folder.
+    static func remove(_ state: URL, port: Int) {
+        if let down = try? ChildProcess(
+            [builtProductsDirectory.appendingPathComponent("remora").path, "db", "down", "--state", state.path, "--port", "\(port)"])
+        { _ = down.wait() }
+        try? FileManager.default.removeItem(at: state)
+    }
+
     /// The summary block: its title and the indented lines under it, without the timing and
     /// restart lines — not whatever a logger interleaves after it.
     static func summaryBlock(_ output: String) -> [String] {
@@ -90,14 +90,8 @@ struct DemoEndToEndTests {
     func fewWatchedWallets(watch: Int) throws {
         let parameters = WorldParameters(seed: 5, wallets: 60, markets: 40, months: 2)
         let world = try WorldGenerator.generate(parameters)
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("remora-watch-\(UUID().uuidString)")
-        let port = try freeLoopbackPort()
-        defer {
-            if let down = try? ChildProcess(
-                [builtProductsDirectory.appendingPathComponent("remora").path, "db", "down", "--state", state.path, "--port", "\(port)"])
-            { _ = down.wait() }
-            try? FileManager.default.removeItem(at: state)
-        }
+        let (state, port) = try Self.demoState("remora-watch")
+        defer { Self.remove(state, port: port) }
         let run = try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--state", state.path, "--port", "\(port)",
              "--quiet", "--seed", "5", "--wallets", "60", "--markets", "40", "--months", "2", "--watch", "\(watch)",
