@@ -1,4 +1,5 @@
 import Foundation
+public import RemoraModel
 
 /// A CLOB `/book` answer; every number is a string.
 public struct ClobBook: Decodable, Sendable {
@@ -119,4 +120,25 @@ public struct ClobMarketsPage: Decodable, Sendable {
     public var nextCursor: String?
 
     enum CodingKeys: String, CodingKey { case data, nextCursor = "next_cursor" }
+}
+
+extension ClobBook {
+    /// The book in micro-units, canonical (best first on both sides) and validated: a crossed
+    /// or one-sided book, a price outside (0, 1) or off the tick, or a size that is not positive
+    /// is an ``OrderBookProblem``. Prices and sizes are rounded to the micro from the API's
+    /// decimal strings; the tick is the book's own (0.01 when it does not say).
+    public func orderBook() throws(OrderBookProblem) -> OrderBook {
+        let tick = tickSize.flatMap { Price(rounding: $0) } ?? Price(micros: 10_000)
+        func levels(_ list: [Level]) throws(OrderBookProblem) -> [DepthLevel] {
+            var out: [DepthLevel] = []
+            for level in list {
+                guard let price = Price(rounding: level.price) else { throw .priceOutOfRange(Price(micros: 0)) }
+                guard let size = Shares(rounding: level.size) else { throw .nonPositiveSize(price) }
+                out.append(DepthLevel(price: price, size: size))
+            }
+            return out
+        }
+        return try OrderBook(
+            bids: levels(bids), asks: levels(asks), tick: tick, minimumOrder: minOrderSize.flatMap { Shares(rounding: $0) } ?? .zero)
+    }
 }

@@ -91,6 +91,17 @@ struct DecodingTests {
         #expect(book.bestBid == ClobBook.Level(price: 0.21, size: 10))
         #expect(book.bestAsk == ClobBook.Level(price: 0.23, size: 12))
         #expect(book.bids.first?.price == 0.18, "kept in the order sent")
+        // In micro-units the book is best first on both sides, with the market's tick and minimum.
+        let ours = try book.orderBook()
+        #expect(ours.bids.map(\.price) == ["0.21", "0.2", "0.18"].map { Price(decimal: $0)! })
+        #expect(ours.asks.map(\.price) == ["0.23", "0.25", "0.3"].map { Price(decimal: $0)! })
+        #expect(ours.bids[1].size == Shares(decimal: "50.5")! && ours.minimumOrder == Shares(decimal: "5")!)
+        #expect(ours.midpoint == Price(decimal: "0.22")!)
+        // A crossed answer is refused with its reason, never walked.
+        let crossed = try JSONDecoder().decode(ClobBook.self, from: Data(#"""
+            {"asset_id":"1","bids":[{"price":"0.5","size":"1"}],"asks":[{"price":"0.4","size":"1"}],"tick_size":"0.01"}
+            """#.utf8))
+        #expect(throws: OrderBookProblem.crossed(bestBid: Price(decimal: "0.5")!, bestAsk: Price(decimal: "0.4")!)) { try crossed.orderBook() }
     }
 
     @Test("Gamma times in every shape seen")

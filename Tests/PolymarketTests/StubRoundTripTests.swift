@@ -97,6 +97,18 @@ struct StubRoundTripTests {
             let bid = try #require(book.bestBid)
             let ask = try #require(book.bestAsk)
             #expect(bid.price < ask.price && book.bids.last == bid && book.asks.last == ask)
+            // In micro-units: the same levels as the world's model at the stub's instant (drawn per
+            // minute), best first, and a walk through them exact to the micro-USDC.
+            let ours = try book.orderBook()
+            let now = world.endTime
+            let model = OrderBookModel.book(
+                market: open.truth, outcomeIndex: 0, midpoint: open.history.midpoint(at: now), moment: now / 60)
+            #expect(ours.asks.map(\.price.doubleValue) == model.asks.reversed().map(\.price))
+            #expect(ours.bids.map(\.price.doubleValue) == model.bids.reversed().map(\.price))
+            #expect(ours.asks.map(\.size.doubleValue) == model.asks.reversed().map(\.size))
+            let walk = BookWalk.take(.buy, shares: ours.asks[0].size + ours.asks[1].size, from: ours)
+            #expect(walk.fills.count == 2 && walk.unfilledShares == .zero)
+            #expect(walk.cash == ours.asks[0].size.value(at: ours.asks[0].price) + ours.asks[1].size.value(at: ours.asks[1].price))
             let history = try await client.pricesHistory(
                 tokenId: open.truth.tokenIds[0], startTs: world.endTime - 5 * 86_400, endTs: world.endTime)
             #expect(!history.history.isEmpty && history.history.allSatisfy { $0.p > 0 && $0.p < 1 })
