@@ -15,8 +15,16 @@ extension APIStub {
     ]
 
     /// `GET /book?token_id=`: the modelled book at now, drawn once per minute of replay time.
-    func book(_ query: Query, now: Int64) throws -> Response {
+    /// Replay extension (the real CLOB ignores it): `at=UNIX_SECONDS` answers the book of that
+    /// instant, at or before the replay clock — a later one is refused — so a replayed decision
+    /// reads the book of its own event time, whatever the clock says when it asks.
+    func book(_ query: Query, now replayNow: Int64) throws -> Response {
         guard let token = query.string("token_id") else { throw StubError.badRequest("Invalid token id") }
+        var now = replayNow
+        if let at = try query.integer("at") {
+            guard at <= replayNow else { throw StubError.badRequest("'at' \(at) is after the replay clock \(replayNow)") }
+            now = at
+        }
         guard let ref = world.tokens[token] else { throw StubError.notFound(Self.noOrderbook) }
         let market = world.markets[ref.market]
         guard world.isVisible(market, at: now), now < market.truth.closedTime else {

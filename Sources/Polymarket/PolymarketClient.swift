@@ -226,9 +226,12 @@ public struct PolymarketClient: Sendable {
     // MARK: CLOB
 
     /// `GET /book?token_id=`.
-    public func book(tokenId: String) async throws -> ClobBook {
-        try await get(
-            "clob/book", base: endpoints.clob, path: "/book", query: [("token_id", tokenId)], budgets: [budgets.clobBook])
+    /// `GET /book?token_id=`; `at` (unix seconds) asks the API stub for the book of that instant
+    /// (its replay extension; the real CLOB ignores it and answers now).
+    public func book(tokenId: String, at instant: Int64? = nil) async throws -> ClobBook {
+        var query = [("token_id", tokenId)]
+        if let instant { query.append(("at", String(instant))) }
+        return try await get("clob/book", base: endpoints.clob, path: "/book", query: query, budgets: [budgets.clobBook])
     }
 
     /// `GET /prices-history?market=TOKEN_ID` (windows of about 15 days at most).

@@ -106,6 +106,15 @@ struct StubRoundTripTests {
             #expect(ours.asks.map(\.price.doubleValue) == model.asks.reversed().map(\.price))
             #expect(ours.bids.map(\.price.doubleValue) == model.bids.reversed().map(\.price))
             #expect(ours.asks.map(\.size.doubleValue) == model.asks.reversed().map(\.size))
+            // The book of an earlier instant (the stub's replay extension): the model's book then;
+            // an instant after the replay clock is refused.
+            let earlier = now - 3 * 3_600 - 17
+            let then = try await client.book(tokenId: open.truth.tokenIds[1], at: earlier).orderBook()
+            let modelThen = OrderBookModel.book(
+                market: open.truth, outcomeIndex: 1, midpoint: open.history.midpoint(at: earlier), moment: earlier / 60)
+            #expect(then.bids.map(\.price.doubleValue) == modelThen.bids.reversed().map(\.price))
+            #expect(then.asks.map(\.size.doubleValue) == modelThen.asks.reversed().map(\.size))
+            await #expect(throws: (any Error).self) { try await client.book(tokenId: open.truth.tokenIds[0], at: now + 60) }
             let walk = BookWalk.take(.buy, shares: ours.asks[0].size + ours.asks[1].size, from: ours)
             #expect(walk.fills.count == 2 && walk.unfilledShares == .zero)
             #expect(walk.cash == ours.asks[0].size.value(at: ours.asks[0].price) + ours.asks[1].size.value(at: ours.asks[1].price))
