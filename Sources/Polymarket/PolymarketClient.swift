@@ -246,6 +246,32 @@ public struct PolymarketClient: Sendable {
             ], budgets: [budgets.clobPriceHistory])
     }
 
+    /// The CLOB's cap on one `startTs`..`endTs` window (longer ones answer HTTP 400).
+    public static let priceHistoryWindow: Int64 = 15 * 86_400
+
+    /// The price series of a token over any range: paged in windows within the CLOB's cap, the
+    /// pages in time order, each point inside [startTs, endTs] and at least `fidelityMinutes`
+    /// after the one before (a page thins from its own start, so the fidelity is kept across the
+    /// pages' edges too). One request per 15 days, each within the `/prices-history` budget.
+    public func pricesHistory(
+        tokenId: String, from startTs: Int64, through endTs: Int64, fidelityMinutes: Int = 60
+    ) async throws -> [PriceHistory.Point] {
+        var points: [PriceHistory.Point] = []
+        var windowStart = startTs
+        while windowStart <= endTs {
+            let windowEnd = min(endTs, windowStart + Self.priceHistoryWindow)
+            let page = try await pricesHistory(tokenId: tokenId, startTs: windowStart, endTs: windowEnd, fidelityMinutes: fidelityMinutes)
+            for point in page.history.sorted(by: { $0.t < $1.t })
+            where point.t >= windowStart && point.t <= windowEnd
+                && point.t >= (points.last.map { $0.t + Int64(fidelityMinutes) * 60 } ?? .min) {
+                points.append(point)
+            }
+            if windowEnd == endTs { break }
+            windowStart = windowEnd
+        }
+        return points
+    }
+
     /// `GET /markets/{condition_id}` on the CLOB: the `tokens[].winner` fallback.
     public func clobMarket(conditionId: String) async throws -> ClobMarket {
         try await get(

@@ -121,6 +121,19 @@ struct StubRoundTripTests {
             let history = try await client.pricesHistory(
                 tokenId: open.truth.tokenIds[0], startTs: world.endTime - 5 * 86_400, endTs: world.endTime)
             #expect(!history.history.isEmpty && history.history.allSatisfy { $0.p > 0 && $0.p < 1 })
+            // Beyond the 15-day window cap (one request answers HTTP 400): paged, each point once,
+            // in time order, the same points as the world's price line at that fidelity.
+            let longOpen = try #require(world.markets.first { $0.truth.startTime < world.endTime - 40 * 86_400 && $0.truth.closedTime > world.endTime })
+            let from = world.endTime - 40 * 86_400
+            await #expect(throws: (any Error).self) {
+                try await client.pricesHistory(tokenId: longOpen.truth.tokenIds[0], startTs: from, endTs: world.endTime)
+            }
+            let paged = try await client.pricesHistory(tokenId: longOpen.truth.tokenIds[0], from: from, through: world.endTime)
+            #expect(paged.map(\.t) == paged.map(\.t).sorted() && Set(paged.map(\.t)).count == paged.count)
+            #expect(paged.first!.t >= from && paged.first!.t < from + 2 * 3_600 && paged.last!.t > world.endTime - 2 * 3_600, "\(paged.first!.t) \(paged.last!.t)")
+            let gaps = zip(paged, paged.dropFirst()).map { $1.t - $0.t }
+            #expect(gaps.allSatisfy { $0 >= 3_600 && $0 <= 2 * 3_600 + longOpen.history.step }, "\(Set(gaps))")
+            #expect(paged.count >= 30 * 24, "about one point an hour over 40 days: \(paged.count)")
 
             let activity = try await client.activity(user: wallet)
             #expect(!activity.isEmpty && activity.allSatisfy { $0.type == "TRADE" || $0.type == "REDEEM" })
