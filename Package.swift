@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "RemoraAPIStub",
             dependencies: [
-                "RemoraSimulator", .product(name: "Hummingbird", package: "hummingbird"),
+                "RemoraSimulator", "RemoraCore", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "RemoraRuntime",
             dependencies: [
-                "RemoraModel", "RemoraBus", "RemoraStore", "RemoraPolymarket",
+                "RemoraModel", "RemoraCore", "RemoraBus", "RemoraStore", "RemoraPolymarket",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -25,17 +25,9 @@ extension APIStub {
             guard at <= replayNow else { throw StubError.badRequest("'at' \(at) is after the replay clock \(replayNow)") }
             now = at
         }
-        guard let ref = world.tokens[token] else { throw StubError.notFound(Self.noOrderbook) }
-        let market = world.markets[ref.market]
-        guard world.isVisible(market, at: now), now < market.truth.closedTime else {
-            throw StubError.notFound(Self.noOrderbook)
-        }
-        let midpoint = market.midpoint(at: now)
-        let tick = OrderBookModel.tick(market: market.truth, price: ref.outcome == 0 ? midpoint : 1 - midpoint)
-        let moment = now / 60
-        let book = OrderBookModel.book(market: market.truth, outcomeIndex: ref.outcome, midpoint: midpoint, moment: moment)
-        let outcomeMid = ref.outcome == 0 ? midpoint : 1 - midpoint
-        let lastTrade = world.lastTradePrice(market, outcome: ref.outcome, at: now) ?? outcomeMid
+        guard let replay = world.replayBook(token: token, at: now) else { throw StubError.notFound(Self.noOrderbook) }
+        let (market, book, tick, moment) = (world.markets[replay.market], replay.book, replay.tick, replay.moment)
+        let lastTrade = replay.lastTradePrice
 
         var writer = JSONWriter()
         writer.beginObject()
@@ -63,8 +55,8 @@ extension APIStub {
     }
 
     /// `GET /prices-history?market=TOKEN_ID`: the token's midpoints up to now, in a window given
-    /// by `startTs` (and `endTs`, default now) or by `interval`, thinned to one point per
-    /// `fidelity` minutes.
+    /// by `startTs` (and `endTs`, default now) or by `interval`, thinned to the first point of
+    /// each `fidelity`-minute bucket counted from the epoch (so pages of one series agree).
     func pricesHistory(_ query: Query, now: Int64) throws -> Response {
         guard let token = query.string("market") else { throw StubError.badRequest("market is required") }
         let startTs = try query.integer("startTs")
@@ -93,20 +85,11 @@ extension APIStub {
         writer.beginObject()
         writer.key("history")
         writer.beginArray()
-        if let ref = world.tokens[token], let path = world.markets[ref.market].priceHistory {
-            // Four decimals at most: the finest tick (0.001) plus one, as the API prints.
-            let tick = min(world.markets[ref.market].truth.tick, 0.001)
-            let places = max(0, Int((-log10(tick)).rounded())) + 1
-            let spacing = (fidelity ?? 0) * 60
-            var lastKept = Int64.min
-            for point in path.points(from: from, to: to, outcomeIndex: ref.outcome) {
-                if lastKept != Int64.min, point.t - lastKept < spacing { continue }
-                lastKept = point.t
-                writer.beginObject()
-                writer.field("t", point.t)
-                writer.field("p", roundTo(point.p, places: places))
-                writer.endObject()
-            }
+        for point in world.historyPoints(token: token, from: from, through: to, fidelityMinutes: fidelity) {
+            writer.beginObject()
+            writer.field("t", point.t)
+            writer.field("p", point.p)
+            writer.endObject()
         }
         writer.endArray()
         writer.endObject()
@@ -119,5 +102,56 @@ extension APIStub {
             world.isVisible(world.markets[index], at: now)
         else { throw StubError.notFound("market not found") }
         return .json(object: world.clobObject(world.markets[index], at: now))
+    }
+}
+
+/// The world model's market data, shared by the HTTP answers and the in-process source.
+extension StubWorld {
+    /// A token's book at an instant, as the stub serves it.
+    public struct ReplayBook: Sendable {
+        public let market: Int
+        public let outcome: Int
+        public let book: OrderBookSnapshot
+        public let tick: Double
+        public let minOrderSize: Double
+        public let lastTradePrice: Double
+        /// The minute the book is drawn for (its noise seed).
+        public let moment: Int64
+    }
+
+    /// The book of `token` at `now` (unix seconds): nil when there is none then (unknown token,
+    /// market not yet open, or closed). Drawn once per minute.
+    public func replayBook(token: String, at now: Int64) -> ReplayBook? {
+        guard let ref = tokens[token] else { return nil }
+        let market = markets[ref.market]
+        guard isVisible(market, at: now), now < market.truth.closedTime else { return nil }
+        let midpoint = market.midpoint(at: now)
+        let outcomeMid = ref.outcome == 0 ? midpoint : 1 - midpoint
+        let tick = OrderBookModel.tick(market: market.truth, price: outcomeMid)
+        let moment = now / 60
+        let book = OrderBookModel.book(market: market.truth, outcomeIndex: ref.outcome, midpoint: midpoint, moment: moment)
+        let lastTrade = lastTradePrice(market, outcome: ref.outcome, at: now) ?? outcomeMid
+        return ReplayBook(
+            market: ref.market, outcome: ref.outcome, book: book, tick: tick, minOrderSize: market.truth.minOrderSize,
+            lastTradePrice: lastTrade, moment: moment)
+    }
+
+    /// `token`'s price points in `from ... through` (unix seconds) as `/prices-history` answers
+    /// them: four decimals at most, the first point of each `fidelityMinutes` bucket.
+    public func historyPoints(token: String, from: Int64, through: Int64, fidelityMinutes: Int64?) -> [(t: Int64, p: Double)] {
+        guard let ref = tokens[token], let path = markets[ref.market].priceHistory else { return [] }
+        // Four decimals at most: the finest tick (0.001) plus one, as the API prints.
+        let tick = min(markets[ref.market].truth.tick, 0.001)
+        let places = max(0, Int((-log10(tick)).rounded())) + 1
+        let spacing = max(1, (fidelityMinutes ?? 1) * 60)
+        var lastBucket = Int64.min
+        var out: [(t: Int64, p: Double)] = []
+        for point in path.points(from: from, to: through, outcomeIndex: ref.outcome) {
+            let bucket = point.t >= 0 ? point.t / spacing : (point.t - spacing + 1) / spacing
+            if bucket == lastBucket { continue }
+            lastBucket = bucket
+            out.append((point.t, roundTo(point.p, places: places)))
+        }
+        return out
     }
 }

@@ -90,10 +90,13 @@ public struct ProposedOrder: Sendable, Hashable, Codable {
     /// Fraction of NAV to commit, in parts per million (20_000 = 2 %).
     public var fractionPpm: Int64
     public var tradeTime: EventTime
+    /// When our copy reaches the market: the whale's fill time plus the copy lag. The order's
+    /// event time, and the instant of the book it fills against.
+    public var copyAt: EventTime
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
-        outcomeIndex: Int, side: Side, limitPrice: Price, fractionPpm: Int64, tradeTime: EventTime
+        outcomeIndex: Int, side: Side, limitPrice: Price, fractionPpm: Int64, tradeTime: EventTime, copyAt: EventTime? = nil
     ) {
         self.orderId = orderId
         self.tradeId = tradeId
@@ -105,6 +108,7 @@ public struct ProposedOrder: Sendable, Hashable, Codable {
         self.limitPrice = limitPrice
         self.fractionPpm = fractionPpm
         self.tradeTime = tradeTime
+        self.copyAt = copyAt ?? tradeTime
     }
 }
 
@@ -125,17 +129,24 @@ public struct OrderDecision: Sendable, Hashable, Codable {
     public var status: OrderStatus
     /// "within_limits" when filled; otherwise why it was blocked ("exposure_cap", "portfolio_unavailable", …).
     public var reason: String
+    /// The average price paid (cash ÷ shares) when filled; the order's limit when blocked.
     public var fillPrice: Price
     public var fillShares: Shares
     public var fillNotional: USDC
     /// NAV of the book just before this decision.
     public var navBefore: USDC
     public var decidedAt: EventTime
+    /// The midpoint of the book the order met (nil when there was no usable book).
+    public var bookMidpoint: Price?
+    /// What the book could not take of the order's notional (a partial fill).
+    public var unfilledNotional: USDC
+    /// Why, in words, when the reason code needs them (the market-data problem, the minimum).
+    public var detail: String?
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
         outcomeIndex: Int, side: Side, status: OrderStatus, reason: String, fillPrice: Price, fillShares: Shares, fillNotional: USDC,
-        navBefore: USDC, decidedAt: EventTime
+        navBefore: USDC, decidedAt: EventTime, bookMidpoint: Price? = nil, unfilledNotional: USDC = .zero, detail: String? = nil
     ) {
         self.orderId = orderId
         self.tradeId = tradeId
@@ -151,6 +162,17 @@ public struct OrderDecision: Sendable, Hashable, Codable {
         self.fillNotional = fillNotional
         self.navBefore = navBefore
         self.decidedAt = decidedAt
+        self.bookMidpoint = bookMidpoint
+        self.unfilledNotional = unfilledNotional
+        self.detail = detail
+    }
+
+    /// How much worse than the book's midpoint the fill's average price was, in basis points of
+    /// the midpoint (spread and depth together). Analytics only.
+    public var slippageBps: Double? {
+        guard status == .filled, let mid = bookMidpoint, mid.micros > 0 else { return nil }
+        let difference = side == .buy ? fillPrice.micros - mid.micros : mid.micros - fillPrice.micros
+        return Double(difference) / Double(mid.micros) * 10_000
     }
 }
 

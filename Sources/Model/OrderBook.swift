@@ -38,10 +38,14 @@ public struct OrderBook: Sendable, Hashable, Codable {
     public let asks: [DepthLevel]
     public let tick: Price
     public let minimumOrder: Shares
+    /// The price of the token's last trade, when the source says (informational: never used to fill).
+    public var lastTradePrice: Price?
 
     /// Validates and normalises: every price inside (0, 1) and on `tick`, every size positive,
     /// both sides present, best bid below best ask.
-    public init(bids: [DepthLevel], asks: [DepthLevel], tick: Price, minimumOrder: Shares = .zero) throws(OrderBookProblem) {
+    public init(
+        bids: [DepthLevel], asks: [DepthLevel], tick: Price, minimumOrder: Shares = .zero, lastTradePrice: Price? = nil
+    ) throws(OrderBookProblem) {
         guard tick.micros > 0, tick.micros <= 100_000 else { throw .badTick(tick) }
         func normalised(_ levels: [DepthLevel], descending: Bool) throws(OrderBookProblem) -> [DepthLevel] {
             var byPrice: [Int64: Int64] = [:]
@@ -63,6 +67,7 @@ public struct OrderBook: Sendable, Hashable, Codable {
         self.asks = asks
         self.tick = tick
         self.minimumOrder = minimumOrder
+        self.lastTradePrice = lastTradePrice
     }
 
     public var bestBid: DepthLevel { bids[0] }

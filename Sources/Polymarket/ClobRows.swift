@@ -139,6 +139,7 @@ extension ClobBook {
             return out
         }
         return try OrderBook(
-            bids: levels(bids), asks: levels(asks), tick: tick, minimumOrder: minOrderSize.flatMap { Shares(rounding: $0) } ?? .zero)
+            bids: levels(bids), asks: levels(asks), tick: tick, minimumOrder: minOrderSize.flatMap { Shares(rounding: $0) } ?? .zero,
+            lastTradePrice: lastTradePrice.flatMap { Price(rounding: $0) })
     }
 }

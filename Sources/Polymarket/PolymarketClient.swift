@@ -250,9 +250,9 @@ public struct PolymarketClient: Sendable {
     public static let priceHistoryWindow: Int64 = 15 * 86_400
 
     /// The price series of a token over any range: paged in windows within the CLOB's cap, the
-    /// pages in time order, each point inside [startTs, endTs] and at least `fidelityMinutes`
-    /// after the one before (a page thins from its own start, so the fidelity is kept across the
-    /// pages' edges too). One request per 15 days, each within the `/prices-history` budget.
+    /// pages in time order, each point inside [startTs, endTs], the first of its
+    /// `fidelityMinutes` bucket counted from the epoch (so a point on a page's edge, seen by two
+    /// pages, is kept once). One request per 15 days, each within the `/prices-history` budget.
     public func pricesHistory(
         tokenId: String, from startTs: Int64, through endTs: Int64, fidelityMinutes: Int = 60
     ) async throws -> [PriceHistory.Point] {
@@ -261,9 +261,10 @@ public struct PolymarketClient: Sendable {
         while windowStart <= endTs {
             let windowEnd = min(endTs, windowStart + Self.priceHistoryWindow)
             let page = try await pricesHistory(tokenId: tokenId, startTs: windowStart, endTs: windowEnd, fidelityMinutes: fidelityMinutes)
+            let spacing = Int64(max(1, fidelityMinutes)) * 60
+            func bucket(_ t: Int64) -> Int64 { t >= 0 ? t / spacing : (t - spacing + 1) / spacing }
             for point in page.history.sorted(by: { $0.t < $1.t })
-            where point.t >= windowStart && point.t <= windowEnd
-                && point.t >= (points.last.map { $0.t + Int64(fidelityMinutes) * 60 } ?? .min) {
+            where point.t >= windowStart && point.t <= windowEnd && (points.last.map { bucket($0.t) < bucket(point.t) } ?? true) {
                 points.append(point)
             }
             if windowEnd == endTs { break }

@@ -94,12 +94,70 @@ struct RiskGuardTests {
             tradeTime: EventTime(seconds: 1))
     }
 
-    @Test("fills a fraction of NAV at the whale's price")
+    /// A book whose best ask (0.40) takes any size: the midpoint is 0.395.
+    static let deep = Result<OrderBook, MarketDataProblem>.success(try! OrderBook(
+        bids: [DepthLevel(price: Price(micros: 390_000), size: 1_000_000)],
+        asks: [DepthLevel(price: Price(micros: 400_000), size: 1_000_000)], tick: Price(micros: 10_000)))
+
+    func decide(
+        _ order: ProposedOrder, book: Book?, policy: RiskPolicy = RiskPolicy(), marketResolved: Bool = false,
+        market: Result<OrderBook, MarketDataProblem> = Self.deep, marks: Marks = Marks()
+    ) -> (OrderDecision, Book?) {
+        RiskGuard.decide(order, book: book, policy: policy, at: EventTime(seconds: 31), marketResolved: marketResolved, market: market, marks: marks)
+    }
+
+    @Test("fills a fraction of NAV on the book's ask; the position is marked at the midpoint")
     func fill() throws {
-        let (d, next) = RiskGuard.decide(order(), book: Book(initialCash: 100_000), policy: RiskPolicy(), at: EventTime(seconds: 1))
+        let (d, next) = decide(order(), book: Book(initialCash: 100_000))
         let book = try #require(next)
-        #expect(d.status == .filled && d.fillNotional == 2000 && d.fillShares == 5000)
-        #expect(book.cash == 98_000 && book.nav == 100_000 && book.exposure == 2000)
+        #expect(d.status == .filled && d.fillNotional == 2000 && d.fillShares == 5000 && d.fillPrice == Price(micros: 400_000))
+        #expect(d.bookMidpoint == Price(micros: 395_000) && d.unfilledNotional == .zero)
+        #expect(abs(d.slippageBps! - 5_000.0 / 395_000 * 10_000) < 1e-9, "half the spread over the midpoint")
+        #expect(book.cash == 98_000 && book.exposure == 1975 && book.nav == 99_975)
+    }
+
+    @Test("walks a thin book level by level, exact to the micro-USDC; a book too thin fills partly")
+    func walk() throws {
+        let thin = try OrderBook(
+            bids: [DepthLevel(price: Price(micros: 380_000), size: 500)],
+            asks: [DepthLevel(price: Price(micros: 400_000), size: 1000), DepthLevel(price: Price(micros: 410_000), size: 2000),
+                   DepthLevel(price: Price(micros: 420_000), size: 10_000)], tick: Price(micros: 10_000))
+        let (d, next) = decide(order(), book: Book(initialCash: 100_000), market: .success(thin))
+        // 400 USDC for 1,000 at 0.40, 820 for 2,000 at 0.41, the last 780 buys 1,857.142857 at 0.42 (779.999999 USDC).
+        #expect(d.fillShares == Shares(micros: 4_857_142_857) && d.fillNotional == USDC(micros: 1_999_999_999))
+        #expect(d.fillPrice == Price(micros: 411_764) && d.reason == "within_limits" && d.unfilledNotional == USDC(micros: 1))
+        #expect(try #require(next).cash == USDC(micros: 98_000_000_001))
+        let shallow = try OrderBook(
+            bids: [DepthLevel(price: Price(micros: 380_000), size: 500)], asks: [DepthLevel(price: Price(micros: 400_000), size: 100)],
+            tick: Price(micros: 10_000))
+        let (partial, _) = decide(order(), book: Book(initialCash: 100_000), market: .success(shallow))
+        #expect(partial.status == .filled && partial.reason == "partial_fill" && partial.fillNotional == 40 && partial.unfilledNotional == 1960)
+    }
+
+    @Test("no book, no copy: the order is blocked with the problem's code and words, the book untouched")
+    func noBook() {
+        let start = Book(initialCash: 100_000)
+        let (d, next) = decide(order(), book: start, market: .failure(.noBook("70", detail: "no order book then")))
+        #expect(d.status == .blocked && d.reason == "no_book" && d.detail?.contains("no order book then") == true && next == start)
+        let minimum = try! OrderBook(
+            bids: [DepthLevel(price: Price(micros: 390_000), size: 10)], asks: [DepthLevel(price: Price(micros: 400_000), size: 100_000)],
+            tick: Price(micros: 10_000), minimumOrder: 10_000)
+        #expect(decide(order(), book: start, market: .success(minimum)).0.reason == "below_market_minimum")
+    }
+
+    @Test("held positions are marked at the event time from market data before the order is sized")
+    func marked() throws {
+        let held = Book(initialCash: 100_000, cash: 50_000, positions: [
+            "9": BookPosition(asset: "9", conditionId: market, outcomeIndex: 0, shares: 100_000, cost: 50_000, mark: Price(micros: 500_000)),
+        ])
+        let series = PriceSeries(token: "9", fidelityMinutes: 1, points: [
+            PricePoint(time: EventTime(seconds: 0), price: Price(micros: 600_000)),
+            PricePoint(time: EventTime(seconds: 60), price: Price(micros: 100_000)),  // after the decision: not seen
+        ])
+        let (d, next) = decide(order(), book: held, policy: RiskPolicy(maxExposurePpm: 1_000_000), marks: Marks(series: ["9": series]))
+        #expect(d.navBefore == 110_000, "cash 50,000 + 100,000 shares at 0.60")
+        let after = try #require(next)
+        #expect(d.fillNotional == 2200 && after.positions["9"]?.mark == Price(micros: 600_000))
     }
 
     @Test("blocks past the exposure cap, without cash, and below the minimum")
@@ -107,36 +165,36 @@ struct RiskGuardTests {
         var book = Book(initialCash: 100_000)
         var reasons: [String] = []
         for i in 0..<30 {
-            let (d, next) = RiskGuard.decide(order(asset: "\(i)"), book: book, policy: RiskPolicy(maxExposurePpm: 100_000), at: EventTime(seconds: 1))
+            let (d, next) = decide(order(asset: "\(i)"), book: book, policy: RiskPolicy(maxExposurePpm: 100_000))
             book = try #require(next)
             reasons.append(d.reason)
         }
-        #expect(reasons.filter { $0 == "within_limits" }.count == 5)  // 5 × 2 % = 10 % cap
+        #expect(reasons.filter { $0 == "within_limits" }.count == 5, "\(reasons)")  // 5 × 2 % = 10 % cap
         #expect(reasons.last == "exposure_cap")
-        #expect(RiskGuard.decide(order(fractionPpm: 1), book: Book(initialCash: 10), policy: RiskPolicy(), at: EventTime(seconds: 1)).0.reason == "below_minimum_order")
+        #expect(decide(order(fractionPpm: 1), book: Book(initialCash: 10)).0.reason == "below_minimum_order")
         // NAV 100 = cash 10 + a position worth 90: 50 % of NAV is more than the cash.
         let invested = Book(initialCash: 100, cash: 10, positions: [
             "9": BookPosition(asset: "9", conditionId: market, outcomeIndex: 0, shares: 180, cost: 90, mark: Price(micros: 500_000)),
         ])
         #expect(invested.nav == 100)
-        #expect(RiskGuard.decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000), at: EventTime(seconds: 1)).0.reason == "insufficient_cash")
+        #expect(decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000)).0.reason == "insufficient_cash")
     }
 
     @Test("an unreadable book blocks every order (fails closed)")
     func failClosed() {
-        let (d, book) = RiskGuard.decide(order(), book: nil, policy: RiskPolicy(), at: EventTime(seconds: 1))
+        let (d, book) = decide(order(), book: nil)
         #expect(d.status == .blocked && d.reason == "portfolio_unavailable" && book == nil)
     }
 
     @Test("nothing is bought in a market that has resolved")
     func resolvedMarket() {
-        let (d, book) = RiskGuard.decide(order(), book: Book(initialCash: 1000), policy: RiskPolicy(), at: EventTime(seconds: 1), marketResolved: true)
+        let (d, book) = decide(order(), book: Book(initialCash: 1000), marketResolved: true)
         #expect(d.status == .blocked && d.reason == "market_resolved" && book == Book(initialCash: 1000))
     }
 
     @Test("a resolution closes the market's positions at the payout")
     func resolution() throws {
-        let book = try #require(RiskGuard.decide(order(), book: Book(initialCash: 100_000), policy: RiskPolicy(), at: EventTime(seconds: 1)).1)
+        let book = try #require(decide(order(), book: Book(initialCash: 100_000)).1)
         let settled = RiskGuard.apply(MarketResolution(conditionId: market, outcome: .winner(index: 0), resolvedAt: EventTime(seconds: 2)), to: book)
         #expect(settled.positions.isEmpty)
         #expect(settled.cash == 103_000 && settled.realizedPnl == 3000)

@@ -3,7 +3,9 @@ import Foundation
 import FoundationNetworking
 #endif
 import Logging
+import HummingbirdTesting
 import PostgresNIO
+import RemoraAPIStub
 import RemoraModel
 import RemoraRuntime
 import RemoraSimulator
@@ -20,10 +22,35 @@ struct PipelineEndToEndTests {
     /// Trades in markets the oracle settled before the world's end: exactly these settle.
     static let settledTrades = world.trades.filter { world.markets[Int($0.market)].truth.resolvedAt <= world.endTime }.count
 
-    /// Runs the pipeline on the world until drained; `chaos` runs while it flows.
+    /// The world served by the API stub: the CLOB's books and price history (market data).
+    static let stubWorld: StubWorld = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-pipeline-\(UUID().uuidString)")
+        try! WorldWriter.write(world, to: folder)
+        return try! StubWorld.load(from: folder)
+    }()
+
+    /// Runs the pipeline on the world until drained; `chaos` runs while it flows. The trades and
+    /// markets come from the NDJSON files; books and price history from the API stub.
     func runPipeline(
         folder: URL, badSourceRow: Bool = false, database given: DatabaseConfiguration? = nil, environment: [String: String] = [:],
         polls: PollGate = PollGate(), bus: BusHandle = BusHandle(), chaos: (@Sendable (Supervisor, Store) async throws -> Void)? = nil
+    ) async throws -> (DatabaseConfiguration, PipelineSummary, [String: Int]) {
+        let stub = APIStub(world: Self.stubWorld, clock: FixedReplayClock(at: Self.world.endTime), options: StubOptions())
+        var logger = Logger(label: "stub")
+        logger.logLevel = .critical
+        let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: logger) { _ in }
+        return try await app.test(.live) { client in
+            var settings = environment
+            settings["REMORA_CLOB_API_URL"] = "http://127.0.0.1:\(try #require(client.port))/clob"
+            settings["REMORA_API_BUDGET_SCALE"] = "100"
+            return try await runPipeline(
+                folder: folder, badSourceRow: badSourceRow, database: given, settings: settings, polls: polls, bus: bus, chaos: chaos)
+        }
+    }
+
+    func runPipeline(
+        folder: URL, badSourceRow: Bool, database given: DatabaseConfiguration?, settings environment: [String: String],
+        polls: PollGate, bus: BusHandle, chaos: (@Sendable (Supervisor, Store) async throws -> Void)?
     ) async throws -> (DatabaseConfiguration, PipelineSummary, [String: Int]) {
         let database: DatabaseConfiguration
         if let given { database = given } else { database = try await TestPostgres.freshDatabase() }

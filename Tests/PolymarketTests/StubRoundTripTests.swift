@@ -131,8 +131,14 @@ struct StubRoundTripTests {
             let paged = try await client.pricesHistory(tokenId: longOpen.truth.tokenIds[0], from: from, through: world.endTime)
             #expect(paged.map(\.t) == paged.map(\.t).sorted() && Set(paged.map(\.t)).count == paged.count)
             #expect(paged.first!.t >= from && paged.first!.t < from + 2 * 3_600 && paged.last!.t > world.endTime - 2 * 3_600, "\(paged.first!.t) \(paged.last!.t)")
+            // The first point of each hour (counted from the epoch), so at most an hour and a node apart.
+            #expect(Set(paged.map { $0.t / 3_600 }).count == paged.count)
             let gaps = zip(paged, paged.dropFirst()).map { $1.t - $0.t }
-            #expect(gaps.allSatisfy { $0 >= 3_600 && $0 <= 2 * 3_600 + longOpen.history.step }, "\(Set(gaps))")
+            #expect(gaps.allSatisfy { $0 > 0 && $0 <= 3_600 + longOpen.history.step }, "\(Set(gaps))")
+            let nodes = longOpen.history.points(from: from, to: world.endTime, outcomeIndex: 0)
+            var firstOfHour: [Int64] = []
+            for node in nodes where firstOfHour.last.map({ $0 / 3_600 < node.t / 3_600 }) ?? true { firstOfHour.append(node.t) }
+            #expect(paged.map(\.t) == firstOfHour, "the world's nodes, first of each hour")
             #expect(paged.count >= 30 * 24, "about one point an hour over 40 days: \(paged.count)")
 
             let activity = try await client.activity(user: wallet)

@@ -31,6 +31,9 @@ public struct BookWalk: Sendable, Hashable {
     public var unfilledCash: USDC
     /// Set when the order was refused whole.
     public var refusal: Refusal?
+    /// The order took every level of the side and wanted more: a partial fill because the book
+    /// ran out (not the sub-micro residue a notional leaves when it does not divide into shares).
+    public var exhausted = false
     /// The book's midpoint then.
     public var midpoint: Price
 
@@ -64,6 +67,7 @@ public struct BookWalk: Sendable, Hashable {
             left -= take
         }
         walk.unfilledShares = Shares(micros: left)
+        walk.exhausted = left > 0
         return walk
     }
 
@@ -85,6 +89,8 @@ public struct BookWalk: Sendable, Hashable {
             left -= cash.micros
         }
         walk.unfilledCash = USDC(micros: left)
+        let levels = book.levels(takenBy: side)
+        walk.exhausted = walk.fills.count == levels.count && walk.fills.last?.shares == levels.last?.size && left > 0
         if walk.shares.micros > 0, walk.shares < book.minimumOrder {
             walk = BookWalk(
                 side: side, fills: [], shares: .zero, cash: .zero, unfilledShares: .zero, unfilledCash: notional,

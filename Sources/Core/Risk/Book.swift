@@ -7,7 +7,8 @@ public struct BookPosition: Sendable, Hashable, Codable {
     public var outcomeIndex: Int
     public var shares: Shares
     public var cost: USDC
-    /// Last known price (the fill price, then the resolution payout).
+    /// The market's price as last marked (market data's mark at the latest decision; the book's
+    /// midpoint at the first fill when the series had no point yet).
     public var mark: Price
 
     public init(asset: TokenID, conditionId: ConditionID, outcomeIndex: Int, shares: Shares, cost: USDC, mark: Price) {
@@ -42,4 +43,15 @@ public struct Book: Sendable, Hashable, Codable {
     public var nav: USDC { cash + exposure }
     /// Open positions' value minus what they cost.
     public var unrealizedPnl: USDC { positions.values.reduce(.zero) { $0 + $1.value - $1.cost } }
+
+    /// Each position marked at `time` where `marks` has a price for its token; the others keep
+    /// the mark they had (a token without a point in the look-back: a documented fallback).
+    public func marked(at time: EventTime, by marks: Marks) -> Book {
+        guard !marks.series.isEmpty else { return self }
+        var next = self
+        for asset in positions.keys {
+            if let point = marks.mark(of: asset, at: time) { next.positions[asset]?.mark = point.price }
+        }
+        return next
+    }
 }

@@ -13,51 +13,66 @@ public struct RiskPolicy: Sendable, Hashable {
     }
 }
 
-/// The risk guard on the submit path: a typed decision with a reason, and paper execution at the
-/// whale's price. Pure: the book and the event time come in, the decision and the new book go out.
+/// The risk guard on the submit path: a typed decision with a reason, and paper execution on
+/// the book of the copy instant. Pure: the book, the market's order book, the marks and the
+/// event time come in; the decision and the new book go out.
 public enum RiskGuard {
     /// - Parameters:
     ///   - book: the book, or nil when it cannot be read: then every order is blocked with
     ///     `portfolio_unavailable` (the guard fails closed).
+    ///   - market: the token's order book at the copy instant, or why there is none: no book,
+    ///     no copy (blocked with the problem's code and its words in `detail`).
+    ///   - marks: price series of the held tokens; positions are marked at `time` before the
+    ///     order is sized, so NAV and exposure are those of the event time.
     ///   - marketResolved: the order's market has already resolved (its resolution was applied to
     ///     the book): nothing is bought in a market that has ended.
     public static func decide(
-        _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false
+        _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false,
+        market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks()
     ) -> (OrderDecision, Book?) {
-        func blocked(_ reason: String) -> (OrderDecision, Book?) {
+        let midpoint = try? market.get().midpoint
+        func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) {
             (OrderDecision(
                 orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
                 asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .blocked,
                 reason: reason, fillPrice: order.limitPrice, fillShares: .zero, fillNotional: .zero,
-                navBefore: book?.nav ?? .zero, decidedAt: time), book)
+                navBefore: book?.nav ?? .zero, decidedAt: time, bookMidpoint: midpoint, detail: detail), book)
         }
-        guard let book else { return blocked("portfolio_unavailable") }
+        guard let unmarked = book else { return blocked("portfolio_unavailable", book: nil) }
+        let book = unmarked.marked(at: time, by: marks)
         let nav = book.nav
-        guard !marketResolved else { return blocked("market_resolved") }
-        guard order.side == .buy else { return blocked("unsupported_side") }
-        guard order.limitPrice.micros > 0, order.limitPrice.micros < microsPerUnit else { return blocked("invalid_price") }
+        guard !marketResolved else { return blocked("market_resolved", book: book) }
+        guard order.side == .buy else { return blocked("unsupported_side", book: book) }
+        guard order.limitPrice.micros > 0, order.limitPrice.micros < microsPerUnit else { return blocked("invalid_price", book: book) }
         let wanted = nav.scaled(partsPerMillion: order.fractionPpm)
-        guard wanted >= policy.minimumOrder else { return blocked("below_minimum_order") }
-        guard wanted <= book.cash else { return blocked("insufficient_cash") }
+        guard wanted >= policy.minimumOrder else { return blocked("below_minimum_order", book: book) }
+        guard wanted <= book.cash else { return blocked("insufficient_cash", book: book) }
         let cap = nav.scaled(partsPerMillion: policy.maxExposurePpm)
-        guard book.exposure + wanted <= cap else { return blocked("exposure_cap") }
-        let shares = wanted.shares(at: order.limitPrice)
-        let paid = shares.value(at: order.limitPrice)
+        guard book.exposure + wanted <= cap else { return blocked("exposure_cap", book: book) }
+        let orderBook: OrderBook
+        switch market {
+        case .success(let found): orderBook = found
+        case .failure(let problem): return blocked(problem.code, detail: problem.description, book: book)
+        }
+        let walk = BookWalk.take(.buy, notional: wanted, from: orderBook)
+        if let refusal = walk.refusal { return blocked("below_market_minimum", detail: refusal.description, book: book) }
+        guard let average = walk.averagePrice else { return blocked("nothing_to_take", book: book) }
         var next = book
-        next.cash = next.cash - paid
+        next.cash = next.cash - walk.cash
         var position = next.positions[order.asset]
             ?? BookPosition(
                 asset: order.asset, conditionId: order.conditionId, outcomeIndex: order.outcomeIndex, shares: .zero,
-                cost: .zero, mark: order.limitPrice)
-        position.shares = position.shares + shares
-        position.cost = position.cost + paid
-        position.mark = order.limitPrice
+                cost: .zero, mark: orderBook.midpoint)
+        position.shares = position.shares + walk.shares
+        position.cost = position.cost + walk.cash
+        position.mark = marks.mark(of: order.asset, at: time)?.price ?? orderBook.midpoint
         next.positions[order.asset] = position
         let decision = OrderDecision(
             orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
             asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .filled,
-            reason: "within_limits", fillPrice: order.limitPrice, fillShares: shares, fillNotional: paid,
-            navBefore: nav, decidedAt: time)
+            reason: walk.exhausted ? "partial_fill" : "within_limits", fillPrice: average,
+            fillShares: walk.shares, fillNotional: walk.cash, navBefore: nav, decidedAt: time,
+            bookMidpoint: orderBook.midpoint, unfilledNotional: walk.unfilledCash)
         return (decision, next)
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Histogram
 import Logging
 import PostgresNIO
+import RemoraAPIStub
 import RemoraBus
 import RemoraModel
 import RemoraRuntime
@@ -26,7 +27,18 @@ struct BenchPipeline: AsyncParsableCommand {
     func run() async throws {
         let root = URL(fileURLWithPath: state).standardizedFileURL.appendingPathComponent("bench")
         try? FileManager.default.removeItem(at: root)
-        let files = try PipelineFeed.write(try WorldGenerator.generate(WorldParameters(seed: 3, wallets: 60, markets: 60, months: 2)), to: root)
+        let world = try WorldGenerator.generate(WorldParameters(seed: 3, wallets: 60, markets: 60, months: 2))
+        let files = try PipelineFeed.write(world, to: root)
+        // Books come from the API stub (the world at its end): the live trades below are in
+        // tokens of markets still open then, so every decision walks a real book.
+        try WorldWriter.write(world, to: root.appendingPathComponent("world"))
+        let stub = RemoraAPIStub.APIStub(
+            world: try StubWorld.load(from: root.appendingPathComponent("world")), clock: FixedReplayClock(at: world.endTime),
+            options: StubOptions())
+        let listening = try await stub.startOnLoopback()
+        defer { listening.cancel() }
+        let openTokens = world.markets.filter { $0.truth.closedTime > world.endTime }.map { $0.truth.tokenIds[0] }
+        guard !openTokens.isEmpty else { throw ValidationError("the bench world has no market open at its end") }
         var databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
         if databaseURL.isEmpty {
             let local = LocalDatabase(root: URL(fileURLWithPath: state).standardizedFileURL)
@@ -53,7 +65,8 @@ struct BenchPipeline: AsyncParsableCommand {
             children[index].environment.merge([
                 "REMORA_EVENT_TIME": "live", "REMORA_FETCHER_POLL_MS": "1", "REMORA_GATE_MIN_SCORE": "0",
                 "REMORA_GATE_MIN_SETTLED": "1", "REMORA_GATE_MIN_NOTIONAL": "1", "REMORA_SIZER_FRACTION": "0.0001",
-                "REMORA_RISK_MAX_EXPOSURE": "1",
+                "REMORA_RISK_MAX_EXPOSURE": "1", "REMORA_CLOB_API_URL": "http://127.0.0.1:\(listening.port)/clob",
+                "REMORA_API_BUDGET_SCALE": "1000",
             ]) { $1 }
         }
         let supervisor = Supervisor(children: children, logDirectory: root.appendingPathComponent("logs"), echo: false)
@@ -87,7 +100,7 @@ struct BenchPipeline: AsyncParsableCommand {
         var rng = SplitMix64(seed: 99)
         let markets = (0..<20).map { _ in "0x" + (0..<64).map { _ in String(rng.next() & 15, radix: 16) }.joined() }
         let marketRows = markets.enumerated().map { i, id in
-            #"{"market":{"category":"crypto","conditionId":"\#(id)","endDate":null,"outcomes":["Yes","No"],"question":"Bench \#(i)?","takerFeePpm":0,"tickSize":"0.01","tokenIds":["\#(900 + i)0","\#(900 + i)1"]}}"#
+            #"{"market":{"category":"crypto","conditionId":"\#(id)","endDate":null,"outcomes":["Yes","No"],"question":"Bench \#(i)?","takerFeePpm":0,"tickSize":"0.01","tokenIds":["\#(openTokens[i % openTokens.count])","\#(900 + i)1"]}}"#
         }
         try append(marketRows, to: files.markets)
         try await Task.sleep(for: .seconds(1))
@@ -153,7 +166,7 @@ struct BenchPipeline: AsyncParsableCommand {
             while monotonicNanos() < next { try await Task.sleep(for: .microseconds(200)) }
             let wallet = wallets[i % wallets.count]
             let market = i % markets.count
-            let row = #"{"proxyWallet":"\#(wallet)","side":"BUY","asset":"\#(900 + market)0","conditionId":"\#(markets[market])","size":50,"price":0.5,"timestamp":\#(epoch + Int64(i / rate)),"outcomeIndex":0,"outcome":"Yes","transactionHash":"0xbench\#(i)"}"# + "\n"
+            let row = #"{"proxyWallet":"\#(wallet)","side":"BUY","asset":"\#(openTokens[market % openTokens.count])","conditionId":"\#(markets[market])","size":50,"price":0.5,"timestamp":\#(epoch + Int64(i / rate)),"outcomeIndex":0,"outcome":"Yes","transactionHash":"0xbench\#(i)"}"# + "\n"
             handle.write(Data(row.utf8))
             next += interval
         }

@@ -151,7 +151,7 @@ struct BenchSettle: AsyncParsableCommand {
     }
 }
 
-private func seconds(_ duration: Duration) -> Double {
+func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
 }
 

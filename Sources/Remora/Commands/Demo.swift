@@ -91,34 +91,42 @@ struct Demo: AsyncParsableCommand {
         let sourceSettings: [String: String]
         let sources: [String: Int64]
         let end: EventTime
+        // The API stub serves the world over loopback in both modes: with the API source it is
+        // the Data API, Gamma and the CLOB; with the file source, only the CLOB's books and
+        // price history (the market data the risk guard and the attributor read).
+        let stub = RemoraAPIStub.APIStub(
+            world: try StubWorld.load(from: worldFolder), clock: FixedReplayClock(at: world.endTime),
+            // Whole histories are reachable here (Polymarket's own depth cap is 10,000 rows).
+            options: StubOptions(
+                offsetCap: 1_000_000, faults: FaultSettings(rate: source == .api ? faults : 0, seed: seed, slowSeconds: 3)))
+        let listening = try await stub.startOnLoopback()
+        server = listening
+        apiStub = stub
+        let api = "http://127.0.0.1:\(listening.port)"
+        let marketData = [
+            "REMORA_CLOB_API_URL": api + "/clob",
+            // Loopback: no rate limit to respect.
+            "REMORA_API_BUDGET_SCALE": "100", "REMORA_API_TIMEOUT_MS": "2000",
+        ]
         switch source {
         case .file:
-            sourceSettings = ["REMORA_SOURCE_TRADES": files.trades, "REMORA_SOURCE_MARKETS": files.markets]
+            print("api stub: \(api) (CLOB books and price history; replay clock at the world's end)")
+            sourceSettings = ["REMORA_SOURCE_TRADES": files.trades, "REMORA_SOURCE_MARKETS": files.markets].merging(marketData) { $1 }
             sources = [
                 "fetcher:trades": NDJSONFile(path: files.trades).size, "resolver:markets": NDJSONFile(path: files.markets).size,
             ]
             end = files.end
         case .api:
-            let stub = RemoraAPIStub.APIStub(
-                world: try StubWorld.load(from: worldFolder), clock: FixedReplayClock(at: world.endTime),
-                // Whole histories are reachable here (Polymarket's own depth cap is 10,000 rows).
-                options: StubOptions(offsetCap: 1_000_000, faults: FaultSettings(rate: faults, seed: seed, slowSeconds: 3)))
-            let started = try await stub.startOnLoopback()
-            server = started
-            apiStub = stub
-            let port = started.port
             let watchFile = root.appendingPathComponent("demo/watch.txt")
             try Self.watched(world, count: watch).joined(separator: "\n").write(to: watchFile, atomically: true, encoding: .utf8)
-            let api = "http://127.0.0.1:\(port)"
             print("api stub: \(api) (Data API, Gamma, CLOB; replay clock at the world's end; faults \(faults))")
             sourceSettings = [
                 "REMORA_DATA_API_URL": api + "/data-api", "REMORA_GAMMA_API_URL": api + "/gamma-api",
-                "REMORA_CLOB_API_URL": api + "/clob", "REMORA_WATCH_FILE": watchFile.path, "REMORA_FETCHER_OFFSET_CAP": "1000000",
-                // Loopback: no rate limit to respect, and the stub's clock does not move, so
-                // nothing can still be on its way when a pass ends.
-                "REMORA_API_BUDGET_SCALE": "100", "REMORA_FETCHER_MARGIN_S": "0", "REMORA_RESOLVER_MARGIN_S": "0",
-                "REMORA_FETCHER_INTERVAL_MS": "2000", "REMORA_RESOLVER_INTERVAL_MS": "2000", "REMORA_API_TIMEOUT_MS": "2000",
-            ]
+                "REMORA_WATCH_FILE": watchFile.path, "REMORA_FETCHER_OFFSET_CAP": "1000000",
+                // The stub's clock does not move, so nothing can still be on its way when a pass ends.
+                "REMORA_FETCHER_MARGIN_S": "0", "REMORA_RESOLVER_MARGIN_S": "0",
+                "REMORA_FETCHER_INTERVAL_MS": "2000", "REMORA_RESOLVER_INTERVAL_MS": "2000",
+            ].merging(marketData) { $1 }
             sources = [:]
             end = EventTime(seconds: world.endTime)
         }

@@ -16,6 +16,8 @@ public struct PipelineSummary: Sendable, Equatable {
     public var rejections: [String: Int] = [:]  // "stage/reason" → count
     public var orders = 0
     public var fills = 0
+    /// What the paper fills paid over the book's midpoint, notional-weighted, in bps ("none" without fills).
+    public var slippage = "none"
     public var blocked: [String: Int] = [:]
     public var nav = USDC.zero
     public var cash = USDC.zero
@@ -51,6 +53,20 @@ public struct PipelineSummary: Sendable, Equatable {
             }
             summary.orders = try await count("SELECT count(*) FROM orders")
             summary.fills = try await count("SELECT count(*) FROM order_decisions WHERE status = 'filled'")
+            // Σ (average price − midpoint) × shares over Σ midpoint × shares: what crossing the
+            // spread and walking the depth cost, against the value at the midpoint.
+            for try await (bps, partial) in try await connection.query(
+                """
+                SELECT (sum(((payload->>'fillPrice')::numeric - (payload->>'bookMidpoint')::numeric) * (payload->>'fillShares')::numeric)
+                        / nullif(sum((payload->>'bookMidpoint')::numeric * (payload->>'fillShares')::numeric), 0) * 10000)::float8,
+                       count(*) FILTER (WHERE reason = 'partial_fill')
+                FROM order_decisions WHERE status = 'filled' AND payload ? 'bookMidpoint'
+                """, logger: logger
+            ).decode((Double?, Int64).self) {
+                if let bps {
+                    summary.slippage = String(format: "%.1f bps over the midpoint (notional-weighted; %d partial)", bps, partial)
+                }
+            }
             for try await (reason, n) in try await connection.query(
                 "SELECT reason, count(*) FROM order_decisions WHERE status = 'blocked' GROUP BY 1", logger: logger
             ).decode((String, Int64).self) {
@@ -93,6 +109,7 @@ public struct PipelineSummary: Sendable, Equatable {
         lines += [
             "  orders proposed      \(orders)",
             "  paper fills          \(fills)",
+            "  paper slippage       \(slippage)",
             "  orders blocked       \(blocked.values.reduce(0, +))",
         ]
         for key in blocked.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(blocked[key]!)") }

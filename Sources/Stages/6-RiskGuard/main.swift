@@ -1,6 +1,7 @@
-// risk-guard — the only owner of the copy book. Decides every proposed order (paper fill at the
-// whale's price, or blocked with a reason), applies market resolutions to open positions, and
-// fails closed: if the book cannot be read, every order is blocked. Orders and resolutions are
+// risk-guard — the only owner of the copy book. Decides every proposed order (a paper fill that
+// walks the book of the copy instant, or blocked with a reason), marks the book through market
+// data, applies market resolutions to open positions, and fails closed: if the book cannot be
+// read, or the market has no usable order book, the order is blocked. Orders and resolutions are
 // applied in event-time order; in strict mode (the default) only up to the upstream watermark,
 // so the book is the same whatever the timing of the processes. Simplest real job: an exposure cap; mVaR, quarantine, stops and
 // time exits arrive with the risk issue.
@@ -20,15 +21,18 @@ await RemoraService.main(
         Setting("REMORA_INITIAL_CAPITAL", default: "100000", "starting cash of the paper book, USDC", kind: .usdc),
         Setting("REMORA_RISK_MAX_EXPOSURE", default: "0.5", "cap on open exposure as a fraction of NAV", kind: .number(0...1)),
         EventTimeMode.setting,
-    ]
+    ] + MarketDataSettings.settings
 ) { environment in
     guard let capital = USDC(decimal: try environment.settings.string("REMORA_INITIAL_CAPITAL")), capital > .zero else {
         throw ConfigurationError.malformed("REMORA_INITIAL_CAPITAL", "expected a positive USDC amount")
     }
     let exposure = try environment.settings.double("REMORA_RISK_MAX_EXPOSURE", in: 0...1)
+    let mode = try EventTimeMode(environment.settings)
     let guardian = RiskGuardLoop(
-        environment: environment, initialCash: capital, mode: try EventTimeMode(environment.settings),
-        policy: RiskPolicy(maxExposurePpm: Int64((exposure * 1_000_000).rounded())))
+        environment: environment, initialCash: capital, mode: mode,
+        policy: RiskPolicy(maxExposurePpm: Int64((exposure * 1_000_000).rounded())),
+        marketData: try MarketDataSettings.source(environment, mode: mode),
+        markPolicy: try MarketDataSettings.markPolicy(environment.settings))
     try await guardian.run()
 }
 
@@ -37,6 +41,8 @@ struct RiskGuardLoop {
     let initialCash: USDC
     let mode: EventTimeMode
     let policy: RiskPolicy
+    let marketData: any MarketData
+    let markPolicy: MarkPolicy
     var logger: Logger { environment.logger }
     /// Orders decided per transaction at most.
     static let orderPage = 1000
@@ -138,6 +144,14 @@ struct RiskGuardLoop {
                 return ([], false)
             }
             events.sort { $0.rank < $1.rank }
+            // Market data for the page, read before deciding (the decision is a pure function of it).
+            let wanted = events.compactMap { event -> MarketDataBatch.BookRequest? in
+                if case .order(let order, let time) = event { return .init(id: order.orderId, token: order.asset, time: time) }
+                return nil
+            }
+            let market = try await MarketDataBatch.gather(
+                books: wanted, markTokens: book.map { Array($0.positions.keys) } ?? [], source: marketData, policy: markPolicy,
+                mode: mode, logger: logger)
             var records: [StreamRecord] = []
             var applied: [MarketResolution] = []
             for event in events {
@@ -145,7 +159,11 @@ struct RiskGuardLoop {
                 case .order(let order, let time):
                     let (decision, next) = RiskGuard.decide(
                         order, book: book, policy: policy, at: time,
-                        marketResolved: resolvedMarkets.contains(order.conditionId.rawValue))
+                        marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
+                        market: market.books[order.orderId] ?? .failure(.unavailable("not asked")), marks: market.marks)
+                    if let detail = decision.detail {
+                        logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
+                    }
                     book = next
                     records.append(try StreamRecord(
                         stream: .orderDecided, uid: decision.orderId, key: decision.wallet.rawValue, eventTime: time,

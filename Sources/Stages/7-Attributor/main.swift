@@ -1,5 +1,6 @@
 // attributor — NAV, realized and unrealized P&L of the copy book after every decision batch;
-// the dashboard's data (`portfolio_snapshots`). Simplest real job: NAV at marks; returns,
+// the dashboard's data (`portfolio_snapshots`). Positions are marked at the snapshot's event
+// time through market data (the same marks the risk guard uses). Returns,
 // Sharpe, drawdown and Brinson-Fachler attribution arrive with the attribution issue.
 import Foundation
 import RemoraCore
@@ -8,9 +9,12 @@ import RemoraRuntime
 import RemoraStore
 
 await RemoraService.main(
-    service: "attributor", summary: "NAV and P&L snapshots of the copy book", httpPort: 7417, settings: []
+    service: "attributor", summary: "NAV and P&L snapshots of the copy book", httpPort: 7417,
+    settings: [EventTimeMode.setting] + MarketDataSettings.settings
 ) { environment in
     let logger = environment.logger
+    let marketData = try MarketDataSettings.source(environment, mode: try EventTimeMode(environment.settings))
+    let markPolicy = try MarketDataSettings.markPolicy(environment.settings)
     // The book is read once per step (one statement), not once per partition of the step.
     let books = StepReads<Book>()
     let consumer = DurableConsumer(
@@ -22,8 +26,10 @@ await RemoraService.main(
         }
     ) { messages, _, _, connection in
         guard let asOf = messages.map(\.1.decidedAt).max() else { return StepResult(consumed: 0) }
-        let book = try books.current
-        let snapshot = NavSnapshot(book: book, asOf: asOf)
+        let held = try books.current
+        // A token the source cannot price keeps the risk guard's mark (logged by the source).
+        let marks = try await marketData.marks(of: held.positions.keys, from: asOf, through: asOf, policy: markPolicy)
+        let snapshot = NavSnapshot(book: held.marked(at: asOf, by: marks), asOf: asOf)
         try await connection.run(
             """
             INSERT INTO portfolio_snapshots (as_of, nav_micros, cash_micros, exposure_micros, realized_pnl_micros,

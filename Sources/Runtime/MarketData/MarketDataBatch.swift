@@ -1,0 +1,91 @@
+public import Logging
+public import RemoraCore
+public import RemoraModel
+
+/// What a batch of decisions needs from market data, read before deciding so that each decision
+/// stays a pure function of it: the book of each order's token at the order's instant, and the
+/// series that mark the tokens held or traded over the batch's span. Asks a few at a time.
+public struct MarketDataBatch: Sendable {
+    /// A book wanted: for which order, of which token, at which instant.
+    public struct BookRequest: Sendable {
+        public var id: String
+        public var token: TokenID
+        public var time: EventTime
+        public init(id: String, token: TokenID, time: EventTime) {
+            self.id = id
+            self.token = token
+            self.time = time
+        }
+    }
+
+    public var books: [String: Result<OrderBook, MarketDataProblem>] = [:]
+    public var marks = Marks()
+
+    /// The source could not answer and the mode does not allow deciding without it (strict:
+    /// the step fails and is retried, so a transient outage never changes a decision).
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let problem: MarketDataProblem
+        public var description: String { problem.description }
+    }
+
+    public static let concurrency = 8
+
+    /// In strict mode a transient failure (`unavailable`) throws ``Unavailable``; in live mode a
+    /// book's failure is the order's answer (fail closed) and a token without marks keeps the
+    /// mark it had.
+    public static func gather(
+        books requests: [BookRequest], markTokens: some Sequence<TokenID>, source: any MarketData, policy: MarkPolicy,
+        mode: EventTimeMode, logger: Logger
+    ) async throws -> MarketDataBatch {
+        var batch = MarketDataBatch()
+        guard let first = requests.map(\.time).min(), let last = requests.map(\.time).max() else { return batch }
+        try await withThrowingTaskGroup(of: (String, Result<OrderBook, MarketDataProblem>).self) { group in
+            var next = 0
+            func launch() {
+                guard next < requests.count else { return }
+                let request = requests[next]
+                next += 1
+                group.addTask {
+                    do throws(MarketDataProblem) {
+                        return (request.id, .success(try await source.book(of: request.token, at: request.time)))
+                    } catch {
+                        return (request.id, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<Self.concurrency { launch() }
+            while let (id, result) = try await group.next() {
+                if case .failure(let problem) = result, case .unavailable = problem, mode == .strict { throw Unavailable(problem: problem) }
+                batch.books[id] = result
+                launch()
+            }
+        }
+        let tokens = Set(markTokens).union(requests.map(\.token)).sorted()
+        try await withThrowingTaskGroup(of: (TokenID, PriceSeries?).self) { group in
+            var next = 0
+            func launch() {
+                guard next < tokens.count else { return }
+                let token = tokens[next]
+                next += 1
+                group.addTask {
+                    do throws(MarketDataProblem) {
+                        let series = try await source.series(
+                            of: token, from: first.adding(millis: -policy.lookbackMillis), through: last,
+                            fidelityMinutes: policy.fidelityMinutes)
+                        return (token, series)
+                    } catch {
+                        if mode == .strict { throw Unavailable(problem: error) }
+                        logger.warning("no marks for a token: it keeps its last mark", metadata: ["token": "\(token)", "problem": "\(error)"])
+                        return (token, nil)
+                    }
+                }
+            }
+            for _ in 0..<Self.concurrency { launch() }
+            while let (token, series) = try await group.next() {
+                if let series { batch.marks.series[token] = series }
+                launch()
+            }
+        }
+        return batch
+    }
+}
