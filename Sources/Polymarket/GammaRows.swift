@@ -172,6 +172,17 @@ extension GammaMarket {
             takerFeePpm: Int64(((takerFeeRate ?? 0) * 1_000_000).rounded()))
     }
 
+    /// The market's trading terms as this row shows them at `seenAt` (nil when the row is not
+    /// usable). Gamma's `closed` stands for "not accepting orders".
+    public func terms(seenAt: EventTime) -> MarketTerms? {
+        guard let market = model() else { return nil }
+        return MarketTerms(
+            conditionId: market.conditionId, seenAt: seenAt, endDate: market.endDate,
+            closedAt: closed ? closedAt.map { EventTime(seconds: $0) } : nil, acceptingOrders: active && !closed,
+            takerFeeBps: Int(market.takerFeePpm / 100), tick: market.tickSize,
+            minimumOrder: minOrderSize.flatMap { $0.isFinite && $0 >= 0 && $0 < 1e9 ? Shares(rounding: $0) : nil } ?? .zero)
+    }
+
     /// Why this row cannot be a market (numbers from outside are range-checked here, where they
     /// enter: a fee rate of 1e300 must not trap the resolver on `Int64(rate × 10⁶)`); nil when usable.
     public var modelProblem: String? {

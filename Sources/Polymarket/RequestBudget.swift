@@ -53,8 +53,10 @@ public struct RequestBudgets: Sendable {
     public let clobPriceHistory: RequestBudget
     public let clobOther: RequestBudget
 
-    /// `scale` multiplies every budget (below 1 leaves headroom for other clients of the same IP).
-    public init(scale: Double = 1) {
+    /// `scale` multiplies every budget (below 1 leaves headroom for other clients of the same IP);
+    /// `priceHistoryScale`, when given, the `/prices-history` budget instead (a replay asks the
+    /// stub for books freely but keeps history at the CLOB's documented rate).
+    public init(scale: Double = 1, priceHistoryScale: Double? = nil) {
         func budget(_ n: Int) -> RequestBudget { RequestBudget(requests: max(1, Int(Double(n) * scale)), per: .seconds(10)) }
         dataOverall = budget(1000)
         dataTrades = budget(200)
@@ -63,7 +65,7 @@ public struct RequestBudgets: Sendable {
         gammaMarkets = budget(300)
         gammaEvents = budget(500)
         clobBook = budget(1500)
-        clobPriceHistory = budget(1000)
+        clobPriceHistory = RequestBudget(requests: max(1, Int(1000 * (priceHistoryScale ?? scale))), per: .seconds(10))
         clobOther = budget(1000)
     }
 }

@@ -78,6 +78,31 @@ public enum MarketTermsStore {
             """, logger: logger)
     }
 
+    /// Appends each of `sightings` that differs from the version in force at its `seenAt`, in
+    /// one statement (the resolver records every market it reads, every pass).
+    public static func record(_ sightings: [MarketTerms], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !sightings.isEmpty else { return }
+        try await connection.run(
+            """
+            INSERT INTO market_terms (condition_id, seen_at, end_date, closed_at, accepting_orders, taker_fee_bps,
+                                      tick_micros, minimum_order_micros)
+            SELECT u.c, u.s, nullif(u.e, \(Int64.min)), nullif(u.cl, \(Int64.min)), u.a, u.f, u.t, u.m
+            FROM unnest(\(sightings.map(\.conditionId.rawValue))::text[], \(sightings.map(\.seenAt.millis))::bigint[],
+                        \(sightings.map { $0.endDate?.millis ?? Int64.min })::bigint[], \(sightings.map { $0.closedAt?.millis ?? Int64.min })::bigint[],
+                        \(sightings.map(\.acceptingOrders))::boolean[], \(sightings.map(\.takerFeeBps))::int[],
+                        \(sightings.map(\.tick.micros))::bigint[], \(sightings.map(\.minimumOrder.micros))::bigint[])
+                 AS u(c, s, e, cl, a, f, t, m)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM (SELECT * FROM market_terms x WHERE x.condition_id = u.c AND x.seen_at <= u.s
+                               ORDER BY x.seen_at DESC LIMIT 1) last
+                WHERE last.end_date IS NOT DISTINCT FROM nullif(u.e, \(Int64.min))
+                  AND last.closed_at IS NOT DISTINCT FROM nullif(u.cl, \(Int64.min))
+                  AND last.accepting_orders = u.a AND last.taker_fee_bps = u.f AND last.tick_micros = u.t
+                  AND last.minimum_order_micros = u.m)
+            ON CONFLICT (condition_id, seen_at) DO NOTHING
+            """, logger: logger)
+    }
+
     /// The version in force at `time`: the last one seen at or before it.
     public static func terms(
         of market: ConditionID, at time: EventTime, on connection: PostgresConnection, logger: Logger

@@ -179,6 +179,21 @@ struct MarketDataTests {
             #expect(try await source.terms(of: market, at: EventTime(seconds: 350))?.endDate == EventTime(seconds: 2_000))
             #expect(try await source.terms(of: market, at: EventTime(seconds: 350))?.takerFeeBps == 0)
             #expect(try await source.terms(of: market, at: EventTime(seconds: 5_000))?.takerFeeBps == 100)
+            // The resolver's set-based path: unchanged sightings add nothing, a change (here the
+            // market closing, with no end date any more) adds a version.
+            var closing = terms(600, end: 2_000, fee: 100)
+            closing.endDate = nil
+            closing.closedAt = EventTime(seconds: 590)
+            closing.acceptingOrders = false
+            try await store.transaction { connection in
+                try await MarketTermsStore.record([terms(500, end: 2_000, fee: 100), closing, terms(550, end: 2_000, fee: 100)], on: connection, logger: TestPostgres.testLogger)
+            }
+            #expect(try await source.terms(of: market, at: EventTime(seconds: 580))?.seenAt == EventTime(seconds: 400))
+            #expect(try await source.terms(of: market, at: EventTime(seconds: 600)) == closing)
+            let versions = try await store.transaction { connection in
+                try await connection.query("SELECT count(*) FROM market_terms", logger: TestPostgres.testLogger).collect().first!.decode(Int64.self)
+            }
+            #expect(versions == 4)
         }
     }
 }

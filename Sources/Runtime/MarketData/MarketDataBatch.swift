@@ -25,6 +25,7 @@ public struct MarketDataBatch: Sendable {
     /// the step fails and is retried, so a transient outage never changes a decision).
     public struct Unavailable: Error, CustomStringConvertible {
         public let problem: MarketDataProblem
+        public init(problem: MarketDataProblem) { self.problem = problem }
         public var description: String { problem.description }
     }
 
@@ -35,7 +36,7 @@ public struct MarketDataBatch: Sendable {
     /// mark it had.
     public static func gather(
         books requests: [BookRequest], markTokens: some Sequence<TokenID>, source: any MarketData, policy: MarkPolicy,
-        mode: EventTimeMode, logger: Logger
+        mode: EventTimeMode, logger: Logger, concurrency: Int = MarketDataBatch.concurrency
     ) async throws -> MarketDataBatch {
         var batch = MarketDataBatch()
         guard let first = requests.map(\.time).min(), let last = requests.map(\.time).max() else { return batch }
@@ -45,15 +46,9 @@ public struct MarketDataBatch: Sendable {
                 guard next < requests.count else { return }
                 let request = requests[next]
                 next += 1
-                group.addTask {
-                    do throws(MarketDataProblem) {
-                        return (request.id, .success(try await source.book(of: request.token, at: request.time)))
-                    } catch {
-                        return (request.id, .failure(error))
-                    }
-                }
+                group.addTask { (request.id, await Self.book(request, from: source)) }
             }
-            for _ in 0..<Self.concurrency { launch() }
+            for _ in 0..<max(1, concurrency) { launch() }
             while let (id, result) = try await group.next() {
                 if case .failure(let problem) = result, case .unavailable = problem, mode == .strict { throw Unavailable(problem: problem) }
                 batch.books[id] = result
@@ -68,24 +63,43 @@ public struct MarketDataBatch: Sendable {
                 let token = tokens[next]
                 next += 1
                 group.addTask {
-                    do throws(MarketDataProblem) {
-                        let series = try await source.series(
-                            of: token, from: first.adding(millis: -policy.lookbackMillis), through: last,
-                            fidelityMinutes: policy.fidelityMinutes)
-                        return (token, series)
-                    } catch {
-                        if mode == .strict { throw Unavailable(problem: error) }
-                        logger.warning("no marks for a token: it keeps its last mark", metadata: ["token": "\(token)", "problem": "\(error)"])
+                    let answer = await Self.series(
+                        of: token, from: first.adding(millis: -policy.lookbackMillis), through: last, policy: policy, source: source)
+                    switch answer {
+                    case .success(let series): return (token, series)
+                    case .failure(let problem):
+                        if mode == .strict { throw Unavailable(problem: problem) }
+                        logger.warning("no marks for a token: it keeps its last mark", metadata: ["token": "\(token)", "problem": "\(problem)"])
                         return (token, nil)
                     }
                 }
             }
-            for _ in 0..<Self.concurrency { launch() }
+            for _ in 0..<max(1, concurrency) { launch() }
             while let (token, series) = try await group.next() {
                 if let series { batch.marks.series[token] = series }
                 launch()
             }
         }
         return batch
+    }
+
+    // Results, not typed throws, across the task group: a typed-throws `do` inside a group's
+    // child task crashed in release builds (swift 6.x, a retain of an uninitialised result).
+    private static func book(_ request: BookRequest, from source: any MarketData) async -> Result<OrderBook, MarketDataProblem> {
+        do {
+            return .success(try await source.book(of: request.token, at: request.time))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private static func series(
+        of token: TokenID, from: EventTime, through: EventTime, policy: MarkPolicy, source: any MarketData
+    ) async -> Result<PriceSeries, MarketDataProblem> {
+        do {
+            return .success(try await source.series(of: token, from: from, through: through, fidelityMinutes: policy.fidelityMinutes))
+        } catch {
+            return .failure(error)
+        }
     }
 }

@@ -159,6 +159,12 @@ func applyMarketFeed(path: String, environment: StageEnvironment) async throws {
                 switch row {
                 case .market(let market):
                     try await Settling.upsert(market, at: newWatermark.millis, on: connection, logger: logger)
+                    // Seen as of the feed's time; a feed row carries no closed time or minimum size.
+                    try await MarketTermsStore.record(
+                        [MarketTerms(
+                            conditionId: market.conditionId, seenAt: max(newWatermark, EventTime(millis: 0)), endDate: market.endDate,
+                            closedAt: nil, acceptingOrders: true, takerFeeBps: Int(market.takerFeePpm / 100), tick: market.tickSize,
+                            minimumOrder: .zero)], on: connection, logger: logger)
                 case .resolution(let resolution):
                     records += try await Settling.resolve(resolution, on: connection, logger: logger)
                     newWatermark = max(newWatermark, resolution.resolvedAt.adding(millis: -1))
