@@ -36,7 +36,7 @@ struct MarketDataTests {
             let api = "http://127.0.0.1:\(try #require(client.port))"
             let polymarket = PolymarketClient(
                 endpoints: PolymarketEndpoints(dataAPI: api + "/data-api", gamma: api + "/gamma-api", clob: api + "/clob"),
-                retry: RetryPolicy(attempts: 2, timeout: .seconds(5)), budgets: RequestBudgets(scale: 100), logger: Self.quiet)
+                retry: RetryPolicy(attempts: 5, timeout: .seconds(30)), budgets: RequestBudgets(scale: 100), logger: Self.quiet)
             try await body(polymarket, stub)
         }
     }
@@ -89,6 +89,28 @@ struct MarketDataTests {
             let open = try #require(world.markets.first { $0.truth.closedTime > world.endTime })
             await #expect(throws: MarketDataProblem.self) {
                 try await source.book(of: open.truth.tokenIds[0], at: EventTime(seconds: world.endTime + 60))
+            }
+        }
+    }
+
+    @Test("live mode: the live book (the stub's now), reused within its TTL and asked again after; no book is a typed problem")
+    func liveBooks() async throws {
+        let world = Self.world
+        let open = try #require(world.markets.first { $0.truth.closedTime > world.endTime && $0.truth.startTime < world.endTime })
+        let closed = try #require(world.markets.first { $0.truth.closedTime < world.endTime })
+        try await withStub { client, _ in
+            let kept = ClobMarketData(client: client, store: nil, mode: .live(bookTTL: .seconds(60)), logger: Self.quiet)
+            // Whatever the event time asked, live mode answers the book of now.
+            let early = try await kept.book(of: open.truth.tokenIds[0], at: EventTime(seconds: open.truth.startTime))
+            let now = try await WorldMarketData(world: Self.stubWorld).book(of: open.truth.tokenIds[0], at: EventTime(seconds: world.endTime))
+            #expect(early == now)
+            _ = try await kept.book(of: open.truth.tokenIds[0], at: EventTime(seconds: 1))
+            #expect(await kept.requests.books == 1, "within the TTL: reused")
+            let fresh = ClobMarketData(client: client, store: nil, mode: .live(bookTTL: .zero), logger: Self.quiet)
+            for _ in 0..<3 { _ = try await fresh.book(of: open.truth.tokenIds[0], at: EventTime(seconds: 1)) }
+            #expect(await fresh.requests.books == 3, "a TTL of zero asks every time")
+            await #expect(throws: MarketDataProblem.noBook(closed.truth.tokenIds[0], detail: "no order book then (market closed or not open)")) {
+                try await kept.book(of: closed.truth.tokenIds[0], at: EventTime(seconds: world.endTime))
             }
         }
     }
