@@ -29,12 +29,21 @@ public struct FaultSettings: Sendable {
     public var kinds: [FaultKind]
     public var seed: UInt64
     public var slowSeconds: Double
+    /// A deterministic outage on top of the random faults: the first `requests` requests that
+    /// name one of these wallets (`user=`, lower case) answer 503, whatever the timing. Random
+    /// faults depend on the order concurrent requests arrive in; a test that needs a wallet's
+    /// pass to fail for good uses this instead.
+    public var outage: (wallets: Set<String>, requests: Int)?
 
-    public init(rate: Double = 0, kinds: [FaultKind] = FaultKind.allCases, seed: UInt64 = 1, slowSeconds: Double = 5) {
+    public init(
+        rate: Double = 0, kinds: [FaultKind] = FaultKind.allCases, seed: UInt64 = 1, slowSeconds: Double = 5,
+        outage: (wallets: Set<String>, requests: Int)? = nil
+    ) {
         self.rate = rate
         self.kinds = kinds
         self.seed = seed
         self.slowSeconds = slowSeconds
+        self.outage = outage.map { (Set($0.wallets.map { $0.lowercased() }), $0.requests) }
     }
 }
 
@@ -67,6 +76,7 @@ enum Fault: Equatable {
 final class FaultInjector: Sendable {
     let settings: FaultSettings
     private let counters = Mutex<(requests: Int, faults: [FaultKind: Int])>((0, [:]))
+    private let outageCounts = Mutex<[String: Int]>([:])
 
     init(settings: FaultSettings) { self.settings = settings }
 
@@ -75,10 +85,20 @@ final class FaultInjector: Sendable {
 
     /// `page` is the request's (offset, limit) when it is a paged list request with offset > 0:
     /// only then can rows repeat.
-    func decide(page: (offset: Int, limit: Int)?) -> Fault? {
+    func decide(page: (offset: Int, limit: Int)?, user: String? = nil) -> Fault? {
         let number = counters.withLock { state -> Int in
             state.requests += 1
             return state.requests
+        }
+        if let (wallets, requests) = settings.outage, let user = user?.lowercased(), wallets.contains(user) {
+            let seen = outageCounts.withLock { counts -> Int in
+                counts[user, default: 0] += 1
+                return counts[user]!
+            }
+            if seen <= requests {
+                counters.withLock { $0.faults[.serverError, default: 0] += 1 }
+                return .serverError(status: 503)
+            }
         }
         guard settings.rate > 0, !settings.kinds.isEmpty else { return nil }
         var random = SplitMix64(seed: settings.seed, stream: 0xFA17, index: number)
@@ -133,7 +153,7 @@ struct FaultMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let path = request.uri.path
         if path == Self.statusPath { return try await next(request, context) }
-        guard let fault = injector.decide(page: Self.page(of: request)) else { return try await next(request, context) }
+        guard let fault = injector.decide(page: Self.page(of: request), user: request.uri.queryParameters["user"].map(String.init)) else { return try await next(request, context) }
         switch fault {
         case .tooManyRequests:
             var response = Response.jsonError("Too Many Requests", status: .tooManyRequests)

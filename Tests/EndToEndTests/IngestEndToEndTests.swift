@@ -124,8 +124,11 @@ struct IngestEndToEndTests {
     @Test("a backfill whose passes fail for good tries those wallets again until every fill is stored")
     func backfillRetriesFailedWallets() async throws {
         let database = try await TestPostgres.freshDatabase()
-        // Two attempts a request against 10 % faults: a good share of the passes fail in the first round.
-        try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: FaultSettings(rate: 0.1, seed: 17, slowSeconds: 1.2)) { api in
+        // Two attempts a request against 10 % random faults, and three wallets whose first two
+        // requests answer 503 whatever the timing: their passes fail for good in the first round.
+        let stubborn = Set(Self.world.wallets.prefix(3).map(\.truth.address))
+        let faults = FaultSettings(rate: 0.1, seed: 17, slowSeconds: 1.2, outage: (stubborn, 2))
+        try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: faults) { api in
             let run = try fetcher(["--backfill"], database: database, api: api, extra: ["REMORA_API_ATTEMPTS": "2", "REMORA_LOG_LEVEL": "warning"])
             #expect(run.wait() == 0, "\(run.output.suffix(3000))")
             #expect(run.output.contains("trying those wallets again"), "\(run.output.suffix(3000))")
