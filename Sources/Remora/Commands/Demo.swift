@@ -153,7 +153,10 @@ struct Demo: AsyncParsableCommand {
                 var drills = drills[...]
                 var unreachableSince: Date?
                 while !interrupt.isSet {
-                    if Date().timeIntervalSince(started) > timeout { throw ValidationError("pipeline did not drain in \(timeout) s") }
+                    if Date().timeIntervalSince(started) > timeout {
+                        await Self.diagnose(store, end: end, logs: root.appendingPathComponent("logs"))
+                        throw ValidationError("pipeline did not drain in \(timeout) s")
+                    }
                     // Each look at the database has a deadline and a failure is waited out: the
                     // database may be restarting (here by --restart-db, or by anyone), and the demo
                     // must neither hang on a dead session nor stop a pipeline that recovers.
@@ -225,6 +228,27 @@ struct Demo: AsyncParsableCommand {
 
 
 extension Demo {
+    /// For a run that did not drain: what is behind, and the last warnings of each service — what
+    /// an operator (or a failed test's output) needs to tell a stuck stage from a slow one.
+    static func diagnose(_ store: Store, end: EventTime, logs: URL) async {
+        print("demo: not drained; what is behind:")
+        do {
+            for line in try await answer(within: .seconds(10), { try await PipelineSummary.backlog(store, end: end) }) {
+                print("  " + line)
+            }
+        } catch { print("  (database unreadable: \(describe(error)))") }
+        let files = (try? FileManager.default.contentsOfDirectory(at: logs, includingPropertiesForKeys: nil)) ?? []
+        for file in files.filter({ $0.pathExtension == "log" }).sorted(by: { $0.path < $1.path }) {
+            guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+            let notable = text.split(separator: "\n").filter { line in
+                ["warning", "error", "critical"].contains { line.contains("level=\($0) ") }
+            }
+            guard !notable.isEmpty else { continue }
+            print("demo: \(file.deletingPathExtension().lastPathComponent): last \(min(4, notable.count)) of \(notable.count) warnings")
+            for line in notable.suffix(4) { print("  " + line.prefix(300)) }
+        }
+    }
+
     /// The wallets the demo follows: all, or the `count` with the most trades (ties by address).
     static func watched(_ world: SimulatedWorld, count: Int?) -> [String] {
         let all = world.wallets.map(\.truth)

@@ -173,4 +173,25 @@ public struct PipelineSummary: Sendable, Equatable {
             return false
         }
     }
+
+    /// What is still behind, for a run that did not drain: consumers short of their stream's head,
+    /// and each stream's lowest watermark against the end (strict mode waits on these).
+    public static func backlog(_ store: Store, end: EventTime) async throws -> [String] {
+        let rows = try await store.client.query(
+            """
+            SELECT 'consumer ' || k.consumer || ' on ' || h.stream || ': ' || sum(h.seq - coalesce(k.seq, 0)) || ' behind'
+            FROM stream_heads h
+            JOIN (SELECT DISTINCT consumer, stream FROM consumer_cursors) c ON c.stream = h.stream
+            LEFT JOIN consumer_cursors k ON k.consumer = c.consumer AND k.stream = h.stream AND k.partition = h.partition
+            GROUP BY k.consumer, c.consumer, h.stream HAVING sum(h.seq - coalesce(k.seq, 0)) > 0
+            UNION ALL
+            SELECT 'stream ' || stream || ': watermark ' || min(watermark) || ' (end ' || \(end.millis) || ')'
+            FROM stream_heads GROUP BY stream HAVING min(watermark) < \(end.millis)
+            UNION ALL
+            SELECT 'orders undecided: ' || count(*) FROM orders WHERE NOT decided HAVING count(*) > 0
+            """, logger: store.logger)
+        var lines: [String] = []
+        for try await line in rows.decode(String?.self) { if let line { lines.append(line) } }
+        return lines
+    }
 }

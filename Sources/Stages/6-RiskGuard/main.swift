@@ -93,74 +93,68 @@ struct RiskGuardLoop {
         while try await step() {}
     }
 
-    /// One transaction in five round trips (six in strict mode): BEGIN, load and lock the book, read
-    /// what is pending, decide in memory, one `remora_commit_decisions` call (migration 0004), COMMIT.
+    /// A page of pending events in event-time order: undecided orders up to the horizon, and the
+    /// resolutions they must see first.
+    struct Page {
+        var events: [Event] = []
+        var resolvedMarkets = Set<String>()
+        var orderCount = 0
+        var full: Bool { orderCount == RiskGuardLoop.orderPage }
+    }
+
+    /// One step: market data first, with no transaction open and no lock held (a slow or faulted
+    /// CLOB must not hold the book's lock nor a database session), then one transaction in six
+    /// round trips: BEGIN, load and lock the book, read what is pending, decide in memory, one
+    /// `remora_commit_decisions` call (migration 0004), COMMIT.
     private func step() async throws -> Bool {
         let started = ContinuousClock.now
+        // What the page will need: read without locking, then fetched outside any transaction.
+        let (horizon, preview, held) = try await environment.store.transaction { connection -> (EventTime, Page, [TokenID]) in
+            let book = try? await BookStore.load(initialCash: initialCash, lock: false, on: connection, logger: logger)
+            // Strict: only what every upstream partition vouches for. Live: everything stored.
+            let horizon = mode == .live ? EventTime(millis: Int64.max) : try await upstreamHorizon(on: connection)
+            return (horizon, try await pending(upTo: horizon, on: connection), book.map { Array($0.positions.keys) } ?? [])
+        }
+        // Nothing pending: no market data, but the watermark still moves under the book's lock below.
+        let wanted = preview.events.compactMap { event -> MarketDataBatch.BookRequest? in
+            if case .order(let order, let time) = event { return .init(id: order.orderId, token: order.asset, time: time) }
+            return nil
+        }
+        let market = try await MarketDataBatch.gather(
+            books: wanted, markTokens: held, source: marketData, policy: markPolicy, mode: mode, logger: logger)
+
         let (stored, more) = try await environment.store.transaction { connection -> ([StoredMessage], Bool) in
             // The book first, locked: one risk guard at a time decides (a second instance waits here).
             var book: Book?
             do { book = try await BookStore.load(initialCash: initialCash, lock: true, on: connection, logger: logger) } catch {
                 logger.critical("book unreadable: failing closed", metadata: ["error": "\(describe(error))"])
             }
-            // Strict: only what every upstream partition vouches for. Live: everything stored.
-            let horizon = mode == .live ? EventTime(millis: Int64.max) : try await upstreamHorizon(on: connection)
-            var events: [Event] = []
-            var resolvedMarkets = Set<String>()
-            // One statement, so one snapshot: a page of undecided orders (each with whether its
-            // market's resolution is already in the book), then the unapplied resolutions up to the
-            // horizon, or only up to the page's last order when the page is full (the rest next step).
-            let pending = try await connection.query(
-                """
-                WITH page AS (
-                    SELECT o.payload::text AS payload, o.event_time, o.uid,
-                           EXISTS (SELECT 1 FROM book_resolutions b WHERE b.condition_id = o.payload->>'conditionId') AS resolved
-                    FROM orders o
-                    WHERE NOT o.decided AND o.event_time <= \(horizon.millis)
-                    ORDER BY o.event_time, o.uid COLLATE "C" LIMIT \(Self.orderPage)
-                ), bound AS (
-                    SELECT CASE WHEN count(*) = \(Self.orderPage) THEN max(p.event_time) ELSE \(horizon.millis) END AS t FROM page p
-                )
-                SELECT true, p.payload, p.event_time, p.resolved FROM page p
-                UNION ALL
-                SELECT false, r.payload::text, r.event_time, false FROM market_resolutions r, bound
-                WHERE r.event_time <= bound.t
-                  AND NOT EXISTS (SELECT 1 FROM book_resolutions b WHERE b.condition_id = r.uid)
-                """, logger: logger)
-            var orderCount = 0
-            for try await (isOrder, text, time, resolved) in pending.decode((Bool, String, Int64, Bool).self) {
-                if isOrder {
-                    let order = try JSONCoding.decoder.decode(ProposedOrder.self, from: Data(text.utf8))
-                    if resolved { resolvedMarkets.insert(order.conditionId.rawValue) }
-                    events.append(.order(order, EventTime(millis: time)))
-                    orderCount += 1
-                } else {
-                    events.append(.resolution(try JSONCoding.decoder.decode(MarketResolution.self, from: Data(text.utf8))))
-                }
+            // Read again under the lock, up to the same horizon: another instance may have decided
+            // part of the page meanwhile. An order whose market data was not fetched (it joined
+            // the page since) ends this step; it is decided in the next, in order.
+            var page = try await pending(upTo: horizon, on: connection)
+            var cut = false
+            if let first = page.events.firstIndex(where: { event in
+                if case .order(let order, _) = event { return market.books[order.orderId] == nil }
+                return false
+            }) {
+                page.events.removeSubrange(first...)
+                cut = true
             }
-            let pageFull = orderCount == Self.orderPage
-            guard !events.isEmpty else {
-                if mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
-                return ([], false)
+            guard !page.events.isEmpty else {
+                if !cut, mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
+                return ([], cut)
             }
-            events.sort { $0.rank < $1.rank }
-            // Market data for the page, read before deciding (the decision is a pure function of it).
-            let wanted = events.compactMap { event -> MarketDataBatch.BookRequest? in
-                if case .order(let order, let time) = event { return .init(id: order.orderId, token: order.asset, time: time) }
-                return nil
-            }
-            let market = try await MarketDataBatch.gather(
-                books: wanted, markTokens: book.map { Array($0.positions.keys) } ?? [], source: marketData, policy: markPolicy,
-                mode: mode, logger: logger)
+            var resolvedMarkets = page.resolvedMarkets
             var records: [StreamRecord] = []
             var applied: [MarketResolution] = []
-            for event in events {
+            for event in page.events {
                 switch event {
                 case .order(let order, let time):
                     let (decision, next) = RiskGuard.decide(
                         order, book: book, policy: policy, at: time,
                         marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
-                        market: market.books[order.orderId] ?? .failure(.unavailable("not asked")), marks: market.marks)
+                        market: market.books[order.orderId]!, marks: market.marks)
                     if let detail = decision.detail {
                         logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
                     }
@@ -176,12 +170,12 @@ struct RiskGuardLoop {
                 }
             }
             var watermarks: [StreamName: [Int: EventTime]] = [:]
-            if !pageFull, mode == .strict {
+            if !page.full, !cut, mode == .strict {
                 watermarks[.orderDecided] = Dictionary(uniqueKeysWithValues: (0..<StreamName.partitionCount).map { ($0, horizon) })
             }
             let batch = StreamStore.AppendBatch(records, watermarks: watermarks, producedAt: .wallClockNow)
             let positions = (book?.positions.values).map { $0.sorted { $0.asset < $1.asset } } ?? []
-            let asOf: Int64? = book == nil ? nil : events.last!.time.millis
+            let asOf: Int64? = book == nil ? nil : page.events.last!.time.millis
             let rows = try await connection.query(
                 """
                 SELECT * FROM remora_commit_decisions(
@@ -193,7 +187,7 @@ struct RiskGuardLoop {
                     \(batch.payloads), \(batch.producedAt), \(batch.markStreams), \(batch.markPartitions)::int[],
                     \(batch.markTimes))
                 """, logger: logger)
-            return (try await batch.stored(from: rows), pageFull)
+            return (try await batch.stored(from: rows), page.full || cut)
         }
         try environment.publisher.publish(stored)
         environment.metrics.published(.orderDecided, count: stored.count)
@@ -203,6 +197,42 @@ struct RiskGuardLoop {
             logger.info("decided", metadata: ["stream": "order.decided", "orders": "\(stored.count)", "filled": "\(filled)"])
         }
         return more
+    }
+
+    /// One statement, so one snapshot: a page of undecided orders (each with whether its market's
+    /// resolution is already in the book), then the unapplied resolutions up to the horizon, or
+    /// only up to the page's last order when the page is full (the rest next step).
+    private func pending(upTo horizon: EventTime, on connection: PostgresConnection) async throws -> Page {
+        let rows = try await connection.query(
+            """
+            WITH page AS (
+                SELECT o.payload::text AS payload, o.event_time, o.uid,
+                       EXISTS (SELECT 1 FROM book_resolutions b WHERE b.condition_id = o.payload->>'conditionId') AS resolved
+                FROM orders o
+                WHERE NOT o.decided AND o.event_time <= \(horizon.millis)
+                ORDER BY o.event_time, o.uid COLLATE "C" LIMIT \(Self.orderPage)
+            ), bound AS (
+                SELECT CASE WHEN count(*) = \(Self.orderPage) THEN max(p.event_time) ELSE \(horizon.millis) END AS t FROM page p
+            )
+            SELECT true, p.payload, p.event_time, p.resolved FROM page p
+            UNION ALL
+            SELECT false, r.payload::text, r.event_time, false FROM market_resolutions r, bound
+            WHERE r.event_time <= bound.t
+              AND NOT EXISTS (SELECT 1 FROM book_resolutions b WHERE b.condition_id = r.uid)
+            """, logger: logger)
+        var page = Page()
+        for try await (isOrder, text, time, resolved) in rows.decode((Bool, String, Int64, Bool).self) {
+            if isOrder {
+                let order = try JSONCoding.decoder.decode(ProposedOrder.self, from: Data(text.utf8))
+                if resolved { page.resolvedMarkets.insert(order.conditionId.rawValue) }
+                page.events.append(.order(order, EventTime(millis: time)))
+                page.orderCount += 1
+            } else {
+                page.events.append(.resolution(try JSONCoding.decoder.decode(MarketResolution.self, from: Data(text.utf8))))
+            }
+        }
+        page.events.sort { $0.rank < $1.rank }
+        return page
     }
 
     /// min over partitions of the order.proposed and market.resolved watermarks, in one statement.
