@@ -120,9 +120,11 @@ struct RiskGuardLoop {
             if case .order(let order, let time) = event { return .init(id: order.orderId, token: order.asset, time: time) }
             return nil
         }
+        let gathering = ContinuousClock.now
         let market = try await MarketDataBatch.gather(
             books: wanted, markTokens: held, source: marketData, policy: markPolicy, mode: mode, logger: logger)
 
+        let marketDataTime = ContinuousClock.now - gathering
         let (stored, more) = try await environment.store.transaction { connection -> ([StoredMessage], Bool) in
             // The book first, locked: one risk guard at a time decides (a second instance waits here).
             var book: Book?
@@ -194,7 +196,13 @@ struct RiskGuardLoop {
         environment.metrics.processed(batchOf: stored.count, duration: .now - started)
         if !stored.isEmpty {
             let filled = stored.filter { $0.payload.contains("\"status\":\"filled\"") }.count
-            logger.info("decided", metadata: ["stream": "order.decided", "orders": "\(stored.count)", "filled": "\(filled)"])
+            logger.info(
+                "decided",
+                metadata: [
+                    "stream": "order.decided", "orders": "\(stored.count)", "filled": "\(filled)",
+                    "market_data_s": "\(String(format: "%.2f", marketDataTime.inSeconds))",
+                    "tokens": "\(market.marks.series.count)",
+                ])
         }
         return more
     }
