@@ -9,11 +9,14 @@ public struct WhaleScore: Sendable, Hashable, Codable {
     /// 0–100. Which formula produced it is named by `method`.
     public var score: Double
     public var method: String
+    /// The figures the gate and the sizer read (absent on scores published before they were).
+    public var figures: WhaleFigures?
 
     public init(
         wallet: WalletAddress, asOf: EventTime, settledCount: Int, wins: Int, realizedPnl: USDC, volume: USDC,
-        score: Double, method: String
+        score: Double, method: String, figures: WhaleFigures? = nil
     ) {
+        self.figures = figures
         self.wallet = wallet
         self.asOf = asOf
         self.settledCount = settledCount
@@ -53,12 +56,23 @@ public struct Signal: Sendable, Hashable, Codable {
     public var reason: String
     public var detail: String
     public var whaleScore: Double?
+    /// The scorer's figures of the whale as of the trade (nil: no score before it).
+    public var whale: WhaleFigures?
+    /// What the trade gate measured, as far as it got (nil when the whale gate decided).
+    public var measures: TradeMeasures?
+    /// The edge left after the copy lag, our slippage and the taker fee, in probability units:
+    /// the estimated probability minus the expected fill price and the fee per share
+    /// (docs/strategy.md). Stored whenever the gate got that far, accepted or not.
+    public var copyability: Double?
 
     public init(
         tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID, outcomeIndex: Int, side: Side,
         price: Price, size: Shares, tradeTime: EventTime, accepted: Bool, stage: GateStage, reason: String, detail: String,
-        whaleScore: Double?
+        whaleScore: Double?, whale: WhaleFigures? = nil, measures: TradeMeasures? = nil, copyability: Double? = nil
     ) {
+        self.whale = whale
+        self.measures = measures
+        self.copyability = copyability
         self.tradeId = tradeId
         self.wallet = wallet
         self.conditionId = conditionId
@@ -74,6 +88,31 @@ public struct Signal: Sendable, Hashable, Codable {
         self.detail = detail
         self.whaleScore = whaleScore
     }
+}
+
+/// What the trade gate measured of the market at the copy instant (docs/strategy.md).
+public struct TradeMeasures: Sendable, Hashable, Codable {
+    /// When our copy reaches the market: the whale's fill time plus the copy lag.
+    public var copyAt: EventTime
+    /// The book's midpoint then.
+    public var midpoint: Price?
+    /// The average price of the reference order walking that book, and how much worse than the
+    /// midpoint it is, as a fraction of the midpoint.
+    public var expectedFillPrice: Price?
+    public var referenceSlippage: Double?
+    /// The market's taker fee rate (fee = shares × rate × price × (1 − price)).
+    public var takerFeeBps: Int?
+    /// Days from the copy instant to the market's last order time.
+    public var daysToEnd: Double?
+    /// The probability estimates of the outcome (blend of win rate and market; price plus the
+    /// whale's shrunk edge) and the one the gate and the sizer use.
+    public var probabilityBlend: Double?
+    public var probabilityEdge: Double?
+    public var probability: Double?
+    /// EWMA (λ 0.94) volatility of the token's daily log returns before the copy instant.
+    public var volatility: Double?
+
+    public init(copyAt: EventTime) { self.copyAt = copyAt }
 }
 
 /// The sizer's proposal for one accepted signal (`order.proposed`): a fraction of NAV. The risk
@@ -93,11 +132,15 @@ public struct ProposedOrder: Sendable, Hashable, Codable {
     /// When our copy reaches the market: the whale's fill time plus the copy lag. The order's
     /// event time, and the instant of the book it fills against.
     public var copyAt: EventTime
+    /// The Kelly factors behind `fractionPpm` (nil for an order sized another way).
+    public var kelly: KellyFactors?
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
-        outcomeIndex: Int, side: Side, limitPrice: Price, fractionPpm: Int64, tradeTime: EventTime, copyAt: EventTime? = nil
+        outcomeIndex: Int, side: Side, limitPrice: Price, fractionPpm: Int64, tradeTime: EventTime, copyAt: EventTime? = nil,
+        kelly: KellyFactors? = nil
     ) {
+        self.kelly = kelly
         self.orderId = orderId
         self.tradeId = tradeId
         self.wallet = wallet
@@ -109,6 +152,33 @@ public struct ProposedOrder: Sendable, Hashable, Codable {
         self.fractionPpm = fractionPpm
         self.tradeTime = tradeTime
         self.copyAt = copyAt ?? tradeTime
+    }
+}
+
+/// The sizer's half of the adaptive Kelly size (docs/strategy.md): what it knows of the whale
+/// and the market. The risk guard multiplies by the factors that read our book (correlation,
+/// drawdown) and caps at 8 % of NAV.
+public struct KellyFactors: Sendable, Hashable, Codable {
+    /// The probability of the outcome and the net odds of buying it at the expected fill price,
+    /// net of the taker fee: b = (1 − c) ÷ c with c the price plus the fee per share.
+    public var probability: Double
+    public var netOdds: Double
+    /// f* = (p·b − q) ÷ b.
+    public var fullKelly: Double
+    /// 0.4 + 0.6 × WQS ÷ 100.
+    public var confidence: Double
+    /// 1 ÷ (1 + 5σ) within [0.5, 1.2], σ the token's daily EWMA volatility (1 when unknown).
+    public var volatility: Double
+    /// ½ × f* × confidence × volatility: `fractionPpm` before the book's factors and the cap.
+    public var fraction: Double
+
+    public init(probability: Double, netOdds: Double, fullKelly: Double, confidence: Double, volatility: Double, fraction: Double) {
+        self.probability = probability
+        self.netOdds = netOdds
+        self.fullKelly = fullKelly
+        self.confidence = confidence
+        self.volatility = volatility
+        self.fraction = fraction
     }
 }
 

@@ -48,6 +48,23 @@ public struct MarketTerms: Sendable, Hashable, Codable {
         }
     }
 
+    /// These terms as they stood at `time`, for a version first seen only after it (a replay
+    /// sees every market at the end of its world; a live stage saw nothing before it started).
+    /// What is fixed when a market opens — end date, fee, tick, minimum — is taken as seen; a
+    /// close after `time` had not happened then, so the market was taking orders and the later
+    /// close is not used (it would be lookahead). A version seen by `time` is returned as it is.
+    public func projected(to time: EventTime) -> MarketTerms {
+        guard seenAt > time else { return self }
+        var then = self
+        if let closed = closedAt, closed > time {
+            then.closedAt = nil
+            then.acceptingOrders = true
+        } else if closedAt == nil {
+            then.acceptingOrders = true
+        }
+        return then
+    }
+
     /// Whether everything but `seenAt` is the same: a new version is stored only when the terms change.
     public func sameTerms(as other: MarketTerms) -> Bool {
         var a = self

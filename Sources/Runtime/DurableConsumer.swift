@@ -50,16 +50,23 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
     public let batchLimit: Int
     let handler: StepHandler<Payload>
     let prepare: (@Sendable ([Payload], PostgresConnection) async throws -> Void)?
+    let prefetch: (@Sendable ([(StoredMessage, Payload)]) async throws -> Void)?
 
     /// - Parameter prepare: runs once per transaction with every payload of the step, before any
     ///   handler call: the place to take locks in one global order (the resolver's market locks),
     ///   or to read for every partition at once (see `StepReads`).
+    /// - Parameter prefetch: runs once per step with every message of the step before its
+    ///   transaction opens: the place for network reads (market data) that must hold neither a
+    ///   database session nor a lock while they wait. What it reads goes to the handler through a
+    ///   `StepReads`. A failure fails the step, which is retried from the database.
     public init(
         name: String, stream: StreamName, payload: Payload.Type, partitions: [Int], environment: StageEnvironment,
         pollInterval: Duration = .milliseconds(200), batchLimit: Int = 2000,
+        prefetch: (@Sendable ([(StoredMessage, Payload)]) async throws -> Void)? = nil,
         prepare: (@Sendable ([Payload], PostgresConnection) async throws -> Void)? = nil,
         handler: @escaping StepHandler<Payload>
     ) {
+        self.prefetch = prefetch
         self.prepare = prepare
         self.name = name
         self.stream = stream
@@ -205,6 +212,8 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
                         letter.id, failure: "replay: payload does not decode as \(Payload.self): \(error)", on: connection, logger: logger)
                 }
             }
+            // Rare (an operator's replay): the prefetch runs inside this transaction.
+            try await prefetch?(waiting.values.flatMap { $0.map { ($0.message, $0.payload) } })
             try await prepare?(waiting.values.flatMap { $0.map(\.payload) }, connection)
             var records: [StreamRecord] = []
             var replayed = 0
@@ -277,6 +286,7 @@ public struct DurableConsumer<Payload: Decodable & Sendable>: Sendable {
         let stored: [StoredMessage]
         do {
             let (work, skipped) = decode(runs, cursors: startCursors)
+            try await prefetch?(work.flatMap(\.decoded))
             (outcomes, stored) = try await environment.store.transaction { connection in
                 try await decideAndCommit(work, skipped: skipped, on: connection)
             }

@@ -103,23 +103,31 @@ public enum MarketTermsStore {
             """, logger: logger)
     }
 
-    /// The version in force at `time`: the last one seen at or before it.
+    /// The version in force at `time`: the last one seen at or before it; when none was seen by
+    /// then, the first one seen after, as it stood at `time` (``MarketTerms/projected(to:)``).
     public static func terms(
         of market: ConditionID, at time: EventTime, on connection: PostgresConnection, logger: Logger
     ) async throws -> MarketTerms? {
         let rows = try await connection.query(
             """
-            SELECT seen_at, end_date, closed_at, accepting_orders, taker_fee_bps, tick_micros, minimum_order_micros
-            FROM market_terms WHERE condition_id = \(market.rawValue) AND seen_at <= \(time.millis)
-            ORDER BY seen_at DESC LIMIT 1
+            (SELECT seen_at, end_date, closed_at, accepting_orders, taker_fee_bps, tick_micros, minimum_order_micros
+             FROM market_terms WHERE condition_id = \(market.rawValue) AND seen_at <= \(time.millis)
+             ORDER BY seen_at DESC LIMIT 1)
+            UNION ALL
+            (SELECT seen_at, end_date, closed_at, accepting_orders, taker_fee_bps, tick_micros, minimum_order_micros
+             FROM market_terms WHERE condition_id = \(market.rawValue) AND seen_at > \(time.millis)
+             ORDER BY seen_at LIMIT 1)
+            ORDER BY 1
             """, logger: logger)
         for try await (seen, end, closed, accepting, fee, tick, minimum) in rows.decode(
             (Int64, Int64?, Int64?, Bool, Int, Int64, Int64).self)
         {
+            // The first row is the one seen by `time` when there is one.
             return MarketTerms(
                 conditionId: market, seenAt: EventTime(millis: seen), endDate: end.map(EventTime.init(millis:)),
                 closedAt: closed.map(EventTime.init(millis:)), acceptingOrders: accepting, takerFeeBps: fee,
-                tick: Price(micros: tick), minimumOrder: Shares(micros: minimum))
+                tick: Price(micros: tick), minimumOrder: Shares(micros: minimum)
+            ).projected(to: time)
         }
         return nil
     }

@@ -12,7 +12,7 @@ public enum ScoreStore {
         decayed_win_rate, decayed_volume, bayesian_win_rate, win_rate_low, win_rate_high, base_rate,
         sharpe_30, sharpe_90, sharpe_all, information_ratio, calmar, max_drawdown, current_drawdown,
         consistency, hhi, capital_at_risk, mean_trade_return, trade_return_t, trade_count_penalty,
-        concentration_penalty, open_fills, open_cost_micros, unrealized_pnl_micros
+        concentration_penalty, open_fills, open_cost_micros, unrealized_pnl_micros, edge_count, edge_mean, edge_deviation
         """
 
     /// The figures of a score that are numbers, in column order from `decayed_win_rate`.
@@ -59,7 +59,7 @@ public enum ScoreStore {
             $10::float8[], $11::float8[], $12::float8[], $13::float8[], $14::float8[], $15::float8[], $16::float8[],
             $17::float8[], $18::float8[], $19::float8[], $20::float8[], $21::float8[], $22::float8[], $23::float8[],
             $24::float8[], $25::float8[], $26::float8[], $27::float8[], $28::bool[], $29::bool[], $30::int[], $31::bigint[],
-            $32::bigint[])
+            $32::bigint[], $33::int[], $34::float8[], $35::float8[])
         """
 
     static func binds(_ scores: [(WalletAddress, WalletMetrics)]) -> PostgresBindings {
@@ -81,18 +81,33 @@ public enum ScoreStore {
         binds.append(m.map(\.openFills))
         binds.append(m.map(\.openCost.micros))
         binds.append(m.map(\.unrealizedPnl.micros))
+        binds.append(m.map(\.edge.count))
+        binds.append(m.map(\.edge.mean))
+        binds.append(m.map(\.edge.deviation))
         return binds
     }
 
-    /// The current WQS of wallets that have one.
+    /// The current figures (``WhaleFigures``) of wallets that have a score: what `whale.score`
+    /// last published for each.
     public static func currentScores(
         of wallets: [WalletAddress], on connection: PostgresConnection, logger: Logger
-    ) async throws -> [WalletAddress: Double] {
+    ) async throws -> [WalletAddress: WhaleFigures] {
         let rows = try await connection.query(
-            "SELECT wallet, wqs FROM wallet_scores WHERE wallet = ANY(\(wallets.map(\.rawValue)))", logger: logger)
-        var scores: [WalletAddress: Double] = [:]
-        for try await (wallet, wqs) in rows.decode((String, Double).self) {
-            if let w = WalletAddress(wallet) { scores[w] = wqs }
+            """
+            SELECT wallet, wqs, settled_trades, sharpe_30, sharpe_90, current_drawdown, bayesian_win_rate, win_rate_low,
+                   base_rate, edge_count, edge_mean, edge_deviation
+            FROM wallet_scores WHERE wallet = ANY(\(wallets.map(\.rawValue)))
+            """, logger: logger)
+        var scores: [WalletAddress: WhaleFigures] = [:]
+        for try await (wallet, wqs, settled, s30, s90, drawdown, bayes, low, base, count, mean, deviation) in rows.decode(
+            (String, Double, Int, Double, Double, Double, Double, Double, Double, Int, Double, Double).self)
+        {
+            if let w = WalletAddress(wallet) {
+                scores[w] = WhaleFigures(
+                    wqs: wqs, settledTrades: settled, sharpe30: s30, sharpe90: s90, currentDrawdown: drawdown,
+                    bayesianWinRate: bayes, winRateLow: low, baseRate: base,
+                    edge: TradeEdge(count: count, mean: mean, deviation: deviation))
+            }
         }
         return scores
     }
@@ -217,7 +232,8 @@ public enum ScoreStore {
         logger: Logger
     ) async throws -> [WalletAddress: [ScoringLedger.Row]] {
         let query = PostgresQuery(unsafeSQL: """
-            SELECT trade_id, wallet, condition_id, category, result, cost_micros, realized_pnl_micros, trade_time, event_time, uid
+            SELECT trade_id, wallet, condition_id, category, result, cost_micros, realized_pnl_micros, trade_time, event_time, uid,
+                   side, price_micros, payout_micros
             FROM \(from) WHERE \(filter)
             """, binds: binds)
         let rows = try await connection.query(query, logger: logger)
@@ -225,21 +241,23 @@ public enum ScoreStore {
         var unreadable: [String] = []
         var local = SharedNames.Local(names)
         for try await row in rows {
-            let (id, wallet, condition, category, result, cost, pnl, tradeTime, settledAt, uid) =
-                try row.decode((String?, String?, String?, String?, String?, Int64?, Int64?, String?, Int64, String).self)
+            let (id, wallet, condition, category, result, cost, pnl, tradeTime, settledAt, uid, side, price, payout) =
+                try row.decode(
+                    (String?, String?, String?, String?, String?, Int64?, Int64?, String?, Int64, String, String?, Int64?, Int64?).self)
             guard let wallet = wallet.map(WalletAddress.init(validated:)) else {
                 unreadable.append(uid)
                 continue
             }
             if let id, let condition = condition.flatMap({ local.market($0) }), let category = category.map({ local.name($0) }),
                 let result = result.flatMap(SettlementResult.init(rawValue:)), let cost, let pnl,
-                let tradeTime = tradeTime.flatMap({ Int64($0) })
+                let tradeTime = tradeTime.flatMap({ Int64($0) }), let side = side.flatMap(Side.init(rawValue:)), let price, let payout
             {
                 totals.add(category: category, settledAt: settledAt, result: result, cost: cost, pnl: pnl)
                 guard keep(wallet) else { continue }
                 byWallet[wallet, default: []].append(ScoringLedger.Row(
                     tradeId: id, conditionId: condition, category: category, result: result, cost: cost, pnl: pnl,
-                    tradeTime: tradeTime, settledAt: settledAt))
+                    tradeTime: tradeTime, settledAt: settledAt,
+                    edge: ScoringLedger.Row.edge(side: side, price: price, payout: payout)))
             } else {
                 unreadable.append(uid)
             }

@@ -50,41 +50,6 @@ struct SettlementTests {
     }
 }
 
-@Suite("Signal gate")
-struct SignalGateTests {
-    func score(_ value: Double, settled: Int = 20) -> WhaleScore {
-        WhaleScore(
-            wallet: wallet, asOf: EventTime(seconds: 1), settledCount: settled, wins: 0, realizedPnl: .zero, volume: .zero,
-            score: value, method: "test")
-    }
-
-    @Test("each stage rejects with its reason; a good trade passes")
-    func verdicts() {
-        let policy = GatePolicy(minimumScore: 55, minimumSettledTrades: 5, minimumNotional: 100)
-        func check(_ t: Trade, _ s: WhaleScore?) -> (Bool, GateStage, String) {
-            let v = SignalGate.evaluate(t, score: s, policy: policy)
-            return (v.accepted, v.stage, v.reason)
-        }
-        #expect(check(trade(), nil) == (false, .whale, "unscored_wallet"))
-        #expect(check(trade(), score(90, settled: 4)) == (false, .whale, "too_few_settled_trades"))
-        #expect(check(trade(), score(54.99)) == (false, .whale, "score_below_threshold"))
-        #expect(check(trade(side: .sell), score(90)) == (false, .trade, "sell_not_copied"))
-        #expect(check(trade(size: 10), score(90)) == (false, .trade, "size_below_minimum"))
-        #expect(check(trade(priceMicros: 990_000), score(90)) == (false, .trade, "price_out_of_range"))
-        #expect(check(trade(), score(55)) == (true, .portfolio, "passed"))
-    }
-
-    @Test("the simple score shrinks towards 50 %")
-    func tally() {
-        #expect(WalletTally().score == 50)
-        var t = WalletTally()
-        let win = Settlement.settle(trade(), market: nil, resolution: MarketResolution(conditionId: market, outcome: .winner(index: 0), resolvedAt: EventTime(seconds: 9)))
-        for _ in 0..<10 { t = t.adding(win) }
-        #expect(t.score == 75)  // (10 + 5) / (10 + 10)
-        #expect(t.realizedPnl == 6000 && t.volume == 4000)
-    }
-}
-
 @Suite("Risk guard")
 struct RiskGuardTests {
     func order(fractionPpm: Int64 = 20_000, price: Int64 = 400_000, asset: String = "70") -> ProposedOrder {
@@ -177,7 +142,17 @@ struct RiskGuardTests {
             "9": BookPosition(asset: "9", conditionId: market, outcomeIndex: 0, shares: 180, cost: 90, mark: Price(micros: 500_000)),
         ])
         #expect(invested.nav == 100)
-        #expect(decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000)).0.reason == "insufficient_cash")
+        #expect(decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000, maxOrderPpm: 1_000_000)).0.reason == "insufficient_cash")
+    }
+
+    @Test("no order stakes more than 8 % of NAV, whatever the Kelly fraction asked")
+    func orderCap() {
+        let (capped, _) = decide(order(fractionPpm: 300_000), book: Book(initialCash: 100_000))
+        #expect(capped.status == .filled && capped.fillNotional == USDC(micros: 8_000 * microsPerUnit))
+        let (exact, _) = decide(order(fractionPpm: 80_000), book: Book(initialCash: 100_000))
+        #expect(exact.fillNotional == capped.fillNotional)
+        let (under, _) = decide(order(fractionPpm: 79_999), book: Book(initialCash: 100_000))
+        #expect(under.fillNotional < capped.fillNotional)
     }
 
     @Test("an unreadable book blocks every order (fails closed)")

@@ -140,9 +140,9 @@ struct ScoringContextTests {
         #expect(totals.days(before: 10) == CategoryDay.summing(all).filter { $0.day < 10 })
     }
 
-    @Test("a ledger entry takes 32 bytes (the scorer's cache budget: docs/scoring.md)")
+    @Test("a ledger entry takes 40 bytes (the scorer's cache budget: docs/scoring.md)")
     func entrySize() {
-        #expect(ScoringLedger.bytesPerSettlement == 32)
+        #expect(ScoringLedger.bytesPerSettlement == 40)
     }
 }
 

@@ -19,6 +19,13 @@ import ZeroMQ
 struct PipelineEndToEndTests {
     /// About 10,000 trades over five months; markets still open at the end stay unsettled.
     static let world = try! WorldGenerator.generate(WorldParameters(seed: 11, wallets: 480, markets: 300, months: 5))
+    /// The gate opened wide enough that a small world's trades reach the sizer and the risk guard
+    /// (its top scores are market makers', whose fills the gate never copies), with every check
+    /// still measured and recorded; copyability down to −1 lets Kelly refuse some (orders of 0).
+    static let gateSettings = [
+        "REMORA_GATE_MIN_SCORE": "30", "REMORA_GATE_MIN_NOTIONAL": "100", "REMORA_GATE_RISING_SHARPE": "off",
+        "REMORA_GATE_MAX_SLIPPAGE": "0.5", "REMORA_GATE_MIN_COPYABILITY": "-1",
+    ]
     /// Trades in markets the oracle settled before the world's end: exactly these settle.
     static let settledTrades = world.trades.filter { world.markets[Int($0.market)].truth.resolvedAt <= world.endTime }.count
 
@@ -40,7 +47,7 @@ struct PipelineEndToEndTests {
         logger.logLevel = .critical
         let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: logger) { _ in }
         return try await app.test(.live) { client in
-            var settings = environment
+            var settings = Self.gateSettings.merging(environment) { _, given in given }
             settings["REMORA_CLOB_API_URL"] = "http://127.0.0.1:\(try #require(client.port))/clob"
             settings["REMORA_API_BUDGET_SCALE"] = "100"
             return try await runPipeline(
@@ -208,16 +215,44 @@ struct PipelineEndToEndTests {
                 ) AS gaps WHERE d <> 0
                 """) == 0)
             // Each stage against an independent computation from the tables it wrote.
-            // The gate: every whale verdict agrees with the wallet's settlements strictly before the trade.
+            // The gate: every verdict carries the figures of the wallet's last `whale.score`
+            // strictly before the trade, and every whale verdict agrees with them and the settings.
             #expect(try await one(
                 """
                 SELECT count(*) FROM signals s JOIN trades t ON t.uid = s.uid
-                CROSS JOIN LATERAL (SELECT count(*) AS n FROM trade_settlements x WHERE x.key = t.key AND x.event_time < t.event_time) b
-                WHERE (s.reason = 'unscored_wallet' AND b.n <> 0) OR (s.reason = 'too_few_settled_trades' AND (b.n = 0 OR b.n >= 5))
-                   OR ((s.accepted OR s.stage = 'trade') AND b.n < 5)
+                LEFT JOIN LATERAL (SELECT w.payload->'figures' AS f FROM whale_scores w
+                                   WHERE w.wallet = t.wallet AND w.event_time < t.event_time
+                                   ORDER BY w.event_time DESC, w.seq DESC LIMIT 1) b ON true
+                WHERE (s.payload->'whale') IS DISTINCT FROM b.f
+                   OR (s.reason = 'unscored_wallet') <> (b.f IS NULL)
+                   OR (s.reason = 'too_few_settled_trades' AND (b.f->>'settledTrades')::int >= 5)
+                   OR (s.reason = 'score_below_threshold' AND (b.f->>'wqs')::float8 >= 30)
+                   OR (s.reason = 'whale_drawdown' AND (b.f->>'currentDrawdown')::float8 < 0.25)
+                   OR ((s.accepted OR s.stage = 'trade') AND ((b.f->>'settledTrades')::int < 5 OR (b.f->>'wqs')::float8 < 30
+                        OR (b.f->>'currentDrawdown')::float8 >= 0.25))
+                   OR (s.accepted AND (t.payload->>'role' = 'maker' OR t.payload->>'side' = 'SELL'
+                        OR (s.payload->'measures'->>'referenceSlippage')::float8 >= 0.5))
                 """) == 0)
-            // The sizer: every order is the configured fraction of NAV.
-            #expect(try await one("SELECT count(*) FROM orders WHERE (payload->>'fractionPpm')::bigint IS DISTINCT FROM 20000") == 0)
+            #expect(try await one("SELECT count(*) FROM signals WHERE accepted") > 0, "the wide-open gate passes some trades")
+            #expect(try await one("SELECT count(*) FROM signals WHERE reason = 'maker_fill'") > 0)
+            // The sizer: every order's fraction is half Kelly × confidence × volatility, recomputed
+            // from its signal's measures (an order of 0 exactly when f* ≤ 0).
+            #expect(try await one(
+                """
+                WITH k AS (
+                    SELECT o.uid, (o.payload->>'fractionPpm')::bigint AS ppm, (m->>'probability')::float8 AS p,
+                           (m->>'expectedFillPrice')::float8 + coalesce((m->>'takerFeeBps')::float8, 0) / 10000
+                               * (m->>'expectedFillPrice')::float8 * (1 - (m->>'expectedFillPrice')::float8) AS c,
+                           (s.payload->>'whaleScore')::float8 AS wqs, (m->>'volatility')::float8 AS vol
+                    FROM orders o JOIN signals s ON 'order:' || s.uid = o.uid, LATERAL (SELECT s.payload->'measures' AS m) x
+                ), f AS (
+                    SELECT uid, ppm, (p * ((1 - c) / c) - (1 - p)) / ((1 - c) / c) AS fk, 0.4 + 0.6 * wqs / 100 AS kc,
+                           CASE WHEN vol IS NULL THEN 1 ELSE greatest(0.5, least(1.2, 1 / (1 + 5 * vol))) END AS kv
+                    FROM k
+                )
+                SELECT count(*) FROM f
+                WHERE (fk <= 0 AND ppm <> 0) OR (fk > 0 AND abs(ppm - floor(0.5 * fk * kc * kv * 1000000)) > 1)
+                """) == 0)
             // The risk guard's book, recomputed from its fills and the resolutions it applied: cash,
             // realized P&L and open positions to the micro-USDC, and cash + open cost − realized = initial.
             let book = try await store.client.query(

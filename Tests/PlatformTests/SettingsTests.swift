@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Configuration errors name the setting")
 struct SettingsTests {
-    let declared = RemoraService.commonSettings(httpPort: 7411) + [Setting("REMORA_SIZER_FRACTION", default: "0.02", "fraction")]
+    let declared = RemoraService.commonSettings(httpPort: 7411) + [Setting("REMORA_TEST_FRACTION", default: "0.02", "fraction")]
 
     @Test("missing required setting")
     func missing() {
@@ -15,7 +15,7 @@ struct SettingsTests {
 
     @Test("malformed values", arguments: [
         ("REMORA_HTTP_PORT", "70000"), ("REMORA_HTTP_PORT", "eighty"), ("REMORA_PARTITIONS", "3-1"),
-        ("REMORA_PARTITIONS", "0,16"), ("REMORA_PARTITIONS", "x"), ("REMORA_SIZER_FRACTION", "0.5"),
+        ("REMORA_PARTITIONS", "0,16"), ("REMORA_PARTITIONS", "x"), ("REMORA_TEST_FRACTION", "0.5"),
     ])
     func malformed(name: String, value: String) {
         let settings = Settings(declared, environment: [name: value])

@@ -195,7 +195,9 @@ struct MarketDataTests {
             }
             let source = ClobMarketData(
                 client: PolymarketClient(logger: Self.quiet), store: store, mode: .strict, logger: Self.quiet)
-            #expect(try await source.terms(of: market, at: EventTime(seconds: 99)) == nil)
+            // Before the first sighting: that sighting as it stood then (end, fee and tick are
+            // fixed when a market opens; a replay sees every market only at its world's end).
+            #expect(try await source.terms(of: market, at: EventTime(seconds: 99)) == terms(100, end: 1_000, fee: 0))
             #expect(try await source.terms(of: market, at: EventTime(seconds: 250))?.endDate == EventTime(seconds: 1_000))
             #expect(try await source.terms(of: market, at: EventTime(seconds: 250))?.seenAt == EventTime(seconds: 100), "an unchanged sighting is not a version")
             #expect(try await source.terms(of: market, at: EventTime(seconds: 350))?.endDate == EventTime(seconds: 2_000))

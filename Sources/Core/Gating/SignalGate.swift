@@ -1,68 +1,195 @@
 public import RemoraModel
+import RemoraQuant
 
-/// Thresholds of the three gates.
-public struct GatePolicy: Sendable, Hashable {
-    /// Stage 1: a whale qualifies with a score at or above this (0–100).
-    public var minimumScore: Double
-    /// Stage 1: and with at least this many settled trades behind the score.
-    public var minimumSettledTrades: Int
-    /// Stage 2: a trade is worth copying from this notional up.
-    public var minimumNotional: USDC
-    /// Stage 2: prices outside [low, high] leave too little edge to copy.
-    public var priceRange: ClosedRange<Price>
+/// What the trade gate reads of the market, fetched before deciding (so the decision stays a
+/// pure function): the market's terms as of the copy instant, the book then, and the token's
+/// daily prices before it.
+public struct MarketView: Sendable {
+    public var terms: Result<MarketTerms?, MarketDataProblem>
+    public var book: Result<OrderBook, MarketDataProblem>
+    public var dailyPrices: Result<PriceSeries, MarketDataProblem>
 
     public init(
-        minimumScore: Double = 55, minimumSettledTrades: Int = 5, minimumNotional: USDC = 100,
-        priceRange: ClosedRange<Price> = Price(micros: 20_000)...Price(micros: 980_000)
+        terms: Result<MarketTerms?, MarketDataProblem>, book: Result<OrderBook, MarketDataProblem>,
+        dailyPrices: Result<PriceSeries, MarketDataProblem>
     ) {
-        self.minimumScore = minimumScore
-        self.minimumSettledTrades = minimumSettledTrades
-        self.minimumNotional = minimumNotional
-        self.priceRange = priceRange
+        self.terms = terms
+        self.book = book
+        self.dailyPrices = dailyPrices
     }
 }
 
-/// The signal gate: whale qualified now? this trade good? fits the portfolio? Every rejection
-/// keeps its stage and a stable reason code. Pure: the score is the whale's score as of the
-/// trade's event time, passed in.
+/// The signal gate: is the whale qualified now, and is this trade worth copying? (Whether it fits
+/// our portfolio is decided by the risk guard, the only reader of our book.) Every verdict keeps
+/// its stage, a stable reason code, and every value it measured. Pure: the whale's figures are the
+/// scorer's as of the trade, the market's are as of the copy instant, both passed in.
 public enum SignalGate {
-    public static func evaluate(_ trade: Trade, score: WhaleScore?, policy: GatePolicy) -> Signal {
-        func verdict(_ accepted: Bool, _ stage: GateStage, _ reason: String, _ detail: String) -> Signal {
+    /// The checks that need no market data, in order. `detectedAt` is when we learned of the
+    /// trade, in live mode only (a replay learns of everything late, by design). Nil: go on to
+    /// the market checks (``evaluate(_:whale:market:copyAt:detectedAt:policy:)``).
+    public static func screen(
+        _ trade: Trade, whale: WhaleFigures?, detectedAt: EventTime?, policy: GatePolicy
+    ) -> Signal? {
+        let verdict = Verdict(trade: trade, whale: whale)
+        if trade.late {
+            // Stored behind the watermark: the stages after us may have decided past its time.
+            return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
+        }
+        guard let whale else { return verdict.rejected(.whale, "unscored_wallet", "no score before this trade") }
+        if whale.settledTrades < policy.minimumSettledTrades {
+            return verdict.rejected(.whale, "too_few_settled_trades", "\(whale.settledTrades) settled < \(policy.minimumSettledTrades)")
+        }
+        if whale.wqs < policy.minimumScore {
+            return verdict.rejected(.whale, "score_below_threshold", "WQS \(fixed(whale.wqs, 2)) < \(fixed(policy.minimumScore, 2))")
+        }
+        if policy.requireRisingSharpe, !(whale.sharpe30 > whale.sharpe90) {
+            return verdict.rejected(
+                .whale, "sharpe_fading", "30-day Sharpe \(fixed(whale.sharpe30, 2)) ≤ 90-day \(fixed(whale.sharpe90, 2))")
+        }
+        if whale.currentDrawdown >= policy.maximumWhaleDrawdown {
+            return verdict.rejected(
+                .whale, "whale_drawdown",
+                "drawdown \(percent(whale.currentDrawdown)) ≥ \(percent(policy.maximumWhaleDrawdown))")
+        }
+        if policy.requireWinRateAboveBase, !(whale.winRateLow > whale.baseRate) {
+            return verdict.rejected(
+                .whale, "win_rate_not_above_base",
+                "win rate's 95 % lower bound \(fixed(whale.winRateLow, 3)) ≤ base rate \(fixed(whale.baseRate, 3))")
+        }
+        if trade.side == .sell {
+            return verdict.rejected(.trade, "sell_not_copied", "a sale opens nothing; exits follow our own positions")
+        }
+        if trade.role == .maker, !policy.copyMakerFills {
+            return verdict.rejected(
+                .trade, "maker_fill", "the whale's resting order was taken: its price was the taker's choice, not a signal")
+        }
+        if trade.notional < policy.minimumNotional {
+            return verdict.rejected(.trade, "size_below_minimum", "notional \(trade.notional) < \(policy.minimumNotional)")
+        }
+        if let detectedAt, detectedAt.millis - trade.timestamp.millis > policy.maximumSignalAgeMillis {
+            return verdict.rejected(
+                .trade, "stale",
+                "detected \(fixed(Double(detectedAt.millis - trade.timestamp.millis) / 1000, 1)) s after the fill > \(policy.maximumSignalAgeMillis / 1000) s")
+        }
+        return nil
+    }
+
+    /// The whole gate: ``screen(_:whale:detectedAt:policy:)``, then the market at the copy
+    /// instant. `market` nil is never asked for a trade the screen rejects.
+    public static func evaluate(
+        _ trade: Trade, whale: WhaleFigures?, market: MarketView?, copyAt: EventTime, detectedAt: EventTime? = nil,
+        policy: GatePolicy
+    ) -> Signal {
+        if let rejected = screen(trade, whale: whale, detectedAt: detectedAt, policy: policy) { return rejected }
+        var verdict = Verdict(trade: trade, whale: whale)
+        verdict.measures = TradeMeasures(copyAt: copyAt)
+        guard let market, let whale else {
+            return verdict.rejected(.trade, "market_data_unavailable", "no market data was read for this trade")
+        }
+        // The market's terms then: open, and ending soon enough.
+        let terms: MarketTerms
+        switch market.terms {
+        case .failure(let problem): return verdict.rejected(.trade, problem.code, problem.description)
+        case .success(nil): return verdict.rejected(.trade, "market_terms_unknown", "no terms of this market seen by then")
+        case .success(let known?): terms = known
+        }
+        verdict.measures?.takerFeeBps = terms.takerFeeBps
+        if !terms.acceptingOrders || (terms.closedAt.map { $0 <= copyAt } ?? false) {
+            return verdict.rejected(.trade, "market_closed", "the market took no orders at the copy instant")
+        }
+        guard let last = terms.lastOrderTime else {
+            return verdict.rejected(.trade, "end_unknown", "the market has no end date: the time to its end cannot be checked")
+        }
+        let daysToEnd = Double(last.millis - copyAt.millis) / Double(EventTime.day)
+        verdict.measures?.daysToEnd = daysToEnd
+        if daysToEnd <= 0 { return verdict.rejected(.trade, "market_closed", "the market ended before the copy instant") }
+        if daysToEnd > policy.maximumDaysToEnd {
+            return verdict.rejected(
+                .trade, "too_far_from_end", "\(fixed(daysToEnd, 1)) days to the end > \(fixed(policy.maximumDaysToEnd, 0))")
+        }
+        // The book then: what a reference order would pay.
+        let book: OrderBook
+        switch market.book {
+        case .failure(let problem): return verdict.rejected(.trade, problem.code, problem.description)
+        case .success(let known): book = known
+        }
+        let walk = BookWalk.take(.buy, notional: policy.referenceNotional, from: book)
+        verdict.measures?.midpoint = book.midpoint
+        guard walk.shares.micros > 0, walk.refusal == nil, book.midpoint.micros > 0 else {
+            return verdict.rejected(.trade, "no_liquidity", "a reference order of \(policy.referenceNotional) took nothing from the book")
+        }
+        // Cash ÷ shares to the nearest micro-USDC (a notional walk truncates both: 0.41 would read
+        // 0.409999); the sizer reads the same number.
+        let average = Price(micros: mulDivRounded(walk.cash.micros, microsPerUnit, walk.shares.micros))
+        let slippage = Double(average.micros - book.midpoint.micros) / Double(book.midpoint.micros)
+        verdict.measures?.expectedFillPrice = average
+        verdict.measures?.referenceSlippage = slippage
+        // The edge after lag, slippage and fee: what is left to copy.
+        let fill = average.doubleValue
+        let feePerShare = Double(terms.takerFeeBps) / 10_000 * fill * (1 - fill)
+        let blend = AdaptiveKelly.blendedWinProbability(whale: whale.bayesianWinRate, market: book.midpoint.doubleValue)
+        let edge = min(0.99, max(0.01, trade.price.doubleValue + whale.edge.shrunkMean(priorDeviation: policy.edgePriorDeviation)))
+        let probability = policy.probabilityMethod == .blend ? blend : edge
+        verdict.measures?.probabilityBlend = blend
+        verdict.measures?.probabilityEdge = edge
+        verdict.measures?.probability = probability
+        let copyability = probability - fill - feePerShare
+        verdict.copyability = copyability
+        if case .success(let series) = market.dailyPrices {
+            let prices = series.points.map(\.price.doubleValue)
+            let returns = EWMAVolatility.logReturns(prices: prices)
+            if !returns.isEmpty { verdict.measures?.volatility = EWMAVolatility().forecastVolatility(returns: returns) }
+        }
+        if slippage >= policy.maximumSlippage {
+            return verdict.rejected(
+                .trade, "slippage_too_high",
+                "a \(policy.referenceNotional) order pays \(percent(slippage)) over the midpoint ≥ \(percent(policy.maximumSlippage))")
+        }
+        if copyability < policy.minimumCopyability {
+            return verdict.rejected(
+                .trade, "edge_below_minimum",
+                "copyability \(percent(copyability)) < \(percent(policy.minimumCopyability)) (p \(fixed(probability, 3)), fill \(average), fee \(fixed(feePerShare, 4)))")
+        }
+        return verdict.accepted("WQS \(fixed(whale.wqs, 2)), copyability \(percent(copyability))")
+    }
+
+    /// A verdict under construction: the trade's fields and what was measured so far.
+    struct Verdict {
+        let trade: Trade
+        let whale: WhaleFigures?
+        var measures: TradeMeasures?
+        var copyability: Double?
+
+        init(trade: Trade, whale: WhaleFigures?) {
+            self.trade = trade
+            self.whale = whale
+        }
+
+        func rejected(_ stage: GateStage, _ reason: String, _ detail: String) -> Signal {
+            signal(accepted: false, stage: stage, reason: reason, detail: detail)
+        }
+
+        /// Accepted by the whale and trade gates; the portfolio gate runs in the risk guard.
+        func accepted(_ detail: String) -> Signal {
+            signal(accepted: true, stage: .portfolio, reason: "passed", detail: detail)
+        }
+
+        private func signal(accepted: Bool, stage: GateStage, reason: String, detail: String) -> Signal {
             Signal(
                 tradeId: trade.id, wallet: trade.wallet, conditionId: trade.conditionId, asset: trade.asset,
                 outcomeIndex: trade.outcomeIndex, side: trade.side, price: trade.price, size: trade.size,
                 tradeTime: trade.timestamp, accepted: accepted, stage: stage, reason: reason, detail: detail,
-                whaleScore: score?.score)
+                whaleScore: whale?.wqs, whale: whale, measures: measures, copyability: copyability)
         }
-        if trade.late {
-            // Stored behind the watermark: the stages after us may have decided past its time.
-            return verdict(false, .trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
-        }
-        guard let score else {
-            return verdict(false, .whale, "unscored_wallet", "no settled trades before this one")
-        }
-        if score.settledCount < policy.minimumSettledTrades {
-            return verdict(false, .whale, "too_few_settled_trades",
-                           "\(score.settledCount) settled < \(policy.minimumSettledTrades)")
-        }
-        if score.score < policy.minimumScore {
-            return verdict(false, .whale, "score_below_threshold",
-                           "score \(rounded(score.score)) < \(rounded(policy.minimumScore))")
-        }
-        if trade.side == .sell {
-            return verdict(false, .trade, "sell_not_copied", "only entries are copied; exits follow our own rules")
-        }
-        if trade.notional < policy.minimumNotional {
-            return verdict(false, .trade, "size_below_minimum", "notional \(trade.notional) < \(policy.minimumNotional)")
-        }
-        if !policy.priceRange.contains(trade.price) {
-            return verdict(false, .trade, "price_out_of_range", "price \(trade.price) outside \(policy.priceRange.lowerBound)–\(policy.priceRange.upperBound)")
-        }
-        return verdict(true, .portfolio, "passed", "score \(rounded(score.score))")
     }
 
-    private static func rounded(_ value: Double) -> String {
-        let scaled = (value * 100).rounded() / 100
-        return "\(scaled)"
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        return "\(rounded)"
     }
+
+    static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 2) + " %" }
 }

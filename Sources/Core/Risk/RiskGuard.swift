@@ -6,10 +6,14 @@ public struct RiskPolicy: Sendable, Hashable {
     public var maxExposurePpm: Int64
     /// Orders below this are not worth a fill.
     public var minimumOrder: USDC
+    /// No single order stakes more than this fraction of NAV (ppm; the roadmap's 8 %), whatever
+    /// the Kelly fraction asked.
+    public var maxOrderPpm: Int64
 
-    public init(maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1) {
+    public init(maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1, maxOrderPpm: Int64 = 80_000) {
         self.maxExposurePpm = maxExposurePpm
         self.minimumOrder = minimumOrder
+        self.maxOrderPpm = maxOrderPpm
     }
 }
 
@@ -44,7 +48,7 @@ public enum RiskGuard {
         guard !marketResolved else { return blocked("market_resolved", book: book) }
         guard order.side == .buy else { return blocked("unsupported_side", book: book) }
         guard order.limitPrice.micros > 0, order.limitPrice.micros < microsPerUnit else { return blocked("invalid_price", book: book) }
-        let wanted = nav.scaled(partsPerMillion: order.fractionPpm)
+        let wanted = nav.scaled(partsPerMillion: min(order.fractionPpm, policy.maxOrderPpm))
         guard wanted >= policy.minimumOrder else { return blocked("below_minimum_order", book: book) }
         guard wanted <= book.cash else { return blocked("insufficient_cash", book: book) }
         let cap = nav.scaled(partsPerMillion: policy.maxExposurePpm)

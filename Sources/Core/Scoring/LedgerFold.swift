@@ -28,6 +28,11 @@ struct LedgerFold {
     // Welford's running mean and sum of squared deviations of the per-trade returns.
     var perTradeMean = 0.0
     var perTradeSquares = 0.0
+    // Welford's running mean and sum of squared deviations of the edge per share (payout − price)
+    // of the settlements that were not void.
+    var edgeCount = 0
+    var edgeMean = 0.0
+    var edgeSquares = 0.0
     var decayedWeight = 0.0
     var decayedWins = 0.0
     var decayedNotional = 0.0
@@ -103,6 +108,11 @@ struct LedgerFold {
         pnl += s.pnl
         let cost = Double(s.cost) / Double(microsPerUnit)
         if s.result != .void {
+            let edge = Double(s.edge) / Double(microsPerUnit)
+            edgeCount += 1
+            let delta = edge - edgeMean
+            edgeMean += delta / Double(edgeCount)
+            edgeSquares += delta * (edge - edgeMean)
             let weight = exp2(Self.decayExponent(s.settledAt))
             decayedWeight += weight
             if s.result == .win { decayedWins += weight }
@@ -384,7 +394,11 @@ struct LedgerFold {
             sharpe30: sharpe30, sharpe90: sharpe90, sharpeAll: sharpeAll, informationRatio: ir, calmar: calmar,
             maxDrawdown: maxDrawdown, currentDrawdown: currentDrawdown,
             consistency: consistency, hhi: hhi, averageCapitalAtRisk: capital,
-            meanTradeReturn: Calc.finite(meanTrade), tradeReturnT: Calc.finite(tradeT), openFills: open.count, openCost: openCost,
+            meanTradeReturn: Calc.finite(meanTrade), tradeReturnT: Calc.finite(tradeT),
+            edge: TradeEdge(
+                count: edgeCount, mean: edgeMean,
+                deviation: edgeCount >= 2 ? (max(0, edgeSquares) / Double(edgeCount - 1)).squareRoot() : 0),
+            openFills: open.count, openCost: openCost,
             unrealizedPnl: unrealized, dailyReturns: returns, score: score)
     }
 

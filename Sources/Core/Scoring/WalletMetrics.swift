@@ -44,6 +44,9 @@ public struct WalletMetrics: Sendable, Hashable {
     /// for what it paid, not as one more win.
     public var meanTradeReturn: Double
     public var tradeReturnT: Double
+    /// What the whale's side earned per share, payout − price, over its settled trades that were
+    /// not void: the edge the sizer shrinks (``TradeEdge``).
+    public var edge: TradeEdge
     /// Fills open at `asOf` (their markets unresolved then), what they cost, and what they would
     /// gain or lose at their marks (``OpenPositions``).
     public var openFills: Int
@@ -172,12 +175,12 @@ public enum WalletMetricsCalculator {
 
 /// A wallet's settlements in scoring order (``WalletMetricsCalculator/precedes(_:_:)``), reduced to
 /// the numbers the metrics read, markets numbered in order of first appearance, categories as
-/// indexes. The scorer keeps one per wallet (32 bytes a settlement, plus 4 bytes per market
+/// indexes. The scorer keeps one per wallet (40 bytes a settlement, plus 4 bytes per market
 /// traded) and a history builds one per wallet: scoring then copies no strings and hashes no ids,
 /// which cost more than the arithmetic. No index by market is kept: merges build one for the
 /// moment (a wallet's markets are few next to its settlements), and open fills look theirs up.
 public struct ScoringLedger: Sendable {
-    /// 32 bytes: the time shares its word with the result and the days held, the market number
+    /// 40 bytes: the time shares its word with the result and the days held, the market number
     /// with the category number (a wallet's markets and categories are numbered from 0).
     struct Entry: Sendable {
         /// settledAt (millis, 44 bits signed: ±278 years) · result (2 bits) · days held (18 bits signed).
@@ -187,12 +190,18 @@ public struct ScoringLedger: Sendable {
         var key: UInt32
         /// market (20 bits) · category (12 bits).
         private var marketAndCategory: UInt32
+        /// What the trade's side earned per share, payout − price for a buy and price − payout for
+        /// a sale, in micro-USDC: the whale's edge in probability units (``Row/edge``).
+        var edge: Int32
 
         static let marketLimit = 1 << 20
         static let categoryLimit = 1 << 12
         private static let heldBits: Int64 = 18
 
-        init(settledAt: Int64, cost: Int64, pnl: Int64, key: UInt32, tradeDay: Int64, market: Int32, category: UInt16, result: SettlementResult) {
+        init(
+            settledAt: Int64, cost: Int64, pnl: Int64, key: UInt32, tradeDay: Int64, market: Int32, category: UInt16,
+            result: SettlementResult, edge: Int32
+        ) {
             let held = WalletMetricsCalculator.floorDiv(settledAt, WalletMetricsCalculator.millisPerDay) - tradeDay
             precondition(abs(settledAt) < 1 << 43 && abs(held) < 1 << (Self.heldBits - 1), "a settlement time out of the ledger's range")
             let code: Int64 = switch result {
@@ -205,6 +214,7 @@ public struct ScoringLedger: Sendable {
             self.pnl = pnl
             self.key = key
             marketAndCategory = UInt32(market) << 12 | UInt32(category)
+            self.edge = edge
         }
 
         var settledAt: Int64 { timeAndFlags >> 20 }
@@ -245,10 +255,12 @@ public struct ScoringLedger: Sendable {
         public var result: SettlementResult
         public var conditionId: ConditionID
         public var category: String
+        /// payout − price (a buy) or price − payout (a sale), micro-USDC per share: in [−1, 1].
+        public var edge: Int32
 
         public init(
             tradeId: String, conditionId: ConditionID, category: String, result: SettlementResult, cost: Int64, pnl: Int64,
-            tradeTime: Int64, settledAt: Int64
+            tradeTime: Int64, settledAt: Int64, edge: Int32
         ) {
             self.settledAt = settledAt
             key = ScoringLedger.orderKey(tradeId)
@@ -258,12 +270,20 @@ public struct ScoringLedger: Sendable {
             self.result = result
             self.conditionId = conditionId
             self.category = category
+            self.edge = edge
         }
 
         public init(_ s: TradeSettlement) {
             self.init(
                 tradeId: s.tradeId, conditionId: s.conditionId, category: s.category, result: s.result, cost: s.cost.micros,
-                pnl: s.realizedPnl.micros, tradeTime: s.tradeTime.millis, settledAt: s.settledAt.millis)
+                pnl: s.realizedPnl.micros, tradeTime: s.tradeTime.millis, settledAt: s.settledAt.millis,
+                edge: Self.edge(side: s.side, price: s.price.micros, payout: s.payout.micros))
+        }
+
+        /// What a fill's side earned per share at settlement, micro-USDC, clamped to [−1, 1].
+        public static func edge(side: Side, price: Int64, payout: Int64) -> Int32 {
+            let edge = side == .buy ? payout - price : price - payout
+            return Int32(max(-microsPerUnit, min(microsPerUnit, edge)))
         }
 
         func precedes(_ other: Row) -> Bool {
@@ -350,7 +370,7 @@ public struct ScoringLedger: Sendable {
             entries.append(Entry(
                 settledAt: s.settledAt, cost: s.cost, pnl: s.pnl, key: s.key,
                 tradeDay: WalletMetricsCalculator.floorDiv(s.tradeTime, WalletMetricsCalculator.millisPerDay), market: market,
-                category: category, result: s.result))
+                category: category, result: s.result, edge: s.edge))
         }
         // Later than everything held: the numbering by first appearance still holds. Otherwise
         // sort again and number the markets anew in the new order.
@@ -397,7 +417,7 @@ public struct ScoringLedger: Sendable {
 
     /// FNV-1a (64-bit, its halves folded to 32) of the id's UTF-8 bytes: a key that orders
     /// settlements of one millisecond the same way in every process (Swift's own hash is seeded per
-    /// process). 32 bits keep a ledger entry at 32 bytes; ids of one wallet settled in the same
+    /// process). 32 bits keep a ledger entry at 40 bytes; ids of one wallet settled in the same
     /// millisecond rarely share a key, and where they do the ledger's order is still one order.
     static func orderKey(_ id: String) -> UInt32 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -406,5 +426,14 @@ public struct ScoringLedger: Sendable {
             hash &*= 0x0000_0100_0000_01b3
         }
         return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    }
+}
+
+extension WalletMetrics {
+    /// The figures the gate and the sizer read, published on `whale.score`.
+    public var figures: WhaleFigures {
+        WhaleFigures(
+            wqs: wqs, settledTrades: settledTrades, sharpe30: sharpe30, sharpe90: sharpe90, currentDrawdown: currentDrawdown,
+            bayesianWinRate: bayesianWinRate, winRateLow: winRateInterval.lowerBound, baseRate: baseRate, edge: edge)
     }
 }

@@ -64,7 +64,11 @@ struct BenchPipeline: AsyncParsableCommand {
         for index in children.indices {
             children[index].environment.merge([
                 "REMORA_EVENT_TIME": "live", "REMORA_FETCHER_POLL_MS": "1", "REMORA_GATE_MIN_SCORE": "0",
-                "REMORA_GATE_MIN_SETTLED": "1", "REMORA_GATE_MIN_NOTIONAL": "1", "REMORA_SIZER_FRACTION": "0.0001",
+                "REMORA_GATE_MIN_SETTLED": "1", "REMORA_GATE_MIN_NOTIONAL": "1",
+                // Every check open: the bench measures the path, not the strategy.
+                "REMORA_GATE_RISING_SHARPE": "off", "REMORA_GATE_MAX_WHALE_DRAWDOWN": "1", "REMORA_GATE_COPY_MAKER_FILLS": "on",
+                "REMORA_GATE_MAX_SIGNAL_AGE_S": "86400", "REMORA_GATE_MAX_SLIPPAGE": "1", "REMORA_GATE_MAX_DAYS_TO_END": "3650",
+                "REMORA_GATE_MIN_COPYABILITY": "-1",
                 "REMORA_RISK_MAX_EXPOSURE": "1", "REMORA_CLOB_API_URL": "http://127.0.0.1:\(listening.port)/clob",
                 "REMORA_API_BUDGET_SCALE": "1000",
             ]) { $1 }

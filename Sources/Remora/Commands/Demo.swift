@@ -131,12 +131,18 @@ struct Demo: AsyncParsableCommand {
             end = EventTime(seconds: world.endTime)
         }
 
+        // The demo's gate profile, where the operator set nothing: said, never silent.
+        let environment = ProcessInfo.processInfo.environment
+        let profile = Self.gateProfile.filter { environment[$0.key] == nil }
+        if !profile.isEmpty {
+            print("gate: demo profile \(profile.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) (docs/strategy.md#the-demo)")
+        }
         let zmq = ZMQContext()
         let proxy = try ZMQProxy(context: zmq, frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
         let supervisor = Supervisor(
             children: ServiceCatalog.children(
                 databaseURL: databaseURL, publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
-                source: sourceSettings, logLevel: "info"),
+                source: sourceSettings.merging(profile) { given, _ in given }, logLevel: "info"),
             logDirectory: root.appendingPathComponent("logs"), echo: !quiet)
         try supervisor.startAll()
         let interrupt = InterruptFlag()
@@ -228,6 +234,15 @@ struct Demo: AsyncParsableCommand {
 
 
 extension Demo {
+    /// The gate's settings the demo runs with unless the environment sets them. The roadmap's
+    /// thresholds copy nothing in the demo's world: its highest scores are market makers', whose
+    /// fills the gate never copies, a skilled whale's record is three months long, and the
+    /// simulated books are thin (docs/strategy.md#the-demo).
+    static let gateProfile = [
+        "REMORA_GATE_MIN_SCORE": "40", "REMORA_GATE_MIN_NOTIONAL": "500", "REMORA_GATE_RISING_SHARPE": "off",
+        "REMORA_GATE_MAX_SLIPPAGE": "0.25", "REMORA_GATE_MIN_COPYABILITY": "0.01",
+    ]
+
     /// For a run that did not drain: what is behind, and the last warnings of each service — what
     /// an operator (or a failed test's output) needs to tell a stuck stage from a slow one.
     static func diagnose(_ store: Store, end: EventTime, logs: URL) async {

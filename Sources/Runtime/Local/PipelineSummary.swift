@@ -13,6 +13,10 @@ public struct PipelineSummary: Sendable, Equatable {
     public var scoreDays = 0
     public var topScore: String = "none"
     public var signalsPassed = 0
+    /// The edge left after lag, slippage and fee of what passed: mean, lowest, highest ("none").
+    public var copyability = "none"
+    /// The Kelly fraction the sizer proposed, mean over orders, before the risk guard's cap.
+    public var kelly = "none"
     public var rejections: [String: Int] = [:]  // "stage/reason" → count
     public var orders = 0
     public var fills = 0
@@ -50,6 +54,23 @@ public struct PipelineSummary: Sendable, Equatable {
                 "SELECT stage, reason, count(*) FROM signals WHERE NOT accepted GROUP BY 1, 2", logger: logger
             ).decode((String, String, Int64).self) {
                 summary.rejections["\(stage)/\(reason)"] = Int(n)
+            }
+            for try await (mean, low, high) in try await connection.query(
+                """
+                SELECT avg((payload->>'copyability')::float8), min((payload->>'copyability')::float8),
+                       max((payload->>'copyability')::float8)
+                FROM signals WHERE accepted AND payload ? 'copyability'
+                """, logger: logger
+            ).decode((Double?, Double?, Double?).self) {
+                if let mean, let low, let high {
+                    summary.copyability = String(format: "%.2f %% mean (%.2f %% to %.2f %%)", mean * 100, low * 100, high * 100)
+                }
+            }
+            for try await (mean, zero) in try await connection.query(
+                "SELECT avg((payload->>'fractionPpm')::float8), count(*) FILTER (WHERE (payload->>'fractionPpm')::bigint = 0) FROM orders",
+                logger: logger
+            ).decode((Double?, Int64).self) {
+                if let mean { summary.kelly = String(format: "%.2f %% of NAV mean (%d sized 0)", mean / 10_000, zero) }
             }
             summary.orders = try await count("SELECT count(*) FROM orders")
             summary.fills = try await count("SELECT count(*) FROM order_decisions WHERE status = 'filled'")
@@ -103,11 +124,13 @@ public struct PipelineSummary: Sendable, Equatable {
             "  score history rows   \(scoreDays)",
             "  best WQS             \(topScore)",
             "  signals passed       \(signalsPassed)",
+            "    copyability        \(copyability)",
             "  signals rejected     \(rejections.values.reduce(0, +))",
         ]
         for key in rejections.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rejections[key]!)") }
         lines += [
             "  orders proposed      \(orders)",
+            "    Kelly fraction     \(kelly)",
             "  paper fills          \(fills)",
             "  paper slippage       \(slippage)",
             "  orders blocked       \(blocked.values.reduce(0, +))",

@@ -3,7 +3,9 @@ public import RemoraModel
 import RemoraPolymarket
 
 /// A row of the trades source: a Data API `/trades` row, or a watermark row
-/// `{"watermark": <ms>}` that vouches no later row will be older than it.
+/// `{"watermark": <ms>}` that vouches no later row will be older than it. A trade row may add
+/// `"role": "taker" | "maker"` (not a Data API field: the API tells roles apart only through
+/// `takerOnly` pages); without it the role is unknown, settled and gated as a taker's.
 public enum TradeSourceRow: Sendable {
     case trade(Trade)
     case watermark(EventTime)
@@ -15,8 +17,19 @@ public enum TradeSourceRow: Sendable {
             return .watermark(EventTime(millis: mark.watermark))
         }
         let row = try JSONDecoder().decode(DataAPITradeRow.self, from: data)
-        return .trade(try row.trade(occurrence: occurrence))
+        var trade = try row.trade(occurrence: occurrence)
+        if let role = try JSONDecoder().decode(RoleRow.self, from: data).role {
+            guard let known = TradeRole(rawValue: role), known != .unknown else {
+                throw DataAPITradeRow.RowError.invalid("role must be taker or maker: \(role)")
+            }
+            trade.role = known
+        }
+        return .trade(trade)
     }
+}
+
+struct RoleRow: Decodable {
+    let role: String?
 }
 
 struct WatermarkRow: Decodable {

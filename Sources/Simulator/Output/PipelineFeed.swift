@@ -18,7 +18,7 @@ public enum PipelineFeed {
         let end = EventTime(seconds: world.endTime)
         let tradesURL = directory.appendingPathComponent("trades.ndjson")
         let marketsURL = directory.appendingPathComponent("markets.ndjson")
-        try WorldWriter.writeTrades(world, to: tradesURL, watermark: end.millis)
+        try WorldWriter.writeTrades(world, to: tradesURL, watermark: end.millis, roles: true)
         try Data(marketFeed(world).utf8).write(to: marketsURL)
         return Files(trades: tradesURL.path, markets: marketsURL.path, end: end, tradeCount: world.trades.count)
     }

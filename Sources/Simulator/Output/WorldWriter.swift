@@ -41,7 +41,9 @@ public enum WorldWriter {
 
     /// `trades.ndjson`: blocks of rows formatted on all cores, written in order, a few blocks
     /// in memory at a time.
-    static func writeTrades(_ world: SimulatedWorld, to url: URL, watermark: Int64? = nil) throws {
+    /// `roles`: each row says `"role": "taker" | "maker"` (the pipeline feed's extension; the
+    /// world's own file stays in the Data API's shape, which the stub serves as it is).
+    static func writeTrades(_ world: SimulatedWorld, to url: URL, watermark: Int64? = nil, roles: Bool = false) throws {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
@@ -60,6 +62,10 @@ public enum WorldWriter {
                 buffer.reserveCapacity((upper - lower) * 800)
                 for i in lower..<upper {
                     rows.append(world.trades[i], to: &buffer)
+                    if roles {
+                        buffer.removeLast()  // the closing brace
+                        buffer += world.trades[i].isMaker ? TradeRowFormatter.makerRole : TradeRowFormatter.takerRole
+                    }
                     buffer.append(0x0A)
                 }
                 return buffer
@@ -221,6 +227,8 @@ struct TradeRowFormatter: Sendable {
     static let no = Array("No".utf8)
     static let outcomeIndexKey = Array("\",\"outcomeIndex\":".utf8)
     static let close = Array("\"}".utf8)
+    static let takerRole = Array(",\"role\":\"taker\"}".utf8)
+    static let makerRole = Array(",\"role\":\"maker\"}".utf8)
     static let hexDigits = Array("0123456789abcdef".utf8)
 }
 

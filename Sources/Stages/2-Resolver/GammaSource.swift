@@ -174,8 +174,12 @@ struct GammaSource {
         // Every open market was read at or after `passTime`: results known by then are applied.
         let asOf = (passTime ?? Int64(Date().timeIntervalSince1970)) - margin
         report.asOf = asOf
-        let mark = EventTime(seconds: asOf)
         let stored = try await environment.store.transaction { connection in
+            // No further than the markets it knows of: a market seen in a trade but not read yet,
+            // or in a trade not consumed yet, may have resolved after that trade (a pass over no
+            // markets would otherwise vouch for the wall clock, and the risk guard would fill an
+            // order in a market whose result was on its way).
+            let mark = min(EventTime(seconds: asOf), try await Settling.resolvedHold(on: connection, logger: logger))
             let stored = try await StreamStore.append(
                 [], watermarks: [.marketResolved: (Array(0..<StreamName.partitionCount), mark)], producedAt: .wallClockNow,
                 on: connection, logger: logger)

@@ -46,6 +46,21 @@ enum Settling {
         return nil
     }
 
+    /// How far market.resolved may vouch with Gamma as the source: before the first trade of
+    /// any market not checked yet, and no further than the trades the resolver has consumed on
+    /// every partition (a market first seen in a later trade cannot be in the claim).
+    static func resolvedHold(on connection: PostgresConnection, logger: Logger) async throws -> EventTime {
+        let rows = try await connection.query(
+            """
+            SELECT LEAST(
+                (SELECT min(first_trade) - 1 FROM market_watch WHERE checked_at IS NULL),
+                (SELECT CASE WHEN count(*) = \(StreamName.partitionCount) THEN min(watermark) ELSE \(Int64.min) END
+                 FROM consumer_cursors WHERE consumer = \(ResolverNames.consumer) AND stream = 'trade'))
+            """, logger: logger)
+        for try await hold in rows.decode(Int64?.self) { return EventTime(millis: hold ?? Int64.min) }
+        return EventTime(millis: Int64.min)
+    }
+
     static func markets(_ ids: [ConditionID], on connection: PostgresConnection, logger: Logger) async throws
         -> [ConditionID: Market]
     {

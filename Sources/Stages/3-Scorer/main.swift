@@ -1,7 +1,7 @@
 // scorer — the Whale Quality Score and the metrics behind it (Sources/Core/Scoring,
 // docs/scoring.md), kept per wallet from its settled trades. On each `trade.settled` the wallet is
 // scored as of the settlement's time; the current figures go to `wallet_scores`, the day's last to
-// `wallet_score_days`, and `whale.score` is published when the WQS changes.
+// `wallet_score_days`, and `whale.score` is published when the figures the gate reads change.
 //
 // A score takes two figures from all wallets (category base rates, category daily returns) from
 // the days before its own: in strict event-time mode (the default) a settlement waits until every
@@ -22,7 +22,7 @@ await RemoraService.main(
     settings: [
         EventTimeMode.setting,
         Setting("REMORA_SCORER_BATCH", default: "250", "settlements per partition in one catch-up step (bounds memory)", kind: .integer(1...100_000)),
-        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "1000000", "settlements the scorer keeps in memory between steps, 32 bytes each plus 4 a market (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
+        Setting("REMORA_SCORER_CACHE_SETTLEMENTS", default: "1000000", "settlements the scorer keeps in memory between steps, 40 bytes each plus 4 a market (least recently used wallets dropped beyond)", kind: .integer(0...100_000_000)),
     ]
 ) { environment in
     let logger = environment.logger
@@ -67,12 +67,12 @@ await RemoraService.main(
                 settlement.wallet, ledger: step.settlements[settlement.wallet] ?? ScoringLedger(),
                 fills: step.fills[settlement.wallet] ?? [], marks: step.marks, asOf: settlement.settledAt, context: context)
             scores.append((settlement.wallet, metrics))
-            if previous[settlement.wallet] != metrics.wqs {
-                previous[settlement.wallet] = metrics.wqs
+            if previous[settlement.wallet] != metrics.figures {
+                previous[settlement.wallet] = metrics.figures
                 let score = WhaleScore(
                     wallet: settlement.wallet, asOf: settlement.settledAt, settledCount: metrics.settledTrades,
                     wins: metrics.wins, realizedPnl: metrics.realizedPnl, volume: metrics.volume, score: metrics.wqs,
-                    method: WalletScoring.method)
+                    method: WalletScoring.method, figures: metrics.figures)
                 records.append(try StreamRecord(
                     stream: .whaleScore, uid: "\(settlement.wallet.rawValue):\(settlement.tradeId)",
                     key: settlement.wallet.rawValue, eventTime: settlement.settledAt, payload: score))
@@ -82,7 +82,9 @@ await RemoraService.main(
         var caughtUp = true
         if let upstream {
             var mark = upstream
-            if ready.count < messages.count { mark = min(mark, messages[ready.count].1.settledAt.adding(millis: -1)) }
+            // Below every settlement held back, not only the first: the stream is in the order the
+            // resolver wrote it, not in event time.
+            if let held = messages[ready.count...].map(\.1.settledAt).min() { mark = min(mark, held.adding(millis: -1)) }
             // The days every partition has passed, through this partition's own progress: its
             // wallets holding open fills are scored again at each day's start (new marks).
             let sweep = try await sweepMarkDays(
@@ -197,7 +199,7 @@ private struct MarkKey: Hashable {
 }
 
 /// Wallets' settlements as stored, kept between steps as compact ledgers (``ScoringLedger``:
-/// 32 bytes a settlement, 4 bytes a market) so that a wallet's history is read once, not
+/// 40 bytes a settlement, 4 bytes a market) so that a wallet's history is read once, not
 /// on each of its settlements. The cache follows the stream: each step reads what was stored since
 /// the last (positions after the heads it saw, up to the heads it sees now) and adds it to the
 /// wallets it holds; a wallet it does not hold is read whole, up to the same heads, a few hundred
@@ -321,7 +323,7 @@ func saveTallies(
 /// a score's marks are the prices before its day's start, so they move once a day. The partition's
 /// last day done is saved with the scores. `nextDay`: the first day not done.
 func sweepMarkDays(
-    partition: Int, through: EventTime, step: ScorerReads, previous: inout [WalletAddress: Double],
+    partition: Int, through: EventTime, step: ScorerReads, previous: inout [WalletAddress: WhaleFigures],
     contexts cache: ContextCache, histories: SettlementCache, on connection: PostgresConnection, logger: Logger
 ) async throws -> (scores: [(wallet: WalletAddress, metrics: WalletMetrics)], records: [StreamRecord], nextDay: Int64?) {
     let done = try await ScoreStore.markDaysThrough(on: connection, logger: logger)[partition]
@@ -380,11 +382,12 @@ func sweepMarkDays(
                     wallet, ledger: settlements[wallet] ?? ScoringLedger(), fills: fills[wallet] ?? [], marks: marks, asOf: asOf,
                     context: context)
                 scores.append((wallet, metrics))
-                if previous[wallet] != metrics.wqs {
-                    previous[wallet] = metrics.wqs
+                if previous[wallet] != metrics.figures {
+                    previous[wallet] = metrics.figures
                     let score = WhaleScore(
                         wallet: wallet, asOf: asOf, settledCount: metrics.settledTrades, wins: metrics.wins,
-                        realizedPnl: metrics.realizedPnl, volume: metrics.volume, score: metrics.wqs, method: WalletScoring.method)
+                        realizedPnl: metrics.realizedPnl, volume: metrics.volume, score: metrics.wqs, method: WalletScoring.method,
+                        figures: metrics.figures)
                     records.append(try StreamRecord(
                         stream: .whaleScore, uid: "\(wallet.rawValue):marks:\(day)", key: wallet.rawValue, eventTime: asOf,
                         payload: score))

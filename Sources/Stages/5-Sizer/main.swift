@@ -1,7 +1,10 @@
-// sizer — turns each accepted signal into an `order.proposed`: a fraction of NAV. Simplest real
-// job: a fixed fraction; adaptive Kelly arrives with the sizer issue. The risk guard applies the
-// fraction to the exact NAV of the book when it decides.
+// sizer — turns each accepted signal into an `order.proposed`: the roadmap's adaptive half-Kelly
+// fraction of NAV from what the gate measured (KellySizer, docs/strategy.md). The risk guard
+// multiplies in the factors that read our book, caps at 8 % and applies it to the exact NAV.
+// A signal Kelly gives nothing to becomes an order of zero, blocked by the risk guard with its
+// reason: every accepted signal has its decision downstream.
 import Foundation
+import Logging
 import RemoraCore
 import RemoraModel
 import RemoraRuntime
@@ -9,20 +12,27 @@ import RemoraStore
 
 await RemoraService.main(
     service: "sizer", summary: "size accepted signals, publish `order.proposed`", httpPort: 7415,
-    settings: [
-        Setting("REMORA_SIZER_FRACTION", default: "0.02", "fraction of NAV per copied trade (0-0.08)", kind: .number(0...0.08)),
-        MarketDataSettings.copyLag,
-    ]
+    settings: [MarketDataSettings.copyLag]
 ) { environment in
     let lag = try MarketDataSettings.copyLag(environment.settings)
-    let fraction = try environment.settings.double("REMORA_SIZER_FRACTION", in: 0...0.08)
-    let fractionPpm = Int64((fraction * 1_000_000).rounded())
+    let logger = environment.logger
     let consumer = DurableConsumer(
         name: "sizer", stream: .signal, payload: Signal.self,
         partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment
     ) { messages, partition, upstream, _ in
         let records = try messages.compactMap { _, signal -> StreamRecord? in
-            guard let order = FixedFractionSizer.propose(signal, fractionPpm: fractionPpm, lag: lag) else { return nil }
+            let order: ProposedOrder
+            switch KellySizer.propose(signal, lag: lag) {
+            case nil: return nil
+            case .success(let sized): order = sized
+            case .failure(let why):
+                logger.info("no Kelly size", metadata: ["trade": "\(signal.tradeId)", "why": "\(why)"])
+                order = ProposedOrder(
+                    orderId: "order:" + signal.tradeId, tradeId: signal.tradeId, wallet: signal.wallet,
+                    conditionId: signal.conditionId, asset: signal.asset, outcomeIndex: signal.outcomeIndex, side: signal.side,
+                    limitPrice: signal.price, fractionPpm: 0, tradeTime: signal.tradeTime,
+                    copyAt: lag.copyInstant(ofFillAt: signal.tradeTime))
+            }
             // The copy instant is the order's event time: the risk guard decides it against the book then.
             return try StreamRecord(
                 stream: .orderProposed, uid: order.orderId, key: order.wallet.rawValue, eventTime: order.copyAt,

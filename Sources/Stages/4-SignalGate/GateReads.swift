@@ -1,0 +1,50 @@
+import Logging
+import RemoraCore
+import RemoraModel
+import RemoraRuntime
+import RemoraStore
+
+/// What the gate reads for one step, before its transaction: the whales' figures as of each
+/// trade (with the scorer's watermarks, one snapshot), and the market at the copy instant of the
+/// trades that pass the checks needing no market data.
+struct GateReads: Sendable {
+    var scored: WhaleScoreStore.Figures
+    var markets: [String: MarketView]
+    let policy: GatePolicy
+    let mode: EventTimeMode
+    let lag: CopyLag
+
+    static func read(
+        _ messages: [(StoredMessage, Trade)], policy: GatePolicy, mode: EventTimeMode, lag: CopyLag, marketData: any MarketData,
+        store: Store, logger: Logger
+    ) async throws -> GateReads {
+        let trades = messages.map(\.1)
+        let scored = try await WhaleScoreStore.figures(
+            before: trades.map { .init(id: $0.id, wallet: $0.wallet, time: $0.timestamp) }, on: store.client, logger: logger)
+        var reads = GateReads(scored: scored, markets: [:], policy: policy, mode: mode, lag: lag)
+        // Market data only for what the screen lets through, and in strict mode only for trades
+        // whose scores are complete (the others are decided in a later step, read again then).
+        let wanted = messages.compactMap { message, trade -> MarketViews.Request? in
+            if mode == .strict, trade.timestamp.millis - 1 > (scored.watermarks[message.partition]?.millis ?? Int64.min) { return nil }
+            guard SignalGate.screen(
+                trade, whale: scored.figures[trade.id], detectedAt: reads.detectedAt(message.producedAt), policy: policy) == nil
+            else { return nil }
+            return .init(id: trade.id, market: trade.conditionId, token: trade.asset, copyAt: lag.copyInstant(ofFillAt: trade.timestamp))
+        }
+        if !wanted.isEmpty {
+            reads.markets = try await MarketViews.gather(
+                wanted, source: marketData, volatilityDays: policy.volatilityDays, mode: mode, logger: logger)
+        }
+        return reads
+    }
+
+    /// When we learned of a trade, in live mode: when the fetcher stored it. A replay learns of
+    /// everything after the fact, by design; the stale check is live mode's.
+    func detectedAt(_ stored: EventTime) -> EventTime? { mode == .live ? stored : nil }
+
+    func verdict(_ trade: Trade, detectedAt stored: EventTime) -> Signal {
+        SignalGate.evaluate(
+            trade, whale: scored.figures[trade.id], market: markets[trade.id], copyAt: lag.copyInstant(ofFillAt: trade.timestamp),
+            detectedAt: detectedAt(stored), policy: policy)
+    }
+}

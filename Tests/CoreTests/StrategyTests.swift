@@ -1,0 +1,257 @@
+import Foundation
+import RemoraCore
+import RemoraModel
+import RemoraQuant
+import Testing
+
+/// The whale and trade gates and the sizer's Kelly on hand-made cases at and around each
+/// threshold (docs/strategy.md).
+@Suite("Strategy: the signal gate and the Kelly sizer")
+struct StrategyTests {
+    static let copyAt = EventTime(seconds: 1_000_030)
+
+    static func whale(
+        wqs: Double = 80, settled: Int = 40, sharpe30: Double = 2, sharpe90: Double = 1, drawdown: Double = 0.05,
+        winRate: Double = 0.6, low: Double = 0.55, base: Double = 0.5, edge: TradeEdge = TradeEdge(count: 40, mean: 0.2, deviation: 0.4)
+    ) -> WhaleFigures {
+        WhaleFigures(
+            wqs: wqs, settledTrades: settled, sharpe30: sharpe30, sharpe90: sharpe90, currentDrawdown: drawdown,
+            bayesianWinRate: winRate, winRateLow: low, baseRate: base, edge: edge)
+    }
+
+    /// A taker buy of 20,000 shares at 0.40 (8,000 USDC).
+    static func fill(side: Side = .buy, role: TradeRole = .taker, shares: Int64 = 20_000, price: Int64 = 400_000) -> Trade {
+        var t = Trade(
+            wallet: wallet, side: side, asset: "70", conditionId: market, outcomeIndex: 0, outcome: "Yes",
+            size: Shares(micros: shares * microsPerUnit), price: Price(micros: price), timestamp: EventTime(seconds: 1_000_000),
+            transactionHash: "0xabc")
+        t.role = role
+        return t
+    }
+
+    static func terms(end: EventTime? = EventTime(seconds: 1_000_000 + 30 * 86_400), feeBps: Int = 0, closed: EventTime? = nil, accepting: Bool = true)
+        -> MarketTerms
+    {
+        MarketTerms(
+            conditionId: market, seenAt: EventTime(seconds: 1), endDate: end, closedAt: closed, acceptingOrders: accepting,
+            takerFeeBps: feeBps, tick: Price(micros: 10_000), minimumOrder: 5)
+    }
+
+    /// Asks at 0.41 (deep) and a bid at 0.39: midpoint 0.40, a 1,000 USDC order pays 0.41, 2.5 % over it.
+    static func book(bidMicros: Int64 = 390_000, askMicros: Int64 = 410_000, depth: Int64 = 1_000_000) -> OrderBook {
+        try! OrderBook(
+            bids: [DepthLevel(price: Price(micros: bidMicros), size: Shares(micros: depth * microsPerUnit))],
+            asks: [DepthLevel(price: Price(micros: askMicros), size: Shares(micros: depth * microsPerUnit))],
+            tick: Price(micros: 10_000))
+    }
+
+    static func view(terms: MarketTerms? = Self.terms(), book: OrderBook = Self.book()) -> MarketView {
+        MarketView(terms: .success(terms), book: .success(book), dailyPrices: .success(PriceSeries(token: "70", fidelityMinutes: 1440, points: [])))
+    }
+
+    /// A policy that passes the default case: slippage up to 5 %, copyability from 1 %.
+    static let open = GatePolicy(maximumSlippage: 0.05, minimumCopyability: 0.01)
+
+    func verdict(
+        _ trade: Trade = Self.fill(), whale: WhaleFigures? = Self.whale(), market: MarketView? = Self.view(),
+        detectedAt: EventTime? = nil, policy: GatePolicy = Self.open
+    ) -> Signal {
+        SignalGate.evaluate(trade, whale: whale, market: market, copyAt: Self.copyAt, detectedAt: detectedAt, policy: policy)
+    }
+
+    func reason(_ signal: Signal) -> String { signal.accepted ? "passed" : "\(signal.stage.rawValue)/\(signal.reason)" }
+
+    @Test("the whale gate: score, record, Sharpe trend, drawdown, the optional win-rate bound, each at its threshold")
+    func whaleGate() {
+        #expect(reason(verdict()) == "passed")
+        #expect(reason(verdict(whale: nil)) == "whale/unscored_wallet")
+        #expect(reason(verdict(whale: Self.whale(settled: 4))) == "whale/too_few_settled_trades")
+        #expect(reason(verdict(whale: Self.whale(settled: 5))) == "passed")
+        #expect(reason(verdict(whale: Self.whale(wqs: 74.99))) == "whale/score_below_threshold")
+        #expect(reason(verdict(whale: Self.whale(wqs: 75))) == "passed")
+        #expect(reason(verdict(whale: Self.whale(sharpe30: 1, sharpe90: 1))) == "whale/sharpe_fading")
+        #expect(reason(verdict(whale: Self.whale(sharpe30: 1.0001, sharpe90: 1))) == "passed")
+        var off = Self.open
+        off.requireRisingSharpe = false
+        #expect(reason(verdict(whale: Self.whale(sharpe30: 0, sharpe90: 1), policy: off)) == "passed")
+        #expect(reason(verdict(whale: Self.whale(drawdown: 0.25))) == "whale/whale_drawdown")
+        #expect(reason(verdict(whale: Self.whale(drawdown: 0.2499))) == "passed")
+        var bound = Self.open
+        bound.requireWinRateAboveBase = true
+        #expect(reason(verdict(whale: Self.whale(low: 0.5, base: 0.5), policy: bound)) == "whale/win_rate_not_above_base")
+        #expect(reason(verdict(whale: Self.whale(low: 0.5001, base: 0.5), policy: bound)) == "passed")
+        // A whale verdict measures no market.
+        #expect(verdict(whale: nil).measures == nil && verdict(whale: nil).copyability == nil)
+    }
+
+    @Test("the trade gate before the market: late, sales, maker fills, notional, staleness in live mode")
+    func tradeScreen() {
+        var late = Self.fill()
+        late.late = true
+        #expect(reason(verdict(late)) == "trade/late")
+        #expect(reason(verdict(Self.fill(side: .sell))) == "trade/sell_not_copied")
+        #expect(reason(verdict(Self.fill(role: .maker))) == "trade/maker_fill")
+        var makers = Self.open
+        makers.copyMakerFills = true
+        #expect(reason(verdict(Self.fill(role: .maker), policy: makers)) == "passed")
+        #expect(reason(verdict(Self.fill(role: .unknown))) == "passed")
+        // 12,499.99 shares × 0.40 = 4,999.996 USDC < 5,000.
+        #expect(reason(verdict(Self.fill(shares: 12_499))) == "trade/size_below_minimum")
+        #expect(reason(verdict(Self.fill(shares: 12_500))) == "passed")
+        // Detected 300 s after the fill: still fresh; 300.001 s: stale. A replay passes no detection time.
+        #expect(reason(verdict(detectedAt: EventTime(millis: 1_000_000_000 + 300_000))) == "passed")
+        #expect(reason(verdict(detectedAt: EventTime(millis: 1_000_000_000 + 300_001))) == "trade/stale")
+    }
+
+    @Test("the trade gate on the market: terms, time to the end, the reference order's slippage, copyability")
+    func tradeMarket() {
+        #expect(reason(verdict(market: nil)) == "trade/market_data_unavailable")
+        #expect(reason(verdict(market: Self.view(terms: nil))) == "trade/market_terms_unknown")
+        #expect(reason(verdict(market: Self.view(terms: Self.terms(accepting: false)))) == "trade/market_closed")
+        #expect(reason(verdict(market: Self.view(terms: Self.terms(closed: EventTime(seconds: 1_000_030))))) == "trade/market_closed")
+        #expect(reason(verdict(market: Self.view(terms: Self.terms(end: nil)))) == "trade/end_unknown")
+        // 90 days from the copy instant is the limit.
+        #expect(reason(verdict(market: Self.view(terms: Self.terms(end: Self.copyAt.adding(millis: 90 * EventTime.day))))) == "passed")
+        let far = verdict(market: Self.view(terms: Self.terms(end: Self.copyAt.adding(millis: 90 * EventTime.day + 1))))
+        #expect(reason(far) == "trade/too_far_from_end")
+        #expect(far.measures?.daysToEnd.map { $0 > 90 } == true)
+        // Slippage: 0.41 against a 0.40 midpoint is 2.5 %; the default 1 % limit rejects it.
+        var strict = Self.open
+        strict.maximumSlippage = 0.025
+        #expect(reason(verdict(policy: strict)) == "trade/slippage_too_high")
+        strict.maximumSlippage = 0.02501
+        #expect(reason(verdict(policy: strict)) == "passed")
+        let passed = verdict()
+        #expect(passed.measures?.midpoint == Price(micros: 400_000))
+        #expect(passed.measures?.expectedFillPrice == Price(micros: 410_000))
+        #expect(abs((passed.measures?.referenceSlippage ?? 0) - 0.025) < 1e-12)
+    }
+
+    @Test("copyability: the whale's price plus its shrunk edge, less the expected fill and the fee per share")
+    func copyability() throws {
+        let edge = TradeEdge(count: 40, mean: 0.2, deviation: 0.4)
+        // τ = 0.05: 0.2 × 40·0.0025 ÷ (40·0.0025 + 0.16) = 0.2 × 0.1/0.26.
+        let shrunk = 0.2 * 0.1 / 0.26
+        #expect(abs(edge.shrunkMean(priorDeviation: 0.05) - shrunk) < 1e-15)
+        // A fee of 200 bps at 0.41: 0.02 × 0.41 × 0.59 per share.
+        let fee = 0.02 * 0.41 * 0.59
+        let signal = verdict(market: Self.view(terms: Self.terms(feeBps: 200)))
+        let expected = 0.40 + shrunk - 0.41 - fee
+        #expect(abs(try #require(signal.copyability) - expected) < 1e-12)
+        #expect(signal.measures?.probability == signal.measures?.probabilityEdge)
+        // The blend: 0.7 × win rate + 0.3 × midpoint.
+        #expect(abs((signal.measures?.probabilityBlend ?? 0) - (0.7 * 0.6 + 0.3 * 0.40)) < 1e-12)
+        // At the threshold and just under it.
+        var policy = Self.open
+        let measured = try #require(signal.copyability)
+        policy.minimumCopyability = measured
+        #expect(reason(verdict(market: Self.view(terms: Self.terms(feeBps: 200)), policy: policy)) == "passed")
+        policy.minimumCopyability = measured.nextUp
+        let under = verdict(market: Self.view(terms: Self.terms(feeBps: 200)), policy: policy)
+        #expect(reason(under) == "trade/edge_below_minimum")
+        #expect(under.copyability != nil, "a rejection keeps the copyability it measured")
+        // The blend passes a cheap buy of a whale with no edge at all (why `edge` is the default).
+        var wide = Self.open
+        wide.maximumSlippage = 0.2  // a 0.05/0.06 book: the ask is 9 % over the midpoint
+        var blend = wide
+        blend.probabilityMethod = .blend
+        let noEdge = Self.whale(edge: TradeEdge(count: 40, mean: 0, deviation: 0.4))
+        let cheap = Self.view(book: Self.book(bidMicros: 50_000, askMicros: 60_000))
+        let cheapFill = Self.fill(shares: 200_000, price: 50_000)
+        #expect(reason(verdict(cheapFill, whale: noEdge, market: cheap, policy: blend)) == "passed")
+        #expect(reason(verdict(cheapFill, whale: noEdge, market: cheap, policy: wide)) == "trade/edge_below_minimum")
+    }
+
+    @Test("shrinkage: a short record moves the estimate little, a long one close to its mean")
+    func shrinkage() {
+        #expect(TradeEdge().shrunkMean(priorDeviation: 0.05) == 0)
+        let one = TradeEdge(count: 1, mean: 0.6, deviation: 0)
+        #expect(abs(one.shrunkMean(priorDeviation: 0.05) - 0.6 * 0.0025 / (0.0025 + 0.25)) < 1e-15)
+        let long = TradeEdge(count: 10_000, mean: 0.05, deviation: 0.3)
+        #expect(long.shrunkMean(priorDeviation: 0.05) > 0.049)
+        // A flat record's deviation is floored at 0.1: 100 trades of exactly +0.02 are not certainty.
+        let flat = TradeEdge(count: 100, mean: 0.02, deviation: 0)
+        #expect(abs(flat.shrunkMean(priorDeviation: 0.05) - 0.02 * 0.25 / (0.25 + 0.01)) < 1e-15)
+    }
+
+    @Test("volatility: EWMA of the daily log returns before the copy instant, as the quant library computes it")
+    func volatility() {
+        let prices = [0.40, 0.42, 0.41, 0.45, 0.44]
+        let points = prices.enumerated().map { PricePoint(time: EventTime(seconds: Int64($0.offset) * 86_400), price: Price(micros: Int64(($0.element * 1e6).rounded()))) }
+        let market = MarketView(
+            terms: .success(Self.terms()), book: .success(Self.book()),
+            dailyPrices: .success(PriceSeries(token: "70", fidelityMinutes: 1440, points: points)))
+        let signal = verdict(market: market)
+        let expected = EWMAVolatility().forecastVolatility(returns: EWMAVolatility.logReturns(prices: prices))
+        #expect(abs((signal.measures?.volatility ?? 0) - expected) < 1e-15)
+    }
+
+    @Test("the Kelly sizer: half Kelly at the expected fill net of fee, times confidence and volatility; the factors travel with the order")
+    func kelly() throws {
+        var signal = verdict(market: Self.view(terms: Self.terms(feeBps: 200)))
+        signal.measures?.volatility = 0.1
+        let order = try #require(try KellySizer.propose(signal, lag: CopyLag(millis: 30_000))?.get())
+        let kelly = try #require(order.kelly)
+        let p = try #require(signal.measures?.probability)
+        let c = 0.41 + 0.02 * 0.41 * 0.59
+        let b = (1 - c) / c
+        let f = (p * b - (1 - p)) / b
+        let confidence = 0.4 + 0.6 * 80 / 100
+        let volatility = 1 / (1 + 5 * 0.1)
+        #expect(abs(kelly.netOdds - b) < 1e-12 && abs(kelly.fullKelly - f) < 1e-12)
+        #expect(abs(kelly.confidence - confidence) < 1e-12 && abs(kelly.volatility - volatility) < 1e-12)
+        #expect(abs(kelly.fraction - 0.5 * f * confidence * volatility) < 1e-12)
+        #expect(order.fractionPpm == Int64((kelly.fraction * 1_000_000).rounded(.down)))
+        #expect(order.copyAt == Self.copyAt)
+        // Unknown volatility is neutral (1), not the factor's best (1.2).
+        signal.measures?.volatility = nil
+        #expect(try KellySizer.propose(signal, lag: CopyLag(millis: 30_000))?.get().kelly?.volatility == 1)
+        // No edge at the fill: no order, and why.
+        signal.measures?.probability = 0.40
+        guard case .failure(.noEdge) = KellySizer.propose(signal, lag: CopyLag(millis: 30_000)) else {
+            Issue.record("an order without edge")
+            return
+        }
+        // A rejected signal is not sized.
+        #expect(KellySizer.propose(verdict(whale: nil), lag: CopyLag(millis: 30_000)) == nil)
+    }
+
+    @Test("market terms first seen after the instant stand as they were then: open, the later close unknown")
+    func projectedTerms() {
+        var seenLate = Self.terms(closed: EventTime(seconds: 2_000_000), accepting: false)
+        seenLate.seenAt = EventTime(seconds: 3_000_000)
+        let then = seenLate.projected(to: Self.copyAt)
+        #expect(then.acceptingOrders && then.closedAt == nil && then.endDate == seenLate.endDate)
+        // Closed before the instant: closed then too.
+        let after = seenLate.projected(to: EventTime(seconds: 2_500_000))
+        #expect(!after.acceptingOrders && after.closedAt == EventTime(seconds: 2_000_000))
+        // Seen by the instant: as seen.
+        var seenEarly = seenLate
+        seenEarly.seenAt = EventTime(seconds: 1)
+        #expect(seenEarly.projected(to: Self.copyAt) == seenEarly)
+    }
+
+    @Test("the scorer's edge per share: payout − price for a buy, price − payout for a sale, voids left out")
+    func scorerEdge() {
+        func settlement(_ id: String, side: Side, price: Int64, result: SettlementResult, at seconds: Int64) -> TradeSettlement {
+            let payout: Int64 = result == .win ? (side == .buy ? 1_000_000 : 0) : result == .loss ? (side == .buy ? 0 : 1_000_000) : 500_000
+            return TradeSettlement(
+                tradeId: id, wallet: wallet, conditionId: market, category: "crypto", side: side, size: 100,
+                price: Price(micros: price), payout: Price(micros: payout), result: result, cost: USDC(micros: 100 * price),
+                fee: .zero, realizedPnl: .zero, tradeTime: EventTime(seconds: seconds - 10), settledAt: EventTime(seconds: seconds))
+        }
+        let all = [
+            settlement("a", side: .buy, price: 400_000, result: .win, at: 100),  // +0.6
+            settlement("b", side: .buy, price: 300_000, result: .loss, at: 200),  // −0.3
+            settlement("c", side: .sell, price: 700_000, result: .win, at: 300),  // sold at 0.7, paid 0: +0.7
+            settlement("d", side: .buy, price: 450_000, result: .void, at: 400),  // left out
+        ]
+        let metrics = WalletMetricsCalculator.metrics(of: all, asOf: EventTime(seconds: 500), baseRate: 0.5)
+        let edges = [0.6, -0.3, 0.7]
+        let mean = edges.reduce(0, +) / 3
+        let deviation = (edges.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2).squareRoot()
+        #expect(metrics.edge.count == 3)
+        #expect(abs(metrics.edge.mean - mean) < 1e-12 && abs(metrics.edge.deviation - deviation) < 1e-12)
+        #expect(metrics.figures.edge == metrics.edge && metrics.figures.wqs == metrics.wqs)
+    }
+}
