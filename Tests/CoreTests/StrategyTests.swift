@@ -255,3 +255,59 @@ struct StrategyTests {
         #expect(metrics.figures.edge == metrics.edge && metrics.figures.wqs == metrics.wqs)
     }
 }
+
+@Suite("Engine: whale timelines and the gate's validation report")
+struct GateEngineTests {
+    @Test("a timeline answers with the last publication strictly before the instant")
+    func timelineBefore() {
+        let figures = StrategyTests.whale()
+        let points = [300, 100, 200].map {
+            WhaleTimeline.Point(time: EventTime(seconds: Int64($0)), figures: figures, realizedPnl: USDC(micros: Int64($0)))
+        }
+        let timeline = WhaleTimeline(points: points)
+        #expect(timeline.before(EventTime(seconds: 100)) == nil)
+        #expect(timeline.before(EventTime(millis: 100_001))?.realizedPnl == USDC(micros: 100))
+        #expect(timeline.before(EventTime(seconds: 300))?.realizedPnl == USDC(micros: 200))
+        #expect(timeline.before(EventTime(seconds: 9_999))?.realizedPnl == USDC(micros: 300))
+    }
+
+    @Test("the scorer's timeline: one point per settlement time, each the score the scorer computes then")
+    func scorerTimeline() {
+        func settlement(_ id: String, won: Bool, at seconds: Int64) -> TradeSettlement {
+            TradeSettlement(
+                tradeId: id, wallet: wallet, conditionId: market, category: "crypto", side: .buy, size: 100,
+                price: Price(micros: 400_000), payout: Price(micros: won ? 1_000_000 : 0), result: won ? .win : .loss, cost: 40,
+                fee: .zero, realizedPnl: won ? 60 : -40, tradeTime: EventTime(seconds: seconds - 3600), settledAt: EventTime(seconds: seconds))
+        }
+        let all = (0..<6).map { settlement("t\($0)", won: $0 % 3 != 0, at: 1_000_000 + Int64($0) * 50_000) }
+        let timeline = WalletScoring.timeline(of: wallet, settlements: all, fills: [], marks: MarketMarks(), context: { ScoringContext(day: $0) })
+        #expect(timeline.points.count == 6)
+        for (i, point) in timeline.points.enumerated() {
+            let direct = WalletScoring.score(
+                wallet, settlements: all, fills: [], marks: MarketMarks(), asOf: all[i].settledAt, context: ScoringContext(day: all[i].settledAt.dayNumber))
+            #expect(point.figures == direct.figures, "point \(i)")
+            #expect(point.realizedPnl == direct.realizedPnl)
+        }
+    }
+
+    @Test("the report: shares kept out and kept against a hand count; intervals hold the estimate")
+    func report() {
+        // Six trades: values −0.1, −0.2, +0.3, +0.1, −0.05, +0.2; the rule passes 1, 3 and 6.
+        let value = [-0.1, -0.2, 0.3, 0.1, -0.05, 0.2]
+        let passed = [false, true, false, true, false, true]
+        let reasons = ["whale/a", "passed", "trade/b", "passed", "trade/b", "passed"]
+        let r = GateValidation.report(
+            name: "t", passed: passed, reasons: reasons, whaleQualified: [false, true, true, true, true, true], value: value, resamples: 500)
+        #expect(r.all.trades == 6 && r.all.passed == 3 && r.all.negative == 3 && r.all.negativeKeptOut == 2)
+        #expect(abs(r.all.keptOutShare - 2.0 / 3) < 1e-12)
+        #expect(abs(r.all.valueKeptShare - 0.3 / 0.6) < 1e-12)
+        #expect(abs(r.all.meanPassedValue - (-0.2 + 0.1 + 0.2) / 3) < 1e-12)
+        #expect(r.qualifiedWhales.trades == 5 && abs(r.qualifiedWhales.passThrough - 0.6) < 1e-12)
+        #expect(r.reasons["trade/b"]?.trades == 2 && abs((r.reasons["trade/b"]?.positiveValue ?? 0) - 0.3) < 1e-12)
+        #expect(r.keptOutInterval.contains(r.all.keptOutShare) && r.valueKeptInterval.contains(r.all.valueKeptShare))
+        // Deterministic: the same seed, the same intervals.
+        let again = GateValidation.report(
+            name: "t", passed: passed, reasons: reasons, whaleQualified: [false, true, true, true, true, true], value: value, resamples: 500)
+        #expect(again.keptOutInterval == r.keptOutInterval)
+    }
+}

@@ -29,6 +29,42 @@ struct DemoEndToEndTests {
         #expect(api.count > 10, "\(api)")
         #expect(api == files)
         #expect(api.contains { $0.hasPrefix("  paper fills") && !$0.hasSuffix(" 0") }, "\(api)")
+        try Self.explainsEveryKind(state: state, port: port)
+    }
+
+    /// `remora explain` on the run's ids: a filled order (by order id), a trade rejected at the
+    /// trade gate with its measures, one rejected at the whale gate, a prefix, and a miss.
+    static func explainsEveryKind(state: URL, port: Int) throws {
+        let remora = builtProductsDirectory.appendingPathComponent("remora").path
+        let url = try ChildProcess([remora, "db", "url", "--state", state.path, "--port", "\(port)"])
+        #expect(url.wait() == 0)
+        // The cluster's URL names its default database; the demo's is remora_demo.
+        let cluster = url.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let database = String(cluster[..<(cluster.lastIndex(of: "/") ?? cluster.endIndex)]) + "/remora_demo"
+        func sql(_ query: String) throws -> String {
+            let run = try ChildProcess(["psql", database, "-Atc", query])
+            #expect(run.wait() == 0, "\(run.output)")
+            return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        func explain(_ id: String) throws -> (Int32, String) {
+            let run = try ChildProcess([remora, "explain", id], environment: ["DATABASE_URL": database])
+            return (run.wait(), run.output)
+        }
+        let filled = try sql("SELECT uid FROM order_decisions WHERE status = 'filled' ORDER BY uid LIMIT 1")
+        let (status, text) = try explain(filled)
+        #expect(status == 0, "\(text)")
+        for part in ["whale, as of the trade", "copyability", "verdict: passed", "full Kelly", "risk guard", "filled"] {
+            #expect(text.contains(part), "\(part) missing from:\n\(text)")
+        }
+        let measured = try sql("SELECT uid FROM signals WHERE stage = 'trade' AND payload ? 'copyability' AND NOT accepted ORDER BY uid LIMIT 1")
+        let (_, rejected) = try explain(measured)
+        #expect(rejected.contains("verdict: rejected at the trade gate") && rejected.contains("reference order"), "\(rejected)")
+        #expect(!rejected.contains("sizer"), "\(rejected)")
+        let whale = try sql("SELECT uid FROM signals WHERE reason = 'score_below_threshold' ORDER BY uid LIMIT 1")
+        let (_, low) = try explain(String(whale.prefix(70)))
+        #expect(low.contains("verdict: rejected at the whale gate: score_below_threshold") && low.contains("WQS"), "\(low)")
+        let (missing, miss) = try explain("0xnothing")
+        #expect(missing == 1 && miss.contains("no trade or order"), "\(miss)")
     }
 
     @Test("PostgreSQL restarted during the backfill, the scoring and the deciding (fast and immediate, kept down): the undisturbed run's summary")

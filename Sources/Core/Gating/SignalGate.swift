@@ -143,7 +143,7 @@ public enum SignalGate {
         if slippage >= policy.maximumSlippage {
             return verdict.rejected(
                 .trade, "slippage_too_high",
-                "a \(policy.referenceNotional) order pays \(percent(slippage)) over the midpoint ≥ \(percent(policy.maximumSlippage))")
+                "a \(policy.referenceNotional) USDC order pays \(percent(slippage)) over the midpoint ≥ \(percent(policy.maximumSlippage))")
         }
         if copyability < policy.minimumCopyability {
             return verdict.rejected(

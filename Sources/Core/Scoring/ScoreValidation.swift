@@ -139,14 +139,8 @@ public enum ScoreValidation {
     /// whole months with replacement (SplitMix64 from a fixed seed: the same report every run).
     public static func bootstrapSharpeDifference(top: [[Double]], bottom: [[Double]], resamples: Int = 2_000) -> ClosedRange<Double> {
         guard top.count >= 2 else { return 0...0 }
-        var state: UInt64 = 0x5EED_B007
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitMixRandom(seed: 0x5EED_B007)
+        func next() -> UInt64 { random.next() }
         var differences: [Double] = []
         differences.reserveCapacity(resamples)
         for _ in 0..<resamples {

@@ -49,29 +49,8 @@ public enum MarketViews {
         return views
     }
 
-    // Results, not typed throws, across the task group (see MarketDataBatch).
     private static func view(_ request: Request, source: any MarketData, volatilityDays: Int) async -> MarketView {
-        let terms: Result<MarketTerms?, MarketDataProblem>
-        do { terms = .success(try await source.terms(of: request.market, at: request.copyAt)) } catch { terms = .failure(error) }
-        let book: Result<OrderBook, MarketDataProblem>
-        do { book = .success(try await source.book(of: request.token, at: request.copyAt)) } catch { book = .failure(error) }
-        let daily: Result<PriceSeries, MarketDataProblem>
-        do {
-            daily = .success(try await source.series(
-                of: request.token, from: request.copyAt.adding(millis: -Int64(volatilityDays) * EventTime.day),
-                through: request.copyAt, fidelityMinutes: 1440))
-        } catch { daily = .failure(error) }
-        return MarketView(terms: terms, book: book, dailyPrices: daily)
-    }
-}
-
-extension MarketView {
-    /// Every problem the view met.
-    var problems: [MarketDataProblem] {
-        var all: [MarketDataProblem] = []
-        if case .failure(let p) = terms { all.append(p) }
-        if case .failure(let p) = book { all.append(p) }
-        if case .failure(let p) = dailyPrices { all.append(p) }
-        return all
+        await GateReplay.view(
+            market: request.market, token: request.token, at: request.copyAt, source: source, volatilityDays: volatilityDays)
     }
 }

@@ -1,0 +1,80 @@
+public import RemoraModel
+
+/// The first piece of the in-process engine: the signal gate's core run over a world's trades in
+/// event time, each with the whale's figures as the scorer published them before it and the
+/// market as of its copy instant — the same functions the signal-gate service calls.
+public enum GateReplay {
+    /// One verdict per trade, in the trades' order. `market` answers as of any instant (the
+    /// world model in process); a transient failure there is a failure of the replay.
+    public static func signals(
+        _ trades: [Trade], timelines: [WalletAddress: WhaleTimeline], market: any MarketData, policy: GatePolicy,
+        lag: CopyLag, concurrency: Int = 8
+    ) async throws -> [Signal] {
+        var verdicts = [Signal?](repeating: nil, count: trades.count)
+        var wanted: [Int] = []
+        for (index, trade) in trades.enumerated() {
+            let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
+            if let rejected = SignalGate.screen(trade, whale: whale, detectedAt: nil, policy: policy) {
+                verdicts[index] = rejected
+            } else {
+                wanted.append(index)
+            }
+        }
+        try await withThrowingTaskGroup(of: (Int, Signal).self) { group in
+            var next = 0
+            func launch() {
+                guard next < wanted.count else { return }
+                let index = wanted[next]
+                next += 1
+                let trade = trades[index]
+                let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
+                group.addTask {
+                    let copyAt = lag.copyInstant(ofFillAt: trade.timestamp)
+                    let view = await Self.view(
+                        market: trade.conditionId, token: trade.asset, at: copyAt, source: market, volatilityDays: policy.volatilityDays)
+                    for problem in view.problems {
+                        if case .unavailable = problem { throw problem }
+                    }
+                    return (index, SignalGate.evaluate(trade, whale: whale, market: view, copyAt: copyAt, policy: policy))
+                }
+            }
+            for _ in 0..<max(1, concurrency) { launch() }
+            while let (index, signal) = try await group.next() {
+                verdicts[index] = signal
+                launch()
+            }
+        }
+        return verdicts.map { $0! }
+    }
+
+    /// What the trade gate reads of a market at the copy instant: its terms, the token's book,
+    /// and its daily prices over `volatilityDays` before. Each part a result: the gate names
+    /// what was missing. (Results, not typed throws, inside task groups: a release-build crash
+    /// otherwise, see MarketDataBatch.)
+    public static func view(
+        market: ConditionID, token: TokenID, at copyAt: EventTime, source: any MarketData, volatilityDays: Int
+    ) async -> MarketView {
+        let terms: Result<MarketTerms?, MarketDataProblem>
+        do { terms = .success(try await source.terms(of: market, at: copyAt)) } catch { terms = .failure(error) }
+        let book: Result<OrderBook, MarketDataProblem>
+        do { book = .success(try await source.book(of: token, at: copyAt)) } catch { book = .failure(error) }
+        let daily: Result<PriceSeries, MarketDataProblem>
+        do {
+            daily = .success(try await source.series(
+                of: token, from: copyAt.adding(millis: -Int64(volatilityDays) * EventTime.day), through: copyAt,
+                fidelityMinutes: 1440))
+        } catch { daily = .failure(error) }
+        return MarketView(terms: terms, book: book, dailyPrices: daily)
+    }
+}
+
+extension MarketView {
+    /// Every problem the view met.
+    public var problems: [MarketDataProblem] {
+        var all: [MarketDataProblem] = []
+        if case .failure(let p) = terms { all.append(p) }
+        if case .failure(let p) = book { all.append(p) }
+        if case .failure(let p) = dailyPrices { all.append(p) }
+        return all
+    }
+}
