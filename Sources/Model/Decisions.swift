@@ -212,12 +212,17 @@ public struct OrderDecision: Sendable, Hashable, Codable {
     public var unfilledNotional: USDC
     /// Why, in words, when the reason code needs them (the market-data problem, the minimum).
     public var detail: String?
+    /// The largest correlation of the order's token with a held position (1: the same market),
+    /// when one was measured: the portfolio gate's input and its size factor max(0.3, 1 − ρ²).
+    public var correlation: Double?
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
         outcomeIndex: Int, side: Side, status: OrderStatus, reason: String, fillPrice: Price, fillShares: Shares, fillNotional: USDC,
-        navBefore: USDC, decidedAt: EventTime, bookMidpoint: Price? = nil, unfilledNotional: USDC = .zero, detail: String? = nil
+        navBefore: USDC, decidedAt: EventTime, bookMidpoint: Price? = nil, unfilledNotional: USDC = .zero, detail: String? = nil,
+        correlation: Double? = nil
     ) {
+        self.correlation = correlation
         self.orderId = orderId
         self.tradeId = tradeId
         self.wallet = wallet

@@ -52,9 +52,12 @@ struct SettlementTests {
 
 @Suite("Risk guard")
 struct RiskGuardTests {
+    /// Orders in `market` for the default token; another token is in a market of its own (the
+    /// portfolio gate counts one market as one exposure).
     func order(fractionPpm: Int64 = 20_000, price: Int64 = 400_000, asset: String = "70") -> ProposedOrder {
-        ProposedOrder(
-            orderId: "o\(asset)\(fractionPpm)", tradeId: "t", wallet: wallet, conditionId: market, asset: asset,
+        let own = asset == "70" ? market : ConditionID("0x" + String(repeating: "0", count: 64 - asset.count) + asset)!
+        return ProposedOrder(
+            orderId: "o\(asset)\(fractionPpm)", tradeId: "t", wallet: wallet, conditionId: own, asset: asset,
             outcomeIndex: 0, side: .buy, limitPrice: Price(micros: price), fractionPpm: fractionPpm,
             tradeTime: EventTime(seconds: 1))
     }
@@ -113,7 +116,7 @@ struct RiskGuardTests {
     @Test("held positions are marked at the event time from market data before the order is sized")
     func marked() throws {
         let held = Book(initialCash: 100_000, cash: 50_000, positions: [
-            "9": BookPosition(asset: "9", conditionId: market, outcomeIndex: 0, shares: 100_000, cost: 50_000, mark: Price(micros: 500_000)),
+            "9": BookPosition(asset: "9", conditionId: ConditionID("0x" + String(repeating: "9", count: 64))!, outcomeIndex: 0, shares: 100_000, cost: 50_000, mark: Price(micros: 500_000)),
         ])
         let series = PriceSeries(token: "9", fidelityMinutes: 1, points: [
             PricePoint(time: EventTime(seconds: 0), price: Price(micros: 600_000)),
@@ -139,7 +142,7 @@ struct RiskGuardTests {
         #expect(decide(order(fractionPpm: 1), book: Book(initialCash: 10)).0.reason == "below_minimum_order")
         // NAV 100 = cash 10 + a position worth 90: 50 % of NAV is more than the cash.
         let invested = Book(initialCash: 100, cash: 10, positions: [
-            "9": BookPosition(asset: "9", conditionId: market, outcomeIndex: 0, shares: 180, cost: 90, mark: Price(micros: 500_000)),
+            "9": BookPosition(asset: "9", conditionId: ConditionID("0x" + String(repeating: "9", count: 64))!, outcomeIndex: 0, shares: 180, cost: 90, mark: Price(micros: 500_000)),
         ])
         #expect(invested.nav == 100)
         #expect(decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000, maxOrderPpm: 1_000_000)).0.reason == "insufficient_cash")

@@ -311,3 +311,64 @@ struct GateEngineTests {
         #expect(again.keptOutInterval == r.keptOutInterval)
     }
 }
+
+@Suite("Risk guard: the portfolio gate")
+struct PortfolioGateTests {
+    static let time = EventTime(seconds: 40 * 86_400 + 3600)
+    static let deep = Result<OrderBook, MarketDataProblem>.success(try! OrderBook(
+        bids: [DepthLevel(price: Price(micros: 390_000), size: 1_000_000)],
+        asks: [DepthLevel(price: Price(micros: 400_000), size: 1_000_000)], tick: Price(micros: 10_000)))
+    static let otherMarket = ConditionID("0x" + String(repeating: "3", count: 64))!
+
+    /// 31 daily closes (days 10…40) of a price path.
+    static func daily(_ token: String, _ price: (Int) -> Double) -> PriceSeries {
+        PriceSeries(token: token, fidelityMinutes: 1440, points: (10...40).map {
+            PricePoint(time: EventTime(seconds: Int64($0) * 86_400), price: Price(micros: Int64((price($0) * 1e6).rounded())))
+        })
+    }
+
+    static func book(holding asset: String, in market: ConditionID) -> Book {
+        Book(initialCash: 100_000, cash: 90_000, positions: [
+            asset: BookPosition(asset: asset, conditionId: market, outcomeIndex: 0, shares: 20_000, cost: 10_000, mark: Price(micros: 500_000)),
+        ])
+    }
+
+    func decide(_ book: Book, daily: [String: PriceSeries], fractionPpm: Int64 = 20_000) -> OrderDecision {
+        let order = ProposedOrder(
+            orderId: "o", tradeId: "t", wallet: wallet, conditionId: market, asset: "70", outcomeIndex: 0, side: .buy,
+            limitPrice: Price(micros: 400_000), fractionPpm: fractionPpm, tradeTime: Self.time)
+        return RiskGuard.decide(
+            order, book: book, policy: RiskPolicy(maxExposurePpm: 950_000), at: Self.time, market: Self.deep, daily: Marks(series: daily)).0
+    }
+
+    // A wiggle whose log returns are not constant (a constant return has no correlation).
+    static func wave(_ day: Int) -> Double { 0.5 + 0.1 * sin(Double(day) * 1.3) }
+
+    @Test("the same market is one exposure: blocked")
+    func sameMarket() {
+        let d = decide(Self.book(holding: "71", in: market), daily: [:])
+        #expect(d.status == .blocked && d.reason == "correlated_with_book" && d.correlation == 1)
+    }
+
+    @Test("a token moving with a held one is blocked from 0.4; below, the size is scaled by max(0.3, 1 − ρ²)")
+    func correlated() throws {
+        let held = Self.book(holding: "99", in: Self.otherMarket)
+        // Moves with it: ρ = 1.
+        let together = decide(held, daily: ["70": Self.daily("70", Self.wave), "99": Self.daily("99", { Self.wave($0) * 0.8 })])
+        #expect(together.reason == "correlated_with_book")
+        #expect(abs((together.correlation ?? 0) - 1) < 1e-9)
+        // Against it: ρ = −1, allowed (a hedge), the size scaled by the floor 0.3.
+        let against = decide(held, daily: ["70": Self.daily("70", Self.wave), "99": Self.daily("99", { 1 - Self.wave($0) })])
+        #expect(against.status == .filled, "\(against)")
+        let rho = try #require(against.correlation)
+        #expect(rho < -0.9)
+        let nav = held.nav
+        let expected = nav.scaled(partsPerMillion: Int64((20_000 * max(0.3, 1 - rho * rho)).rounded(.down)))
+        #expect(abs(against.fillNotional.micros - expected.micros) <= 1, "\(against.fillNotional) vs \(expected)")
+        // Too few prices in common: no correlation claimed, the full size.
+        let short = PriceSeries(token: "99", fidelityMinutes: 1440, points: [PricePoint(time: EventTime(seconds: 39 * 86_400), price: Price(micros: 500_000))])
+        let unknown = decide(held, daily: ["70": Self.daily("70", Self.wave), "99": short])
+        #expect(unknown.status == .filled && unknown.correlation == nil)
+        #expect(abs(unknown.fillNotional.micros - nav.scaled(partsPerMillion: 20_000).micros) <= 1)
+    }
+}

@@ -9,11 +9,15 @@ public struct RiskPolicy: Sendable, Hashable {
     /// No single order stakes more than this fraction of NAV (ppm; the roadmap's 8 %), whatever
     /// the Kelly fraction asked.
     public var maxOrderPpm: Int64
+    /// The portfolio gate: no order whose token moves with a held position at this correlation or
+    /// more (``PortfolioCorrelation``); below it the size is scaled by max(0.3, 1 − ρ²).
+    public var maxCorrelation: Double
 
-    public init(maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1, maxOrderPpm: Int64 = 80_000) {
+    public init(maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1, maxOrderPpm: Int64 = 80_000, maxCorrelation: Double = 0.4) {
         self.maxExposurePpm = maxExposurePpm
         self.minimumOrder = minimumOrder
         self.maxOrderPpm = maxOrderPpm
+        self.maxCorrelation = maxCorrelation
     }
 }
 
@@ -32,7 +36,7 @@ public enum RiskGuard {
     ///     the book): nothing is bought in a market that has ended.
     public static func decide(
         _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false,
-        market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks()
+        market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks(), daily: Marks = Marks()
     ) -> (OrderDecision, Book?) {
         let midpoint = try? market.get().midpoint
         func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) {
@@ -48,7 +52,23 @@ public enum RiskGuard {
         guard !marketResolved else { return blocked("market_resolved", book: book) }
         guard order.side == .buy else { return blocked("unsupported_side", book: book) }
         guard order.limitPrice.micros > 0, order.limitPrice.micros < microsPerUnit else { return blocked("invalid_price", book: book) }
-        let wanted = nav.scaled(partsPerMillion: min(order.fractionPpm, policy.maxOrderPpm))
+        // The portfolio gate: correlation with what is held, then k_corr on the Kelly fraction,
+        // then the cap.
+        let strongest = PortfolioCorrelation.strongest(
+            token: order.asset, market: order.conditionId, held: book.positions.values, at: time, daily: daily)
+        if let strongest, strongest.rho >= policy.maxCorrelation {
+            var (decision, same) = blocked(
+                "correlated_with_book",
+                detail: strongest.rho == 1 && book.positions[strongest.asset]?.conditionId == order.conditionId
+                    ? "the book holds this market already (one exposure)"
+                    : "ρ \((strongest.rho * 1000).rounded() / 1000) with held token \(strongest.asset) ≥ \(policy.maxCorrelation)",
+                book: book)
+            decision.correlation = strongest.rho
+            return (decision, same)
+        }
+        let correlationFactor = max(0.3, 1 - (strongest?.rho ?? 0) * (strongest?.rho ?? 0))
+        let fraction = min(Int64((Double(order.fractionPpm) * correlationFactor).rounded(.down)), policy.maxOrderPpm)
+        let wanted = nav.scaled(partsPerMillion: fraction)
         guard wanted >= policy.minimumOrder else { return blocked("below_minimum_order", book: book) }
         guard wanted <= book.cash else { return blocked("insufficient_cash", book: book) }
         let cap = nav.scaled(partsPerMillion: policy.maxExposurePpm)
@@ -76,7 +96,7 @@ public enum RiskGuard {
             asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .filled,
             reason: walk.exhausted ? "partial_fill" : "within_limits", fillPrice: average,
             fillShares: walk.shares, fillNotional: walk.cash, navBefore: nav, decidedAt: time,
-            bookMidpoint: orderBook.midpoint, unfilledNotional: walk.unfilledCash)
+            bookMidpoint: orderBook.midpoint, unfilledNotional: walk.unfilledCash, correlation: strongest?.rho)
         return (decision, next)
     }
 

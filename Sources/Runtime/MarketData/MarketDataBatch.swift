@@ -20,6 +20,9 @@ public struct MarketDataBatch: Sendable {
 
     public var books: [String: Result<OrderBook, MarketDataProblem>] = [:]
     public var marks = Marks()
+    /// Daily prices of the same tokens over the correlation window before the batch
+    /// (``PortfolioCorrelation``).
+    public var daily = Marks()
 
     /// The source could not answer and the mode does not allow deciding without it (strict:
     /// the step fails and is retried, so a transient outage never changes a decision).
@@ -56,7 +59,8 @@ public struct MarketDataBatch: Sendable {
             }
         }
         let tokens = Set(markTokens).union(requests.map(\.token)).sorted()
-        try await withThrowingTaskGroup(of: (TokenID, PriceSeries?).self) { group in
+        let dailyPolicy = MarkPolicy(fidelityMinutes: 1440, lookbackMillis: Int64(PortfolioCorrelation.days + 1) * EventTime.day)
+        try await withThrowingTaskGroup(of: (TokenID, PriceSeries?, PriceSeries?).self) { group in
             var next = 0
             func launch() {
                 guard next < tokens.count else { return }
@@ -65,18 +69,22 @@ public struct MarketDataBatch: Sendable {
                 group.addTask {
                     let answer = await Self.series(
                         of: token, from: first.adding(millis: -policy.lookbackMillis), through: last, policy: policy, source: source)
-                    switch answer {
-                    case .success(let series): return (token, series)
-                    case .failure(let problem):
+                    let daily = await Self.series(
+                        of: token, from: first.adding(millis: -dailyPolicy.lookbackMillis), through: last, policy: dailyPolicy,
+                        source: source)
+                    switch (answer, daily) {
+                    case (.success(let series), .success(let days)): return (token, series, days)
+                    case (.failure(let problem), _), (_, .failure(let problem)):
                         if mode == .strict { throw Unavailable(problem: problem) }
                         logger.warning("no marks for a token: it keeps its last mark", metadata: ["token": "\(token)", "problem": "\(problem)"])
-                        return (token, nil)
+                        return (token, try? answer.get(), try? daily.get())
                     }
                 }
             }
             for _ in 0..<max(1, concurrency) { launch() }
-            while let (token, series) = try await group.next() {
+            while let (token, series, days) = try await group.next() {
                 if let series { batch.marks.series[token] = series }
+                if let days { batch.daily.series[token] = days }
                 launch()
             }
         }

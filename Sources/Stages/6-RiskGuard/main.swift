@@ -19,7 +19,8 @@ await RemoraService.main(
     service: "risk-guard", summary: "decide proposed orders against the book, publish `order.decided`", httpPort: 7416,
     settings: [
         Setting("REMORA_INITIAL_CAPITAL", default: "100000", "starting cash of the paper book, USDC", kind: .usdc),
-        Setting("REMORA_RISK_MAX_EXPOSURE", default: "0.5", "cap on open exposure as a fraction of NAV", kind: .number(0...1)),
+        Setting("REMORA_RISK_MAX_EXPOSURE", default: "0.95", "portfolio gate: open exposure after an order stays below this fraction of NAV", kind: .number(0...1)),
+        Setting("REMORA_RISK_MAX_CORRELATION", default: "0.4", "portfolio gate: no order whose token correlates this much or more with a held position (30 days of daily returns; the same market is 1)", kind: .number(0...1)),
         EventTimeMode.setting,
     ] + MarketDataSettings.settings
 ) { environment in
@@ -30,7 +31,9 @@ await RemoraService.main(
     let mode = try EventTimeMode(environment.settings)
     let guardian = RiskGuardLoop(
         environment: environment, initialCash: capital, mode: mode,
-        policy: RiskPolicy(maxExposurePpm: Int64((exposure * 1_000_000).rounded())),
+        policy: RiskPolicy(
+            maxExposurePpm: Int64((exposure * 1_000_000).rounded()),
+            maxCorrelation: try environment.settings.double("REMORA_RISK_MAX_CORRELATION", in: 0...1)),
         marketData: try MarketDataSettings.source(environment, mode: mode),
         markPolicy: try MarketDataSettings.markPolicy(environment.settings))
     try await guardian.run()
@@ -156,7 +159,7 @@ struct RiskGuardLoop {
                     let (decision, next) = RiskGuard.decide(
                         order, book: book, policy: policy, at: time,
                         marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
-                        market: market.books[order.orderId]!, marks: market.marks)
+                        market: market.books[order.orderId]!, marks: market.marks, daily: market.daily)
                     if let detail = decision.detail {
                         logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
                     }
