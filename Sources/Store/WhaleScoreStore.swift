@@ -2,6 +2,7 @@ import Foundation
 public import Logging
 public import PostgresNIO
 public import RemoraModel
+import RemoraCore
 
 /// The scorer's `whale.score` history as the signal gate reads it.
 public enum WhaleScoreStore {
@@ -52,5 +53,31 @@ public enum WhaleScoreStore {
             }
         }
         return read
+    }
+}
+
+/// The stored fills of the whale orders (``WhaleOrder``) a step's trades belong to.
+public enum WhaleOrderStore {
+    /// For each trade's order key, its fills stored so far in the order they were stored (the
+    /// `trades_wallet` index: one wallet, one instant, then the transaction, token and side).
+    public static func fills(of trades: [Trade], on client: PostgresClient, logger: Logger) async throws -> [String: [Trade]] {
+        var seen = Set<String>()
+        let wanted = trades.filter { seen.insert(WhaleOrder.key(of: $0)).inserted }
+        guard !wanted.isEmpty else { return [:] }
+        let rows = try await client.query(
+            """
+            SELECT q.k, t.payload::text
+            FROM unnest(\\(wanted.map { WhaleOrder.key(of: $0) })::text[], \\(wanted.map(\\.wallet.rawValue))::text[],
+                        \\(wanted.map(\\.timestamp.millis))::bigint[], \\(wanted.map { $0.transactionHash.lowercased() })::text[],
+                        \\(wanted.map(\\.asset))::text[], \\(wanted.map(\\.side.rawValue))::text[]) AS q(k, w, t, h, a, s)
+            JOIN trades t ON t.wallet = q.w AND t.event_time = q.t AND lower(t.payload->>'transactionHash') = q.h
+                         AND t.payload->>'asset' = q.a AND t.payload->>'side' = q.s
+            ORDER BY q.k, t.seq
+            """, logger: logger)
+        var fills: [String: [Trade]] = [:]
+        for try await (key, payload) in rows.decode((String, String).self) {
+            fills[key, default: []].append(try JSONCoding.decoder.decode(Trade.self, from: Data(payload.utf8)))
+        }
+        return fills
     }
 }

@@ -372,3 +372,44 @@ struct PortfolioGateTests {
         #expect(abs(unknown.fillNotional.micros - nav.scaled(partsPerMillion: 20_000).micros) <= 1)
     }
 }
+
+@Suite("Whale orders: one transaction, token and side is gated once")
+struct WhaleOrderTests {
+    @Test("the order's size is the fills' total, its price their average, the first stored stands for it")
+    func combine() throws {
+        var a = StrategyTests.fill(shares: 10_000, price: 400_000)
+        a.id = "a"
+        var b = StrategyTests.fill(shares: 5_000, price: 430_000)
+        b.id = "b"
+        let order = try #require(WhaleOrder([b, a]))
+        #expect(order.first.id == "b" && order.fills == 2)
+        #expect(order.combined.size == Shares(micros: 15_000 * microsPerUnit))
+        // (10,000 × 0.40 + 5,000 × 0.43) ÷ 15,000 = 0.41
+        #expect(order.combined.price == Price(micros: 410_000))
+        #expect(order.combined.notional == USDC(micros: 6_150 * microsPerUnit))
+        #expect(WhaleOrder.key(of: a) == WhaleOrder.key(of: b))
+        var other = a
+        other.side = .sell
+        #expect(WhaleOrder.key(of: other) != WhaleOrder.key(of: a))
+        // Mixed roles: unknown (settled and gated as a taker's).
+        var maker = b
+        maker.role = .maker
+        #expect(WhaleOrder([a, maker])?.combined.role == .unknown)
+    }
+
+    @Test("the gate sees the order: two fills under the minimum pass together; the other fill points to the first")
+    func gateOnOrder() throws {
+        var a = StrategyTests.fill(shares: 7_000, price: 400_000)  // 2,800 USDC
+        a.id = "a"
+        var b = StrategyTests.fill(shares: 7_000, price: 400_000)
+        b.id = "b"
+        let order = try #require(WhaleOrder([a, b]))
+        let alone = SignalGate.evaluate(a, whale: StrategyTests.whale(), market: StrategyTests.view(), copyAt: StrategyTests.copyAt, policy: StrategyTests.open)
+        #expect(alone.reason == "size_below_minimum")
+        let together = SignalGate.evaluate(
+            order.combined, whale: StrategyTests.whale(), market: StrategyTests.view(), copyAt: StrategyTests.copyAt, policy: StrategyTests.open)
+        #expect(together.accepted && together.tradeId == "a" && together.size == Shares(micros: 14_000 * microsPerUnit))
+        let part = SignalGate.partOfOrder(b, whale: StrategyTests.whale(), order: order)
+        #expect(!part.accepted && part.reason == "part_of_order" && part.detail.contains("a"))
+    }
+}

@@ -4,19 +4,29 @@ public import RemoraModel
 /// event time, each with the whale's figures as the scorer published them before it and the
 /// market as of its copy instant — the same functions the signal-gate service calls.
 public enum GateReplay {
-    /// One verdict per trade, in the trades' order. `market` answers as of any instant (the
-    /// world model in process); a transient failure there is a failure of the replay.
+    /// One verdict per trade, in the trades' order (the order they were stored in: a whale order's
+    /// first fill stands for it). `market` answers as of any instant (the world model in
+    /// process); a transient failure there is a failure of the replay.
     public static func signals(
         _ trades: [Trade], timelines: [WalletAddress: WhaleTimeline], market: any MarketData, policy: GatePolicy,
         lag: CopyLag, concurrency: Int = 8
     ) async throws -> [Signal] {
         var verdicts = [Signal?](repeating: nil, count: trades.count)
         var wanted: [Int] = []
+        // Whale orders: the fills of one transaction, token and side, in the trades' order.
+        var fills: [String: [Trade]] = [:]
+        for trade in trades { fills[WhaleOrder.key(of: trade), default: []].append(trade) }
+        let orders = fills.compactMapValues(WhaleOrder.init)
+        var combined = trades
         for (index, trade) in trades.enumerated() {
             let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
-            if let rejected = SignalGate.screen(trade, whale: whale, detectedAt: nil, policy: policy) {
+            let order = orders[WhaleOrder.key(of: trade)]!
+            if order.first.id != trade.id {
+                verdicts[index] = SignalGate.partOfOrder(trade, whale: whale, order: order)
+            } else if let rejected = SignalGate.screen(order.combined, whale: whale, detectedAt: nil, policy: policy) {
                 verdicts[index] = rejected
             } else {
+                combined[index] = order.combined
                 wanted.append(index)
             }
         }
@@ -26,7 +36,7 @@ public enum GateReplay {
                 guard next < wanted.count else { return }
                 let index = wanted[next]
                 next += 1
-                let trade = trades[index]
+                let trade = combined[index]
                 let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
                 group.addTask {
                     let copyAt = lag.copyInstant(ofFillAt: trade.timestamp)

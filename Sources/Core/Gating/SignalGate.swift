@@ -74,6 +74,13 @@ public enum SignalGate {
         return nil
     }
 
+    /// A fill of a whale order another fill stands for: gated and sized once, with that one.
+    public static func partOfOrder(_ trade: Trade, whale: WhaleFigures?, order: WhaleOrder) -> Signal {
+        Verdict(trade: trade, whale: whale).rejected(
+            .trade, "part_of_order",
+            "one of the \(order.fills) fills of an order of \(order.combined.notional) USDC, gated once with its first fill \(order.first.id)")
+    }
+
     /// The whole gate: ``screen(_:whale:detectedAt:policy:)``, then the market at the copy
     /// instant. `market` nil is never asked for a trade the screen rejects.
     public static func evaluate(

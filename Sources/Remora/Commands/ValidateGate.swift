@@ -92,9 +92,13 @@ struct ValidateGate: AsyncParsableCommand {
             p.probabilityMethod = method
             let signals = try await GateReplay.signals(trades.map(\.trade), timelines: timelines, market: market, policy: p, lag: lag)
             if method == .edge { edgeSignals = signals }
+            // A fill of a whale order shares its order's fate: copied when the order is.
+            var copiedOrders = Set<String>()
+            for (trade, signal) in zip(trades, signals) where signal.accepted { copiedOrders.insert(WhaleOrder.key(of: trade.trade)) }
+            let passed = trades.map { copiedOrders.contains(WhaleOrder.key(of: $0.trade)) }
             reports.append(GateValidation.report(
                 name: method == .edge ? "gate, p = price + shrunk edge" : "gate, p = 0.7 win rate + 0.3 market",
-                passed: signals.map(\.accepted), reasons: signals.map { "\($0.stage.rawValue)/\($0.reason)" },
+                passed: passed, reasons: zip(signals, passed).map { $1 ? "passed" : "\($0.stage.rawValue)/\($0.reason)" },
                 whaleQualified: signals.map { $0.stage != .whale }, value: trades.map { values[$0.line] }, resamples: resamples))
         }
         // The naive rule: every trade of a wallet in the top decile by realized P&L before its day.
@@ -140,7 +144,7 @@ struct ValidateGate: AsyncParsableCommand {
                 id: "sim-\(i)", wallet: WalletAddress(world.wallets[Int(t.wallet)].truth.address)!, side: t.isBuy ? .buy : .sell,
                 asset: m.tokenIds[Int(t.outcomeIndex)], conditionId: ConditionID(m.conditionId)!, outcomeIndex: Int(t.outcomeIndex),
                 outcome: t.outcomeIndex == 0 ? "Yes" : "No", size: Shares(micros: t.sharesMicros), price: Price(micros: t.priceMicros),
-                timestamp: EventTime(seconds: t.time), transactionHash: "0x", role: t.isMaker ? .maker : .taker), i)
+                timestamp: EventTime(seconds: t.time), transactionHash: t.transactionHash, role: t.isMaker ? .maker : .taker), i)
         }
     }
 

@@ -191,14 +191,7 @@ struct TradeRowFormatter: Sendable {
         out += Self.outcomeIndexKey
         out.append(UInt8(ascii: "0") + t.outcomeIndex)
         out += walletTails[Int(t.wallet)]
-        var hasher = SplitMix64(seed: t.transactionSeed)
-        for _ in 0..<4 {
-            var word = hasher.next()
-            for _ in 0..<16 {
-                out.append(Self.hexDigits[Int(word & 15)])
-                word >>= 4
-            }
-        }
+        Self.appendTransactionDigits(t.transactionSeed, to: &out)
         out += Self.close
     }
 
@@ -216,6 +209,18 @@ struct TradeRowFormatter: Sendable {
         let text = Array(String(fraction).utf8)
         out += [UInt8](repeating: UInt8(ascii: "0"), count: digits - text.count)
         out += text
+    }
+
+    /// The 64 hex digits of a fill's transaction hash (after its `0x`).
+    static func appendTransactionDigits(_ seed: UInt64, to out: inout [UInt8]) {
+        var hasher = SplitMix64(seed: seed)
+        for _ in 0..<4 {
+            var word = hasher.next()
+            for _ in 0..<16 {
+                out.append(Self.hexDigits[Int(word & 15)])
+                word >>= 4
+            }
+        }
     }
 
     static let buy = Array("BUY".utf8)
@@ -267,4 +272,14 @@ func appendFourDecimals(_ value: Double, to out: inout [UInt8]) {
         i -= 1
     }
     out += text
+}
+
+extension SimulatedTrade {
+    /// The transaction hash its `/trades` row carries ("0x" + 64 hex digits): the maker and taker
+    /// fills of one match share it.
+    public var transactionHash: String {
+        var digits: [UInt8] = []
+        TradeRowFormatter.appendTransactionDigits(transactionSeed, to: &digits)
+        return "0x" + String(decoding: digits, as: UTF8.self)
+    }
 }

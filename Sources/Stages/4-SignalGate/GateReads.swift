@@ -10,6 +10,8 @@ import RemoraStore
 struct GateReads: Sendable {
     var scored: WhaleScoreStore.Figures
     var markets: [String: MarketView]
+    /// Each trade's whale order, as stored so far.
+    var orders: [String: WhaleOrder] = [:]
     let policy: GatePolicy
     let mode: EventTimeMode
     let lag: CopyLag
@@ -22,12 +24,16 @@ struct GateReads: Sendable {
         let scored = try await WhaleScoreStore.figures(
             before: trades.map { .init(id: $0.id, wallet: $0.wallet, time: $0.timestamp) }, on: store.client, logger: logger)
         var reads = GateReads(scored: scored, markets: [:], policy: policy, mode: mode, lag: lag)
+        let fills = try await WhaleOrderStore.fills(of: trades, on: store.client, logger: logger)
+        for trade in trades {
+            if let order = fills[WhaleOrder.key(of: trade)].flatMap(WhaleOrder.init) { reads.orders[trade.id] = order }
+        }
         // Market data only for what the screen lets through, and in strict mode only for trades
         // whose scores are complete (the others are decided in a later step, read again then).
         let wanted = messages.compactMap { message, trade -> MarketViews.Request? in
             if mode == .strict, trade.timestamp.millis - 1 > (scored.watermarks[message.partition]?.millis ?? Int64.min) { return nil }
-            guard SignalGate.screen(
-                trade, whale: scored.figures[trade.id], detectedAt: reads.detectedAt(message.producedAt), policy: policy) == nil
+            guard let order = reads.order(of: trade), order.first.id == trade.id, SignalGate.screen(
+                order.combined, whale: scored.figures[trade.id], detectedAt: reads.detectedAt(message.producedAt), policy: policy) == nil
             else { return nil }
             return .init(id: trade.id, market: trade.conditionId, token: trade.asset, copyAt: lag.copyInstant(ofFillAt: trade.timestamp))
         }
@@ -42,9 +48,19 @@ struct GateReads: Sendable {
     /// everything after the fact, by design; the stale check is live mode's.
     func detectedAt(_ stored: EventTime) -> EventTime? { mode == .live ? stored : nil }
 
+    /// The trade's order; a trade not found with its order (not stored: it cannot happen on the
+    /// database path) stands alone.
+    func order(of trade: Trade) -> WhaleOrder? {
+        orders[trade.id] ?? WhaleOrder([trade])
+    }
+
     func verdict(_ trade: Trade, detectedAt stored: EventTime) -> Signal {
-        SignalGate.evaluate(
-            trade, whale: scored.figures[trade.id], market: markets[trade.id], copyAt: lag.copyInstant(ofFillAt: trade.timestamp),
+        let whale = scored.figures[trade.id]
+        guard let order = order(of: trade), order.first.id == trade.id else {
+            return SignalGate.partOfOrder(trade, whale: whale, order: orders[trade.id]!)
+        }
+        return SignalGate.evaluate(
+            order.combined, whale: whale, market: markets[trade.id], copyAt: lag.copyInstant(ofFillAt: trade.timestamp),
             detectedAt: detectedAt(stored), policy: policy)
     }
 }
