@@ -67,9 +67,9 @@ public enum WhaleOrderStore {
         let rows = try await client.query(
             """
             SELECT q.k, t.payload::text
-            FROM unnest(\\(wanted.map { WhaleOrder.key(of: $0) })::text[], \\(wanted.map(\\.wallet.rawValue))::text[],
-                        \\(wanted.map(\\.timestamp.millis))::bigint[], \\(wanted.map { $0.transactionHash.lowercased() })::text[],
-                        \\(wanted.map(\\.asset))::text[], \\(wanted.map(\\.side.rawValue))::text[]) AS q(k, w, t, h, a, s)
+            FROM unnest(\(wanted.map { WhaleOrder.key(of: $0) })::text[], \(wanted.map(\.wallet.rawValue))::text[],
+                        \(wanted.map(\.timestamp.millis))::bigint[], \(wanted.map { $0.transactionHash.lowercased() })::text[],
+                        \(wanted.map(\.asset))::text[], \(wanted.map(\.side.rawValue))::text[]) AS q(k, w, t, h, a, s)
             JOIN trades t ON t.wallet = q.w AND t.event_time = q.t AND lower(t.payload->>'transactionHash') = q.h
                          AND t.payload->>'asset' = q.a AND t.payload->>'side' = q.s
             ORDER BY q.k, t.seq

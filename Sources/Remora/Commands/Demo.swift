@@ -255,7 +255,10 @@ extension Demo {
         let files = (try? FileManager.default.contentsOfDirectory(at: logs, includingPropertiesForKeys: nil)) ?? []
         for file in files.filter({ $0.pathExtension == "log" }).sorted(by: { $0.path < $1.path }) {
             guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
-            let notable = text.split(separator: "\n").filter { line in
+            // This run's lines only: the log keeps earlier runs' above its last start.
+            let lines = text.split(separator: "\n")
+            let run = lines[(lines.lastIndex { $0.contains("msg=starting") } ?? lines.startIndex)...]
+            let notable = run.filter { line in
                 ["warning", "error", "critical"].contains { line.contains("level=\($0) ") }
             }
             guard !notable.isEmpty else { continue }
