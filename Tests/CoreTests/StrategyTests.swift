@@ -409,7 +409,7 @@ struct WhaleOrderTests {
         let together = SignalGate.evaluate(
             order.combined, whale: StrategyTests.whale(), market: StrategyTests.view(), copyAt: StrategyTests.copyAt, policy: StrategyTests.open)
         #expect(together.accepted && together.tradeId == "a" && together.size == Shares(micros: 14_000 * microsPerUnit))
-        let part = SignalGate.partOfOrder(b, whale: StrategyTests.whale(), order: order)
+        let part = SignalGate.partOfOrder(b, whale: StrategyTests.whale(), order: order, policy: StrategyTests.open)
         #expect(!part.accepted && part.reason == "part_of_order" && part.detail.contains("a"))
     }
 }

@@ -22,7 +22,7 @@ public enum GateReplay {
             let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
             let order = orders[WhaleOrder.key(of: trade)]!
             if order.first.id != trade.id {
-                verdicts[index] = SignalGate.partOfOrder(trade, whale: whale, order: order)
+                verdicts[index] = SignalGate.partOfOrder(trade, whale: whale, order: order, policy: policy)
             } else if let rejected = SignalGate.screen(order.combined, whale: whale, detectedAt: nil, policy: policy) {
                 verdicts[index] = rejected
             } else {

@@ -35,6 +35,14 @@ public enum SignalGate {
             // Stored behind the watermark: the stages after us may have decided past its time.
             return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
         }
+        if let rejected = whaleGate(trade, whale: whale, policy: policy) { return rejected }
+        guard let whale else { return nil }
+        return tradeScreen(trade, whale: whale, detectedAt: detectedAt, policy: policy)
+    }
+
+    /// Stage 1 alone: nil when the whale qualifies as of the trade.
+    public static func whaleGate(_ trade: Trade, whale: WhaleFigures?, policy: GatePolicy) -> Signal? {
+        let verdict = Verdict(trade: trade, whale: whale)
         guard let whale else { return verdict.rejected(.whale, "unscored_wallet", "no score before this trade") }
         if whale.settledTrades < policy.minimumSettledTrades {
             return verdict.rejected(.whale, "too_few_settled_trades", "\(whale.settledTrades) settled < \(policy.minimumSettledTrades)")
@@ -56,6 +64,12 @@ public enum SignalGate {
                 .whale, "win_rate_not_above_base",
                 "win rate's 95 % lower bound \(fixed(whale.winRateLow, 3)) ≤ base rate \(fixed(whale.baseRate, 3))")
         }
+        return nil
+    }
+
+    /// Stage 2 before the market: sales, maker fills, size, staleness.
+    static func tradeScreen(_ trade: Trade, whale: WhaleFigures, detectedAt: EventTime?, policy: GatePolicy) -> Signal? {
+        let verdict = Verdict(trade: trade, whale: whale)
         if trade.side == .sell {
             return verdict.rejected(.trade, "sell_not_copied", "a sale opens nothing; exits follow our own positions")
         }
@@ -74,9 +88,15 @@ public enum SignalGate {
         return nil
     }
 
-    /// A fill of a whale order another fill stands for: gated and sized once, with that one.
-    public static func partOfOrder(_ trade: Trade, whale: WhaleFigures?, order: WhaleOrder) -> Signal {
-        Verdict(trade: trade, whale: whale).rejected(
+    /// A fill of a whale order another fill stands for: gated and sized once, with that one. The
+    /// stages stay in order: a fill that is late, or whose whale does not qualify, says so first.
+    public static func partOfOrder(_ trade: Trade, whale: WhaleFigures?, order: WhaleOrder, policy: GatePolicy) -> Signal {
+        let verdict = Verdict(trade: trade, whale: whale)
+        if trade.late {
+            return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
+        }
+        if let rejected = whaleGate(trade, whale: whale, policy: policy) { return rejected }
+        return verdict.rejected(
             .trade, "part_of_order",
             "one of the \(order.fills) fills of an order of \(order.combined.notional) USDC, gated once with its first fill \(order.first.id)")
     }

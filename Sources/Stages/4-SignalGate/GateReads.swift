@@ -31,7 +31,7 @@ struct GateReads: Sendable {
         // Market data only for what the screen lets through, and in strict mode only for trades
         // whose scores are complete (the others are decided in a later step, read again then).
         let wanted = messages.compactMap { message, trade -> MarketViews.Request? in
-            if mode == .strict, trade.timestamp.millis - 1 > (scored.watermarks[message.partition]?.millis ?? Int64.min) { return nil }
+            if mode == .strict, trade.timestamp.millis > (scored.watermarks[message.partition]?.millis ?? Int64.min) { return nil }
             guard let order = reads.order(of: trade), order.first.id == trade.id, SignalGate.screen(
                 order.combined, whale: scored.figures[trade.id], detectedAt: reads.detectedAt(message.producedAt), policy: policy) == nil
             else { return nil }
@@ -57,7 +57,7 @@ struct GateReads: Sendable {
     func verdict(_ trade: Trade, detectedAt stored: EventTime) -> Signal {
         let whale = scored.figures[trade.id]
         guard let order = order(of: trade), order.first.id == trade.id else {
-            return SignalGate.partOfOrder(trade, whale: whale, order: orders[trade.id]!)
+            return SignalGate.partOfOrder(trade, whale: whale, order: orders[trade.id]!, policy: policy)
         }
         return SignalGate.evaluate(
             order.combined, whale: whale, market: markets[trade.id], copyAt: lag.copyInstant(ofFillAt: trade.timestamp),

@@ -38,8 +38,11 @@ await RemoraService.main(
     ) { messages, partition, upstream, _ in
         let step = try reads.current
         let scored = step.scored.watermarks[partition] ?? EventTime(millis: Int64.min)
-        // Strict mode decides only trades whose whale's earlier scores are all stored.
-        let ready = mode == .strict ? Array(messages.prefix { $0.1.timestamp.millis - 1 <= scored.millis }) : messages
+        // Strict mode decides only trades whose whale's earlier scores are all stored — and waits
+        // for the scorer's watermark to reach the trade's own instant, not just before it: that
+        // watermark stays below the first trade of any market the resolver has not read yet, so
+        // the trade's market terms are stored by then.
+        let ready = mode == .strict ? Array(messages.prefix { $0.1.timestamp.millis <= scored.millis }) : messages
         let records = try ready.map { message, trade in
             try StreamRecord(
                 stream: .signal, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp,
