@@ -22,3 +22,15 @@ public func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
     let month = mp < 10 ? mp + 3 : mp - 9
     return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
 }
+
+extension EventTime {
+    /// `2024-03-05 14:02:11Z`: the instant in UTC to the second, for people (logs, alerts).
+    public var utcText: String {
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = Int(seconds - days * 86_400)
+        let date = civilFromDays(Int(days))
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(date.year)-\(two(date.month))-\(two(date.day)) \(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+    }
+}

@@ -40,11 +40,15 @@ public struct WhaleFigures: Sendable, Hashable, Codable {
     public var winRateLow: Double
     public var baseRate: Double
     public var edge: TradeEdge
+    /// The end of the whale's last day with a negative P&L (its open fills' marks count on the
+    /// as-of day); nil: none. Quarantine's release waits for seven days without one.
+    public var lastLossAt: EventTime?
 
     public init(
         wqs: Double, settledTrades: Int, sharpe30: Double, sharpe90: Double, currentDrawdown: Double,
-        bayesianWinRate: Double, winRateLow: Double, baseRate: Double, edge: TradeEdge
+        bayesianWinRate: Double, winRateLow: Double, baseRate: Double, edge: TradeEdge, lastLossAt: EventTime? = nil
     ) {
+        self.lastLossAt = lastLossAt
         self.wqs = wqs
         self.settledTrades = settledTrades
         self.sharpe30 = sharpe30

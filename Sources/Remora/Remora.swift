@@ -6,5 +6,5 @@ struct Remora: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remora",
         abstract: "Remora — copy-trading engine for Polymarket (operator CLI).",
-        subcommands: [Demo.self, Simulate.self, APIStub.self, Calibrate.self, Discover.self, Reconcile.self, PnL.self, Explain.self, DeadLettersCommand.self, Rescore.self, Validate.self, DB.self, Migrate.self, Proxy.self, Bench.self])
+        subcommands: [Demo.self, Simulate.self, APIStub.self, Calibrate.self, Discover.self, Reconcile.self, PnL.self, Explain.self, QuarantineCommand.self, DeadLettersCommand.self, Rescore.self, Validate.self, DB.self, Migrate.self, Proxy.self, Bench.self])
 }

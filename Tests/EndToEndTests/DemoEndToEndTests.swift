@@ -65,6 +65,16 @@ struct DemoEndToEndTests {
         #expect(low.contains("verdict: rejected at the whale gate: score_below_threshold") && low.contains("WQS"), "\(low)")
         let (missing, miss) = try explain("0xnothing")
         #expect(missing == 1 && miss.contains("no trade or order"), "\(miss)")
+
+        // Quarantine: the gate's verdicts name it, its alerts are stored, the operator's list agrees.
+        let held = try sql("SELECT uid FROM signals WHERE reason = 'quarantined' ORDER BY uid LIMIT 1")
+        let (_, quarantined) = try explain(held)
+        #expect(quarantined.contains("verdict: rejected at the whale gate: quarantined") && quarantined.contains("quarantined since"), "\(quarantined)")
+        let alerted = try sql("SELECT count(DISTINCT key) FROM alerts WHERE payload->>'code' = 'whale_quarantined'")
+        #expect((Int(alerted) ?? 0) > 0)
+        let list = try ChildProcess([remora, "quarantine", "list", "--profile", "demo"], environment: ["DATABASE_URL": database])
+        #expect(list.wait() == 0, "\(list.output)")
+        #expect(list.output.contains("in quarantine; releases approved by nobody (auto)"), "\(list.output)")
     }
 
     @Test("PostgreSQL restarted during the backfill, the scoring and the deciding (fast and immediate, kept down): the undisturbed run's summary")

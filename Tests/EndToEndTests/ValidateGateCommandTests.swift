@@ -26,6 +26,8 @@ struct ValidateGateCommandTests {
             .compactMap { Int($0.split(separator: " ").dropFirst().first ?? "") }.reduce(0, +)
         #expect(rejected + passed == trades, "\(rejected) rejected + \(passed) passed ≠ \(trades) trades\n\(run.output)")
         #expect(run.output.contains("whale/unscored_wallet"))
+        #expect(lines.contains { $0.hasPrefix("gate, edge, without quarantine") })
+        #expect(lines.contains { $0.hasPrefix("quarantine (releases approved automatically)") } && lines.contains { $0.hasPrefix("  score_drop") })
     }
 
     static func number(after prefix: String, in line: String) -> Int? {

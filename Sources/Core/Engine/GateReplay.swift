@@ -11,6 +11,10 @@ public enum GateReplay {
         _ trades: [Trade], timelines: [WalletAddress: WhaleTimeline], market: any MarketData, policy: GatePolicy,
         lag: CopyLag, concurrency: Int = 8
     ) async throws -> [Signal] {
+        let quarantines = policy.quarantineEnabled ? quarantineEvents(timelines, policy: policy) : [:]
+        func quarantine(_ trade: Trade) -> QuarantineEvent? {
+            quarantines[trade.wallet].flatMap { Quarantine.inEffect($0, before: trade.timestamp) }
+        }
         var verdicts = [Signal?](repeating: nil, count: trades.count)
         var wanted: [Int] = []
         // Whale orders: the fills of one transaction, token and side, in the trades' order.
@@ -22,8 +26,10 @@ public enum GateReplay {
             let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
             let order = orders[WhaleOrder.key(of: trade)]!
             if order.first.id != trade.id {
-                verdicts[index] = SignalGate.partOfOrder(trade, whale: whale, order: order, policy: policy)
-            } else if let rejected = SignalGate.screen(order.combined, whale: whale, detectedAt: nil, policy: policy) {
+                verdicts[index] = SignalGate.partOfOrder(trade, whale: whale, quarantine: quarantine(trade), order: order, policy: policy)
+            } else if let rejected = SignalGate.screen(
+                order.combined, whale: whale, quarantine: quarantine(trade), detectedAt: nil, policy: policy)
+            {
                 verdicts[index] = rejected
             } else {
                 combined[index] = order.combined
@@ -55,6 +61,21 @@ public enum GateReplay {
             }
         }
         return verdicts.map { $0! }
+    }
+
+    /// Every whale's quarantines and releases over its timeline, with the policy's approval
+    /// (replays approve automatically: ``QuarantinePolicy/Approval/auto``).
+    public static func quarantineEvents(
+        _ timelines: [WalletAddress: WhaleTimeline], policy: GatePolicy
+    ) -> [WalletAddress: [QuarantineEvent]] {
+        let rules = policy.quarantineRules
+        var events: [WalletAddress: [QuarantineEvent]] = [:]
+        for (wallet, timeline) in timelines where timeline.points.contains(where: { $0.figures.wqs >= rules.followFromScore }) {
+            let found = Quarantine.events(
+                of: wallet, points: timeline.points.map { Quarantine.Point(at: $0.time, figures: $0.figures) }, policy: rules)
+            if !found.isEmpty { events[wallet] = found }
+        }
+        return events
     }
 
     /// What the trade gate reads of a market at the copy instant: its terms, the token's book,

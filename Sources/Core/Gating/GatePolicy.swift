@@ -22,6 +22,9 @@ public struct GatePolicy: Sendable, Hashable {
     /// Beyond the roadmap, off by default: the 95 % interval's lower end of the win rate above
     /// the category base rate.
     public var requireWinRateAboveBase: Bool
+    /// Quarantine's triggers and release (``Quarantine``); off: no whale is ever quarantined.
+    public var quarantineEnabled: Bool
+    public var quarantine: QuarantinePolicy
 
     // Stage 2: the trade.
     public var minimumNotional: USDC
@@ -42,8 +45,8 @@ public struct GatePolicy: Sendable, Hashable {
 
     public init(
         minimumScore: Double = 75, minimumSettledTrades: Int = 5, requireRisingSharpe: Bool = true,
-        maximumWhaleDrawdown: Double = 0.25, requireWinRateAboveBase: Bool = false,
-        minimumNotional: USDC = 5000, maximumSignalAgeMillis: Int64 = 5 * 60_000, copyMakerFills: Bool = false,
+        maximumWhaleDrawdown: Double = 0.25, requireWinRateAboveBase: Bool = false, quarantineEnabled: Bool = true,
+        quarantine: QuarantinePolicy = QuarantinePolicy(), minimumNotional: USDC = 5000, maximumSignalAgeMillis: Int64 = 5 * 60_000, copyMakerFills: Bool = false,
         referenceNotional: USDC = 1000, maximumSlippage: Double = 0.01, maximumDaysToEnd: Double = 90,
         minimumCopyability: Double = 0.03, probabilityMethod: ProbabilityMethod = .edge, edgePriorDeviation: Double = 0.05,
         volatilityDays: Int = 30
@@ -53,6 +56,8 @@ public struct GatePolicy: Sendable, Hashable {
         self.requireRisingSharpe = requireRisingSharpe
         self.maximumWhaleDrawdown = maximumWhaleDrawdown
         self.requireWinRateAboveBase = requireWinRateAboveBase
+        self.quarantineEnabled = quarantineEnabled
+        self.quarantine = quarantine
         self.minimumNotional = minimumNotional
         self.maximumSignalAgeMillis = maximumSignalAgeMillis
         self.copyMakerFills = copyMakerFills
@@ -63,5 +68,12 @@ public struct GatePolicy: Sendable, Hashable {
         self.probabilityMethod = probabilityMethod
         self.edgePriorDeviation = edgePriorDeviation
         self.volatilityDays = volatilityDays
+    }
+
+    /// The quarantine rules with the gate's minimum score as the score a whale is followed from.
+    public var quarantineRules: QuarantinePolicy {
+        var rules = quarantine
+        rules.followFromScore = minimumScore
+        return rules
     }
 }

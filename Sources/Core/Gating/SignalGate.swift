@@ -28,20 +28,24 @@ public enum SignalGate {
     /// trade, in live mode only (a replay learns of everything late, by design). Nil: go on to
     /// the market checks (``evaluate(_:whale:market:copyAt:detectedAt:policy:)``).
     public static func screen(
-        _ trade: Trade, whale: WhaleFigures?, detectedAt: EventTime?, policy: GatePolicy
+        _ trade: Trade, whale: WhaleFigures?, quarantine: QuarantineEvent? = nil, detectedAt: EventTime?, policy: GatePolicy
     ) -> Signal? {
         let verdict = Verdict(trade: trade, whale: whale)
         if trade.late {
             // Stored behind the watermark: the stages after us may have decided past its time.
             return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
         }
-        if let rejected = whaleGate(trade, whale: whale, policy: policy) { return rejected }
+        if let rejected = whaleGate(trade, whale: whale, quarantine: quarantine, policy: policy) { return rejected }
         guard let whale else { return nil }
         return tradeScreen(trade, whale: whale, detectedAt: detectedAt, policy: policy)
     }
 
-    /// Stage 1 alone: nil when the whale qualifies as of the trade.
-    public static func whaleGate(_ trade: Trade, whale: WhaleFigures?, policy: GatePolicy) -> Signal? {
+    /// Stage 1 alone: nil when the whale qualifies as of the trade. `quarantine`: the one in
+    /// effect then (``Quarantine``), checked last — only a whale the figures qualify needs its
+    /// history folded.
+    public static func whaleGate(
+        _ trade: Trade, whale: WhaleFigures?, quarantine: QuarantineEvent? = nil, policy: GatePolicy
+    ) -> Signal? {
         let verdict = Verdict(trade: trade, whale: whale)
         guard let whale else { return verdict.rejected(.whale, "unscored_wallet", "no score before this trade") }
         if whale.settledTrades < policy.minimumSettledTrades {
@@ -63,6 +67,11 @@ public enum SignalGate {
             return verdict.rejected(
                 .whale, "win_rate_not_above_base",
                 "win rate's 95 % lower bound \(fixed(whale.winRateLow, 3)) ≤ base rate \(fixed(whale.baseRate, 3))")
+        }
+        if let quarantine {
+            return verdict.rejected(
+                .whale, "quarantined",
+                "quarantined since \(quarantine.at.utcText) (\(quarantine.triggers.map(\.rawValue).joined(separator: ", "))): \(quarantine.detail)")
         }
         return nil
     }
@@ -90,12 +99,14 @@ public enum SignalGate {
 
     /// A fill of a whale order another fill stands for: gated and sized once, with that one. The
     /// stages stay in order: a fill that is late, or whose whale does not qualify, says so first.
-    public static func partOfOrder(_ trade: Trade, whale: WhaleFigures?, order: WhaleOrder, policy: GatePolicy) -> Signal {
+    public static func partOfOrder(
+        _ trade: Trade, whale: WhaleFigures?, quarantine: QuarantineEvent? = nil, order: WhaleOrder, policy: GatePolicy
+    ) -> Signal {
         let verdict = Verdict(trade: trade, whale: whale)
         if trade.late {
             return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
         }
-        if let rejected = whaleGate(trade, whale: whale, policy: policy) { return rejected }
+        if let rejected = whaleGate(trade, whale: whale, quarantine: quarantine, policy: policy) { return rejected }
         return verdict.rejected(
             .trade, "part_of_order",
             "one of the \(order.fills) fills of an order of \(order.combined.notional) USDC, gated once with its first fill \(order.first.id)")
@@ -104,10 +115,12 @@ public enum SignalGate {
     /// The whole gate: ``screen(_:whale:detectedAt:policy:)``, then the market at the copy
     /// instant. `market` nil is never asked for a trade the screen rejects.
     public static func evaluate(
-        _ trade: Trade, whale: WhaleFigures?, market: MarketView?, copyAt: EventTime, detectedAt: EventTime? = nil,
-        policy: GatePolicy
+        _ trade: Trade, whale: WhaleFigures?, quarantine: QuarantineEvent? = nil, market: MarketView?, copyAt: EventTime,
+        detectedAt: EventTime? = nil, policy: GatePolicy
     ) -> Signal {
-        if let rejected = screen(trade, whale: whale, detectedAt: detectedAt, policy: policy) { return rejected }
+        if let rejected = screen(trade, whale: whale, quarantine: quarantine, detectedAt: detectedAt, policy: policy) {
+            return rejected
+        }
         var verdict = Verdict(trade: trade, whale: whale)
         verdict.measures = TradeMeasures(copyAt: copyAt)
         guard let market, let whale else {

@@ -240,6 +240,7 @@ struct LedgerFold {
         var capital = 0.0
         var sharpe30 = 0.0, sharpe90 = 0.0, sharpeAll = 0.0, ir = 0.0, calmar = 0.0, consistency = 0.0
         var maxDrawdown = 0.0, currentDrawdown = 0.0
+        var lastLossAt: EventTime?
         if first != .max {
             let asOfDay = Calc.floorDiv(asOf.millis, Self.day)
             let lastDay = max(first, asOfDay)
@@ -359,11 +360,18 @@ struct LedgerFold {
             // Cells past the ledger's days are 0: they change no wealth, so only the last is added.
             var i = max(start, 0)
             let through = min(last - 1, dayPnlMicros.count - 1)
+            var lossCell: Int?
             while i <= through {
                 step(dayPnlMicros[i])
+                if dayPnlMicros[i] < 0 { lossCell = i }
                 i += 1
             }
             step(lastPnl)
+            if lastPnl < 0 { lossCell = last }
+            // A loss counts from the end of its day (the as-of instant on the as-of day).
+            if let lossCell {
+                lastLossAt = EventTime(millis: min(asOf.millis, (base + Int64(lossCell) + 1) * Self.day))
+            }
             maxDrawdown = Calc.finite(1 - worst)
             currentDrawdown = Calc.finite(1 - wealth / peak)
             if maxDrawdown > 0 {
@@ -399,7 +407,7 @@ struct LedgerFold {
                 count: edgeCount, mean: edgeMean,
                 deviation: edgeCount >= 2 ? (max(0, edgeSquares) / Double(edgeCount - 1)).squareRoot() : 0),
             openFills: open.count, openCost: openCost,
-            unrealizedPnl: unrealized, dailyReturns: returns, score: score)
+            unrealizedPnl: unrealized, lastLossAt: lastLossAt, dailyReturns: returns, score: score)
     }
 
     /// The HHI of the cost per market, the open fills' included: 10,000 · Σ cost² ÷ (Σ cost)².

@@ -52,6 +52,9 @@ public struct WalletMetrics: Sendable, Hashable {
     public var openFills: Int
     public var openCost: USDC
     public var unrealizedPnl: USDC
+    /// The end of the last day whose P&L was negative (the as-of instant if that day is the
+    /// as-of day, whose P&L holds the open fills' marks); nil: no losing day.
+    public var lastLossAt: EventTime?
     public var dailyReturns: [Double]
     public var score: WhaleQualityScore
 
@@ -434,6 +437,7 @@ extension WalletMetrics {
     public var figures: WhaleFigures {
         WhaleFigures(
             wqs: wqs, settledTrades: settledTrades, sharpe30: sharpe30, sharpe90: sharpe90, currentDrawdown: currentDrawdown,
-            bayesianWinRate: bayesianWinRate, winRateLow: winRateInterval.lowerBound, baseRate: baseRate, edge: edge)
+            bayesianWinRate: bayesianWinRate, winRateLow: winRateInterval.lowerBound, baseRate: baseRate, edge: edge,
+            lastLossAt: lastLossAt)
     }
 }

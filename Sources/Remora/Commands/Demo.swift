@@ -241,6 +241,8 @@ extension Demo {
     static let gateProfile = [
         "REMORA_GATE_MIN_SCORE": "40", "REMORA_GATE_MIN_NOTIONAL": "500", "REMORA_GATE_RISING_SHARPE": "off",
         "REMORA_GATE_MAX_SLIPPAGE": "0.25", "REMORA_GATE_MIN_COPYABILITY": "0.01",
+        // Quarantine's score levels in proportion to the lower follow score (50 and 60 of 75).
+        "REMORA_QUARANTINE_BELOW_SCORE": "25", "REMORA_QUARANTINE_RELEASE_SCORE": "30",
     ]
 
     /// For a run that did not drain: what is behind, and the last warnings of each service — what

@@ -100,11 +100,7 @@ struct Explain: AsyncParsableCommand {
         return lines
     }
 
-    static func utc(_ time: EventTime) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(time.millis) / 1000)).replacingOccurrences(of: "T", with: " ")
-    }
+    static func utc(_ time: EventTime) -> String { time.utcText }
 
     static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
     static func percent(_ fraction: Double) -> String { String(format: "%.2f %%", fraction * 100) }

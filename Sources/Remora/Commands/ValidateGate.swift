@@ -42,6 +42,9 @@ struct ValidateGate: AsyncParsableCommand {
             policy.requireRisingSharpe = false
             policy.maximumSlippage = 0.25
             policy.minimumCopyability = 0.01
+            // Quarantine's score levels in proportion to the lower follow score (50 and 60 of 75).
+            policy.quarantine.enterBelowScore = 25
+            policy.quarantine.releaseAboveScore = 30
         default: throw ValidationError("--profile is roadmap or demo")
         }
         if let minScore { policy.minimumScore = minScore }
@@ -50,6 +53,8 @@ struct ValidateGate: AsyncParsableCommand {
             policy.minimumNotional = amount
         }
         if copyMakerFills { policy.copyMakerFills = true }
+        // A replay approves releases from quarantine automatically.
+        policy.quarantine.approval = .auto
         let parameters = WorldParameters(seed: seed, wallets: wallets, markets: markets, months: months)
         do { try parameters.validate() } catch { throw ValidationError("\(error)") }
         let world = try WorldGenerator.generate(parameters)
@@ -87,17 +92,18 @@ struct ValidateGate: AsyncParsableCommand {
         let trades = Self.trades(of: world)
         var reports: [GateValidationReport] = []
         var edgeSignals: [Signal] = []
-        for method in [ProbabilityMethod.edge, .blend] {
+        for (method, quarantined) in [(ProbabilityMethod.edge, true), (.blend, true), (.edge, false)] {
             var p = policy
             p.probabilityMethod = method
+            p.quarantineEnabled = quarantined
             let signals = try await GateReplay.signals(trades.map(\.trade), timelines: timelines, market: market, policy: p, lag: lag)
-            if method == .edge { edgeSignals = signals }
+            if method == .edge, quarantined { edgeSignals = signals }
             // A fill of a whale order shares its order's fate: copied when the order is.
             var copiedOrders = Set<String>()
             for (trade, signal) in zip(trades, signals) where signal.accepted { copiedOrders.insert(WhaleOrder.key(of: trade.trade)) }
             let passed = trades.map { copiedOrders.contains(WhaleOrder.key(of: $0.trade)) }
             reports.append(GateValidation.report(
-                name: method == .edge ? "gate, p = price + shrunk edge" : "gate, p = 0.7 win rate + 0.3 market",
+                name: !quarantined ? "gate, edge, without quarantine" : method == .edge ? "gate, p = price + shrunk edge" : "gate, p = 0.7 win rate + 0.3 market",
                 passed: passed, reasons: zip(signals, passed).map { $1 ? "passed" : "\($0.stage.rawValue)/\($0.reason)" },
                 whaleQualified: signals.map { $0.stage != .whale }, value: trades.map { values[$0.line] }, resamples: resamples))
         }
@@ -108,6 +114,7 @@ struct ValidateGate: AsyncParsableCommand {
             name: "naive: top decile by realized P&L", passed: naive, reasons: naive.map { $0 ? "passed" : "not top decile" },
             whaleQualified: naive, value: trades.map { values[$0.line] }, resamples: resamples))
 
+        let quarantine = Self.quarantineLines(world: world, events: GateReplay.quarantineEvents(timelines, policy: policy), timelines: timelines, policy: policy)
         let positive = trades.filter { values[$0.line] > 0 }.count
         print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months: \(trades.count) trades, \(positive) worth copying \(world.parameters.copyLagSeconds) s later as a taker after the fee (truth); thresholds: \(profile)\(minScore.map { ", WQS ≥ \($0)" } ?? "")\(minNotional.map { ", notional ≥ \($0)" } ?? "")\(copyMakerFills ? ", maker fills copied" : "")")
         print("rule                                   passed   pass-through (95 % CI)     negative-EV kept out (95 % CI)   positive-EV value kept (95 % CI)   value/$ of passed")
@@ -129,8 +136,33 @@ struct ValidateGate: AsyncParsableCommand {
         for (reason, entry) in reports[0].reasons.sorted(by: { $0.value.trades > $1.value.trades }) {
             print("  " + reason.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%7d   %10.2f", entry.trades, entry.positiveValue))
         }
+        for line in quarantine { print(line) }
         let accepted = edgeSignals.compactMap(\.copyability).count
         print(String(format: "copyability measured on %d trades; done in %.1f s", accepted, (ContinuousClock.now - started).inSeconds))
+    }
+
+    /// How many whales quarantine followed and put aside, by trigger, and how many of them the
+    /// world made skilled.
+    static func quarantineLines(
+        world: SimulatedWorld, events: [WalletAddress: [QuarantineEvent]], timelines: [WalletAddress: WhaleTimeline],
+        policy: GatePolicy
+    ) -> [String] {
+        var styles: [WalletAddress: WalletStyle] = [:]
+        for wallet in world.wallets { if let address = WalletAddress(wallet.truth.address) { styles[address] = wallet.truth.style } }
+        let followed = timelines.filter { $0.value.points.contains { $0.figures.wqs >= policy.minimumScore } }.keys
+        func skilled(_ wallets: some Sequence<WalletAddress>) -> Int { wallets.filter { styles[$0] == .skilledWhale }.count }
+        var lines = [
+            "quarantine (releases approved automatically): \(followed.count) whales followed (WQS ≥ \(policy.minimumScore) once), \(skilled(followed)) of them skilled; quarantined at least once:"
+        ]
+        let quarantined = events.filter { $0.value.contains { $0.kind == .quarantined } }.keys
+        lines.append("  any trigger            \(quarantined.count) whales, \(skilled(quarantined)) skilled")
+        for trigger in QuarantineEvent.Trigger.allCases {
+            let hit = events.filter { $0.value.contains { $0.triggers.contains(trigger) } }.keys
+            lines.append("  " + trigger.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0) + " \(hit.count) whales, \(skilled(hit)) skilled")
+        }
+        let releases = events.values.joined().filter { $0.kind == .released }.count
+        lines.append("  releases               \(releases)")
+        return lines
     }
 
     /// Every fill as the fetcher stores it (role known), with its line in the world's files, in

@@ -18,6 +18,9 @@ public struct PipelineSummary: Sendable, Equatable {
     /// The Kelly fraction the sizer proposed, mean over orders, before the risk guard's cap.
     public var kelly = "none"
     public var rejections: [String: Int] = [:]  // "stage/reason" → count
+    /// Whales the gate found quarantined (alerts), and releases.
+    public var quarantined = 0
+    public var released = 0
     public var orders = 0
     public var fills = 0
     /// What the paper fills paid over the book's midpoint, notional-weighted, in bps ("none" without fills).
@@ -54,6 +57,16 @@ public struct PipelineSummary: Sendable, Equatable {
                 "SELECT stage, reason, count(*) FROM signals WHERE NOT accepted GROUP BY 1, 2", logger: logger
             ).decode((String, String, Int64).self) {
                 summary.rejections["\(stage)/\(reason)"] = Int(n)
+            }
+            for try await (held, freed) in try await connection.query(
+                """
+                SELECT count(DISTINCT key) FILTER (WHERE payload->>'code' = 'whale_quarantined'),
+                       count(*) FILTER (WHERE payload->>'code' = 'whale_released')
+                FROM alerts
+                """, logger: logger
+            ).decode((Int64, Int64).self) {
+                summary.quarantined = Int(held)
+                summary.released = Int(freed)
             }
             for try await (mean, low, high) in try await connection.query(
                 """
@@ -129,6 +142,7 @@ public struct PipelineSummary: Sendable, Equatable {
         ]
         for key in rejections.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rejections[key]!)") }
         lines += [
+            "  whales quarantined   \(quarantined) (\(released) releases)",
             "  orders proposed      \(orders)",
             "    Kelly fraction     \(kelly)",
             "  paper fills          \(fills)",

@@ -12,6 +12,8 @@ struct GateReads: Sendable {
     var markets: [String: MarketView]
     /// Each trade's whale order, as stored so far.
     var orders: [String: WhaleOrder] = [:]
+    /// The quarantine standing, as of the trade, of each trade's whale that the figures qualify.
+    var standings: [String: Quarantine.Standing] = [:]
     let policy: GatePolicy
     let mode: EventTimeMode
     let lag: CopyLag
@@ -24,6 +26,18 @@ struct GateReads: Sendable {
         let scored = try await WhaleScoreStore.figures(
             before: trades.map { .init(id: $0.id, wallet: $0.wallet, time: $0.timestamp) }, on: store.client, logger: logger)
         var reads = GateReads(scored: scored, markets: [:], policy: policy, mode: mode, lag: lag)
+        if policy.quarantineEnabled {
+            // Only a whale its figures qualify needs its history folded.
+            let qualified = trades.filter { SignalGate.whaleGate($0, whale: scored.figures[$0.id], policy: policy) == nil }
+            var before: [WalletAddress: EventTime] = [:]
+            for trade in qualified { before[trade.wallet] = max(before[trade.wallet] ?? trade.timestamp, trade.timestamp) }
+            let history = try await QuarantineStore.history(before: before, on: store.client, logger: logger)
+            for trade in qualified {
+                reads.standings[trade.id] = Quarantine.standing(
+                    of: trade.wallet, points: history.points[trade.wallet] ?? [], approvals: history.approvals,
+                    through: trade.timestamp.adding(millis: -1), policy: policy.quarantineRules)
+            }
+        }
         let fills = try await WhaleOrderStore.fills(of: trades, on: store.client, logger: logger)
         for trade in trades {
             if let order = fills[WhaleOrder.key(of: trade)].flatMap(WhaleOrder.init) { reads.orders[trade.id] = order }
@@ -33,7 +47,8 @@ struct GateReads: Sendable {
         let wanted = messages.compactMap { message, trade -> MarketViews.Request? in
             if mode == .strict, trade.timestamp.millis > (scored.watermarks[message.partition]?.millis ?? Int64.min) { return nil }
             guard let order = reads.order(of: trade), order.first.id == trade.id, SignalGate.screen(
-                order.combined, whale: scored.figures[trade.id], detectedAt: reads.detectedAt(message.producedAt), policy: policy) == nil
+                order.combined, whale: scored.figures[trade.id], quarantine: reads.quarantine(of: trade),
+                detectedAt: reads.detectedAt(message.producedAt), policy: policy) == nil
             else { return nil }
             return .init(id: trade.id, market: trade.conditionId, token: trade.asset, copyAt: lag.copyInstant(ofFillAt: trade.timestamp))
         }
@@ -54,13 +69,28 @@ struct GateReads: Sendable {
         orders[trade.id] ?? WhaleOrder([trade])
     }
 
+    func quarantine(of trade: Trade) -> QuarantineEvent? { standings[trade.id]?.current }
+
     func verdict(_ trade: Trade, detectedAt stored: EventTime) -> Signal {
         let whale = scored.figures[trade.id]
         guard let order = order(of: trade), order.first.id == trade.id else {
-            return SignalGate.partOfOrder(trade, whale: whale, order: orders[trade.id]!, policy: policy)
+            return SignalGate.partOfOrder(
+                trade, whale: whale, quarantine: quarantine(of: trade), order: orders[trade.id]!, policy: policy)
         }
         return SignalGate.evaluate(
-            order.combined, whale: whale, market: markets[trade.id], copyAt: lag.copyInstant(ofFillAt: trade.timestamp),
-            detectedAt: detectedAt(stored), policy: policy)
+            order.combined, whale: whale, quarantine: quarantine(of: trade), market: markets[trade.id],
+            copyAt: lag.copyInstant(ofFillAt: trade.timestamp), detectedAt: detectedAt(stored), policy: policy)
+    }
+
+    /// The quarantines and releases the decided trades' folds found, as `alert` records: one per
+    /// event (its natural key), however many steps see it.
+    func alerts(for trades: some Sequence<Trade>) throws -> [StreamRecord] {
+        var events: [String: QuarantineEvent] = [:]
+        for trade in trades {
+            for event in standings[trade.id]?.events ?? [] { events[event.alertId] = event }
+        }
+        return try events.values.sorted { ($0.at, $0.alertId) < ($1.at, $1.alertId) }.map { event in
+            try StreamRecord(stream: .alert, uid: event.alertId, key: event.wallet.rawValue, eventTime: event.at, payload: event.alert)
+        }
     }
 }

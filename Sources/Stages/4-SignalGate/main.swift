@@ -18,8 +18,8 @@ await RemoraService.main(
     settings: GateSettings.settings + [EventTimeMode.setting, MarketDataSettings.copyLag] + MarketDataSettings.settings
 ) { environment in
     let settings = environment.settings
-    let policy = try GateSettings.policy(settings)
     let mode = try EventTimeMode(settings)
+    let policy = try GateSettings.policy(settings, mode: mode)
     let lag = try MarketDataSettings.copyLag(settings)
     let marketData = try MarketDataSettings.source(environment, mode: mode)
     let logger = environment.logger
@@ -47,7 +47,7 @@ await RemoraService.main(
             try StreamRecord(
                 stream: .signal, uid: trade.id, key: trade.wallet.rawValue, eventTime: trade.timestamp,
                 payload: step.verdict(trade, detectedAt: message.producedAt))
-        }
+        } + step.alerts(for: ready.map(\.1))
         let consumed = ready.count
         var watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:]
         var caughtUp = true
