@@ -64,12 +64,16 @@ public struct Signal: Sendable, Hashable, Codable {
     /// the estimated probability minus the expected fill price and the fee per share
     /// (docs/strategy.md). Stored whenever the gate got that far, accepted or not.
     public var copyability: Double?
+    /// An exit (reason `exit`): how much of its position the whale let go.
+    public var exit: WhaleExit?
 
     public init(
         tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID, outcomeIndex: Int, side: Side,
         price: Price, size: Shares, tradeTime: EventTime, accepted: Bool, stage: GateStage, reason: String, detail: String,
-        whaleScore: Double?, whale: WhaleFigures? = nil, measures: TradeMeasures? = nil, copyability: Double? = nil
+        whaleScore: Double?, whale: WhaleFigures? = nil, measures: TradeMeasures? = nil, copyability: Double? = nil,
+        exit: WhaleExit? = nil
     ) {
+        self.exit = exit
         self.whale = whale
         self.measures = measures
         self.copyability = copyability
@@ -87,6 +91,27 @@ public struct Signal: Sendable, Hashable, Codable {
         self.reason = reason
         self.detail = detail
         self.whaleScore = whaleScore
+    }
+}
+
+/// A whale's reduction of a position we may hold a copy of: its position in the token before the
+/// order, and how much the order took off it. We reduce ours in the same proportion.
+public struct WhaleExit: Sendable, Hashable, Codable {
+    public var sharesBefore: Shares
+    public var sharesReduced: Shares
+    /// min(1, reduced ÷ before) in parts per million, rounded down.
+    public var fractionPpm: Int64
+
+    public init(sharesBefore: Shares, sharesReduced: Shares) {
+        self.sharesBefore = sharesBefore
+        self.sharesReduced = sharesReduced
+        if sharesBefore.micros <= 0 || sharesReduced.micros <= 0 {
+            fractionPpm = 0
+        } else if sharesReduced >= sharesBefore {
+            fractionPpm = 1_000_000
+        } else {
+            fractionPpm = sharesBefore.micros.dividingFullWidth(sharesReduced.micros.multipliedFullWidth(by: 1_000_000)).quotient
+        }
     }
 }
 
@@ -134,12 +159,16 @@ public struct ProposedOrder: Sendable, Hashable, Codable {
     public var copyAt: EventTime
     /// The Kelly factors behind `fractionPpm` (nil for an order sized another way).
     public var kelly: KellyFactors?
+    /// An exit: sell this share (ppm) of what the book holds of the token from `wallet`; nil for
+    /// an entry, sized by `fractionPpm` of NAV.
+    public var exitFractionPpm: Int64?
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
         outcomeIndex: Int, side: Side, limitPrice: Price, fractionPpm: Int64, tradeTime: EventTime, copyAt: EventTime? = nil,
-        kelly: KellyFactors? = nil
+        kelly: KellyFactors? = nil, exitFractionPpm: Int64? = nil
     ) {
+        self.exitFractionPpm = exitFractionPpm
         self.kelly = kelly
         self.orderId = orderId
         self.tradeId = tradeId

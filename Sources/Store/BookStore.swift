@@ -34,7 +34,23 @@ public enum BookStore {
                 asset: asset, conditionId: conditionId, outcomeIndex: outcome, shares: Shares(micros: shares),
                 cost: USDC(micros: cost), mark: Price(micros: mark))
         }
-        guard let book else { throw BookError.notInitialised }
+        guard var book else { throw BookError.notInitialised }
+        // Who each held token was bought for, net of exits: the filled decisions' sum (the same
+        // snapshot: the caller's transaction).
+        if !book.positions.isEmpty {
+            let held = try await connection.query(
+                """
+                SELECT key, payload->>'asset',
+                       sum(CASE WHEN payload->>'side' = 'BUY' THEN 1 ELSE -1 END
+                           * ((payload->>'fillShares')::numeric * 1000000)::bigint)::bigint
+                FROM order_decisions
+                WHERE status = 'filled' AND payload->>'asset' = ANY(\(Array(book.positions.keys))::text[])
+                GROUP BY 1, 2
+                """, logger: logger)
+            for try await (wallet, asset, shares) in held.decode((String, String, Int64).self) where shares > 0 {
+                book.fromWhales[WhaleHolding(wallet: WalletAddress(validated: wallet), asset: asset)] = Shares(micros: shares)
+            }
+        }
         return book
     }
 

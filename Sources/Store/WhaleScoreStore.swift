@@ -81,3 +81,34 @@ public enum WhaleOrderStore {
         return fills
     }
 }
+
+/// What a whale's sale is measured against: its position in the token before the sale, from its
+/// stored trades, and whether it was ever followed (a score at the gate's minimum before it).
+public enum WhaleExitStore {
+    public struct Standing: Sendable, Hashable {
+        public var positionBefore: Shares
+        public var followed: Bool
+    }
+
+    /// For each sale (its order's first fill, with the order's instant): one statement, one snapshot.
+    public static func standings(
+        of sales: [Trade], followFrom score: Double, on client: PostgresClient, logger: Logger
+    ) async throws -> [String: Standing] {
+        guard !sales.isEmpty else { return [:] }
+        let rows = try await client.query(
+            """
+            SELECT q.id,
+                   (SELECT coalesce(sum(CASE WHEN t.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
+                                        * ((t.payload->>'size')::numeric * 1000000)::bigint), 0)::bigint
+                    FROM trades t WHERE t.wallet = q.w AND t.event_time < q.t AND t.payload->>'asset' = q.a),
+                   EXISTS (SELECT 1 FROM whale_scores s WHERE s.wallet = q.w AND s.event_time < q.t AND s.score >= \(score))
+            FROM unnest(\(sales.map(\.id))::text[], \(sales.map(\.wallet.rawValue))::text[],
+                        \(sales.map(\.timestamp.millis))::bigint[], \(sales.map(\.asset))::text[]) AS q(id, w, t, a)
+            """, logger: logger)
+        var standings: [String: Standing] = [:]
+        for try await (id, position, followed) in rows.decode((String, Int64, Bool).self) {
+            standings[id] = Standing(positionBefore: Shares(micros: position), followed: followed)
+        }
+        return standings
+    }
+}

@@ -149,7 +149,7 @@ struct PipelineEndToEndTests {
         }
         // The kills happened mid-run, and the supervisor restarted both.
         let atKill = try #require(killed.summary)
-        #expect(atKill.signalsPassed + atKill.rejections.values.reduce(0, +) < calm.trades, "killed too late to matter")
+        #expect(atKill.signalsPassed + atKill.exits + atKill.rejections.values.reduce(0, +) < calm.trades, "killed too late to matter")
         #expect(restarts["scorer"] == 1 && restarts["sizer"] == 1)
 
         // Same world, same result, kills or not.
@@ -224,14 +224,30 @@ struct PipelineEndToEndTests {
                                    WHERE w.wallet = t.wallet AND w.event_time < t.event_time
                                    ORDER BY w.event_time DESC, w.seq DESC LIMIT 1) b ON true
                 WHERE (s.payload->'whale') IS DISTINCT FROM b.f
-                   OR (s.reason = 'unscored_wallet') <> (b.f IS NULL)
+                   OR (t.payload->>'side' = 'BUY' AND (s.reason = 'unscored_wallet') <> (b.f IS NULL))
                    OR (s.reason = 'too_few_settled_trades' AND (b.f->>'settledTrades')::int >= 5)
                    OR (s.reason = 'score_below_threshold' AND (b.f->>'wqs')::float8 >= 30)
                    OR (s.reason = 'whale_drawdown' AND (b.f->>'currentDrawdown')::float8 < 0.25)
-                   OR ((s.accepted OR s.stage = 'trade') AND ((b.f->>'settledTrades')::int < 5 OR (b.f->>'wqs')::float8 < 30
-                        OR (b.f->>'currentDrawdown')::float8 >= 0.25))
-                   OR (s.accepted AND (t.payload->>'role' = 'maker' OR t.payload->>'side' = 'SELL'
+                   OR (t.payload->>'side' = 'BUY' AND (s.accepted OR s.stage = 'trade')
+                        AND ((b.f->>'settledTrades')::int < 5 OR (b.f->>'wqs')::float8 < 30 OR (b.f->>'currentDrawdown')::float8 >= 0.25))
+                   OR (s.reason = 'passed' AND (t.payload->>'role' = 'maker' OR t.payload->>'side' = 'SELL'
                         OR (s.payload->'measures'->>'referenceSlippage')::float8 >= 0.5))
+                   OR ((s.reason = 'exit') <> (s.accepted AND t.payload->>'side' = 'SELL'))
+                """) == 0)
+            #expect(try await one("SELECT count(*) FROM signals WHERE reason = 'exit'") > 0, "the world's followed whales sell")
+            // Exits: a followed whale's sale (a score of 30 or more before it) of a token it held,
+            // in the proportion of its position before, recomputed from its trades.
+            #expect(try await one(
+                """
+                SELECT count(*) FROM signals s JOIN trades t ON t.uid = s.uid,
+                LATERAL (SELECT coalesce(sum(CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
+                                             * ((x.payload->>'size')::numeric * 1000000)::bigint), 0) AS before
+                         FROM trades x WHERE x.wallet = t.wallet AND x.event_time < t.event_time AND x.payload->>'asset' = t.payload->>'asset') p,
+                LATERAL (SELECT EXISTS (SELECT 1 FROM whale_scores w WHERE w.wallet = t.wallet AND w.event_time < t.event_time
+                                        AND w.score >= 30) AS followed) f
+                WHERE s.reason = 'exit'
+                  AND (NOT f.followed OR p.before <= 0
+                       OR ((s.payload->'exit'->>'sharesBefore')::numeric * 1000000)::bigint <> p.before)
                 """) == 0)
             #expect(try await one("SELECT count(*) FROM signals WHERE accepted") > 0, "the wide-open gate passes some trades")
             #expect(try await one("SELECT count(*) FROM signals WHERE reason = 'maker_fill'") > 0)
@@ -245,6 +261,7 @@ struct PipelineEndToEndTests {
                                * (m->>'expectedFillPrice')::float8 * (1 - (m->>'expectedFillPrice')::float8) AS c,
                            (s.payload->>'whaleScore')::float8 AS wqs, (m->>'volatility')::float8 AS vol
                     FROM orders o JOIN signals s ON 'order:' || s.uid = o.uid, LATERAL (SELECT s.payload->'measures' AS m) x
+                    WHERE NOT s.payload ? 'exit'
                 ), f AS (
                     SELECT uid, ppm, (p * ((1 - c) / c) - (1 - p)) / ((1 - c) / c) AS fk, 0.4 + 0.6 * wqs / 100 AS kc,
                            CASE WHEN vol IS NULL THEN 1 ELSE greatest(0.5, least(1.2, 1 / (1 + 5 * vol))) END AS kv
@@ -253,32 +270,48 @@ struct PipelineEndToEndTests {
                 SELECT count(*) FROM f
                 WHERE (fk <= 0 AND ppm <> 0) OR (fk > 0 AND abs(ppm - floor(0.5 * fk * kc * kv * 1000000)) > 1)
                 """) == 0)
+            // An exit's order sells its signal's share, sized from the holding, not from NAV.
+            #expect(try await one(
+                """
+                SELECT count(*) FROM orders o JOIN signals s ON 'order:' || s.uid = o.uid
+                WHERE s.payload ? 'exit' AND (o.payload->>'side' <> 'SELL' OR (o.payload->>'fractionPpm')::bigint <> 0
+                      OR (o.payload->>'exitFractionPpm')::bigint IS DISTINCT FROM (s.payload->'exit'->>'fractionPpm')::bigint)
+                """) == 0)
             // The risk guard's book, recomputed from its fills and the resolutions it applied: cash,
             // realized P&L and open positions to the micro-USDC, and cash + open cost − realized = initial.
             let book = try await store.client.query(
                 """
                 WITH f AS (
                     SELECT payload->>'asset' AS asset, payload->>'conditionId' AS condition_id, (payload->>'outcomeIndex')::int AS outcome_index,
-                           ((payload->>'fillShares')::numeric * 1000000)::bigint AS shares, ((payload->>'fillNotional')::numeric * 1000000)::bigint AS cost
+                           CASE WHEN payload->>'side' = 'SELL' THEN -1 ELSE 1 END AS sign,
+                           ((payload->>'fillShares')::numeric * 1000000)::bigint AS shares, ((payload->>'fillNotional')::numeric * 1000000)::bigint AS cash
                     FROM order_decisions WHERE status = 'filled'
                 ), a AS (
-                    SELECT asset, condition_id, outcome_index, sum(shares) AS shares, sum(cost) AS cost FROM f GROUP BY 1, 2, 3
+                    SELECT asset, condition_id, outcome_index, sum(sign * shares) AS shares,
+                           sum(cash) FILTER (WHERE sign = 1) AS bought, coalesce(sum(cash) FILTER (WHERE sign = -1), 0) AS sold,
+                           count(*) FILTER (WHERE sign = -1) AS sales
+                    FROM f GROUP BY 1, 2, 3
                 ), r AS (
                     SELECT a.*, b.condition_id IS NOT NULL AS resolved,
                            CASE WHEN m.payload->'outcome' ? 'void' THEN 500000
                                 WHEN (m.payload->'outcome'->'winner'->>'index')::int = a.outcome_index THEN 1000000 ELSE 0 END AS payout
                     FROM a LEFT JOIN book_resolutions b USING (condition_id) LEFT JOIN market_resolutions m ON m.uid = a.condition_id
                 ), expected AS (
-                    SELECT (SELECT initial_cash_micros FROM portfolio) - coalesce(sum(cost), 0)
+                    SELECT (SELECT initial_cash_micros FROM portfolio) - coalesce(sum(bought), 0) + coalesce(sum(sold), 0)
                                + coalesce(sum(trunc(shares::numeric * payout / 1000000)) FILTER (WHERE resolved), 0) AS cash,
-                           coalesce(sum(trunc(shares::numeric * payout / 1000000) - cost) FILTER (WHERE resolved), 0) AS realized,
-                           count(*) FILTER (WHERE NOT resolved) AS open, coalesce(sum(cost) FILTER (WHERE NOT resolved), 0) AS open_cost
+                           count(*) FILTER (WHERE NOT resolved AND shares > 0) AS open
                     FROM r
                 )
-                SELECT (e.cash = p.cash_micros)::int + (e.realized = p.realized_pnl_micros)::int
-                       + (e.open = (SELECT count(*) FROM positions))::int
-                       + (e.open_cost = (SELECT coalesce(sum(cost_micros), 0) FROM positions))::int
-                       + (p.cash_micros + e.open_cost - p.realized_pnl_micros = p.initial_cash_micros)::int
+                -- Cash to the micro-USDC; the open positions; each open position's shares, and its
+                -- cost where nothing was sold (an exit takes cost out at the average); and
+                -- cash + open cost − realized = initial, which every fill, exit and resolution keeps.
+                SELECT (e.cash = p.cash_micros)::int + (e.open = (SELECT count(*) FROM positions))::int
+                       + ((SELECT count(*) FROM r LEFT JOIN positions x USING (asset)
+                           WHERE NOT r.resolved AND r.shares > 0 AND (x.shares_micros IS DISTINCT FROM r.shares
+                                 OR (r.sales = 0 AND x.cost_micros IS DISTINCT FROM r.bought))) = 0)::int
+                       + ((SELECT count(*) FROM r WHERE NOT r.resolved AND r.shares < 0) = 0)::int
+                       + (p.cash_micros + (SELECT coalesce(sum(cost_micros), 0) FROM positions) - p.realized_pnl_micros
+                          = p.initial_cash_micros)::int
                 FROM expected e, portfolio p
                 """).decode(Int.self)
             for try await agreeing in book { #expect(agreeing == 5, "the book disagrees with its fills and resolutions") }
@@ -344,8 +377,8 @@ struct PipelineEndToEndTests {
         // Exactly what the world holds, each once (an undisturbed run gives the same: see the test above).
         #expect(summary.trades == Self.world.trades.count)
         #expect(summary.settled == Self.settledTrades)
-        #expect(summary.signalsPassed + summary.rejections.values.reduce(0, +) == summary.trades)
-        #expect(summary.orders == summary.signalsPassed && summary.fills + summary.blocked.values.reduce(0, +) == summary.orders)
+        #expect(summary.signalsPassed + summary.exits + summary.rejections.values.reduce(0, +) == summary.trades)
+        #expect(summary.orders == summary.signalsPassed + summary.exits && summary.fills + summary.blocked.values.reduce(0, +) == summary.orders)
         // While it was down, no stage went quiet for longer than its watchdog's probe interval (1 s)
         // plus slack: an operator reading one service's log sees the outage, second by second.
         let formatter = DateFormatter()

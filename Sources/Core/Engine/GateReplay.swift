@@ -22,10 +22,23 @@ public enum GateReplay {
         for trade in trades { fills[WhaleOrder.key(of: trade), default: []].append(trade) }
         let orders = fills.compactMapValues(WhaleOrder.init)
         var combined = trades
+        // Exits: each whale's position per token before each trade, and when it was first followed.
+        var positions: [WhaleHolding: Int64] = [:]
+        var followedFrom: [WalletAddress: EventTime] = [:]
+        for (wallet, timeline) in timelines {
+            if let first = timeline.points.first(where: { $0.figures.wqs >= policy.minimumScore }) { followedFrom[wallet] = first.time }
+        }
         for (index, trade) in trades.enumerated() {
             let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
             let order = orders[WhaleOrder.key(of: trade)]!
-            if order.first.id != trade.id {
+            let holding = WhaleHolding(wallet: trade.wallet, asset: trade.asset)
+            let before = positions[holding, default: 0]
+            positions[holding] = before + (trade.side == .buy ? trade.size.micros : -trade.size.micros)
+            if order.first.id == trade.id, trade.side == .sell {
+                verdicts[index] = SignalGate.exit(
+                    order.combined, whale: whale, followed: followedFrom[trade.wallet].map { $0 < trade.timestamp } ?? false,
+                    positionBefore: Shares(micros: before), policy: policy)
+            } else if order.first.id != trade.id {
                 verdicts[index] = SignalGate.partOfOrder(trade, whale: whale, quarantine: quarantine(trade), order: order, policy: policy)
             } else if let rejected = SignalGate.screen(
                 order.combined, whale: whale, quarantine: quarantine(trade), detectedAt: nil, policy: policy)

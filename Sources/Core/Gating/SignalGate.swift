@@ -97,6 +97,33 @@ public enum SignalGate {
         return nil
     }
 
+    /// A whale's sale — a fall in its position — mirrored: the entry gates are skipped (a whale
+    /// we follow out of a position is followed out even if it no longer qualifies, quarantined
+    /// included), and the order goes to sizing and risk with reason `exit`. `followed`: the whale
+    /// reached the gate's minimum score before the sale; `positionBefore`: its position in the
+    /// token before the order, from its listed trades. The risk guard sells only what our book
+    /// holds from this whale.
+    public static func exit(
+        _ trade: Trade, whale: WhaleFigures?, followed: Bool, positionBefore: Shares, policy: GatePolicy
+    ) -> Signal {
+        var verdict = Verdict(trade: trade, whale: whale)
+        if trade.late {
+            return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
+        }
+        guard followed else {
+            return verdict.rejected(
+                .trade, "sell_not_copied", "a sale by a whale never followed (WQS never \(fixed(policy.minimumScore, 2)) or more): nothing of it was copied")
+        }
+        guard positionBefore.micros > 0 else {
+            return verdict.rejected(.trade, "sell_not_copied", "no position before the sale in the whale's listed trades")
+        }
+        let exit = WhaleExit(sharesBefore: positionBefore, sharesReduced: trade.size)
+        verdict.exit = exit
+        return verdict.accepted(
+            reason: "exit",
+            "the whale sold \(trade.size) of its \(positionBefore) shares (\(percent(Double(exit.fractionPpm) / 1_000_000))): we sell that share of what we hold from it")
+    }
+
     /// A fill of a whale order another fill stands for: gated and sized once, with that one. The
     /// stages stay in order: a fill that is late, or whose whale does not qualify, says so first.
     public static func partOfOrder(
@@ -106,7 +133,8 @@ public enum SignalGate {
         if trade.late {
             return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
         }
-        if let rejected = whaleGate(trade, whale: whale, quarantine: quarantine, policy: policy) { return rejected }
+        // A sale is an exit or nothing: the entry gates do not apply to it.
+        if trade.side == .buy, let rejected = whaleGate(trade, whale: whale, quarantine: quarantine, policy: policy) { return rejected }
         return verdict.rejected(
             .trade, "part_of_order",
             "one of the \(order.fills) fills of an order of \(order.combined.notional) USDC, gated once with its first fill \(order.first.id)")
@@ -199,6 +227,7 @@ public enum SignalGate {
         let whale: WhaleFigures?
         var measures: TradeMeasures?
         var copyability: Double?
+        var exit: WhaleExit?
 
         init(trade: Trade, whale: WhaleFigures?) {
             self.trade = trade
@@ -210,8 +239,8 @@ public enum SignalGate {
         }
 
         /// Accepted by the whale and trade gates; the portfolio gate runs in the risk guard.
-        func accepted(_ detail: String) -> Signal {
-            signal(accepted: true, stage: .portfolio, reason: "passed", detail: detail)
+        func accepted(reason: String = "passed", _ detail: String) -> Signal {
+            signal(accepted: true, stage: .portfolio, reason: reason, detail: detail)
         }
 
         private func signal(accepted: Bool, stage: GateStage, reason: String, detail: String) -> Signal {
@@ -219,7 +248,7 @@ public enum SignalGate {
                 tradeId: trade.id, wallet: trade.wallet, conditionId: trade.conditionId, asset: trade.asset,
                 outcomeIndex: trade.outcomeIndex, side: trade.side, price: trade.price, size: trade.size,
                 tradeTime: trade.timestamp, accepted: accepted, stage: stage, reason: reason, detail: detail,
-                whaleScore: whale?.wqs, whale: whale, measures: measures, copyability: copyability)
+                whaleScore: whale?.wqs, whale: whale, measures: measures, copyability: copyability, exit: exit)
         }
     }
 

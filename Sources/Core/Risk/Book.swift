@@ -23,12 +23,25 @@ public struct BookPosition: Sendable, Hashable, Codable {
     public var value: USDC { shares.value(at: mark) }
 }
 
+/// Which whale's copy a holding came from: exits sell only what was bought copying that whale.
+public struct WhaleHolding: Sendable, Hashable, Codable {
+    public var wallet: WalletAddress
+    public var asset: TokenID
+    public init(wallet: WalletAddress, asset: TokenID) {
+        self.wallet = wallet
+        self.asset = asset
+    }
+}
+
 /// The copy book: cash and positions, all exact.
 public struct Book: Sendable, Hashable, Codable {
     public var initialCash: USDC
     public var cash: USDC
     public var realizedPnl: USDC
     public var positions: [TokenID: BookPosition]
+    /// The shares of each position by the whale whose copies bought them, net of exits (the
+    /// filled decisions' sum: `BookStore.load` reads it back).
+    public var fromWhales: [WhaleHolding: Shares] = [:]
 
     public init(initialCash: USDC, cash: USDC? = nil, realizedPnl: USDC = .zero, positions: [TokenID: BookPosition] = [:]) {
         self.initialCash = initialCash

@@ -39,7 +39,7 @@ public enum RiskGuard {
         market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks(), daily: Marks = Marks()
     ) -> (OrderDecision, Book?) {
         let midpoint = try? market.get().midpoint
-        func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) {
+        @Sendable func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) {
             (OrderDecision(
                 orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
                 asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .blocked,
@@ -50,6 +50,11 @@ public enum RiskGuard {
         let book = unmarked.marked(at: time, by: marks)
         let nav = book.nav
         guard !marketResolved else { return blocked("market_resolved", book: book) }
+        if let exitFraction = order.exitFractionPpm {
+            return exit(
+                order, fractionPpm: exitFraction, book: book, at: time, market: market, marks: marks,
+                blocked: { blocked($0, detail: $1, book: $2) })
+        }
         guard order.side == .buy else { return blocked("unsupported_side", book: book) }
         guard order.limitPrice.micros > 0, order.limitPrice.micros < microsPerUnit else { return blocked("invalid_price", book: book) }
         // The portfolio gate: correlation with what is held, then k_corr on the Kelly fraction,
@@ -91,12 +96,55 @@ public enum RiskGuard {
         position.cost = position.cost + walk.cash
         position.mark = marks.mark(of: order.asset, at: time)?.price ?? orderBook.midpoint
         next.positions[order.asset] = position
+        next.fromWhales[WhaleHolding(wallet: order.wallet, asset: order.asset), default: .zero] += walk.shares
         let decision = OrderDecision(
             orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
             asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .filled,
             reason: walk.exhausted ? "partial_fill" : "within_limits", fillPrice: average,
             fillShares: walk.shares, fillNotional: walk.cash, navBefore: nav, decidedAt: time,
             bookMidpoint: orderBook.midpoint, unfilledNotional: walk.unfilledCash, correlation: strongest?.rho)
+        return (decision, next)
+    }
+
+    /// An exit: sells the order's share of what the book holds of the token from the order's
+    /// whale, walking the bids of the copy instant; the position's cost leaves at its average.
+    static func exit(
+        _ order: ProposedOrder, fractionPpm: Int64, book: Book, at time: EventTime, market: Result<OrderBook, MarketDataProblem>,
+        marks: Marks, blocked: (String, String?, Book?) -> (OrderDecision, Book?)
+    ) -> (OrderDecision, Book?) {
+        let key = WhaleHolding(wallet: order.wallet, asset: order.asset)
+        guard let position = book.positions[order.asset], position.shares.micros > 0 else {
+            return blocked("nothing_held", "the book holds none of this token", book)
+        }
+        let held = min(book.fromWhales[key] ?? .zero, position.shares)
+        guard held.micros > 0 else { return blocked("nothing_held", "the book holds none of this token from this whale", book) }
+        let wanted = Shares(micros: fractionPpm >= 1_000_000 ? held.micros : mulDivRounded(held.micros, fractionPpm, 1_000_000))
+        guard wanted.micros > 0 else { return blocked("nothing_held", "the whale's share of our holding rounds to nothing", book) }
+        let orderBook: OrderBook
+        switch market {
+        case .success(let found): orderBook = found
+        case .failure(let problem): return blocked(problem.code, problem.description, book)
+        }
+        let walk = BookWalk.take(.sell, shares: wanted, from: orderBook)
+        if let refusal = walk.refusal { return blocked("below_market_minimum", refusal.description, book) }
+        guard let average = walk.averagePrice, walk.shares.micros > 0 else { return blocked("nothing_to_take", nil, book) }
+        var next = book
+        var left = position
+        let costOut = USDC(micros: mulDivRounded(position.cost.micros, walk.shares.micros, position.shares.micros))
+        left.shares = position.shares - walk.shares
+        left.cost = position.cost - costOut
+        left.mark = marks.mark(of: order.asset, at: time)?.price ?? position.mark
+        next.positions[order.asset] = left.shares.micros > 0 ? left : nil
+        next.cash = next.cash + walk.cash
+        next.realizedPnl = next.realizedPnl + walk.cash - costOut
+        let remaining = (book.fromWhales[key] ?? .zero) - walk.shares
+        next.fromWhales[key] = remaining.micros > 0 ? remaining : nil
+        let decision = OrderDecision(
+            orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
+            asset: order.asset, outcomeIndex: order.outcomeIndex, side: .sell, status: .filled,
+            reason: walk.exhausted ? "partial_fill" : "exit", fillPrice: average, fillShares: walk.shares,
+            fillNotional: walk.cash, navBefore: book.nav, decidedAt: time, bookMidpoint: orderBook.midpoint,
+            detail: "sold \(walk.shares) of the \(held) shares held from this whale (\(Double(fractionPpm) / 10_000) %)")
         return (decision, next)
     }
 
@@ -108,6 +156,7 @@ public enum RiskGuard {
             next.cash = next.cash + proceeds
             next.realizedPnl = next.realizedPnl + proceeds - position.cost
             next.positions[asset] = nil
+            for key in book.fromWhales.keys where key.asset == asset { next.fromWhales[key] = nil }
         }
         return next
     }

@@ -50,6 +50,14 @@ public enum KellySizer {
     /// Kelly fraction in parts per million (rounded down: never more than the rule allows).
     public static func propose(_ signal: Signal, lag: CopyLag) -> Result<ProposedOrder, NoOrder>? {
         guard signal.accepted else { return nil }
+        if let exit = signal.exit {
+            // An exit is sized from the position held, not from NAV: the whale's proportion.
+            return .success(ProposedOrder(
+                orderId: "order:" + signal.tradeId, tradeId: signal.tradeId, wallet: signal.wallet,
+                conditionId: signal.conditionId, asset: signal.asset, outcomeIndex: signal.outcomeIndex, side: .sell,
+                limitPrice: signal.price, fractionPpm: 0, tradeTime: signal.tradeTime,
+                copyAt: lag.copyInstant(ofFillAt: signal.tradeTime), exitFractionPpm: exit.fractionPpm))
+        }
         return factors(signal).map { kelly in
             ProposedOrder(
                 orderId: "order:" + signal.tradeId, tradeId: signal.tradeId, wallet: signal.wallet,

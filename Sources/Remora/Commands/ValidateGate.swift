@@ -100,12 +100,16 @@ struct ValidateGate: AsyncParsableCommand {
             if method == .edge, quarantined { edgeSignals = signals }
             // A fill of a whale order shares its order's fate: copied when the order is.
             var copiedOrders = Set<String>()
-            for (trade, signal) in zip(trades, signals) where signal.accepted { copiedOrders.insert(WhaleOrder.key(of: trade.trade)) }
+            // (An exit is mirrored, not an entry: it is not a copy the truth labels.)
+            for (trade, signal) in zip(trades, signals) where signal.accepted && signal.exit == nil {
+                copiedOrders.insert(WhaleOrder.key(of: trade.trade))
+            }
             let passed = trades.map { copiedOrders.contains(WhaleOrder.key(of: $0.trade)) }
             reports.append(GateValidation.report(
                 name: !quarantined ? "gate, edge, without quarantine" : method == .edge ? "gate, p = price + shrunk edge" : "gate, p = 0.7 win rate + 0.3 market",
-                passed: passed, reasons: zip(signals, passed).map { $1 ? "passed" : "\($0.stage.rawValue)/\($0.reason)" },
-                whaleQualified: signals.map { $0.stage != .whale }, value: trades.map { values[$0.line] }, resamples: resamples))
+                passed: passed,
+                reasons: zip(signals, passed).map { $1 ? "passed" : $0.exit != nil ? "exit/mirrored" : "\($0.stage.rawValue)/\($0.reason)" },
+                whaleQualified: signals.map { $0.side == .buy && $0.stage != .whale }, value: trades.map { values[$0.line] }, resamples: resamples))
         }
         // The naive rule: every trade of a wallet in the top decile by realized P&L before its day.
         let topDecile = Self.topDecileByPnL(settlements, days: days)

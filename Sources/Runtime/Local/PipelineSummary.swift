@@ -13,6 +13,9 @@ public struct PipelineSummary: Sendable, Equatable {
     public var scoreDays = 0
     public var topScore: String = "none"
     public var signalsPassed = 0
+    /// Whale sales mirrored (`exit` signals), and the exits that sold something.
+    public var exits = 0
+    public var exitFills = 0
     /// The edge left after lag, slippage and fee of what passed: mean, lowest, highest ("none").
     public var copyability = "none"
     /// The Kelly fraction the sizer proposed, mean over orders, before the risk guard's cap.
@@ -52,7 +55,9 @@ public struct PipelineSummary: Sendable, Equatable {
             ).decode((String, Double, Int).self) {
                 summary.topScore = String(format: "%.1f", wqs) + " (\(wallet), \(trades) settled trades)"
             }
-            summary.signalsPassed = try await count("SELECT count(*) FROM signals WHERE accepted")
+            summary.signalsPassed = try await count("SELECT count(*) FROM signals WHERE accepted AND reason = 'passed'")
+            summary.exits = try await count("SELECT count(*) FROM signals WHERE accepted AND reason = 'exit'")
+            summary.exitFills = try await count("SELECT count(*) FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'SELL'")
             for try await (stage, reason, n) in try await connection.query(
                 "SELECT stage, reason, count(*) FROM signals WHERE NOT accepted GROUP BY 1, 2", logger: logger
             ).decode((String, String, Int64).self) {
@@ -80,7 +85,7 @@ public struct PipelineSummary: Sendable, Equatable {
                 }
             }
             for try await (mean, zero) in try await connection.query(
-                "SELECT avg((payload->>'fractionPpm')::float8), count(*) FILTER (WHERE (payload->>'fractionPpm')::bigint = 0) FROM orders",
+                "SELECT avg((payload->>'fractionPpm')::float8), count(*) FILTER (WHERE (payload->>'fractionPpm')::bigint = 0) FROM orders WHERE NOT payload ? 'exitFractionPpm'",
                 logger: logger
             ).decode((Double?, Int64).self) {
                 if let mean { summary.kelly = String(format: "%.2f %% of NAV mean (%d sized 0)", mean / 10_000, zero) }
@@ -91,7 +96,8 @@ public struct PipelineSummary: Sendable, Equatable {
             // spread and walking the depth cost, against the value at the midpoint.
             for try await (bps, partial) in try await connection.query(
                 """
-                SELECT (sum(((payload->>'fillPrice')::numeric - (payload->>'bookMidpoint')::numeric) * (payload->>'fillShares')::numeric)
+                SELECT (sum(CASE WHEN payload->>'side' = 'SELL' THEN -1 ELSE 1 END
+                            * ((payload->>'fillPrice')::numeric - (payload->>'bookMidpoint')::numeric) * (payload->>'fillShares')::numeric)
                         / nullif(sum((payload->>'bookMidpoint')::numeric * (payload->>'fillShares')::numeric), 0) * 10000)::float8,
                        count(*) FILTER (WHERE reason = 'partial_fill')
                 FROM order_decisions WHERE status = 'filled' AND payload ? 'bookMidpoint'
@@ -143,6 +149,7 @@ public struct PipelineSummary: Sendable, Equatable {
         for key in rejections.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rejections[key]!)") }
         lines += [
             "  whales quarantined   \(quarantined) (\(released) releases)",
+            "  exits mirrored       \(exits) (whale sales after it was followed; \(exitFills) sold from our book)",
             "  orders proposed      \(orders)",
             "    Kelly fraction     \(kelly)",
             "  paper fills          \(fills)",

@@ -14,6 +14,8 @@ struct GateReads: Sendable {
     var orders: [String: WhaleOrder] = [:]
     /// The quarantine standing, as of the trade, of each trade's whale that the figures qualify.
     var standings: [String: Quarantine.Standing] = [:]
+    /// For each sale standing for its order: the whale's position before it, and whether it was followed.
+    var exits: [String: WhaleExitStore.Standing] = [:]
     let policy: GatePolicy
     let mode: EventTimeMode
     let lag: CopyLag
@@ -42,6 +44,11 @@ struct GateReads: Sendable {
         for trade in trades {
             if let order = fills[WhaleOrder.key(of: trade)].flatMap(WhaleOrder.init) { reads.orders[trade.id] = order }
         }
+        let sales = trades.compactMap { trade -> Trade? in
+            guard trade.side == .sell, !trade.late, let order = reads.order(of: trade), order.first.id == trade.id else { return nil }
+            return trade
+        }
+        reads.exits = try await WhaleExitStore.standings(of: sales, followFrom: policy.minimumScore, on: store.client, logger: logger)
         // Market data only for what the screen lets through, and in strict mode only for trades
         // whose scores are complete (the others are decided in a later step, read again then).
         let wanted = messages.compactMap { message, trade -> MarketViews.Request? in
@@ -76,6 +83,12 @@ struct GateReads: Sendable {
         guard let order = order(of: trade), order.first.id == trade.id else {
             return SignalGate.partOfOrder(
                 trade, whale: whale, quarantine: quarantine(of: trade), order: orders[trade.id]!, policy: policy)
+        }
+        if trade.side == .sell {
+            let standing = exits[trade.id]
+            return SignalGate.exit(
+                order.combined, whale: whale, followed: standing?.followed ?? false,
+                positionBefore: standing?.positionBefore ?? .zero, policy: policy)
         }
         return SignalGate.evaluate(
             order.combined, whale: whale, quarantine: quarantine(of: trade), market: markets[trade.id],

@@ -119,8 +119,13 @@ struct RiskGuardLoop {
             return (horizon, try await pending(upTo: horizon, on: connection), book.map { Array($0.positions.keys) } ?? [])
         }
         // Nothing pending: no market data, but the watermark still moves under the book's lock below.
+        // An exit needs a book only for a token held, or bought earlier in the page.
+        var bought = Set(held)
+        for case .order(let order, _) in preview.events where order.exitFractionPpm == nil { bought.insert(order.asset) }
+        let tokens = bought
+        func needsBook(_ order: ProposedOrder) -> Bool { order.exitFractionPpm == nil || tokens.contains(order.asset) }
         let wanted = preview.events.compactMap { event -> MarketDataBatch.BookRequest? in
-            if case .order(let order, let time) = event { return .init(id: order.orderId, token: order.asset, time: time) }
+            if case .order(let order, let time) = event, needsBook(order) { return .init(id: order.orderId, token: order.asset, time: time) }
             return nil
         }
         let gathering = ContinuousClock.now
@@ -140,7 +145,7 @@ struct RiskGuardLoop {
             var page = try await pending(upTo: horizon, on: connection)
             var cut = false
             if let first = page.events.firstIndex(where: { event in
-                if case .order(let order, _) = event { return market.books[order.orderId] == nil }
+                if case .order(let order, _) = event { return needsBook(order) && market.books[order.orderId] == nil }
                 return false
             }) {
                 page.events.removeSubrange(first...)
@@ -159,7 +164,8 @@ struct RiskGuardLoop {
                     let (decision, next) = RiskGuard.decide(
                         order, book: book, policy: policy, at: time,
                         marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
-                        market: market.books[order.orderId]!, marks: market.marks, daily: market.daily)
+                        market: market.books[order.orderId] ?? .failure(.unavailable("no book read: the token was not held")),
+                        marks: market.marks, daily: market.daily)
                     if let detail = decision.detail {
                         logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
                     }

@@ -1,0 +1,92 @@
+import RemoraCore
+import RemoraModel
+import Testing
+
+/// Exits mirrored: a followed whale's sale becomes an `exit` of the same share of what our book
+/// holds from that whale — and only from that whale.
+@Suite("Exits: a whale's reduction mirrored in proportion")
+struct ExitTests {
+    static let time = EventTime(seconds: 40 * 86_400)
+    static let other = WalletAddress("0x00000000000000000000000000000000000000e2")!
+    static let stranger = WalletAddress("0x00000000000000000000000000000000000000e3")!
+    /// Bids at 0.60 for 100 shares and 0.50 below; asks at 0.62.
+    static let bids = Result<OrderBook, MarketDataProblem>.success(try! OrderBook(
+        bids: [DepthLevel(price: Price(micros: 600_000), size: 100), DepthLevel(price: Price(micros: 500_000), size: 1_000_000)],
+        asks: [DepthLevel(price: Price(micros: 620_000), size: 1_000_000)], tick: Price(micros: 10_000)))
+
+    @Test("the share reduced, exactly in parts per million, capped at the whole position")
+    func fraction() {
+        #expect(WhaleExit(sharesBefore: 300, sharesReduced: 100).fractionPpm == 333_333)
+        #expect(WhaleExit(sharesBefore: 300, sharesReduced: 300).fractionPpm == 1_000_000)
+        #expect(WhaleExit(sharesBefore: 300, sharesReduced: 500).fractionPpm == 1_000_000)
+        #expect(WhaleExit(sharesBefore: 0, sharesReduced: 5).fractionPpm == 0)
+    }
+
+    @Test("the gate: a sale of a followed whale with a position is an exit, whatever its score now; otherwise not copied")
+    func gate() {
+        let sale = StrategyTests.fill(side: .sell, shares: 5_000)
+        let policy = GatePolicy()
+        // Followed once, now far below the minimum and quarantined: its exit is still mirrored.
+        let exit = SignalGate.exit(sale, whale: StrategyTests.whale(wqs: 10), followed: true, positionBefore: 20_000, policy: policy)
+        #expect(exit.accepted && exit.reason == "exit" && exit.exit?.fractionPpm == 250_000, "\(exit)")
+        #expect(exit.detail.contains("25.0 %"))
+        let never = SignalGate.exit(sale, whale: StrategyTests.whale(), followed: false, positionBefore: 20_000, policy: policy)
+        #expect(!never.accepted && never.reason == "sell_not_copied")
+        let unknown = SignalGate.exit(sale, whale: StrategyTests.whale(), followed: true, positionBefore: .zero, policy: policy)
+        #expect(!unknown.accepted && unknown.reason == "sell_not_copied" && unknown.detail.contains("no position"))
+        var late = sale
+        late.late = true
+        #expect(SignalGate.exit(late, whale: nil, followed: true, positionBefore: 20_000, policy: policy).reason == "late")
+        // Another fill of the sale's order: part of it, with no whale gate in the way.
+        let order = WhaleOrder([sale, sale])!
+        #expect(SignalGate.partOfOrder(sale, whale: StrategyTests.whale(wqs: 10), order: order, policy: policy).reason == "part_of_order")
+        // The sizer: a sale of that share of the holding, not a fraction of NAV.
+        guard case .success(let proposed)? = KellySizer.propose(exit, lag: CopyLag(millis: 30_000)) else {
+            Issue.record("no exit order")
+            return
+        }
+        #expect(proposed.side == .sell && proposed.exitFractionPpm == 250_000 && proposed.fractionPpm == 0 && proposed.kelly == nil)
+    }
+
+    static func book() -> Book {
+        var book = Book(initialCash: 100_000, cash: 99_850, positions: [
+            "70": BookPosition(asset: "70", conditionId: market, outcomeIndex: 0, shares: 300, cost: 150, mark: Price(micros: 550_000)),
+        ])
+        book.fromWhales = [WhaleHolding(wallet: wallet, asset: "70"): 200, WhaleHolding(wallet: Self.other, asset: "70"): 100]
+        return book
+    }
+
+    func exit(_ whale: WalletAddress, ppm: Int64, book: Book = ExitTests.book()) -> (OrderDecision, Book?) {
+        let order = ProposedOrder(
+            orderId: "order:x", tradeId: "x", wallet: whale, conditionId: market, asset: "70", outcomeIndex: 0, side: .sell,
+            limitPrice: Price(micros: 600_000), fractionPpm: 0, tradeTime: Self.time, exitFractionPpm: ppm)
+        return RiskGuard.decide(order, book: book, policy: RiskPolicy(), at: Self.time, market: Self.bids)
+    }
+
+    @Test("the risk guard sells that share of what it holds from that whale: walks the bids, the cost leaves at average")
+    func riskGuard() throws {
+        // Half of the 200 shares held from `wallet`: 100 at the best bid 0.60.
+        let (half, after) = exit(wallet, ppm: 500_000)
+        #expect(half.status == .filled && half.side == .sell && half.fillShares == 100 && half.fillNotional == 60, "\(half)")
+        let book = try #require(after)
+        #expect(book.positions["70"]?.shares == 200 && book.positions["70"]?.cost == 100)
+        #expect(book.cash == 99_910 && book.realizedPnl == 10)
+        #expect(book.fromWhales[WhaleHolding(wallet: wallet, asset: "70")] == 100)
+        #expect(book.fromWhales[WhaleHolding(wallet: Self.other, asset: "70")] == 100)
+        // The other whale leaves entirely: its 100 shares, the rest of the position stays.
+        let (all, rest) = exit(Self.other, ppm: 1_000_000, book: book)
+        // (Each order walks the book of its own copy instant: the same snapshot here.)
+        #expect(all.fillShares == 100 && all.fillNotional == 60, "\(all)")
+        #expect(rest?.positions["70"]?.shares == 100 && rest?.fromWhales[WhaleHolding(wallet: Self.other, asset: "70")] == nil)
+        // A whale we hold nothing from: nothing sold, said so.
+        let (none, same) = exit(Self.stranger, ppm: 1_000_000)
+        #expect(none.status == .blocked && none.reason == "nothing_held" && same == Self.book())
+        // The last shares leave with the position.
+        let (last, empty) = exit(wallet, ppm: 1_000_000, book: rest!)
+        #expect(last.fillShares == 100 && empty?.positions["70"] == nil && empty?.fromWhales.isEmpty == true)
+        // A resolution forgets whose the shares were.
+        let resolved = RiskGuard.apply(
+            MarketResolution(conditionId: market, outcome: .winner(index: 0), resolvedAt: Self.time), to: Self.book())
+        #expect(resolved.fromWhales.isEmpty)
+    }
+}
