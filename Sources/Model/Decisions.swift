@@ -244,13 +244,16 @@ public struct OrderDecision: Sendable, Hashable, Codable {
     /// The largest correlation of the order's token with a held position (1: the same market),
     /// when one was measured: the portfolio gate's input and its size factor max(0.3, 1 − ρ²).
     public var correlation: Double?
+    /// The book's drawdown below its peak NAV when an entry was sized: k_dd = max(0.2, 1 − 3 × it).
+    public var bookDrawdown: Double?
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
         outcomeIndex: Int, side: Side, status: OrderStatus, reason: String, fillPrice: Price, fillShares: Shares, fillNotional: USDC,
         navBefore: USDC, decidedAt: EventTime, bookMidpoint: Price? = nil, unfilledNotional: USDC = .zero, detail: String? = nil,
-        correlation: Double? = nil
+        correlation: Double? = nil, bookDrawdown: Double? = nil
     ) {
+        self.bookDrawdown = bookDrawdown
         self.correlation = correlation
         self.orderId = orderId
         self.tradeId = tradeId

@@ -85,14 +85,20 @@ public enum AdaptiveKelly {
         }
         let kConf = 0.4 + 0.6 * (i.whaleScore / 100.0)
         let kVol = max(0.5, min(1.2, 1.0 / (1.0 + 5.0 * i.marketVolatility)))
-        let kCorr = max(0.3, 1.0 - i.portfolioCorrelation * i.portfolioCorrelation)
-        let kDD = max(0.2, 1.0 - i.portfolioDrawdown * 3.0)
+        let kCorr = correlationFactor(i.portfolioCorrelation)
+        let kDD = drawdownFactor(i.portfolioDrawdown)
         let adjusted = 0.5 * fKelly * kConf * kVol * kCorr * kDD
         return KellySizing(
             fullKelly: fKelly, confidenceFactor: kConf, volatilityFactor: kVol, correlationFactor: kCorr,
             drawdownFactor: kDD, unclampedFraction: adjusted,
             fraction: min(maximumFraction, max(0.0, adjusted)))
     }
+
+    /// k_corr = max(0.3, 1 − ρ²): the risk guard applies it, the only reader of our book.
+    public static func correlationFactor(_ rho: Double) -> Double { max(0.3, 1.0 - rho * rho) }
+
+    /// k_dd = max(0.2, 1 − 3 × drawdown), the book's drawdown below its peak NAV as a positive fraction.
+    public static func drawdownFactor(_ drawdown: Double) -> Double { max(0.2, 1.0 - drawdown * 3.0) }
 
     /// Win probability to size with: 0.7·whale + 0.3·market (both in [0, 1]).
     public static func blendedWinProbability(whale: Double, market: Double) -> Double {

@@ -35,23 +35,33 @@ public enum BookStore {
                 cost: USDC(micros: cost), mark: Price(micros: mark))
         }
         guard var book else { throw BookError.notInitialised }
-        // Who each held token was bought for, net of exits: the filled decisions' sum (the same
-        // snapshot: the caller's transaction).
-        if !book.positions.isEmpty {
-            let held = try await connection.query(
-                """
-                SELECT key, payload->>'asset',
-                       sum(CASE WHEN payload->>'side' = 'BUY' THEN 1 ELSE -1 END
-                           * ((payload->>'fillShares')::numeric * 1000000)::bigint)::bigint
-                FROM order_decisions
-                WHERE status = 'filled' AND payload->>'asset' = ANY(\(Array(book.positions.keys))::text[])
-                GROUP BY 1, 2
-                """, logger: logger)
-            for try await (wallet, asset, shares) in held.decode((String, String, Int64).self) where shares > 0 {
-                book.fromWhales[WhaleHolding(wallet: WalletAddress(validated: wallet), asset: asset)] = Shares(micros: shares)
+        // Its peak NAV, and who each held token was bought for, net of exits: the filled
+        // decisions' sum. One statement (the caller's transaction: the same snapshot).
+        let more = try await connection.query(
+            """
+            SELECT NULL::text, NULL::text, peak_nav_micros FROM portfolio WHERE id = 1
+            UNION ALL
+            SELECT key, payload->>'asset',
+                   sum(CASE WHEN payload->>'side' = 'BUY' THEN 1 ELSE -1 END
+                       * ((payload->>'fillShares')::numeric * 1000000)::bigint)::bigint
+            FROM order_decisions
+            WHERE status = 'filled' AND payload->>'asset' = ANY(\(Array(book.positions.keys))::text[])
+            GROUP BY 1, 2
+            """, logger: logger)
+        for try await (wallet, asset, micros) in more.decode((String?, String?, Int64?).self) {
+            if let wallet, let asset, let micros {
+                if micros > 0 { book.fromWhales[WhaleHolding(wallet: WalletAddress(validated: wallet), asset: asset)] = Shares(micros: micros) }
+            } else if wallet == nil, let micros {
+                book.peakNav = USDC(micros: micros)
             }
         }
         return book
+    }
+
+    /// Records the book's peak NAV (in the risk guard's step transaction).
+    public static func savePeak(_ book: Book, on connection: PostgresConnection, logger: Logger) async throws {
+        guard let peak = book.peakNav else { return }
+        try await connection.run("UPDATE portfolio SET peak_nav_micros = \(peak.micros) WHERE id = 1", logger: logger)
     }
 
     /// Writes the whole book (it is small: one row per open position).

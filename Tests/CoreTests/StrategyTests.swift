@@ -344,6 +344,27 @@ struct PortfolioGateTests {
     // A wiggle whose log returns are not constant (a constant return has no correlation).
     static func wave(_ day: Int) -> Double { 0.5 + 0.1 * sin(Double(day) * 1.3) }
 
+    @Test("k_dd: an entry is scaled by max(0.2, 1 − 3 × the book's drawdown below its peak NAV; the peak follows NAV up")
+    func drawdownFactor() {
+        // NAV 100,000 (cash 90,000 + 20,000 shares at 0.50): at its peak, the full size.
+        var book = Self.book(holding: "99", in: Self.otherMarket)
+        let top = decide(book, daily: [:])
+        #expect(top.bookDrawdown == 0 && top.fillNotional == book.nav.scaled(partsPerMillion: 20_000), "\(top)")
+        // A peak of 125,000: 20 % below it, k_dd = 0.4.
+        book.peakNav = 125_000
+        let down = decide(book, daily: [:])
+        #expect(abs((down.bookDrawdown ?? 0) - 0.2) < 1e-12)
+        // (To 1 ppm of NAV: 20,000 × (1 − 3 × 0.2) rounds down to 7,999 ppm in binary floating point.)
+        #expect(abs(down.fillNotional.micros - book.nav.scaled(partsPerMillion: 8_000).micros) <= 100_000, "\(down)")
+        // 30 % or more below: the floor, 0.2.
+        book.peakNav = 200_000
+        let deep = decide(book, daily: [:])
+        #expect(abs(deep.fillNotional.micros - book.nav.scaled(partsPerMillion: 4_000).micros) <= 100_000, "\(deep)")
+        // A NAV above the old peak is the new peak.
+        book.peakNav = 50_000
+        #expect(book.peaked().peakNav == book.nav && book.drawdown == 0)
+    }
+
     @Test("the same market is one exposure: blocked")
     func sameMarket() {
         let d = decide(Self.book(holding: "71", in: market), daily: [:])

@@ -42,6 +42,9 @@ public struct Book: Sendable, Hashable, Codable {
     /// The shares of each position by the whale whose copies bought them, net of exits (the
     /// filled decisions' sum: `BookStore.load` reads it back).
     public var fromWhales: [WhaleHolding: Shares] = [:]
+    /// The highest NAV the risk guard has seen at its decisions and resolutions (nil: the
+    /// initial cash): the book's drawdown, behind k_dd, is measured from it.
+    public var peakNav: USDC?
 
     public init(initialCash: USDC, cash: USDC? = nil, realizedPnl: USDC = .zero, positions: [TokenID: BookPosition] = [:]) {
         self.initialCash = initialCash
@@ -54,6 +57,17 @@ public struct Book: Sendable, Hashable, Codable {
     public var exposure: USDC { positions.values.reduce(.zero) { $0 + $1.value } }
     /// Cash plus positions at their marks.
     public var nav: USDC { cash + exposure }
+    /// How far NAV is below its peak, as a positive fraction (0 at or above it).
+    public var drawdown: Double {
+        let peak = max(peakNav ?? initialCash, nav)
+        return peak.micros <= 0 ? 0 : max(0, Double(peak.micros - nav.micros) / Double(peak.micros))
+    }
+    /// The book with its peak moved up to its NAV now.
+    public func peaked() -> Book {
+        var next = self
+        next.peakNav = max(peakNav ?? initialCash, nav)
+        return next
+    }
     /// Open positions' value minus what they cost.
     public var unrealizedPnl: USDC { positions.values.reduce(.zero) { $0 + $1.value - $1.cost } }
 

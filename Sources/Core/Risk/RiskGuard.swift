@@ -1,4 +1,5 @@
 public import RemoraModel
+import RemoraQuant
 
 /// Limits of the risk guard's simplest real job.
 public struct RiskPolicy: Sendable, Hashable {
@@ -47,7 +48,7 @@ public enum RiskGuard {
                 navBefore: book?.nav ?? .zero, decidedAt: time, bookMidpoint: midpoint, detail: detail), book)
         }
         guard let unmarked = book else { return blocked("portfolio_unavailable", book: nil) }
-        let book = unmarked.marked(at: time, by: marks)
+        let book = unmarked.marked(at: time, by: marks).peaked()
         let nav = book.nav
         guard !marketResolved else { return blocked("market_resolved", book: book) }
         if let exitFraction = order.exitFractionPpm {
@@ -71,8 +72,11 @@ public enum RiskGuard {
             decision.correlation = strongest.rho
             return (decision, same)
         }
-        let correlationFactor = max(0.3, 1 - (strongest?.rho ?? 0) * (strongest?.rho ?? 0))
-        let fraction = min(Int64((Double(order.fractionPpm) * correlationFactor).rounded(.down)), policy.maxOrderPpm)
+        // k_corr and k_dd: the Kelly factors that read our book (the quant library's).
+        let correlationFactor = AdaptiveKelly.correlationFactor(strongest?.rho ?? 0)
+        let drawdownFactor = AdaptiveKelly.drawdownFactor(book.drawdown)
+        let fraction = min(
+            Int64((Double(order.fractionPpm) * correlationFactor * drawdownFactor).rounded(.down)), policy.maxOrderPpm)
         let wanted = nav.scaled(partsPerMillion: fraction)
         guard wanted >= policy.minimumOrder else { return blocked("below_minimum_order", book: book) }
         guard wanted <= book.cash else { return blocked("insufficient_cash", book: book) }
@@ -102,7 +106,8 @@ public enum RiskGuard {
             asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .filled,
             reason: walk.exhausted ? "partial_fill" : "within_limits", fillPrice: average,
             fillShares: walk.shares, fillNotional: walk.cash, navBefore: nav, decidedAt: time,
-            bookMidpoint: orderBook.midpoint, unfilledNotional: walk.unfilledCash, correlation: strongest?.rho)
+            bookMidpoint: orderBook.midpoint, unfilledNotional: walk.unfilledCash, correlation: strongest?.rho,
+            bookDrawdown: book.drawdown)
         return (decision, next)
     }
 
@@ -150,7 +155,7 @@ public enum RiskGuard {
 
     /// Closes every position of a resolved market at its payout; realized P&L moves to cash.
     public static func apply(_ resolution: MarketResolution, to book: Book) -> Book {
-        var next = book
+        var next = book.peaked()
         for (asset, position) in book.positions where position.conditionId == resolution.conditionId {
             let proceeds = position.shares.value(at: resolution.outcome.payout(forOutcome: position.outcomeIndex))
             next.cash = next.cash + proceeds

@@ -187,6 +187,7 @@ struct RiskGuardLoop {
             let batch = StreamStore.AppendBatch(records, watermarks: watermarks, producedAt: .wallClockNow)
             let positions = (book?.positions.values).map { $0.sorted { $0.asset < $1.asset } } ?? []
             let asOf: Int64? = book == nil ? nil : page.events.last!.time.millis
+            if let book { try await BookStore.savePeak(book, on: connection, logger: logger) }
             let rows = try await connection.query(
                 """
                 SELECT * FROM remora_commit_decisions(
