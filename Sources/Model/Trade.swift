@@ -168,9 +168,12 @@ public struct Market: Sendable, Hashable, Codable {
     public var tickSize: Price
     /// Taker fee rate in parts per million of `shares × p × (1 − p)`; 0 when fees are off.
     public var takerFeePpm: Int64
+    /// The negative-risk event the market belongs to (Gamma's event id when `negRisk`): its
+    /// markets are outcomes of one question, one exposure for the risk guard. Nil: none.
+    public var negRiskEvent: String?
 
     private enum CodingKeys: String, CodingKey {
-        case conditionId, question, category, outcomes, tokenIds, endDate, tickSize, takerFeePpm
+        case conditionId, question, category, outcomes, tokenIds, endDate, tickSize, takerFeePpm, negRiskEvent
     }
 
     /// Range-checked where a market row enters (feed file, stored payload): the fee and the tick
@@ -185,6 +188,7 @@ public struct Market: Sendable, Hashable, Codable {
         endDate = try c.decodeIfPresent(EventTime.self, forKey: .endDate)
         tickSize = try c.decode(Price.self, forKey: .tickSize)
         takerFeePpm = try c.decodeIfPresent(Int64.self, forKey: .takerFeePpm) ?? 0
+        negRiskEvent = try c.decodeIfPresent(String.self, forKey: .negRiskEvent)
         guard (0...1_000_000).contains(takerFeePpm) else {
             throw DecodingError.dataCorruptedError(forKey: .takerFeePpm, in: c, debugDescription: "taker fee outside 0…10⁶ ppm: \(takerFeePpm)")
         }
@@ -195,8 +199,9 @@ public struct Market: Sendable, Hashable, Codable {
 
     public init(
         conditionId: ConditionID, question: String, category: String, outcomes: [String], tokenIds: [TokenID],
-        endDate: EventTime?, tickSize: Price, takerFeePpm: Int64 = 0
+        endDate: EventTime?, tickSize: Price, takerFeePpm: Int64 = 0, negRiskEvent: String? = nil
     ) {
+        self.negRiskEvent = negRiskEvent
         self.conditionId = conditionId
         self.question = question
         self.category = category

@@ -169,7 +169,7 @@ extension GammaMarket {
         return Market(
             conditionId: condition, question: question, category: MarketCategory.canonical(category ?? tags.first ?? "other"),
             outcomes: outcomes, tokenIds: clobTokenIds, endDate: endsAt.map { EventTime(seconds: $0) }, tickSize: tick,
-            takerFeePpm: Int64(((takerFeeRate ?? 0) * 1_000_000).rounded()))
+            takerFeePpm: Int64(((takerFeeRate ?? 0) * 1_000_000).rounded()), negRiskEvent: negRisk ? events.first?.id : nil)
     }
 
     /// The market's trading terms as this row shows them at `seenAt` (nil when the row is not

@@ -58,6 +58,24 @@ public enum BookStore {
         return book
     }
 
+    /// The category and negative-risk event of each market the resolver stored (missing: not
+    /// stored yet).
+    public static func marketGroups(
+        _ markets: some Sequence<ConditionID>, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [ConditionID: MarketGroup] {
+        let wanted = Array(Set(markets.map(\.rawValue)))
+        guard !wanted.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT condition_id, category, payload->>'negRiskEvent' FROM markets WHERE condition_id = ANY(\(wanted)::text[])
+            """, logger: logger)
+        var groups: [ConditionID: MarketGroup] = [:]
+        for try await (condition, category, event) in rows.decode((String, String, String?).self) {
+            if let id = ConditionID(condition) { groups[id] = MarketGroup(category: category, negRiskEvent: event) }
+        }
+        return groups
+    }
+
     /// Records the book's peak NAV (in the risk guard's step transaction).
     public static func savePeak(_ book: Book, on connection: PostgresConnection, logger: Logger) async throws {
         guard let peak = book.peakNav else { return }

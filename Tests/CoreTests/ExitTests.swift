@@ -80,7 +80,8 @@ struct ExitTests {
         #expect(rest?.positions["70"]?.shares == 100 && rest?.fromWhales[WhaleHolding(wallet: Self.other, asset: "70")] == nil)
         // A whale we hold nothing from: nothing sold, said so.
         let (none, same) = exit(Self.stranger, ppm: 1_000_000)
-        #expect(none.status == .blocked && none.reason == "nothing_held" && same == Self.book())
+        #expect(none.status == .blocked && none.reason == "nothing_held")
+        #expect(same?.positions == Self.book().positions && same?.cash == Self.book().cash && same?.fromWhales == Self.book().fromWhales)
         // The last shares leave with the position.
         let (last, empty) = exit(wallet, ppm: 1_000_000, book: rest!)
         #expect(last.fillShares == 100 && empty?.positions["70"] == nil && empty?.fromWhales.isEmpty == true)

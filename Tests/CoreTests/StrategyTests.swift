@@ -333,12 +333,49 @@ struct PortfolioGateTests {
         ])
     }
 
-    func decide(_ book: Book, daily: [String: PriceSeries], fractionPpm: Int64 = 20_000) -> OrderDecision {
+    func decide(
+        _ book: Book, daily: [String: PriceSeries], fractionPpm: Int64 = 20_000, groups: [ConditionID: MarketGroup] = [:]
+    ) -> OrderDecision {
         let order = ProposedOrder(
             orderId: "o", tradeId: "t", wallet: wallet, conditionId: market, asset: "70", outcomeIndex: 0, side: .buy,
             limitPrice: Price(micros: 400_000), fractionPpm: fractionPpm, tradeTime: Self.time)
         return RiskGuard.decide(
-            order, book: book, policy: RiskPolicy(maxExposurePpm: 950_000), at: Self.time, market: Self.deep, daily: Marks(series: daily)).0
+            order, book: book, policy: RiskPolicy(maxExposurePpm: 950_000), at: Self.time, market: Self.deep,
+            daily: Marks(series: daily), groups: groups).0
+    }
+
+    @Test("a category's exposure after the order stays at or below 30 % of NAV; an unknown category is not capped")
+    func categoryCap() {
+        // 10,000 held in crypto (10 % of NAV 100,000): a 2 % crypto order fits, a 21 % one does not.
+        let held = Self.book(holding: "99", in: Self.otherMarket)
+        let crypto = [market: MarketGroup(category: "crypto"), Self.otherMarket: MarketGroup(category: "crypto")]
+        #expect(decide(held, daily: [:], groups: crypto).status == .filled)
+        #expect(decide(held, daily: [:], fractionPpm: 200_000, groups: crypto).status == .filled)  // capped at 8 %: 18 %
+        var big = held
+        big.positions["99"]?.shares = 50_000  // 25,000 held: 25 %; NAV 115,000 → limit 34,500
+        #expect(decide(big, daily: [:], groups: crypto).status == .filled)  // 25,000 + 2,300 ≤ 34,500
+        big.positions["99"]?.shares = 80_000  // 40,000 held of NAV 130,000: limit 39,000 < 40,000 + 2,600
+        let over = decide(big, daily: [:], groups: crypto)
+        #expect(over.status == .blocked && over.reason == "category_cap", "\(over)")
+        // Another category does not count; nor does an unknown one.
+        let split = [market: MarketGroup(category: "sports"), Self.otherMarket: MarketGroup(category: "crypto")]
+        #expect(decide(big, daily: [:], groups: split).status == .filled)
+        #expect(decide(big, daily: [:]).status == .filled)
+    }
+
+    @Test("markets of one negative-risk event are one exposure, like the same market")
+    func negativeRiskEvent() {
+        let held = Self.book(holding: "99", in: Self.otherMarket)
+        let event = [
+            market: MarketGroup(category: "politics", negRiskEvent: "e1"), Self.otherMarket: MarketGroup(category: "sports", negRiskEvent: "e1"),
+        ]
+        let d = decide(held, daily: [:], groups: event)
+        #expect(d.status == .blocked && d.reason == "correlated_with_book" && d.correlation == 1, "\(d)")
+        #expect(d.detail?.contains("negative-risk event") == true)
+        let apart = [
+            market: MarketGroup(category: "politics", negRiskEvent: "e1"), Self.otherMarket: MarketGroup(category: "sports", negRiskEvent: "e2"),
+        ]
+        #expect(decide(held, daily: [:], groups: apart).status == .filled)
     }
 
     // A wiggle whose log returns are not constant (a constant return has no correlation).

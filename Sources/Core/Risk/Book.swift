@@ -23,6 +23,17 @@ public struct BookPosition: Sendable, Hashable, Codable {
     public var value: USDC { shares.value(at: mark) }
 }
 
+/// What the risk guard groups a market's exposure by: its category (the 30 % cap) and its
+/// negative-risk event (markets of one such event are one exposure).
+public struct MarketGroup: Sendable, Hashable {
+    public var category: String
+    public var negRiskEvent: String?
+    public init(category: String, negRiskEvent: String? = nil) {
+        self.category = category
+        self.negRiskEvent = negRiskEvent
+    }
+}
+
 /// Which whale's copy a holding came from: exits sell only what was bought copying that whale.
 public struct WhaleHolding: Sendable, Hashable, Codable {
     public var wallet: WalletAddress

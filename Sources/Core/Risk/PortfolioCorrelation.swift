@@ -13,13 +13,16 @@ public enum PortfolioCorrelation {
     /// The held position whose correlation with `token` is largest in absolute value, or nil
     /// when nothing is held or no pair has enough prices.
     public static func strongest(
-        token: TokenID, market: ConditionID, held: some Sequence<BookPosition>, at time: EventTime, daily: Marks
+        token: TokenID, market: ConditionID, held: some Sequence<BookPosition>, at time: EventTime, daily: Marks,
+        groups: [ConditionID: MarketGroup] = [:]
     ) -> (asset: TokenID, rho: Double)? {
+        let event = groups[market]?.negRiskEvent
         var best: (asset: TokenID, rho: Double)?
         let mine = closes(of: token, before: time, daily: daily)
         for position in held where position.shares.micros > 0 {
             let rho: Double
-            if position.conditionId == market {
+            if position.conditionId == market || (event != nil && groups[position.conditionId]?.negRiskEvent == event) {
+                // The same market, or another outcome of the same negative-risk event: one exposure.
                 rho = 1
             } else {
                 let theirs = closes(of: position.asset, before: time, daily: daily)

@@ -13,8 +13,15 @@ public struct RiskPolicy: Sendable, Hashable {
     /// The portfolio gate: no order whose token moves with a held position at this correlation or
     /// more (``PortfolioCorrelation``); below it the size is scaled by max(0.3, 1 − ρ²).
     public var maxCorrelation: Double
+    /// A category's exposure after an order stays at or below this fraction of NAV (ppm; the
+    /// roadmap's 30 %). Orders of a market whose category is not known are not capped by it.
+    public var maxCategoryPpm: Int64
 
-    public init(maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1, maxOrderPpm: Int64 = 80_000, maxCorrelation: Double = 0.4) {
+    public init(
+        maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1, maxOrderPpm: Int64 = 80_000, maxCorrelation: Double = 0.4,
+        maxCategoryPpm: Int64 = 300_000
+    ) {
+        self.maxCategoryPpm = maxCategoryPpm
         self.maxExposurePpm = maxExposurePpm
         self.minimumOrder = minimumOrder
         self.maxOrderPpm = maxOrderPpm
@@ -37,7 +44,8 @@ public enum RiskGuard {
     ///     the book): nothing is bought in a market that has ended.
     public static func decide(
         _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false,
-        market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks(), daily: Marks = Marks()
+        market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks(), daily: Marks = Marks(),
+        groups: [ConditionID: MarketGroup] = [:]
     ) -> (OrderDecision, Book?) {
         let midpoint = try? market.get().midpoint
         @Sendable func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) {
@@ -61,12 +69,15 @@ public enum RiskGuard {
         // The portfolio gate: correlation with what is held, then k_corr on the Kelly fraction,
         // then the cap.
         let strongest = PortfolioCorrelation.strongest(
-            token: order.asset, market: order.conditionId, held: book.positions.values, at: time, daily: daily)
+            token: order.asset, market: order.conditionId, held: book.positions.values, at: time, daily: daily, groups: groups)
         if let strongest, strongest.rho >= policy.maxCorrelation {
             var (decision, same) = blocked(
                 "correlated_with_book",
                 detail: strongest.rho == 1 && book.positions[strongest.asset]?.conditionId == order.conditionId
                     ? "the book holds this market already (one exposure)"
+                    : strongest.rho == 1 && groups[order.conditionId]?.negRiskEvent != nil
+                        && book.positions[strongest.asset].flatMap({ groups[$0.conditionId]?.negRiskEvent }) == groups[order.conditionId]?.negRiskEvent
+                    ? "the book holds another market of this negative-risk event (one exposure)"
                     : "ρ \((strongest.rho * 1000).rounded() / 1000) with held token \(strongest.asset) ≥ \(policy.maxCorrelation)",
                 book: book)
             decision.correlation = strongest.rho
@@ -82,6 +93,15 @@ public enum RiskGuard {
         guard wanted <= book.cash else { return blocked("insufficient_cash", book: book) }
         let cap = nav.scaled(partsPerMillion: policy.maxExposurePpm)
         guard book.exposure + wanted <= cap else { return blocked("exposure_cap", book: book) }
+        if let category = groups[order.conditionId]?.category {
+            let held = book.positions.values.filter { groups[$0.conditionId]?.category == category }.reduce(USDC.zero) { $0 + $1.value }
+            let limit = nav.scaled(partsPerMillion: policy.maxCategoryPpm)
+            guard held + wanted <= limit else {
+                return blocked(
+                    "category_cap", detail: "\(category): \(held) held + \(wanted) > \(limit) (\(Double(policy.maxCategoryPpm) / 10_000) % of NAV)",
+                    book: book)
+            }
+        }
         let orderBook: OrderBook
         switch market {
         case .success(let found): orderBook = found

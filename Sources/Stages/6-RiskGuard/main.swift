@@ -20,7 +20,8 @@ await RemoraService.main(
     settings: [
         Setting("REMORA_INITIAL_CAPITAL", default: "100000", "starting cash of the paper book, USDC", kind: .usdc),
         Setting("REMORA_RISK_MAX_EXPOSURE", default: "0.95", "portfolio gate: open exposure after an order stays below this fraction of NAV", kind: .number(0...1)),
-        Setting("REMORA_RISK_MAX_CORRELATION", default: "0.4", "portfolio gate: no order whose token correlates this much or more with a held position (30 days of daily returns; the same market is 1)", kind: .number(0...1)),
+        Setting("REMORA_RISK_MAX_CORRELATION", default: "0.4", "portfolio gate: no order whose token correlates this much or more with a held position (30 days of daily returns; the same market, or the same negative-risk event, is 1)", kind: .number(0...1)),
+        Setting("REMORA_RISK_MAX_CATEGORY", default: "0.30", "portfolio gate: a category's exposure after an order stays at or below this fraction of NAV", kind: .number(0...1)),
         EventTimeMode.setting,
     ] + MarketDataSettings.settings
 ) { environment in
@@ -33,7 +34,8 @@ await RemoraService.main(
         environment: environment, initialCash: capital, mode: mode,
         policy: RiskPolicy(
             maxExposurePpm: Int64((exposure * 1_000_000).rounded()),
-            maxCorrelation: try environment.settings.double("REMORA_RISK_MAX_CORRELATION", in: 0...1)),
+            maxCorrelation: try environment.settings.double("REMORA_RISK_MAX_CORRELATION", in: 0...1),
+            maxCategoryPpm: Int64((try environment.settings.double("REMORA_RISK_MAX_CATEGORY", in: 0...1) * 1_000_000).rounded())),
         marketData: try MarketDataSettings.source(environment, mode: mode),
         markPolicy: try MarketDataSettings.markPolicy(environment.settings))
     try await guardian.run()
@@ -156,6 +158,10 @@ struct RiskGuardLoop {
                 return ([], cut)
             }
             var resolvedMarkets = page.resolvedMarkets
+            // Categories and negative-risk events of the page's markets and the held ones.
+            var markets = (book?.positions.values.map(\.conditionId)) ?? []
+            for case .order(let order, _) in page.events { markets.append(order.conditionId) }
+            let groups = try await BookStore.marketGroups(markets, on: connection, logger: logger)
             var records: [StreamRecord] = []
             var applied: [MarketResolution] = []
             for event in page.events {
@@ -165,7 +171,7 @@ struct RiskGuardLoop {
                         order, book: book, policy: policy, at: time,
                         marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
                         market: market.books[order.orderId] ?? .failure(.unavailable("no book read: the token was not held")),
-                        marks: market.marks, daily: market.daily)
+                        marks: market.marks, daily: market.daily, groups: groups)
                     if let detail = decision.detail {
                         logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
                     }
