@@ -72,6 +72,10 @@ struct DemoEndToEndTests {
         #expect(quarantined.contains("verdict: rejected at the whale gate: quarantined") && quarantined.contains("quarantined since"), "\(quarantined)")
         let alerted = try sql("SELECT count(DISTINCT key) FROM alerts WHERE payload->>'code' = 'whale_quarantined'")
         #expect((Int(alerted) ?? 0) > 0)
+        // An exit that sold: the whale's sale, the share, what the book held from it.
+        let sold = try sql("SELECT uid FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'SELL' ORDER BY uid LIMIT 1")
+        let (_, exit) = try explain(sold)
+        #expect(exit.contains("verdict: exit") && exit.contains("of what the book holds from this whale") && exit.contains("sold "), "\(exit)")
         let list = try ChildProcess([remora, "quarantine", "list", "--profile", "demo"], environment: ["DATABASE_URL": database])
         #expect(list.wait() == 0, "\(list.output)")
         #expect(list.output.contains("in quarantine; releases approved by nobody (auto)"), "\(list.output)")

@@ -131,12 +131,13 @@ struct PipelineEndToEndTests {
         return (database, summary, supervisor.restartCounts)
     }
 
-    @Test("a simulated world of about 10,000 trades, scorer and sizer SIGKILLed mid-run: every effect exactly once, same result as an undisturbed run")
+    @Test("a simulated world of about 10,000 trades, scorer, sizer and signal gate SIGKILLed mid-run: every effect exactly once, same result as an undisturbed run")
     func exactlyOnceUnderKills() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-\(UUID().uuidString)")
         let (_, calm, _) = try await runPipeline(folder: base.appendingPathComponent("calm"), badSourceRow: true)
 
         let killed = Killed()
+        let gateKilled = Killed()
         let (database, stormy, restarts) = try await runPipeline(
             folder: base.appendingPathComponent("stormy"), badSourceRow: true
         ) { supervisor, store in
@@ -146,11 +147,21 @@ struct PipelineEndToEndTests {
             supervisor.signal("scorer", SIGKILL)
             supervisor.signal("sizer", SIGKILL)
             killed.mark(try await PipelineSummary.read(store))
+            // The gate once it has decided some trades (its quarantine folds and exits included).
+            while true {
+                let now = try await PipelineSummary.read(store)
+                if now.signalsPassed + now.exits + now.rejections.values.reduce(0, +) > 0 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            supervisor.signal("signal-gate", SIGKILL)
+            gateKilled.mark(try await PipelineSummary.read(store))
         }
-        // The kills happened mid-run, and the supervisor restarted both.
+        // The kills happened mid-run, and the supervisor restarted each.
         let atKill = try #require(killed.summary)
         #expect(atKill.signalsPassed + atKill.exits + atKill.rejections.values.reduce(0, +) < calm.trades, "killed too late to matter")
-        #expect(restarts["scorer"] == 1 && restarts["sizer"] == 1)
+        let atGateKill = try #require(gateKilled.summary)
+        #expect(atGateKill.signalsPassed + atGateKill.exits + atGateKill.rejections.values.reduce(0, +) < calm.trades, "gate killed too late")
+        #expect(restarts["scorer"] == 1 && restarts["sizer"] == 1 && restarts["signal-gate"] == 1)
 
         // Same world, same result, kills or not.
         #expect(stormy == calm)

@@ -67,7 +67,9 @@ struct Explain: AsyncParsableCommand {
             if let v = m.volatility { lines.append("  volatility           \(fixed(v, 4)) a day (EWMA of log returns)") }
         }
         lines.append(
-            signal.accepted
+            signal.exit != nil
+                ? "verdict: exit — \(signal.detail) (the entry gates do not apply to a whale's sale)"
+                : signal.accepted
                 ? "verdict: passed the whale and trade gates (\(signal.detail))"
                 : "verdict: rejected at the \(signal.stage.rawValue) gate: \(signal.reason) — \(signal.detail)")
         guard signal.accepted else { return lines }
@@ -76,7 +78,9 @@ struct Explain: AsyncParsableCommand {
             return lines
         }
         lines.append("sizer")
-        if let k = order.kelly {
+        if let exit = order.exitFractionPpm {
+            lines.append("  exit: sell \(Double(exit) / 10_000) % of what the book holds from this whale, at \(utc(order.copyAt))")
+        } else if let k = order.kelly {
             lines += [
                 "  p \(fixed(k.probability, 4)), net odds \(fixed(k.netOdds, 4)) → full Kelly \(fixed(k.fullKelly, 4))",
                 "  × ½ × confidence \(fixed(k.confidence, 3)) × volatility \(fixed(k.volatility, 3)) = \(percent(k.fraction)) of NAV",
@@ -84,14 +88,19 @@ struct Explain: AsyncParsableCommand {
         } else {
             lines.append("  no Kelly size: the order is 0 (no edge at the expected fill)")
         }
-        lines.append("  order \(order.orderId.prefix(30))… for \(Double(order.fractionPpm) / 10_000) % of NAV at \(utc(order.copyAt))")
+        if order.exitFractionPpm == nil {
+            lines.append("  order \(order.orderId.prefix(30))… for \(Double(order.fractionPpm) / 10_000) % of NAV at \(utc(order.copyAt))")
+        }
         guard let d = chain.decision else {
             lines.append("risk guard: not decided yet")
             return lines
         }
-        lines.append("risk guard (NAV before \(d.navBefore) USDC)")
+        lines.append("risk guard (NAV before \(d.navBefore) USDC\(d.bookDrawdown.map { ", \(percent($0)) below its peak" } ?? ""))")
+        if let rho = d.correlation { lines.append("  largest correlation with the book \(fixed(rho, 3))") }
         if d.status == .filled {
-            lines.append("  filled \(d.fillShares) shares for \(d.fillNotional) USDC at \(d.fillPrice) on average (\(d.reason))")
+            lines.append(
+                "  \(d.side == .sell ? "sold" : "filled") \(d.fillShares) shares for \(d.fillNotional) USDC at \(d.fillPrice) on average (\(d.reason))")
+            if let detail = d.detail { lines.append("  \(detail)") }
             if let mid = d.bookMidpoint, let bps = d.slippageBps { lines.append("  book midpoint \(mid): \(fixed(bps, 1)) bps of slippage") }
             if d.reason == "partial_fill" { lines.append("  the book could not take \(d.unfilledNotional) USDC of it") }
         } else {

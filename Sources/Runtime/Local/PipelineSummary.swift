@@ -149,14 +149,14 @@ public struct PipelineSummary: Sendable, Equatable {
         for key in rejections.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rejections[key]!)") }
         lines += [
             "  whales quarantined   \(quarantined) (\(released) releases)",
-            "  exits mirrored       \(exits) (whale sales after it was followed; \(exitFills) sold from our book)",
+            "  exits mirrored       \(exits) (sales of followed whales): \(exitFills) sold from our book, \(blocked["nothing_held"] ?? 0) held nothing from that whale",
             "  orders proposed      \(orders)",
             "    Kelly fraction     \(kelly)",
             "  paper fills          \(fills)",
             "  paper slippage       \(slippage)",
-            "  orders blocked       \(blocked.values.reduce(0, +))",
+            "  orders blocked       \(blocked.values.reduce(0, +) - (blocked["nothing_held"] ?? 0))\(blocked["nothing_held"] == nil ? "" : " (besides exits with nothing held)")",
         ]
-        for key in blocked.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(blocked[key]!)") }
+        for key in blocked.keys.sorted() where key != "nothing_held" { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(blocked[key]!)") }
         lines += [
             "  NAV                  \(nav) USDC",
             "  cash                 \(cash) USDC",
