@@ -22,6 +22,8 @@ public struct GammaMarket: Decodable, Sendable {
     public var umaResolutionStatus: String?
     public var umaResolutionStatuses: [String]
     public var negRisk: Bool
+    /// The id that groups a negative-risk event's markets (`negRiskMarketID`).
+    public var negRiskMarketID: String?
     public var tickSize: Double?
     public var minOrderSize: Double?
     /// Volume as the API states it (decimal text), for reconciliation.
@@ -34,7 +36,7 @@ public struct GammaMarket: Decodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, question, conditionId, slug, category, endDate, closedTime, updatedAt, active, closed, outcomes, outcomePrices,
-            clobTokenIds, umaResolutionStatus, umaResolutionStatuses, negRisk, orderPriceMinTickSize, orderMinSize,
+            clobTokenIds, umaResolutionStatus, umaResolutionStatuses, negRisk, negRiskMarketID, orderPriceMinTickSize, orderMinSize,
             volume, feesEnabled, feeSchedule, events, tags
     }
 
@@ -71,6 +73,7 @@ public struct GammaMarket: Decodable, Sendable {
         umaResolutionStatus = try c.decodeIfPresent(String.self, forKey: .umaResolutionStatus)
         umaResolutionStatuses = try c.encodedStringList(.umaResolutionStatuses)
         negRisk = try c.decodeIfPresent(Bool.self, forKey: .negRisk) ?? false
+        negRiskMarketID = (try? c.decodeIfPresent(String.self, forKey: .negRiskMarketID)).flatMap { $0?.isEmpty == false ? $0 : nil }
         tickSize = try c.flexibleDouble(.orderPriceMinTickSize)
         minOrderSize = try c.flexibleDouble(.orderMinSize)
         volume = try c.decimalText(.volume)
@@ -169,7 +172,7 @@ extension GammaMarket {
         return Market(
             conditionId: condition, question: question, category: MarketCategory.canonical(category ?? tags.first ?? "other"),
             outcomes: outcomes, tokenIds: clobTokenIds, endDate: endsAt.map { EventTime(seconds: $0) }, tickSize: tick,
-            takerFeePpm: Int64(((takerFeeRate ?? 0) * 1_000_000).rounded()), negRiskEvent: negRisk ? events.first?.id : nil)
+            takerFeePpm: Int64(((takerFeeRate ?? 0) * 1_000_000).rounded()), negRiskEvent: negRisk ? negRiskMarketID ?? events.first?.id : nil)
     }
 
     /// The market's trading terms as this row shows them at `seenAt` (nil when the row is not

@@ -50,7 +50,7 @@ struct DemoEndToEndTests {
             let run = try ChildProcess([remora, "explain", id], environment: ["DATABASE_URL": database])
             return (run.wait(), run.output)
         }
-        let filled = try sql("SELECT uid FROM order_decisions WHERE status = 'filled' ORDER BY uid LIMIT 1")
+        let filled = try sql("SELECT uid FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'BUY' ORDER BY uid LIMIT 1")
         let (status, text) = try explain(filled)
         #expect(status == 0, "\(text)")
         for part in ["whale, as of the trade", "copyability", "verdict: passed", "full Kelly", "risk guard", "filled"] {

@@ -36,7 +36,7 @@ public enum PipelineFeed {
                 conditionId: condition, question: m.question, category: t.category, outcomes: ["Yes", "No"],
                 tokenIds: t.tokenIds, endDate: EventTime(seconds: m.endDate),
                 tickSize: Price(micros: Int64((t.tick * 1e6).rounded())),
-                takerFeePpm: Int64((t.takerFeeRate * 1e6).rounded()))
+                takerFeePpm: Int64((t.takerFeeRate * 1e6).rounded()), negRiskEvent: m.negRisk ? m.event.negRiskMarketId : nil)
             let row = String(decoding: try encoder.encode(["market": market]), as: UTF8.self)
             lines.append((t.startTime * 1000 - 1, row))
             guard t.resolvedAt <= world.endTime else { continue }
