@@ -246,13 +246,17 @@ public struct OrderDecision: Sendable, Hashable, Codable {
     public var correlation: Double?
     /// The book's drawdown below its peak NAV when an entry was sized: k_dd = max(0.2, 1 − 3 × it).
     public var bookDrawdown: Double?
+    /// The taker fee the fill paid (`shares × rate × p × (1 − p)` per level), on top of a buy's
+    /// notional, out of a sale's proceeds. Nil: none charged (a decision from before fees).
+    public var fee: USDC?
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,
         outcomeIndex: Int, side: Side, status: OrderStatus, reason: String, fillPrice: Price, fillShares: Shares, fillNotional: USDC,
         navBefore: USDC, decidedAt: EventTime, bookMidpoint: Price? = nil, unfilledNotional: USDC = .zero, detail: String? = nil,
-        correlation: Double? = nil, bookDrawdown: Double? = nil
+        correlation: Double? = nil, bookDrawdown: Double? = nil, fee: USDC? = nil
     ) {
+        self.fee = fee
         self.bookDrawdown = bookDrawdown
         self.correlation = correlation
         self.orderId = orderId

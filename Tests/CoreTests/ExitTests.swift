@@ -56,11 +56,30 @@ struct ExitTests {
         return book
     }
 
-    func exit(_ whale: WalletAddress, ppm: Int64, book: Book = ExitTests.book()) -> (OrderDecision, Book?) {
+    func exit(_ whale: WalletAddress, ppm: Int64, book: Book = ExitTests.book(), fee: Int = 0) -> (OrderDecision, Book?) {
         let order = ProposedOrder(
             orderId: "order:x", tradeId: "x", wallet: whale, conditionId: market, asset: "70", outcomeIndex: 0, side: .sell,
             limitPrice: Price(micros: 600_000), fractionPpm: 0, tradeTime: Self.time, exitFractionPpm: ppm)
-        return RiskGuard.decide(order, book: book, policy: RiskPolicy(), at: Self.time, market: Self.bids)
+        return RiskGuard.decide(order, book: book, policy: RiskPolicy(), at: Self.time, market: Self.bids, takerFeeBps: fee)
+    }
+
+    @Test("taker fees: on top of a buy's notional and into its cost; out of a sale's proceeds; shares × rate × p × (1 − p)")
+    func fees() throws {
+        // 2 % of NAV 100,000 at the 0.40 ask: 5,000 shares for 2,000; fee 5,000 × 0.02 × 0.4 × 0.6 = 24.
+        let asks = Result<OrderBook, MarketDataProblem>.success(try OrderBook(
+            bids: [DepthLevel(price: Price(micros: 390_000), size: 1_000_000)],
+            asks: [DepthLevel(price: Price(micros: 400_000), size: 1_000_000)], tick: Price(micros: 10_000)))
+        let buy = ProposedOrder(
+            orderId: "order:b", tradeId: "b", wallet: wallet, conditionId: market, asset: "70", outcomeIndex: 0, side: .buy,
+            limitPrice: Price(micros: 400_000), fractionPpm: 20_000, tradeTime: Self.time)
+        let (bought, after) = RiskGuard.decide(
+            buy, book: Book(initialCash: 100_000), policy: RiskPolicy(), at: Self.time, market: asks, takerFeeBps: 200)
+        #expect(bought.fillShares == 5_000 && bought.fillNotional == 2_000 && bought.fee == 24, "\(bought)")
+        #expect(after?.cash == 100_000 - 2_024 && after?.positions["70"]?.cost == 2_024)
+        // Selling 100 shares at 0.60 with a 1 % rate: 60 less 0.24.
+        let (sold, rest) = exit(wallet, ppm: 500_000, fee: 100)
+        #expect(sold.fee == USDC(micros: 240_000) && sold.fillNotional == 60, "\(sold)")
+        #expect(rest?.cash == Self.book().cash + USDC(micros: 59_760_000) && rest?.realizedPnl == USDC(micros: 9_760_000))
     }
 
     @Test("the risk guard sells that share of what it holds from that whale: walks the bids, the cost leaves at average")

@@ -295,11 +295,13 @@ struct PipelineEndToEndTests {
                 WITH f AS (
                     SELECT payload->>'asset' AS asset, payload->>'conditionId' AS condition_id, (payload->>'outcomeIndex')::int AS outcome_index,
                            CASE WHEN payload->>'side' = 'SELL' THEN -1 ELSE 1 END AS sign,
-                           ((payload->>'fillShares')::numeric * 1000000)::bigint AS shares, ((payload->>'fillNotional')::numeric * 1000000)::bigint AS cash
+                           ((payload->>'fillShares')::numeric * 1000000)::bigint AS shares, ((payload->>'fillNotional')::numeric * 1000000)::bigint AS cash,
+                           coalesce(((payload->>'fee')::numeric * 1000000)::bigint, 0) AS fee
                     FROM order_decisions WHERE status = 'filled'
                 ), a AS (
+                    -- A buy costs its notional and its fee; a sale raises its notional less its fee.
                     SELECT asset, condition_id, outcome_index, sum(sign * shares) AS shares,
-                           sum(cash) FILTER (WHERE sign = 1) AS bought, coalesce(sum(cash) FILTER (WHERE sign = -1), 0) AS sold,
+                           sum(cash + fee) FILTER (WHERE sign = 1) AS bought, coalesce(sum(cash - fee) FILTER (WHERE sign = -1), 0) AS sold,
                            count(*) FILTER (WHERE sign = -1) AS sales
                     FROM f GROUP BY 1, 2, 3
                 ), r AS (

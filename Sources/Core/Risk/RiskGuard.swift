@@ -45,7 +45,7 @@ public enum RiskGuard {
     public static func decide(
         _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false,
         market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks(), daily: Marks = Marks(),
-        groups: [ConditionID: MarketGroup] = [:]
+        groups: [ConditionID: MarketGroup] = [:], takerFeeBps: Int = 0
     ) -> (OrderDecision, Book?) {
         let midpoint = try? market.get().midpoint
         @Sendable func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) {
@@ -61,7 +61,7 @@ public enum RiskGuard {
         guard !marketResolved else { return blocked("market_resolved", book: book) }
         if let exitFraction = order.exitFractionPpm {
             return exit(
-                order, fractionPpm: exitFraction, book: book, at: time, market: market, marks: marks,
+                order, fractionPpm: exitFraction, book: book, at: time, market: market, marks: marks, takerFeeBps: takerFeeBps,
                 blocked: { blocked($0, detail: $1, book: $2) })
         }
         guard order.side == .buy else { return blocked("unsupported_side", book: book) }
@@ -110,14 +110,16 @@ public enum RiskGuard {
         let walk = BookWalk.take(.buy, notional: wanted, from: orderBook)
         if let refusal = walk.refusal { return blocked("below_market_minimum", detail: refusal.description, book: book) }
         guard let average = walk.averagePrice else { return blocked("nothing_to_take", book: book) }
+        let fee = fee(of: walk, takerFeeBps: takerFeeBps)
+        guard walk.cash + fee <= book.cash else { return blocked("insufficient_cash", detail: "\(walk.cash) + fee \(fee) > cash \(book.cash)", book: book) }
         var next = book
-        next.cash = next.cash - walk.cash
+        next.cash = next.cash - walk.cash - fee
         var position = next.positions[order.asset]
             ?? BookPosition(
                 asset: order.asset, conditionId: order.conditionId, outcomeIndex: order.outcomeIndex, shares: .zero,
                 cost: .zero, mark: orderBook.midpoint)
         position.shares = position.shares + walk.shares
-        position.cost = position.cost + walk.cash
+        position.cost = position.cost + walk.cash + fee
         position.mark = marks.mark(of: order.asset, at: time)?.price ?? orderBook.midpoint
         next.positions[order.asset] = position
         next.fromWhales[WhaleHolding(wallet: order.wallet, asset: order.asset), default: .zero] += walk.shares
@@ -127,7 +129,7 @@ public enum RiskGuard {
             reason: walk.exhausted ? "partial_fill" : "within_limits", fillPrice: average,
             fillShares: walk.shares, fillNotional: walk.cash, navBefore: nav, decidedAt: time,
             bookMidpoint: orderBook.midpoint, unfilledNotional: walk.unfilledCash, correlation: strongest?.rho,
-            bookDrawdown: book.drawdown)
+            bookDrawdown: book.drawdown, fee: fee)
         return (decision, next)
     }
 
@@ -135,7 +137,7 @@ public enum RiskGuard {
     /// whale, walking the bids of the copy instant; the position's cost leaves at its average.
     static func exit(
         _ order: ProposedOrder, fractionPpm: Int64, book: Book, at time: EventTime, market: Result<OrderBook, MarketDataProblem>,
-        marks: Marks, blocked: (String, String?, Book?) -> (OrderDecision, Book?)
+        marks: Marks, takerFeeBps: Int, blocked: (String, String?, Book?) -> (OrderDecision, Book?)
     ) -> (OrderDecision, Book?) {
         let key = WhaleHolding(wallet: order.wallet, asset: order.asset)
         guard let position = book.positions[order.asset], position.shares.micros > 0 else {
@@ -153,6 +155,8 @@ public enum RiskGuard {
         let walk = BookWalk.take(.sell, shares: wanted, from: orderBook)
         if let refusal = walk.refusal { return blocked("below_market_minimum", refusal.description, book) }
         guard let average = walk.averagePrice, walk.shares.micros > 0 else { return blocked("nothing_to_take", nil, book) }
+        let fee = fee(of: walk, takerFeeBps: takerFeeBps)
+        let proceeds = walk.cash - fee
         var next = book
         var left = position
         let costOut = USDC(micros: mulDivRounded(position.cost.micros, walk.shares.micros, position.shares.micros))
@@ -160,8 +164,8 @@ public enum RiskGuard {
         left.cost = position.cost - costOut
         left.mark = marks.mark(of: order.asset, at: time)?.price ?? position.mark
         next.positions[order.asset] = left.shares.micros > 0 ? left : nil
-        next.cash = next.cash + walk.cash
-        next.realizedPnl = next.realizedPnl + walk.cash - costOut
+        next.cash = next.cash + proceeds
+        next.realizedPnl = next.realizedPnl + proceeds - costOut
         let remaining = (book.fromWhales[key] ?? .zero) - walk.shares
         next.fromWhales[key] = remaining.micros > 0 ? remaining : nil
         let decision = OrderDecision(
@@ -169,8 +173,16 @@ public enum RiskGuard {
             asset: order.asset, outcomeIndex: order.outcomeIndex, side: .sell, status: .filled,
             reason: walk.exhausted ? "partial_fill" : "exit", fillPrice: average, fillShares: walk.shares,
             fillNotional: walk.cash, navBefore: book.nav, decidedAt: time, bookMidpoint: orderBook.midpoint,
-            detail: "sold \(walk.shares) of the \(held) shares held from this whale (\(Double(fractionPpm) / 10_000) %)")
+            detail: "sold \(walk.shares) of the \(held) shares held from this whale (\(Double(fractionPpm) / 10_000) %)", fee: fee)
         return (decision, next)
+    }
+
+    /// The taker fee of a walk: Polymarket's `shares × rate × p × (1 − p)` at each level taken.
+    static func fee(of walk: BookWalk, takerFeeBps: Int) -> USDC {
+        guard takerFeeBps > 0 else { return .zero }
+        return walk.fills.reduce(USDC.zero) {
+            $0 + Settlement.takerFee(size: $1.shares, price: $1.price, feePpm: Int64(takerFeeBps) * 100)
+        }
     }
 
     /// Closes every position of a resolved market at its payout; realized P&L moves to cash.

@@ -28,6 +28,8 @@ public struct PipelineSummary: Sendable, Equatable {
     public var fills = 0
     /// What the paper fills paid over the book's midpoint, notional-weighted, in bps ("none" without fills).
     public var slippage = "none"
+    /// Taker fees the paper fills paid.
+    public var fees = USDC.zero
     public var blocked: [String: Int] = [:]
     public var nav = USDC.zero
     public var cash = USDC.zero
@@ -112,6 +114,12 @@ public struct PipelineSummary: Sendable, Equatable {
             ).decode((String, Int64).self) {
                 summary.blocked[reason] = Int(n)
             }
+            for try await micros in try await connection.query(
+                "SELECT coalesce(sum(((payload->>'fee')::numeric * 1000000)::bigint), 0)::bigint FROM order_decisions WHERE status = 'filled'",
+                logger: logger
+            ).decode(Int64.self) {
+                summary.fees = USDC(micros: micros)
+            }
             summary.deadLetters = try await count("SELECT count(*) FROM dead_letters")
             for try await (cash, realized) in try await connection.query(
                 "SELECT cash_micros, realized_pnl_micros FROM portfolio WHERE id = 1", logger: logger
@@ -154,6 +162,7 @@ public struct PipelineSummary: Sendable, Equatable {
             "    Kelly fraction     \(kelly)",
             "  paper fills          \(fills)",
             "  paper slippage       \(slippage)",
+            "  paper taker fees     \(fees) USDC",
             "  orders blocked       \(blocked.values.reduce(0, +) - (blocked["nothing_held"] ?? 0))\(blocked["nothing_held"] == nil ? "" : " (besides exits with nothing held)")",
         ]
         for key in blocked.keys.sorted() where key != "nothing_held" { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(blocked[key]!)") }

@@ -11,14 +11,20 @@ public struct MarketDataBatch: Sendable {
         public var id: String
         public var token: TokenID
         public var time: EventTime
-        public init(id: String, token: TokenID, time: EventTime) {
+        /// The token's market, when its taker fee then is wanted too.
+        public var market: ConditionID?
+        public init(id: String, token: TokenID, time: EventTime, market: ConditionID? = nil) {
             self.id = id
             self.token = token
             self.time = time
+            self.market = market
         }
     }
 
     public var books: [String: Result<OrderBook, MarketDataProblem>] = [:]
+    /// The market's taker fee rate at the order's instant (bps), for the requests that named
+    /// their market: 0 when no terms of it were seen by then.
+    public var takerFeeBps: [String: Int] = [:]
     public var marks = Marks()
     /// Daily prices of the same tokens over the correlation window before the batch
     /// (``PortfolioCorrelation``).
@@ -43,17 +49,24 @@ public struct MarketDataBatch: Sendable {
     ) async throws -> MarketDataBatch {
         var batch = MarketDataBatch()
         guard let first = requests.map(\.time).min(), let last = requests.map(\.time).max() else { return batch }
-        try await withThrowingTaskGroup(of: (String, Result<OrderBook, MarketDataProblem>).self) { group in
+        try await withThrowingTaskGroup(of: (String, Result<OrderBook, MarketDataProblem>, Result<Int?, MarketDataProblem>).self) { group in
             var next = 0
             func launch() {
                 guard next < requests.count else { return }
                 let request = requests[next]
                 next += 1
-                group.addTask { (request.id, await Self.book(request, from: source)) }
+                group.addTask { (request.id, await Self.book(request, from: source), await Self.fee(request, from: source)) }
             }
             for _ in 0..<max(1, concurrency) { launch() }
-            while let (id, result) = try await group.next() {
+            while let (id, result, fee) = try await group.next() {
                 if case .failure(let problem) = result, case .unavailable = problem, mode == .strict { throw Unavailable(problem: problem) }
+                switch fee {
+                case .success(let bps?): batch.takerFeeBps[id] = bps
+                case .success(nil): break
+                case .failure(let problem):
+                    if case .unavailable = problem, mode == .strict { throw Unavailable(problem: problem) }
+                    logger.warning("no market terms for an order: no taker fee charged", metadata: ["order": "\(id)", "problem": "\(problem)"])
+                }
                 batch.books[id] = result
                 launch()
             }
@@ -96,6 +109,16 @@ public struct MarketDataBatch: Sendable {
     private static func book(_ request: BookRequest, from source: any MarketData) async -> Result<OrderBook, MarketDataProblem> {
         do {
             return .success(try await source.book(of: request.token, at: request.time))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The taker fee of the request's market at its instant (nil: no market asked for).
+    private static func fee(_ request: BookRequest, from source: any MarketData) async -> Result<Int?, MarketDataProblem> {
+        guard let market = request.market else { return .success(nil) }
+        do {
+            return .success(try await source.terms(of: market, at: request.time)?.takerFeeBps ?? 0)
         } catch {
             return .failure(error)
         }

@@ -127,7 +127,9 @@ struct RiskGuardLoop {
         let tokens = bought
         func needsBook(_ order: ProposedOrder) -> Bool { order.exitFractionPpm == nil || tokens.contains(order.asset) }
         let wanted = preview.events.compactMap { event -> MarketDataBatch.BookRequest? in
-            if case .order(let order, let time) = event, needsBook(order) { return .init(id: order.orderId, token: order.asset, time: time) }
+            if case .order(let order, let time) = event, needsBook(order) {
+                return .init(id: order.orderId, token: order.asset, time: time, market: order.conditionId)
+            }
             return nil
         }
         let gathering = ContinuousClock.now
@@ -171,7 +173,8 @@ struct RiskGuardLoop {
                         order, book: book, policy: policy, at: time,
                         marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
                         market: market.books[order.orderId] ?? .failure(.unavailable("no book read: the token was not held")),
-                        marks: market.marks, daily: market.daily, groups: groups)
+                        marks: market.marks, daily: market.daily, groups: groups,
+                        takerFeeBps: market.takerFeeBps[order.orderId] ?? 0)
                     if let detail = decision.detail {
                         logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
                     }
