@@ -101,8 +101,14 @@ public struct WhaleExit: Sendable, Hashable, Codable {
     public var sharesReduced: Shares
     /// min(1, reduced ÷ before) in parts per million, rounded down.
     public var fractionPpm: Int64
+    /// The position reduced when it is not the trade's own token: the other outcome of the
+    /// market, which the whale held and bought the complement of (nil: the trade's token, sold).
+    public var asset: TokenID?
+    public var outcomeIndex: Int?
 
-    public init(sharesBefore: Shares, sharesReduced: Shares) {
+    public init(sharesBefore: Shares, sharesReduced: Shares, asset: TokenID? = nil, outcomeIndex: Int? = nil) {
+        self.asset = asset
+        self.outcomeIndex = outcomeIndex
         self.sharesBefore = sharesBefore
         self.sharesReduced = sharesReduced
         if sharesBefore.micros <= 0 || sharesReduced.micros <= 0 {

@@ -88,26 +88,54 @@ public enum WhaleExitStore {
     public struct Standing: Sendable, Hashable {
         public var positionBefore: Shares
         public var followed: Bool
+        /// The other outcome of the market the whale holds most of before the order, if any.
+        public var complement: (token: TokenID, outcome: Int, held: Shares)?
+
+        public static func == (a: Standing, b: Standing) -> Bool {
+            a.positionBefore == b.positionBefore && a.followed == b.followed && a.complement?.token == b.complement?.token
+                && a.complement?.outcome == b.complement?.outcome && a.complement?.held == b.complement?.held
+        }
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(positionBefore)
+            hasher.combine(followed)
+            hasher.combine(complement?.token)
+            hasher.combine(complement?.held)
+        }
     }
 
-    /// For each sale (its order's first fill, with the order's instant): one statement, one snapshot.
+    /// For each order (its first fill, with the order's instant): the whale's position in the
+    /// token, and in the market's other outcome. One statement, one snapshot.
     public static func standings(
-        of sales: [Trade], followFrom score: Double, on client: PostgresClient, logger: Logger
+        of orders: [Trade], followFrom score: Double, on client: PostgresClient, logger: Logger
     ) async throws -> [String: Standing] {
-        guard !sales.isEmpty else { return [:] }
+        guard !orders.isEmpty else { return [:] }
         let rows = try await client.query(
             """
             SELECT q.id,
                    (SELECT coalesce(sum(CASE WHEN t.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
                                         * ((t.payload->>'size')::numeric * 1000000)::bigint), 0)::bigint
                     FROM trades t WHERE t.wallet = q.w AND t.event_time < q.t AND t.payload->>'asset' = q.a),
-                   EXISTS (SELECT 1 FROM whale_scores s WHERE s.wallet = q.w AND s.event_time < q.t AND s.score >= \(score))
-            FROM unnest(\(sales.map(\.id))::text[], \(sales.map(\.wallet.rawValue))::text[],
-                        \(sales.map(\.timestamp.millis))::bigint[], \(sales.map(\.asset))::text[]) AS q(id, w, t, a)
+                   EXISTS (SELECT 1 FROM whale_scores s WHERE s.wallet = q.w AND s.event_time < q.t AND s.score >= \(score)),
+                   o.asset, o.outcome, o.held
+            FROM unnest(\(orders.map(\.id))::text[], \(orders.map(\.wallet.rawValue))::text[],
+                        \(orders.map(\.timestamp.millis))::bigint[], \(orders.map(\.asset))::text[],
+                        \(orders.map(\.conditionId.rawValue))::text[]) AS q(id, w, t, a, c)
+            LEFT JOIN LATERAL (
+                SELECT x.payload->>'asset' AS asset, (x.payload->>'outcomeIndex')::int AS outcome,
+                       sum(CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
+                           * ((x.payload->>'size')::numeric * 1000000)::bigint)::bigint AS held
+                FROM trades x
+                WHERE x.wallet = q.w AND x.condition_id = q.c AND x.event_time < q.t AND x.payload->>'asset' <> q.a
+                GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 1
+            ) o ON true
             """, logger: logger)
         var standings: [String: Standing] = [:]
-        for try await (id, position, followed) in rows.decode((String, Int64, Bool).self) {
-            standings[id] = Standing(positionBefore: Shares(micros: position), followed: followed)
+        for try await (id, position, followed, other, outcome, held) in rows.decode(
+            (String, Int64, Bool, String?, Int?, Int64?).self)
+        {
+            var standing = Standing(positionBefore: Shares(micros: position), followed: followed)
+            if let other, let outcome, let held, held > 0 { standing.complement = (other, outcome, Shares(micros: held)) }
+            standings[id] = standing
         }
         return standings
     }

@@ -48,6 +48,28 @@ struct ExitTests {
         #expect(proposed.side == .sell && proposed.exitFractionPpm == 250_000 && proposed.fractionPpm == 0 && proposed.kelly == nil)
     }
 
+    @Test("a buy of the other outcome while holding one is an exit of the held one, never a copy of the buy")
+    func otherOutcome() {
+        // Holding 20,000 "No" (token 71), the whale buys 5,000 "Yes" at 0.40: a quarter of its No paired off.
+        let buy = StrategyTests.fill(shares: 5_000)
+        let exit = SignalGate.complementExit(buy, whale: StrategyTests.whale(wqs: 10), held: 20_000, heldToken: "71", heldOutcome: 1)
+        #expect(exit.accepted && exit.reason == "exit" && exit.exit?.fractionPpm == 250_000 && exit.exit?.asset == "71")
+        // Buying more than it holds: the whole holding, and no more.
+        let big = SignalGate.complementExit(
+            StrategyTests.fill(shares: 50_000), whale: nil, held: 20_000, heldToken: "71", heldOutcome: 1)
+        #expect(big.exit?.fractionPpm == 1_000_000 && big.exit?.sharesReduced == 20_000)
+        // The order sells the held token, at the complement of the bought price.
+        guard case .success(let order)? = KellySizer.propose(exit, lag: CopyLag(millis: 30_000)) else {
+            Issue.record("no exit order")
+            return
+        }
+        #expect(order.asset == "71" && order.outcomeIndex == 1 && order.side == .sell && order.limitPrice == Price(micros: 600_000))
+        #expect(order.exitFractionPpm == 250_000)
+        // The order's other fills are part of it, whatever the whale's figures.
+        let part = SignalGate.partOfOrder(buy, whale: StrategyTests.whale(wqs: 10), order: WhaleOrder([buy, buy])!, exit: true, policy: GatePolicy())
+        #expect(part.reason == "part_of_order")
+    }
+
     static func book() -> Book {
         var book = Book(initialCash: 100_000, cash: 99_850, positions: [
             "70": BookPosition(asset: "70", conditionId: market, outcomeIndex: 0, shares: 300, cost: 150, mark: Price(micros: 550_000)),

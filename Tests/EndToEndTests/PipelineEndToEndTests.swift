@@ -239,11 +239,13 @@ struct PipelineEndToEndTests {
                    OR (s.reason = 'too_few_settled_trades' AND (b.f->>'settledTrades')::int >= 5)
                    OR (s.reason = 'score_below_threshold' AND (b.f->>'wqs')::float8 >= 30)
                    OR (s.reason = 'whale_drawdown' AND (b.f->>'currentDrawdown')::float8 < 0.25)
-                   OR (t.payload->>'side' = 'BUY' AND (s.accepted OR s.stage = 'trade')
+                   OR (t.payload->>'side' = 'BUY' AND (s.accepted OR s.stage = 'trade') AND s.reason NOT IN ('exit', 'part_of_order')
                         AND ((b.f->>'settledTrades')::int < 5 OR (b.f->>'wqs')::float8 < 30 OR (b.f->>'currentDrawdown')::float8 >= 0.25))
                    OR (s.reason = 'passed' AND (t.payload->>'role' = 'maker' OR t.payload->>'side' = 'SELL'
                         OR (s.payload->'measures'->>'referenceSlippage')::float8 >= 0.5))
-                   OR ((s.reason = 'exit') <> (s.accepted AND t.payload->>'side' = 'SELL'))
+                   OR (s.accepted AND t.payload->>'side' = 'SELL' AND s.reason <> 'exit')
+                   OR (s.reason = 'exit' AND NOT s.accepted)
+                   OR (s.reason = 'exit' AND t.payload->>'side' = 'BUY' AND NOT s.payload->'exit' ? 'asset')
                 """) == 0)
             #expect(try await one("SELECT count(*) FROM signals WHERE reason = 'exit'") > 0, "the world's followed whales sell")
             // Exits: a followed whale's sale (a score of 30 or more before it) of a token it held,
@@ -253,7 +255,8 @@ struct PipelineEndToEndTests {
                 SELECT count(*) FROM signals s JOIN trades t ON t.uid = s.uid,
                 LATERAL (SELECT coalesce(sum(CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
                                              * ((x.payload->>'size')::numeric * 1000000)::bigint), 0) AS before
-                         FROM trades x WHERE x.wallet = t.wallet AND x.event_time < t.event_time AND x.payload->>'asset' = t.payload->>'asset') p,
+                         FROM trades x WHERE x.wallet = t.wallet AND x.event_time < t.event_time
+                                  AND x.payload->>'asset' = coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')) p,
                 LATERAL (SELECT EXISTS (SELECT 1 FROM whale_scores w WHERE w.wallet = t.wallet AND w.event_time < t.event_time
                                         AND w.score >= 30) AS followed) f
                 WHERE s.reason = 'exit'

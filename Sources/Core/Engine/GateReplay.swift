@@ -28,18 +28,33 @@ public enum GateReplay {
         for (wallet, timeline) in timelines {
             if let first = timeline.points.first(where: { $0.figures.wqs >= policy.minimumScore }) { followedFrom[wallet] = first.time }
         }
+        // Each market's tokens by outcome (as the trades show them), and the orders that are exits
+        // by a buy of the other outcome.
+        var outcomes: [ConditionID: [Int: TokenID]] = [:]
+        for trade in trades { outcomes[trade.conditionId, default: [:]][trade.outcomeIndex] = trade.asset }
+        var complementExits = Set<String>()
         for (index, trade) in trades.enumerated() {
             let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
-            let order = orders[WhaleOrder.key(of: trade)]!
+            let key = WhaleOrder.key(of: trade)
+            let order = orders[key]!
             let holding = WhaleHolding(wallet: trade.wallet, asset: trade.asset)
             let before = positions[holding, default: 0]
+            let followed = followedFrom[trade.wallet].map { $0 < trade.timestamp } ?? false
+            // The other outcome the whale holds most of, before this fill.
+            let other = (outcomes[trade.conditionId] ?? [:]).filter { $0.value != trade.asset }
+                .map { (outcome: $0.key, token: $0.value, held: positions[WhaleHolding(wallet: trade.wallet, asset: $0.value), default: 0]) }
+                .max { ($0.held, $1.token) < ($1.held, $0.token) }
             positions[holding] = before + (trade.side == .buy ? trade.size.micros : -trade.size.micros)
             if order.first.id == trade.id, trade.side == .sell {
                 verdicts[index] = SignalGate.exit(
-                    order.combined, whale: whale, followed: followedFrom[trade.wallet].map { $0 < trade.timestamp } ?? false,
-                    positionBefore: Shares(micros: before), policy: policy)
+                    order.combined, whale: whale, followed: followed, positionBefore: Shares(micros: before), policy: policy)
+            } else if order.first.id == trade.id, trade.side == .buy, !trade.late, followed, let other, other.held > 0 {
+                complementExits.insert(key)
+                verdicts[index] = SignalGate.complementExit(
+                    order.combined, whale: whale, held: Shares(micros: other.held), heldToken: other.token, heldOutcome: other.outcome)
             } else if order.first.id != trade.id {
-                verdicts[index] = SignalGate.partOfOrder(trade, whale: whale, quarantine: quarantine(trade), order: order, policy: policy)
+                verdicts[index] = SignalGate.partOfOrder(
+                    trade, whale: whale, quarantine: quarantine(trade), order: order, exit: complementExits.contains(key), policy: policy)
             } else if let rejected = SignalGate.screen(
                 order.combined, whale: whale, quarantine: quarantine(trade), detectedAt: nil, policy: policy)
             {

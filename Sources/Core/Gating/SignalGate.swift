@@ -124,17 +124,37 @@ public enum SignalGate {
             "the whale sold \(trade.size) of its \(positionBefore) shares (\(percent(Double(exit.fractionPpm) / 1_000_000))): we sell that share of what we hold from it")
     }
 
+    /// A whale's buy of one outcome while it holds the other: its position in that other outcome
+    /// falls by what it bought (a pair of both outcomes is worth 1 whatever happens), so we reduce
+    /// ours in the same proportion — an exit of the other token, never a copy of the buy (what it
+    /// bought beyond its holding is not copied: we follow the whale out, not into the other side).
+    /// `held`: its position in the other outcome before the order.
+    public static func complementExit(
+        _ trade: Trade, whale: WhaleFigures?, held: Shares, heldToken: TokenID, heldOutcome: Int
+    ) -> Signal {
+        var verdict = Verdict(trade: trade, whale: whale)
+        let exit = WhaleExit(
+            sharesBefore: held, sharesReduced: min(trade.size, held), asset: heldToken, outcomeIndex: heldOutcome)
+        verdict.exit = exit
+        return verdict.accepted(
+            reason: "exit",
+            "the whale bought \(trade.size) of the other outcome against its \(held) shares (\(percent(Double(exit.fractionPpm) / 1_000_000)) of them paired off): we sell that share of what we hold from it")
+    }
+
     /// A fill of a whale order another fill stands for: gated and sized once, with that one. The
     /// stages stay in order: a fill that is late, or whose whale does not qualify, says so first.
     public static func partOfOrder(
-        _ trade: Trade, whale: WhaleFigures?, quarantine: QuarantineEvent? = nil, order: WhaleOrder, policy: GatePolicy
+        _ trade: Trade, whale: WhaleFigures?, quarantine: QuarantineEvent? = nil, order: WhaleOrder, exit: Bool = false,
+        policy: GatePolicy
     ) -> Signal {
         let verdict = Verdict(trade: trade, whale: whale)
         if trade.late {
             return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
         }
         // A sale is an exit or nothing: the entry gates do not apply to it.
-        if trade.side == .buy, let rejected = whaleGate(trade, whale: whale, quarantine: quarantine, policy: policy) { return rejected }
+        if trade.side == .buy, !exit, let rejected = whaleGate(trade, whale: whale, quarantine: quarantine, policy: policy) {
+            return rejected
+        }
         return verdict.rejected(
             .trade, "part_of_order",
             "one of the \(order.fills) fills of an order of \(order.combined.notional) USDC, gated once with its first fill \(order.first.id)")

@@ -56,6 +56,14 @@ public enum RiskGuard {
                 navBefore: book?.nav ?? .zero, decidedAt: time, bookMidpoint: midpoint, detail: detail), book)
         }
         guard let unmarked = book else { return blocked("portfolio_unavailable", book: nil) }
+        // An exit of a whale the book holds nothing from changes nothing, not even the marks: the
+        // book does not depend on how many such exits there were.
+        if order.exitFractionPpm != nil {
+            let held = unmarked.fromWhales[WhaleHolding(wallet: order.wallet, asset: order.asset)] ?? .zero
+            if held.micros <= 0 || (unmarked.positions[order.asset]?.shares.micros ?? 0) <= 0 {
+                return blocked("nothing_held", detail: "the book holds none of this token from this whale", book: unmarked)
+            }
+        }
         let book = unmarked.marked(at: time, by: marks).peaked()
         let nav = book.nav
         guard !marketResolved else { return blocked("market_resolved", book: book) }

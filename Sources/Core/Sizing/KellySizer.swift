@@ -54,8 +54,11 @@ public enum KellySizer {
             // An exit is sized from the position held, not from NAV: the whale's proportion.
             return .success(ProposedOrder(
                 orderId: "order:" + signal.tradeId, tradeId: signal.tradeId, wallet: signal.wallet,
-                conditionId: signal.conditionId, asset: signal.asset, outcomeIndex: signal.outcomeIndex, side: .sell,
-                limitPrice: signal.price, fractionPpm: 0, tradeTime: signal.tradeTime,
+                conditionId: signal.conditionId, asset: exit.asset ?? signal.asset,
+                outcomeIndex: exit.outcomeIndex ?? signal.outcomeIndex, side: .sell,
+                // The other outcome's price is the complement of the bought one's.
+                limitPrice: exit.asset == nil ? signal.price : Price(micros: microsPerUnit - signal.price.micros),
+                fractionPpm: 0, tradeTime: signal.tradeTime,
                 copyAt: lag.copyInstant(ofFillAt: signal.tradeTime), exitFractionPpm: exit.fractionPpm))
         }
         return factors(signal).map { kelly in

@@ -157,7 +157,7 @@ public struct PipelineSummary: Sendable, Equatable {
         for key in rejections.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rejections[key]!)") }
         lines += [
             "  whales quarantined   \(quarantined) (\(released) releases)",
-            "  exits mirrored       \(exits) (sales of followed whales): \(exitFills) sold from our book, \(blocked["nothing_held"] ?? 0) held nothing from that whale",
+            "  exits mirrored       \(exits) (reductions by followed whales: sales, buys of the other outcome): \(exitFills) sold from our book, \(blocked["nothing_held"] ?? 0) held nothing from that whale",
             "  orders proposed      \(orders)",
             "    Kelly fraction     \(kelly)",
             "  paper fills          \(fills)",

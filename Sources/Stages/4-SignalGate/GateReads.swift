@@ -44,16 +44,20 @@ struct GateReads: Sendable {
         for trade in trades {
             if let order = fills[WhaleOrder.key(of: trade)].flatMap(WhaleOrder.init) { reads.orders[trade.id] = order }
         }
-        let sales = trades.compactMap { trade -> Trade? in
-            guard trade.side == .sell, !trade.late, let order = reads.order(of: trade), order.first.id == trade.id else { return nil }
-            return trade
+        // Every order's whale position: a sale reduces it, a buy of the other outcome too.
+        // (The first fill of each trade's order, stored in this step or an earlier one: the
+        // other fills share its fate.)
+        var seen = Set<String>()
+        let firsts = trades.compactMap { trade -> Trade? in
+            guard let first = reads.order(of: trade)?.first, !first.late, seen.insert(first.id).inserted else { return nil }
+            return first
         }
-        reads.exits = try await WhaleExitStore.standings(of: sales, followFrom: policy.minimumScore, on: store.client, logger: logger)
+        reads.exits = try await WhaleExitStore.standings(of: firsts, followFrom: policy.minimumScore, on: store.client, logger: logger)
         // Market data only for what the screen lets through, and in strict mode only for trades
         // whose scores are complete (the others are decided in a later step, read again then).
         let wanted = messages.compactMap { message, trade -> MarketViews.Request? in
             if mode == .strict, trade.timestamp.millis > (scored.watermarks[message.partition]?.millis ?? Int64.min) { return nil }
-            guard let order = reads.order(of: trade), order.first.id == trade.id, SignalGate.screen(
+            guard let order = reads.order(of: trade), order.first.id == trade.id, reads.complementHeld(trade) == nil, SignalGate.screen(
                 order.combined, whale: scored.figures[trade.id], quarantine: reads.quarantine(of: trade),
                 detectedAt: reads.detectedAt(message.producedAt), policy: policy) == nil
             else { return nil }
@@ -78,11 +82,22 @@ struct GateReads: Sendable {
 
     func quarantine(of trade: Trade) -> QuarantineEvent? { standings[trade.id]?.current }
 
+    /// A followed whale's buy of one outcome while it holds the other: what it holds.
+    func complementHeld(_ trade: Trade) -> (token: TokenID, outcome: Int, held: Shares)? {
+        guard trade.side == .buy, let standing = exits[trade.id], standing.followed else { return nil }
+        return standing.complement
+    }
+
     func verdict(_ trade: Trade, detectedAt stored: EventTime) -> Signal {
         let whale = scored.figures[trade.id]
         guard let order = order(of: trade), order.first.id == trade.id else {
+            let order = orders[trade.id]!
             return SignalGate.partOfOrder(
-                trade, whale: whale, quarantine: quarantine(of: trade), order: orders[trade.id]!, policy: policy)
+                trade, whale: whale, quarantine: quarantine(of: trade), order: order, exit: complementHeld(order.first) != nil,
+                policy: policy)
+        }
+        if let held = complementHeld(trade) {
+            return SignalGate.complementExit(order.combined, whale: whale, held: held.held, heldToken: held.token, heldOutcome: held.outcome)
         }
         if trade.side == .sell {
             let standing = exits[trade.id]
