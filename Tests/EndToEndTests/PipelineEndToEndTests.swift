@@ -517,7 +517,20 @@ struct PipelineEndToEndTests {
 struct PipelineTimeout: Error, CustomStringConvertible {
     let logs: String
     let lag: [String]
-    var description: String { "pipeline did not drain in time (\(lag.joined(separator: ", "))); service logs in \(logs)" }
+    var description: String {
+        "pipeline did not drain in time (\(lag.joined(separator: ", "))); service logs in \(logs)"
+            + criticalLines.map { "\n  \($0)" }.joined()
+    }
+    /// Each service's last critical line: a CI log shows why a stage stopped, not only where.
+    var criticalLines: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: logs))?.sorted() ?? []
+        return names.compactMap { name in
+            guard let text = try? String(contentsOfFile: "\(logs)/\(name)", encoding: .utf8),
+                  let line = text.split(separator: "\n").last(where: { $0.contains("level=critical") })
+            else { return nil }
+            return "\(name): \(line.prefix(600))"
+        }
+    }
 }
 
 /// When the database was down (wall clock, for reading the logs).

@@ -29,6 +29,9 @@ public final class Supervisor: Sendable {
         var pids: [String: pid_t] = [:]
         var stopping = false
         var restarts: [String: Int] = [:]
+        /// Each child's last critical log line: said with its exit, so that a crash names its cause
+        /// where the operator (or a CI log) sees it, not only in the service's own log.
+        var lastCritical: [String: String] = [:]
     }
 
     public init(children: [Child], logDirectory: URL, echo: Bool) {
@@ -95,7 +98,8 @@ public final class Supervisor: Sendable {
                 return true
             }
             guard restart else { return }
-            let line = "supervisor | \(child.name) exited (status \(status)); restarting\n"
+            let cause = self.state.withLock { $0.lastCritical.removeValue(forKey: child.name) }
+            let line = "supervisor | \(child.name) \(Self.describe(status: status))\(cause.map { " after: \($0)" } ?? ""); restarting\n"
             FileHandle.standardError.write(Data(line.utf8))
             appendToFile(logPath, Data(line.utf8))
             Thread.sleep(forTimeInterval: 0.3)
@@ -109,7 +113,7 @@ public final class Supervisor: Sendable {
     private func startOutputPump(name: String, from fd: Int32, logPath: String) {
         let prefix = Data("\(name.padding(toLength: 11, withPad: " ", startingAt: 0))| ".utf8)
         let echo = self.echo
-        let pump = Thread {
+        let pump = Thread { [weak self] in
             defer { close(fd) }
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
@@ -118,6 +122,12 @@ public final class Supervisor: Sendable {
                 guard count > 0 else { return }
                 let data = Data(buffer[0..<count])
                 appendToFile(logPath, data)
+                // Lines may be split across reads; a critical line is short enough to come whole.
+                if let critical = data.split(separator: UInt8(ascii: "\n")).last(where: {
+                    $0.firstRange(of: Data("level=critical".utf8)) != nil
+                }) {
+                    self?.state.withLock { $0.lastCritical[name] = String(decoding: critical.prefix(600), as: UTF8.self) }
+                }
                 if echo {
                     var out = Data()
                     for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
@@ -131,6 +141,13 @@ public final class Supervisor: Sendable {
         }
         pump.name = "output-\(name)"
         pump.start()
+    }
+
+    /// `waitpid`'s status in words: the exit code, or the signal that ended the process.
+    static func describe(status: Int32) -> String {
+        let signal = status & 0x7f
+        if signal == 0 { return "exited with code \((status >> 8) & 0xff)" }
+        return "was killed by signal \(signal)\(signal == SIGKILL ? " (SIGKILL)" : signal == SIGSEGV ? " (SIGSEGV)" : signal == SIGILL ? " (SIGILL, a Swift trap)" : signal == SIGTRAP ? " (SIGTRAP, a Swift trap)" : "")"
     }
 
     /// SIGTERM to every child, then wait (SIGKILL after `timeout`).
