@@ -37,13 +37,14 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         // Pure layers: no I/O, no wall clock.
         .target(name: "RemoraModel", path: "Sources/Model", swiftSettings: swiftSettings),
         .target(name: "RemoraQuant", path: "Sources/Quant", swiftSettings: swiftSettings),
         .target(
-            name: "RemoraCore", dependencies: ["RemoraModel", "RemoraQuant"],
+            name: "RemoraCore", dependencies: ["RemoraModel", "RemoraQuant", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Core", swiftSettings: swiftSettings),
         .target(name: "RemoraSimulator", dependencies: ["RemoraModel"], path: "Sources/Simulator", swiftSettings: swiftSettings),
         // The simulated world served on loopback with Polymarket's paths and shapes.

@@ -23,11 +23,13 @@ public struct WorldMarketData: MarketData {
                 size: Shares(rounding: Double(decimalString(level.size, places: 2))!)!)
         }
         do {
-            return try OrderBook(
+            var book = try OrderBook(
                 bids: replay.book.bids.map(level), asks: replay.book.asks.map(level),
                 tick: Price(rounding: Double(decimalString(replay.tick, places: 6))!)!,
                 minimumOrder: Shares(rounding: Double(decimalString(replay.minOrderSize, places: 6))!) ?? .zero,
                 lastTradePrice: Price(rounding: Double(MarketTimeline.formatPrice(replay.lastTradePrice, tick: replay.tick))!))
+            book.asOf = EventTime(seconds: second)
+            return book
         } catch {
             throw .badBook(token, error)
         }

@@ -217,6 +217,15 @@ public struct KellyFactors: Sendable, Hashable, Codable {
     }
 }
 
+/// The copy book's trading state: ACTIVE trades; REDUCING only exits (its mVaR went above the
+/// limit and is not yet back under the lower threshold); HALTED nothing (an operator's halt, until
+/// a resume).
+public enum TradingState: String, Sendable, Hashable, Codable, CaseIterable {
+    case active = "ACTIVE"
+    case reducing = "REDUCING"
+    case halted = "HALTED"
+}
+
 /// Filled (paper) or blocked.
 public enum OrderStatus: String, Sendable, Codable, Hashable {
     case filled, blocked
@@ -255,6 +264,10 @@ public struct OrderDecision: Sendable, Hashable, Codable {
     /// The taker fee the fill paid (`shares × rate × p × (1 − p)` per level), on top of a buy's
     /// notional, out of a sale's proceeds. Nil: none charged (a decision from before fees).
     public var fee: USDC?
+    /// The book's one-day 99 % mVaR as a fraction of NAV at this decision, when measured
+    /// (docs/risk.md), and the trading state the decision was taken in.
+    public var bookVaR: Double?
+    public var tradingState: TradingState?
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,

@@ -40,6 +40,9 @@ public struct OrderBook: Sendable, Hashable, Codable {
     public let minimumOrder: Shares
     /// The price of the token's last trade, when the source says (informational: never used to fill).
     public var lastTradePrice: Price?
+    /// When the source took the book (the CLOB's `timestamp`), when it says: the risk guard
+    /// refuses a book older than its limit at the decision's instant.
+    public var asOf: EventTime?
 
     /// Validates and normalises: every price inside (0, 1) and on `tick`, every size positive,
     /// both sides present, best bid below best ask.
@@ -78,4 +81,21 @@ public struct OrderBook: Sendable, Hashable, Codable {
 
     /// The side a taker of `side` walks: asks for a buy, bids for a sale.
     public func levels(takenBy side: Side) -> [DepthLevel] { side == .buy ? asks : bids }
+}
+
+extension OrderBook {
+    /// The book with the side a `side` order takes cut to the levels within `band` of the
+    /// midpoint (the other side as it is), or nil when no level is that close.
+    public func banded(_ side: Side, within band: Price) -> OrderBook? {
+        let mid = midpoint.micros
+        let kept = side == .buy ? asks.filter { $0.price.micros - mid <= band.micros } : bids.filter { mid - $0.price.micros <= band.micros }
+        guard !kept.isEmpty else { return nil }
+        if kept.count == (side == .buy ? asks.count : bids.count) { return self }
+        guard var cut = try? OrderBook(
+            bids: side == .buy ? bids : kept, asks: side == .buy ? kept : asks, tick: tick, minimumOrder: minimumOrder,
+            lastTradePrice: lastTradePrice)
+        else { return nil }
+        cut.asOf = asOf
+        return cut
+    }
 }

@@ -138,8 +138,10 @@ extension ClobBook {
             }
             return out
         }
-        return try OrderBook(
+        var book = try OrderBook(
             bids: levels(bids), asks: levels(asks), tick: tick, minimumOrder: minOrderSize.flatMap { Shares(rounding: $0) } ?? .zero,
             lastTradePrice: lastTradePrice.flatMap { Price(rounding: $0) })
+        if timestamp > 0 { book.asOf = EventTime(millis: timestamp) }
+        return book
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 public import PostgresNIO
 public import RemoraCore
@@ -35,24 +36,40 @@ public enum BookStore {
                 cost: USDC(micros: cost), mark: Price(micros: mark))
         }
         guard var book else { throw BookError.notInitialised }
-        // Its peak NAV, and who each held token was bought for, net of exits: the filled
-        // decisions' sum. One statement (the caller's transaction: the same snapshot).
+        // Its peak NAV and trading state, and who each held token was bought for, net of exits:
+        // the filled decisions' sum. One statement (the caller's transaction: the same snapshot).
         let more = try await connection.query(
             """
-            SELECT NULL::text, NULL::text, peak_nav_micros FROM portfolio WHERE id = 1
+            SELECT 'book', p.measured_state, p.recent_entries, p.peak_nav_micros, p.actions_through
+            FROM portfolio p WHERE p.id = 1
             UNION ALL
-            SELECT key, payload->>'asset',
+            SELECT 'halt', a.acted_by, a.reason, a.id, a.at
+            FROM portfolio p JOIN risk_actions a ON a.id = p.halt_action WHERE p.id = 1
+            UNION ALL
+            SELECT 'holding', key, payload->>'asset',
                    sum(CASE WHEN payload->>'side' = 'BUY' THEN 1 ELSE -1 END
-                       * ((payload->>'fillShares')::numeric * 1000000)::bigint)::bigint
+                       * ((payload->>'fillShares')::numeric * 1000000)::bigint)::bigint, NULL
             FROM order_decisions
             WHERE status = 'filled' AND payload->>'asset' = ANY(\(Array(book.positions.keys))::text[])
-            GROUP BY 1, 2
+            GROUP BY 2, 3
             """, logger: logger)
-        for try await (wallet, asset, micros) in more.decode((String?, String?, Int64?).self) {
-            if let wallet, let asset, let micros {
-                if micros > 0 { book.fromWhales[WhaleHolding(wallet: WalletAddress(validated: wallet), asset: asset)] = Shares(micros: micros) }
-            } else if wallet == nil, let micros {
-                book.peakNav = USDC(micros: micros)
+        for try await (kind, first, second, number, other) in more.decode((String, String?, String?, Int64?, Int64?).self) {
+            switch kind {
+            case "holding":
+                if let wallet = first, let asset = second, let micros = number, micros > 0 {
+                    book.fromWhales[WhaleHolding(wallet: WalletAddress(validated: wallet), asset: asset)] = Shares(micros: micros)
+                }
+            case "halt":
+                if let by = first, let reason = second, let id = number, let at = other {
+                    book.halt = RiskAction(id: id, at: EventTime(millis: at), kind: .halt, by: by, reason: reason)
+                }
+            default:
+                book.peakNav = number.map(USDC.init(micros:))
+                book.measuredState = first.flatMap(TradingState.init(rawValue:)) ?? .active
+                book.actionsThrough = other ?? 0
+                if let recent = second {
+                    book.recentEntries = try JSONCoding.decoder.decode([RecentEntry].self, from: Data(recent.utf8))
+                }
             }
         }
         return book
@@ -76,10 +93,15 @@ public enum BookStore {
         return groups
     }
 
-    /// Records the book's peak NAV (in the risk guard's step transaction).
-    public static func savePeak(_ book: Book, on connection: PostgresConnection, logger: Logger) async throws {
-        guard let peak = book.peakNav else { return }
-        try await connection.run("UPDATE portfolio SET peak_nav_micros = \(peak.micros) WHERE id = 1", logger: logger)
+    /// Records the book's peak NAV and trading state (in the risk guard's step transaction).
+    public static func saveState(_ book: Book, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.run(
+            """
+            UPDATE portfolio SET peak_nav_micros = \(book.peakNav?.micros), measured_state = \(book.measuredState.rawValue),
+                halt_action = \(book.halt?.id), actions_through = \(book.actionsThrough),
+                recent_entries = \(String(decoding: try JSONCoding.encoder.encode(book.recentEntries), as: UTF8.self))
+            WHERE id = 1
+            """, logger: logger)
     }
 
     /// Writes the whole book (it is small: one row per open position).

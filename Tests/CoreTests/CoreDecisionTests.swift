@@ -71,7 +71,9 @@ struct RiskGuardTests {
         _ order: ProposedOrder, book: Book?, policy: RiskPolicy = RiskPolicy(), marketResolved: Bool = false,
         market: Result<OrderBook, MarketDataProblem> = Self.deep, marks: Marks = Marks()
     ) -> (OrderDecision, Book?) {
-        RiskGuard.decide(order, book: book, policy: policy, at: EventTime(seconds: 31), marketResolved: marketResolved, market: market, marks: marks)
+        RiskGuard.decide(
+            order, book: book, policy: policy, at: EventTime(seconds: 31), marketResolved: marketResolved, market: market, marks: marks,
+            daily: Marks().covering(book, at: EventTime(seconds: 31)))
     }
 
     @Test("fills a fraction of NAV on the book's ask; the position is marked at the midpoint")

@@ -82,7 +82,8 @@ struct ExitTests {
         let order = ProposedOrder(
             orderId: "order:x", tradeId: "x", wallet: whale, conditionId: market, asset: "70", outcomeIndex: 0, side: .sell,
             limitPrice: Price(micros: 600_000), fractionPpm: 0, tradeTime: Self.time, exitFractionPpm: ppm)
-        return RiskGuard.decide(order, book: book, policy: RiskPolicy(), at: Self.time, market: Self.bids, takerFeeBps: fee)
+        return RiskGuard.decide(
+            order, book: book, policy: RiskPolicy(), at: Self.time, market: Self.bids, daily: Marks().covering(book, at: Self.time), takerFeeBps: fee)
     }
 
     @Test("taker fees: on top of a buy's notional and into its cost; out of a sale's proceeds; shares × rate × p × (1 − p)")

@@ -341,7 +341,7 @@ struct PortfolioGateTests {
             limitPrice: Price(micros: 400_000), fractionPpm: fractionPpm, tradeTime: Self.time)
         return RiskGuard.decide(
             order, book: book, policy: RiskPolicy(maxExposurePpm: 950_000), at: Self.time, market: Self.deep,
-            daily: Marks(series: daily), groups: groups).0
+            daily: Marks(series: daily).covering(book, at: Self.time), groups: groups).0
     }
 
     @Test("a category's exposure after the order stays at or below 30 % of NAV; an unknown category is not capped")

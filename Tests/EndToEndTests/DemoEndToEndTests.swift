@@ -27,7 +27,7 @@ struct DemoEndToEndTests {
         let api = try demo("api")
         let files = try demo("file")
         #expect(api.count > 10, "\(api)")
-        #expect(api == files)
+        #expect(api == files, "\(linesDiffering(api.joined(separator: "\n"), files.joined(separator: "\n")))")
         #expect(api.contains { $0.hasPrefix("  paper fills") && !$0.hasSuffix(" 0") }, "\(api)")
         try Self.explainsEveryKind(state: state, port: port)
     }
@@ -79,6 +79,17 @@ struct DemoEndToEndTests {
         let list = try ChildProcess([remora, "quarantine", "list", "--profile", "demo"], environment: ["DATABASE_URL": database])
         #expect(list.wait() == 0, "\(list.output)")
         #expect(list.output.contains("in quarantine; releases approved by nobody (auto)"), "\(list.output)")
+        // The book's trading state and its audit chain, as an operator reads them.
+        let risk = try ChildProcess([remora, "risk", "status"], environment: ["DATABASE_URL": database])
+        #expect(risk.wait() == 0, "\(risk.output)")
+        #expect(risk.output.contains("trading state: ACTIVE (mVaR ") && risk.output.contains("green 100.00 %"), "\(risk.output)")
+        let verify = try ChildProcess([remora, "audit", "verify"], environment: ["DATABASE_URL": database])
+        #expect(verify.wait() == 0, "\(verify.output)")
+        #expect(verify.output.contains("audit chain intact: \(try sql("SELECT count(*) FROM audit_chain")) entries"), "\(verify.output)")
+        // Every decision is in it, and the resolutions that closed a position (at most one per market).
+        #expect(try sql("SELECT count(*) FROM audit_chain WHERE kind = 'decision'") == (try sql("SELECT count(*) FROM order_decisions")))
+        #expect(try sql("SELECT count(*) FROM audit_chain WHERE kind = 'resolution'") != "0")
+        #expect(try sql("SELECT count(*) FROM audit_chain a LEFT JOIN book_resolutions b ON b.condition_id = a.entry::jsonb->'payload'->>'conditionId' WHERE a.kind = 'resolution' AND b.condition_id IS NULL") == "0")
     }
 
     @Test("PostgreSQL restarted during the backfill, the scoring and the deciding (fast and immediate, kept down): the undisturbed run's summary")

@@ -1,4 +1,4 @@
-public import RemoraModel
+import RemoraModel
 import RemoraQuant
 
 /// The gate against a world's truth (`remora validate gate`): each trade labelled by the expected

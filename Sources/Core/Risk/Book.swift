@@ -34,6 +34,18 @@ public struct MarketGroup: Sendable, Hashable {
     }
 }
 
+/// An entry filled: when, for which whale, which token.
+public struct RecentEntry: Sendable, Hashable, Codable {
+    public var at: EventTime
+    public var wallet: WalletAddress
+    public var asset: TokenID
+    public init(at: EventTime, wallet: WalletAddress, asset: TokenID) {
+        self.at = at
+        self.wallet = wallet
+        self.asset = asset
+    }
+}
+
 /// Which whale's copy a holding came from: exits sell only what was bought copying that whale.
 public struct WhaleHolding: Sendable, Hashable, Codable {
     public var wallet: WalletAddress
@@ -56,6 +68,18 @@ public struct Book: Sendable, Hashable, Codable {
     /// The highest NAV the risk guard has seen at its decisions and resolutions (nil: the
     /// initial cash): the book's drawdown, behind k_dd, is measured from it.
     public var peakNav: USDC?
+    /// The entries filled in the last minute of event time: the order-rate limit and the
+    /// duplicate guard read them (``RiskGuard``).
+    public var recentEntries: [RecentEntry] = []
+    /// The mVaR state: ACTIVE, or REDUCING from a measurement above the limit until one below
+    /// the lower threshold (``TradingState/measured(_:loss:policy:)``).
+    public var measuredState: TradingState = .active
+    /// The operator's halt in force, if any (until a resume).
+    public var halt: RiskAction?
+    /// The last operator action applied (``RiskAction/id``): each is applied once.
+    public var actionsThrough: Int64 = 0
+    /// What the book may do now: HALTED while halted, else the mVaR state.
+    public var tradingState: TradingState { halt == nil ? measuredState : .halted }
 
     public init(initialCash: USDC, cash: USDC? = nil, realizedPnl: USDC = .zero, positions: [TokenID: BookPosition] = [:]) {
         self.initialCash = initialCash

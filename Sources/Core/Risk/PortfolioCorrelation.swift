@@ -48,7 +48,7 @@ public enum PortfolioCorrelation {
 
     /// The closes at the start of each of the `days` + 1 days up to the decision's, oldest first
     /// (nil where the token had no price by then).
-    static func closes(of token: TokenID, before time: EventTime, daily: Marks) -> [Double?] {
+    static func closes(of token: TokenID, before time: EventTime, daily: Marks, days: Int = PortfolioCorrelation.days) -> [Double?] {
         let today = time.dayNumber
         return (0...days).reversed().map { back in
             daily.mark(of: token, at: EventTime(millis: (today - Int64(back)) * EventTime.day))?.price.doubleValue

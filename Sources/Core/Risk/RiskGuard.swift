@@ -16,11 +16,26 @@ public struct RiskPolicy: Sendable, Hashable {
     /// A category's exposure after an order stays at or below this fraction of NAV (ppm; the
     /// roadmap's 30 %). Orders of a market whose category is not known are not capped by it.
     public var maxCategoryPpm: Int64
+    /// The book's mVaR and the thresholds of its trading state.
+    public var valueAtRisk: VaRPolicy
+    /// Pre-trade checks (docs/risk.md, "Pre-trade checks"): the most an entry spends whatever
+    /// NAV says (a clamp, like the 8 % cap); a market's and a whale's exposure after an entry
+    /// (ppm of NAV); the oldest order book a fill may walk (ms); how far from the midpoint a fill
+    /// may take levels (micro-USDC of price); entries per minute of event time; and the window in
+    /// which a second entry of one whale in one token is a duplicate (ms).
+    public var maxOrderNotional = USDC(micros: 10_000 * microsPerUnit)
+    public var maxMarketPpm: Int64 = 100_000
+    public var maxWhalePpm: Int64 = 200_000
+    public var maxBookAgeMillis: Int64 = 60_000
+    public var priceBandMicros: Int64 = 100_000
+    public var maxEntriesPerMinute = 30
+    public var duplicateWindowMillis: Int64 = 60_000
 
     public init(
         maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1, maxOrderPpm: Int64 = 80_000, maxCorrelation: Double = 0.4,
-        maxCategoryPpm: Int64 = 300_000
+        maxCategoryPpm: Int64 = 300_000, valueAtRisk: VaRPolicy = VaRPolicy()
     ) {
+        self.valueAtRisk = valueAtRisk
         self.maxCategoryPpm = maxCategoryPpm
         self.maxExposurePpm = maxExposurePpm
         self.minimumOrder = minimumOrder
@@ -42,35 +57,90 @@ public enum RiskGuard {
     ///     order is sized, so NAV and exposure are those of the event time.
     ///   - marketResolved: the order's market has already resolved (its resolution was applied to
     ///     the book): nothing is bought in a market that has ended.
+    ///   - daily: daily prices of the held tokens and the order's, over the mVaR window and the
+    ///     correlation window before `time`.
+    ///
+    /// Before anything else the trading state: a HALTED book decides nothing; otherwise the
+    /// book's mVaR is measured on the marked book (``BookRisk``) and moves its state (REDUCING
+    /// above the limit, ACTIVE again only below the lower threshold); a REDUCING book takes exits
+    /// only, and an entry whose mVaR cannot be measured is blocked (`var_unavailable`).
     public static func decide(
         _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false,
         market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks(), daily: Marks = Marks(),
         groups: [ConditionID: MarketGroup] = [:], takerFeeBps: Int = 0
     ) -> (OrderDecision, Book?) {
         let midpoint = try? market.get().midpoint
-        @Sendable func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) {
+        @Sendable func blocked(_ reason: String, detail: String?, book: Book?) -> (OrderDecision, Book?) {
             (OrderDecision(
                 orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
                 asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .blocked,
                 reason: reason, fillPrice: order.limitPrice, fillShares: .zero, fillNotional: .zero,
                 navBefore: book?.nav ?? .zero, decidedAt: time, bookMidpoint: midpoint, detail: detail), book)
         }
-        guard let unmarked = book else { return blocked("portfolio_unavailable", book: nil) }
+        guard let unmarked = book else { return blocked("portfolio_unavailable", detail: nil, book: nil) }
+        if let halt = unmarked.halt {
+            var (decision, same) = blocked(
+                "trading_halted", detail: "halted by \(halt.by): \(halt.reason)", book: unmarked)
+            decision.tradingState = .halted
+            return (decision, same)
+        }
         // An exit of a whale the book holds nothing from changes nothing, not even the marks: the
         // book does not depend on how many such exits there were.
         if order.exitFractionPpm != nil {
             let held = unmarked.fromWhales[WhaleHolding(wallet: order.wallet, asset: order.asset)] ?? .zero
             if held.micros <= 0 || (unmarked.positions[order.asset]?.shares.micros ?? 0) <= 0 {
-                return blocked("nothing_held", detail: "the book holds none of this token from this whale", book: unmarked)
+                var (decision, same) = blocked("nothing_held", detail: "the book holds none of this token from this whale", book: unmarked)
+                decision.tradingState = unmarked.tradingState
+                return (decision, same)
             }
         }
-        let book = unmarked.marked(at: time, by: marks).peaked()
+        var book = unmarked.marked(at: time, by: marks).peaked()
+        // The trading state, measured before the order: exits go on whatever the mVaR says.
+        let risk = BookRisk.valueAtRisk(book, at: time, daily: daily, policy: policy.valueAtRisk)
+        if let risk { book.measuredState = TradingState.measured(book.measuredState, loss: risk.loss, policy: policy.valueAtRisk) }
+        var (decision, next) = decideMeasured(
+            order, book: book, risk: risk, policy: policy, at: time, marketResolved: marketResolved, market: market,
+            marks: marks, daily: daily, groups: groups, takerFeeBps: takerFeeBps, blocked: blocked)
+        decision.bookVaR = risk?.loss
+        decision.tradingState = book.tradingState
+        return (decision, next)
+    }
+
+    /// The decision once the book is marked and its trading state measured.
+    static func decideMeasured(
+        _ order: ProposedOrder, book: Book, risk: BookVaR?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool,
+        market: Result<OrderBook, MarketDataProblem>, marks: Marks, daily: Marks, groups: [ConditionID: MarketGroup],
+        takerFeeBps: Int, blocked block: (String, String?, Book?) -> (OrderDecision, Book?)
+    ) -> (OrderDecision, Book?) {
+        func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) { block(reason, detail, book) }
         let nav = book.nav
         guard !marketResolved else { return blocked("market_resolved", book: book) }
         if let exitFraction = order.exitFractionPpm {
             return exit(
                 order, fractionPpm: exitFraction, book: book, at: time, market: market, marks: marks, takerFeeBps: takerFeeBps,
-                blocked: { blocked($0, detail: $1, book: $2) })
+                policy: policy, blocked: { blocked($0, detail: $1, book: $2) })
+        }
+        guard let risk else {
+            return blocked("var_unavailable", detail: "no daily prices for a held token: the book's mVaR cannot be measured", book: book)
+        }
+        guard book.measuredState == .active else {
+            return blocked(
+                "book_reducing",
+                detail: "mVaR \(percent(risk.loss)) of NAV: entries wait until it is under \(percent(Double(policy.valueAtRisk.activeBelowPpm) / 1_000_000))",
+                book: book)
+        }
+        if let stale = stale(market, at: time, policy: policy) { return blocked("stale_book", detail: stale, book: book) }
+        if let earlier = book.recentEntries.last(where: {
+            $0.wallet == order.wallet && $0.asset == order.asset && time.millis - $0.at.millis < policy.duplicateWindowMillis
+        }) {
+            return blocked(
+                "duplicate_order",
+                detail: "an entry of this whale in this token filled \((time.millis - earlier.at.millis) / 1000) s before (window \(policy.duplicateWindowMillis / 1000) s)",
+                book: book)
+        }
+        let lastMinute = book.recentEntries.filter { time.millis - $0.at.millis < 60_000 }.count
+        guard lastMinute < policy.maxEntriesPerMinute else {
+            return blocked("order_rate", detail: "\(lastMinute) entries in the last minute (limit \(policy.maxEntriesPerMinute))", book: book)
         }
         guard order.side == .buy else { return blocked("unsupported_side", book: book) }
         guard order.limitPrice.micros > 0, order.limitPrice.micros < microsPerUnit else { return blocked("invalid_price", book: book) }
@@ -96,7 +166,7 @@ public enum RiskGuard {
         let drawdownFactor = AdaptiveKelly.drawdownFactor(book.drawdown)
         let fraction = min(
             Int64((Double(order.fractionPpm) * correlationFactor * drawdownFactor).rounded(.down)), policy.maxOrderPpm)
-        let wanted = nav.scaled(partsPerMillion: fraction)
+        let wanted = min(nav.scaled(partsPerMillion: fraction), policy.maxOrderNotional)
         guard wanted >= policy.minimumOrder else { return blocked("below_minimum_order", book: book) }
         guard wanted <= book.cash else { return blocked("insufficient_cash", book: book) }
         let cap = nav.scaled(partsPerMillion: policy.maxExposurePpm)
@@ -110,10 +180,27 @@ public enum RiskGuard {
                     book: book)
             }
         }
-        let orderBook: OrderBook
+        let inMarket = book.positions.values.filter { $0.conditionId == order.conditionId }.reduce(USDC.zero) { $0 + $1.value }
+        let marketLimit = nav.scaled(partsPerMillion: policy.maxMarketPpm)
+        guard inMarket + wanted <= marketLimit else {
+            return blocked("market_cap", detail: "\(inMarket) held in this market + \(wanted) > \(marketLimit)", book: book)
+        }
+        let fromWhale = book.fromWhales.filter { $0.key.wallet == order.wallet }.reduce(USDC.zero) { total, holding in
+            total + holding.value.value(at: book.positions[holding.key.asset]?.mark ?? Price(micros: 0))
+        }
+        let whaleLimit = nav.scaled(partsPerMillion: policy.maxWhalePpm)
+        guard fromWhale + wanted <= whaleLimit else {
+            return blocked("whale_cap", detail: "\(fromWhale) held copying this whale + \(wanted) > \(whaleLimit)", book: book)
+        }
+        let quoted: OrderBook
         switch market {
-        case .success(let found): orderBook = found
+        case .success(let found): quoted = found
         case .failure(let problem): return blocked(problem.code, detail: problem.description, book: book)
+        }
+        // The price band: only asks within it of the midpoint are taken (a partial fill beyond).
+        guard let orderBook = quoted.banded(.buy, within: Price(micros: policy.priceBandMicros)) else {
+            return blocked(
+                "price_band", detail: "no ask within \(Price(micros: policy.priceBandMicros)) of the midpoint \(quoted.midpoint)", book: book)
         }
         let walk = BookWalk.take(.buy, notional: wanted, from: orderBook)
         if let refusal = walk.refusal { return blocked("below_market_minimum", detail: refusal.description, book: book) }
@@ -131,6 +218,8 @@ public enum RiskGuard {
         position.mark = marks.mark(of: order.asset, at: time)?.price ?? orderBook.midpoint
         next.positions[order.asset] = position
         next.fromWhales[WhaleHolding(wallet: order.wallet, asset: order.asset), default: .zero] += walk.shares
+        next.recentEntries = next.recentEntries.filter { time.millis - $0.at.millis < max(60_000, policy.duplicateWindowMillis) }
+            + [RecentEntry(at: time, wallet: order.wallet, asset: order.asset)]
         let decision = OrderDecision(
             orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
             asset: order.asset, outcomeIndex: order.outcomeIndex, side: order.side, status: .filled,
@@ -145,7 +234,7 @@ public enum RiskGuard {
     /// whale, walking the bids of the copy instant; the position's cost leaves at its average.
     static func exit(
         _ order: ProposedOrder, fractionPpm: Int64, book: Book, at time: EventTime, market: Result<OrderBook, MarketDataProblem>,
-        marks: Marks, takerFeeBps: Int, blocked: (String, String?, Book?) -> (OrderDecision, Book?)
+        marks: Marks, takerFeeBps: Int, policy: RiskPolicy, blocked: (String, String?, Book?) -> (OrderDecision, Book?)
     ) -> (OrderDecision, Book?) {
         let key = WhaleHolding(wallet: order.wallet, asset: order.asset)
         guard let position = book.positions[order.asset], position.shares.micros > 0 else {
@@ -160,6 +249,7 @@ public enum RiskGuard {
         case .success(let found): orderBook = found
         case .failure(let problem): return blocked(problem.code, problem.description, book)
         }
+        if let stale = stale(market, at: time, policy: policy) { return blocked("stale_book", stale, book) }
         let walk = BookWalk.take(.sell, shares: wanted, from: orderBook)
         if let refusal = walk.refusal { return blocked("below_market_minimum", refusal.description, book) }
         guard let average = walk.averagePrice, walk.shares.micros > 0 else { return blocked("nothing_to_take", nil, book) }
@@ -183,6 +273,38 @@ public enum RiskGuard {
             fillNotional: walk.cash, navBefore: book.nav, decidedAt: time, bookMidpoint: orderBook.midpoint,
             detail: "sold \(walk.shares) of the \(held) shares held from this whale (\(Double(fractionPpm) / 10_000) %)", fee: fee)
         return (decision, next)
+    }
+
+    /// Why the book is too old to fill on, if it is: taken more than the limit before `time`.
+    static func stale(_ market: Result<OrderBook, MarketDataProblem>, at time: EventTime, policy: RiskPolicy) -> String? {
+        guard case .success(let book) = market, let asOf = book.asOf, time.millis - asOf.millis > policy.maxBookAgeMillis else { return nil }
+        return "the book was taken \((time.millis - asOf.millis) / 1000) s before the decision (limit \(policy.maxBookAgeMillis / 1000) s)"
+    }
+
+    /// A fraction as a percentage with two decimals ("8.25 %").
+    static func percent(_ fraction: Double) -> String {
+        "\((fraction * 10_000).rounded() / 100) %"
+    }
+
+    /// The change of trading state a decision or an operator's action made, if any.
+    public static func stateChange(from before: Book?, to after: Book?, at time: EventTime, cause: String) -> TradingStateChange? {
+        guard let before, let after, before.tradingState != after.tradingState else { return nil }
+        return TradingStateChange(at: time, from: before.tradingState, to: after.tradingState, cause: cause)
+    }
+
+    /// An operator's halt or resume (`remora risk halt|resume`): a halt holds the book HALTED
+    /// until a resume, which returns it to its mVaR state. A halt of a halted book, or a resume
+    /// of one not halted, changes nothing.
+    public static func apply(_ action: RiskAction, to book: Book) -> (Book, TradingStateChange?) {
+        var next = book
+        next.actionsThrough = max(book.actionsThrough, action.id)
+        switch action.kind {
+        case .halt where book.halt == nil: next.halt = action
+        case .resume where book.halt != nil: next.halt = nil
+        default: return (next, nil)
+        }
+        let cause = "\(action.kind == .halt ? "halted" : "resumed") by \(action.by): \(action.reason)"
+        return (next, stateChange(from: book, to: next, at: action.at, cause: cause))
     }
 
     /// The taker fee of a walk: Polymarket's `shares × rate × p × (1 − p)` at each level taken.

@@ -31,6 +31,11 @@ public struct PipelineSummary: Sendable, Equatable {
     /// Taker fees the paper fills paid.
     public var fees = USDC.zero
     public var blocked: [String: Int] = [:]
+    /// The book's trading state now, its mVaR at the decisions, and its changes (alerts).
+    public var tradingState = "none"
+    public var stateChanges: [String] = []
+    /// The audit chain's length and head (the same in every run of the same world in strict mode).
+    public var audit = "empty"
     public var nav = USDC.zero
     public var cash = USDC.zero
     public var realizedPnl = USDC.zero
@@ -120,6 +125,37 @@ public struct PipelineSummary: Sendable, Equatable {
             ).decode(Int64.self) {
                 summary.fees = USDC(micros: micros)
             }
+            var state = "ACTIVE"
+            for try await (measured, halted) in try await connection.query(
+                "SELECT measured_state, halt_action IS NOT NULL FROM portfolio WHERE id = 1", logger: logger
+            ).decode((String, Bool).self) {
+                state = halted ? "HALTED" : measured
+            }
+            for try await (median, high, n) in try await connection.query(
+                """
+                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (payload->>'bookVaR')::float8),
+                       max((payload->>'bookVaR')::float8), count(*)
+                FROM order_decisions WHERE payload ? 'bookVaR'
+                """, logger: logger
+            ).decode((Double?, Double?, Int64).self) {
+                if let median, let high {
+                    summary.tradingState = "\(state) now; mVaR at \(n) decisions: "
+                        + String(format: "median %.2f %%, max %.2f %% of NAV", median * 100, high * 100)
+                } else {
+                    summary.tradingState = "\(state) now; no mVaR measured"
+                }
+            }
+            for try await (time, message) in try await connection.query(
+                "SELECT event_time, payload->>'message' FROM alerts WHERE payload->>'code' = 'trading_state' ORDER BY event_time, seq",
+                logger: logger
+            ).decode((Int64, String).self) {
+                summary.stateChanges.append("\(EventTime(millis: time).utcText)  \(message)")
+            }
+            for try await (seq, hash) in try await connection.query(
+                "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1", logger: logger
+            ).decode((Int64, String).self) {
+                summary.audit = "\(seq) entries, head \(hash.prefix(16))… (remora audit verify)"
+            }
             summary.deadLetters = try await count("SELECT count(*) FROM dead_letters")
             for try await (cash, realized) in try await connection.query(
                 "SELECT cash_micros, realized_pnl_micros FROM portfolio WHERE id = 1", logger: logger
@@ -166,12 +202,17 @@ public struct PipelineSummary: Sendable, Equatable {
             "  orders blocked       \(blocked.values.reduce(0, +) - (blocked["nothing_held"] ?? 0))\(blocked["nothing_held"] == nil ? "" : " (besides exits with nothing held)")",
         ]
         for key in blocked.keys.sorted() where key != "nothing_held" { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(blocked[key]!)") }
+        lines.append("  trading state        \(tradingState)")
+        lines.append("    state changes      \(stateChanges.isEmpty ? "none" : "\(stateChanges.count)")")
+        for change in stateChanges.prefix(6) { lines.append("      \(change)") }
+        if stateChanges.count > 6 { lines.append("      … (remora risk status lists them all)") }
         lines += [
             "  NAV                  \(nav) USDC",
             "  cash                 \(cash) USDC",
             "  realized P&L         \(realizedPnl) USDC",
             "  unrealized P&L       \(unrealizedPnl) USDC",
             "  open positions       \(openPositions)",
+            "  audit chain          \(audit)",
             "  dead letters         \(deadLetters)",
         ]
         return lines.joined(separator: "\n")

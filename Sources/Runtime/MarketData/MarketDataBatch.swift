@@ -26,8 +26,8 @@ public struct MarketDataBatch: Sendable {
     /// their market: 0 when no terms of it were seen by then.
     public var takerFeeBps: [String: Int] = [:]
     public var marks = Marks()
-    /// Daily prices of the same tokens over the correlation window before the batch
-    /// (``PortfolioCorrelation``).
+    /// Daily prices of the same tokens over `dailyDays` before the batch (the correlation
+    /// window of ``PortfolioCorrelation``, the mVaR window of ``BookRisk``).
     public var daily = Marks()
 
     /// The source could not answer and the mode does not allow deciding without it (strict:
@@ -45,7 +45,8 @@ public struct MarketDataBatch: Sendable {
     /// mark it had.
     public static func gather(
         books requests: [BookRequest], markTokens: some Sequence<TokenID>, source: any MarketData, policy: MarkPolicy,
-        mode: EventTimeMode, logger: Logger, concurrency: Int = MarketDataBatch.concurrency
+        mode: EventTimeMode, logger: Logger, concurrency: Int = MarketDataBatch.concurrency,
+        dailyDays: Int = PortfolioCorrelation.days
     ) async throws -> MarketDataBatch {
         var batch = MarketDataBatch()
         guard let first = requests.map(\.time).min(), let last = requests.map(\.time).max() else { return batch }
@@ -72,7 +73,7 @@ public struct MarketDataBatch: Sendable {
             }
         }
         let tokens = Set(markTokens).union(requests.map(\.token)).sorted()
-        let dailyPolicy = MarkPolicy(fidelityMinutes: 1440, lookbackMillis: Int64(PortfolioCorrelation.days + 1) * EventTime.day)
+        let dailyPolicy = MarkPolicy(fidelityMinutes: 1440, lookbackMillis: Int64(max(dailyDays, PortfolioCorrelation.days) + 1) * EventTime.day)
         try await withThrowingTaskGroup(of: (TokenID, PriceSeries?, PriceSeries?).self) { group in
             var next = 0
             func launch() {

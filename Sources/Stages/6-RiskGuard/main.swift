@@ -3,8 +3,9 @@
 // data, applies market resolutions to open positions, and fails closed: if the book cannot be
 // read, or the market has no usable order book, the order is blocked. Orders and resolutions are
 // applied in event-time order; in strict mode (the default) only up to the upstream watermark,
-// so the book is the same whatever the timing of the processes. Simplest real job: an exposure cap; mVaR, quarantine, stops and
-// time exits arrive with the risk issue.
+// so the book is the same whatever the timing of the processes. The book's trading state (ACTIVE,
+// REDUCING on its mVaR, HALTED by an operator) is measured at each decision and each change is an
+// alert; operators' halts and resumes (`remora risk`) are events in the same order.
 import Foundation
 import Logging
 import PostgresNIO
@@ -22,6 +23,16 @@ await RemoraService.main(
         Setting("REMORA_RISK_MAX_EXPOSURE", default: "0.95", "portfolio gate: open exposure after an order stays below this fraction of NAV", kind: .number(0...1)),
         Setting("REMORA_RISK_MAX_CORRELATION", default: "0.4", "portfolio gate: no order whose token correlates this much or more with a held position (30 days of daily returns; the same market, or the same negative-risk event, is 1)", kind: .number(0...1)),
         Setting("REMORA_RISK_MAX_CATEGORY", default: "0.30", "portfolio gate: a category's exposure after an order stays at or below this fraction of NAV", kind: .number(0...1)),
+        Setting("REMORA_RISK_VAR_LIMIT", default: "0.08", "trading state: above this 1-day 99 % mVaR (fraction of NAV) the book goes REDUCING (exits only)", kind: .number(0...1)),
+        Setting("REMORA_RISK_VAR_RESUME", default: "0.06", "trading state: a REDUCING book goes back to ACTIVE when its mVaR is under this fraction of NAV", kind: .number(0...1)),
+        Setting("REMORA_RISK_VAR_DAYS", default: "60", "days of daily price changes behind the book's mVaR", kind: .integer(10...365)),
+        Setting("REMORA_RISK_MAX_ORDER_USDC", default: "10000", "pre-trade: the most one entry spends, whatever NAV says (a clamp, after the 8 % of NAV cap)", kind: .usdc),
+        Setting("REMORA_RISK_MAX_MARKET", default: "0.10", "pre-trade: a market's exposure after an entry stays at or below this fraction of NAV", kind: .number(0...1)),
+        Setting("REMORA_RISK_MAX_WHALE", default: "0.20", "pre-trade: what the book holds copying one whale, after an entry, stays at or below this fraction of NAV", kind: .number(0...1)),
+        Setting("REMORA_RISK_MAX_BOOK_AGE_S", default: "60", "pre-trade: an order book taken longer than this before the decision is not filled on (stale_book)", kind: .integer(1...86_400)),
+        Setting("REMORA_RISK_PRICE_BAND", default: "0.10", "pre-trade: an entry takes only asks within this price of the midpoint (a partial fill beyond; price_band when none)", kind: .number(0...1)),
+        Setting("REMORA_RISK_MAX_ENTRIES_PER_MINUTE", default: "30", "pre-trade: entries filled per minute of event time (order_rate beyond)", kind: .integer(1...100_000)),
+        Setting("REMORA_RISK_DUPLICATE_WINDOW_S", default: "60", "pre-trade: a second entry of one whale in one token within this many seconds is a duplicate_order", kind: .integer(0...86_400)),
         EventTimeMode.setting,
     ] + MarketDataSettings.settings
 ) { environment in
@@ -30,12 +41,31 @@ await RemoraService.main(
     }
     let exposure = try environment.settings.double("REMORA_RISK_MAX_EXPOSURE", in: 0...1)
     let mode = try EventTimeMode(environment.settings)
+    var valueAtRisk = VaRPolicy()
+    valueAtRisk.reduceAbovePpm = Int64((try environment.settings.double("REMORA_RISK_VAR_LIMIT", in: 0...1) * 1_000_000).rounded())
+    valueAtRisk.activeBelowPpm = Int64((try environment.settings.double("REMORA_RISK_VAR_RESUME", in: 0...1) * 1_000_000).rounded())
+    valueAtRisk.windowDays = try environment.settings.int("REMORA_RISK_VAR_DAYS", in: 10...365)
+    guard valueAtRisk.activeBelowPpm <= valueAtRisk.reduceAbovePpm else {
+        throw ConfigurationError.malformed("REMORA_RISK_VAR_RESUME", "must not be above REMORA_RISK_VAR_LIMIT")
+    }
+    var risk = RiskPolicy(
+        maxExposurePpm: Int64((exposure * 1_000_000).rounded()),
+        maxCorrelation: try environment.settings.double("REMORA_RISK_MAX_CORRELATION", in: 0...1),
+        maxCategoryPpm: Int64((try environment.settings.double("REMORA_RISK_MAX_CATEGORY", in: 0...1) * 1_000_000).rounded()),
+        valueAtRisk: valueAtRisk)
+    guard let orderCap = USDC(decimal: try environment.settings.string("REMORA_RISK_MAX_ORDER_USDC")), orderCap > .zero else {
+        throw ConfigurationError.malformed("REMORA_RISK_MAX_ORDER_USDC", "expected a positive USDC amount")
+    }
+    risk.maxOrderNotional = orderCap
+    risk.maxMarketPpm = Int64((try environment.settings.double("REMORA_RISK_MAX_MARKET", in: 0...1) * 1_000_000).rounded())
+    risk.maxWhalePpm = Int64((try environment.settings.double("REMORA_RISK_MAX_WHALE", in: 0...1) * 1_000_000).rounded())
+    risk.maxBookAgeMillis = Int64(try environment.settings.int("REMORA_RISK_MAX_BOOK_AGE_S", in: 1...86_400)) * 1000
+    risk.priceBandMicros = Int64((try environment.settings.double("REMORA_RISK_PRICE_BAND", in: 0...1) * 1_000_000).rounded())
+    risk.maxEntriesPerMinute = try environment.settings.int("REMORA_RISK_MAX_ENTRIES_PER_MINUTE", in: 1...100_000)
+    risk.duplicateWindowMillis = Int64(try environment.settings.int("REMORA_RISK_DUPLICATE_WINDOW_S", in: 0...86_400)) * 1000
     let guardian = RiskGuardLoop(
         environment: environment, initialCash: capital, mode: mode,
-        policy: RiskPolicy(
-            maxExposurePpm: Int64((exposure * 1_000_000).rounded()),
-            maxCorrelation: try environment.settings.double("REMORA_RISK_MAX_CORRELATION", in: 0...1),
-            maxCategoryPpm: Int64((try environment.settings.double("REMORA_RISK_MAX_CATEGORY", in: 0...1) * 1_000_000).rounded())),
+        policy: risk,
         marketData: try MarketDataSettings.source(environment, mode: mode),
         markPolicy: try MarketDataSettings.markPolicy(environment.settings))
     try await guardian.run()
@@ -55,10 +85,14 @@ struct RiskGuardLoop {
     enum Event {
         case order(ProposedOrder, EventTime)
         case resolution(MarketResolution)
+        /// An operator's halt or resume: in strict mode at its event time (first at equal times);
+        /// in live mode before anything the step decides (it means "from now").
+        case action(RiskAction, live: Bool)
         var time: EventTime {
             switch self {
             case .order(_, let t): t
             case .resolution(let r): r.resolvedAt
+            case .action(let a, _): a.at
             }
         }
         /// Resolutions first at equal times: a market that resolved cannot take new orders.
@@ -66,6 +100,7 @@ struct RiskGuardLoop {
             switch self {
             case .order(let o, let t): (t.millis, 1, o.orderId)
             case .resolution(let r): (r.resolvedAt.millis, 0, r.conditionId.rawValue)
+            case .action(let a, let live): (live ? Int64.min : a.at.millis, -1, String(format: "%020lld", a.id))
             }
         }
     }
@@ -134,7 +169,8 @@ struct RiskGuardLoop {
         }
         let gathering = ContinuousClock.now
         let market = try await MarketDataBatch.gather(
-            books: wanted, markTokens: held, source: marketData, policy: markPolicy, mode: mode, logger: logger)
+            books: wanted, markTokens: held, source: marketData, policy: markPolicy, mode: mode, logger: logger,
+            dailyDays: policy.valueAtRisk.windowDays)
 
         let marketDataTime = ContinuousClock.now - gathering
         let (stored, more) = try await environment.store.transaction { connection -> ([StoredMessage], Bool) in
@@ -147,6 +183,14 @@ struct RiskGuardLoop {
             // part of the page meanwhile. An order whose market data was not fetched (it joined
             // the page since) ends this step; it is decided in the next, in order.
             var page = try await pending(upTo: horizon, on: connection)
+            // The operators' actions not applied yet, up to where this page ends (all of them live).
+            if let book {
+                let bound = page.full ? page.events.last?.time : horizon
+                let actions = try await RiskStore.pending(
+                    after: book.actionsThrough, upTo: mode == .live ? nil : bound, on: connection, logger: logger)
+                page.events += actions.map { .action($0, live: mode == .live) }
+                page.events.sort { $0.rank < $1.rank }
+            }
             var cut = false
             if let first = page.events.firstIndex(where: { event in
                 if case .order(let order, _) = event { return needsBook(order) && market.books[order.orderId] == nil }
@@ -165,10 +209,27 @@ struct RiskGuardLoop {
             for case .order(let order, _) in page.events { markets.append(order.conditionId) }
             let groups = try await BookStore.marketGroups(markets, on: connection, logger: logger)
             var records: [StreamRecord] = []
+            var decided: [String] = []
             var applied: [MarketResolution] = []
+            var audit: [AuditChain.Entry] = []
+            func alert(_ change: TradingStateChange?) throws {
+                guard let change else { return }
+                audit.append(try AuditChain.entry(.tradingState, at: change.at, change))
+                logger.notice(
+                    "trading state", metadata: ["from": "\(change.from.rawValue)", "to": "\(change.to.rawValue)", "cause": "\(change.cause)"])
+                records.append(try StreamRecord(
+                    stream: .alert, uid: change.alertId, key: "book", eventTime: change.at, payload: change.alert))
+            }
             for event in page.events {
                 switch event {
+                case .action(let action, _):
+                    guard let current = book else { continue }  // applied once the book is readable again
+                    let (next, change) = RiskGuard.apply(action, to: current)
+                    book = next
+                    audit.append(try AuditChain.entry(.operatorAction, at: action.at, AuditChain.Action(action)))
+                    try alert(change)
                 case .order(let order, let time):
+                    let before = book
                     let (decision, next) = RiskGuard.decide(
                         order, book: book, policy: policy, at: time,
                         marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
@@ -179,12 +240,26 @@ struct RiskGuardLoop {
                         logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
                     }
                     book = next
+                    // The state the decision was measured into comes first: the decision was taken in it.
+                    try alert(RiskGuard.stateChange(
+                        from: before, to: next, at: time,
+                        cause: decision.bookVaR.map { loss in
+                            next?.tradingState == .reducing
+                                ? "mVaR \(percent(loss)) of NAV above \(percent(policy.valueAtRisk.reduceAbovePpm)): exits only"
+                                : "mVaR \(percent(loss)) of NAV under \(percent(policy.valueAtRisk.activeBelowPpm))"
+                        } ?? "mVaR not measured"))
+                    decided.append(decision.orderId)
+                    audit.append(try AuditChain.entry(.decision, at: time, decision))
                     records.append(try StreamRecord(
                         stream: .orderDecided, uid: decision.orderId, key: decision.wallet.rawValue, eventTime: time,
                         payload: decision))
                 case .resolution(let resolution):
                     guard let current = book else { continue }  // applied once the book is readable again
                     book = RiskGuard.apply(resolution, to: current)
+                    // In the chain when it closed something: the book's history, not the market list's.
+                    if current.positions.values.contains(where: { $0.conditionId == resolution.conditionId }) {
+                        audit.append(try AuditChain.entry(.resolution, at: resolution.resolvedAt, resolution))
+                    }
                     resolvedMarkets.insert(resolution.conditionId.rawValue)
                     applied.append(resolution)
                 }
@@ -196,11 +271,14 @@ struct RiskGuardLoop {
             let batch = StreamStore.AppendBatch(records, watermarks: watermarks, producedAt: .wallClockNow)
             let positions = (book?.positions.values).map { $0.sorted { $0.asset < $1.asset } } ?? []
             let asOf: Int64? = book == nil ? nil : page.events.last!.time.millis
-            if let book { try await BookStore.savePeak(book, on: connection, logger: logger) }
+            if let book { try await BookStore.saveState(book, on: connection, logger: logger) }
+            // The audit chain, extended under the book's lock (the single writer).
+            _ = try await AuditStore.append(
+                audit, after: try await AuditStore.head(on: connection, logger: logger), on: connection, logger: logger)
             let rows = try await connection.query(
                 """
                 SELECT * FROM remora_commit_decisions(
-                    \(applied.map(\.conditionId.rawValue)), \(applied.map(\.resolvedAt.millis)), \(records.map(\.uid)),
+                    \(applied.map(\.conditionId.rawValue)), \(applied.map(\.resolvedAt.millis)), \(decided),
                     \(book?.cash.micros ?? 0), \(book?.realizedPnl.micros ?? 0), \(asOf),
                     \(positions.map(\.asset)), \(positions.map(\.conditionId.rawValue)), \(positions.map(\.outcomeIndex))::int[],
                     \(positions.map(\.shares.micros)), \(positions.map(\.cost.micros)), \(positions.map(\.mark.micros)),
@@ -211,9 +289,10 @@ struct RiskGuardLoop {
             return (try await batch.stored(from: rows), page.full || cut)
         }
         try environment.publisher.publish(stored)
-        environment.metrics.published(.orderDecided, count: stored.count)
+        environment.metrics.published(.orderDecided, count: stored.filter { $0.stream == .orderDecided }.count)
         environment.metrics.processed(batchOf: stored.count, duration: .now - started)
         if !stored.isEmpty {
+            let stored = stored.filter { $0.stream == .orderDecided }
             let filled = stored.filter { $0.payload.contains("\"status\":\"filled\"") }.count
             logger.info(
                 "decided",
@@ -272,6 +351,9 @@ struct RiskGuardLoop {
         for try await horizon in rows.decode(Int64.self) { return EventTime(millis: horizon) }
         return EventTime(millis: Int64.min)
     }
+
+    func percent(_ ppm: Int64) -> String { percent(Double(ppm) / 1_000_000) }
+    func percent(_ fraction: Double) -> String { "\((fraction * 10_000).rounded() / 100) %" }
 
     private func advanceWatermark(to time: EventTime, on connection: PostgresConnection) async throws {
         _ = try await StreamStore.append(
