@@ -149,7 +149,7 @@ struct PipelineEndToEndTests {
     @Test("a simulated world of about 10,000 trades, scorer, sizer and signal gate SIGKILLed mid-run: every effect exactly once, same result as an undisturbed run")
     func exactlyOnceUnderKills() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-\(UUID().uuidString)")
-        let (_, calm, _) = try await runPipeline(folder: base.appendingPathComponent("calm"), badSourceRow: true)
+        let (calmDatabase, calm, _) = try await runPipeline(folder: base.appendingPathComponent("calm"), badSourceRow: true)
 
         let killed = Killed()
         let gateKilled = Killed()
@@ -188,6 +188,8 @@ struct PipelineEndToEndTests {
 
         // Same world, same result, kills or not.
         #expect(stormy == calm, "\(linesDiffering(stormy.text, calm.text))")
+        let stormyChain = try await firstAuditDifference(database, calmDatabase)
+        #expect(stormyChain == nil, "\(stormyChain ?? "")")
         #expect(calm.trades == Self.world.trades.count)
         #expect(calm.fills > calm.exitFills, "entries reach the risk guard and fill: \(calm.text)")
         #expect(Self.settledTrades > Self.world.trades.count / 3, "most trades settle within the world")
@@ -411,6 +413,8 @@ struct PipelineEndToEndTests {
             polls.resume()
         }
         #expect(restarted == calm, "restarts: \(restarts2); \(linesDiffering(restarted.text, calm.text))")
+        let restartedChain = try await firstAuditDifference(clusterDatabase, calmDatabase)
+        #expect(restartedChain == nil, "\(restartedChain ?? "")")
         #expect(bus.restarts == 1)
         // The scorer, killed and restarted, left the numbers a from-scratch rescore gives.
         let rescore = try ChildProcess(
@@ -571,6 +575,24 @@ struct PipelineEndToEndTests {
             try await run("DROP TABLE audit_copy")
         }
         #expect(try verify().0 == 0)
+    }
+
+    /// The first entry at which two runs' audit chains differ, both texts (nil: the same chain).
+    func firstAuditDifference(_ a: DatabaseConfiguration, _ b: DatabaseConfiguration) async throws -> String? {
+        func chain(_ database: DatabaseConfiguration) async throws -> [(Int64, String)] {
+            try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+                var rows: [(Int64, String)] = []
+                for try await row in try await store.client.query("SELECT seq, entry FROM audit_chain ORDER BY seq").decode((Int64, String).self) {
+                    rows.append(row)
+                }
+                return rows
+            }
+        }
+        let (x, y) = (try await chain(a), try await chain(b))
+        for (one, other) in zip(x, y) where one.1 != other.1 {
+            return "entry \(one.0):\n  this:  \(one.1)\n  other: \(other.1)"
+        }
+        return x.count == y.count ? nil : "\(x.count) entries against \(y.count)"
     }
 
     func checkMessagesAgainstSchemas(_ database: DatabaseConfiguration) async throws {

@@ -54,10 +54,21 @@ public struct PriceSeries: Sendable, Hashable {
 /// before an instant. A value, so the pure core can mark a book at any event time in a batch.
 public struct Marks: Sendable, Hashable {
     public var series: [TokenID: PriceSeries]
+    /// A mark is the last point at most this long before the instant (nil: any point before).
+    /// Fixed by the instant alone, so that what a decision sees does not depend on how far back
+    /// its batch's series happened to be read (a batch reads from its first decision's lookback).
+    public var lookbackMillis: Int64?
 
-    public init(series: [TokenID: PriceSeries] = [:]) { self.series = series }
+    public init(series: [TokenID: PriceSeries] = [:], lookbackMillis: Int64? = nil) {
+        self.series = series
+        self.lookbackMillis = lookbackMillis
+    }
 
-    public func mark(of token: TokenID, at time: EventTime) -> PricePoint? { series[token]?.point(at: time) }
+    public func mark(of token: TokenID, at time: EventTime) -> PricePoint? {
+        guard let point = series[token]?.point(at: time) else { return nil }
+        if let lookbackMillis, point.time.millis < time.millis - lookbackMillis { return nil }
+        return point
+    }
 }
 
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : (a - b + 1) / b }

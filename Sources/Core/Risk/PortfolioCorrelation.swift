@@ -7,6 +7,9 @@ import RemoraQuant
 /// each day's start from their daily price series.
 public enum PortfolioCorrelation {
     public static let days = 30
+    /// A close is the last price at most this many days before the day's start (a market that
+    /// did not trade for longer has no close then).
+    public static let closeCarryDays = 7
     /// Fewer daily returns than this in common say nothing: no correlation is claimed.
     public static let minimumReturns = 10
 

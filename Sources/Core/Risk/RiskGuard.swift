@@ -82,6 +82,7 @@ public enum RiskGuard {
             var (decision, same) = blocked(
                 "trading_halted", detail: "halted by \(halt.by): \(halt.reason)", book: unmarked)
             decision.tradingState = .halted
+            decision.bookMidpoint = nil  // as for nothing_held: whether a book was read depends on the batch
             return (decision, same)
         }
         // An exit of a whale the book holds nothing from changes nothing, not even the marks: the
@@ -91,6 +92,9 @@ public enum RiskGuard {
             if held.micros <= 0 || (unmarked.positions[order.asset]?.shares.micros ?? 0) <= 0 {
                 var (decision, same) = blocked("nothing_held", detail: "the book holds none of this token from this whale", book: unmarked)
                 decision.tradingState = unmarked.tradingState
+                // Whether a book was read for it depends on the batch (none is asked for a token
+                // not held): the decision does not say, so that it is the same in every run.
+                decision.bookMidpoint = nil
                 return (decision, same)
             }
         }

@@ -73,7 +73,14 @@ public struct MarketDataBatch: Sendable {
             }
         }
         let tokens = Set(markTokens).union(requests.map(\.token)).sorted()
-        let dailyPolicy = MarkPolicy(fidelityMinutes: 1440, lookbackMillis: Int64(max(dailyDays, PortfolioCorrelation.days) + 1) * EventTime.day)
+        // A daily close carries a price at most `closeCarry` old: the window reads that much
+        // before the oldest close of the first decision, so every close is the same whatever
+        // the batch (marks likewise, through their lookback).
+        let closeCarry = Int64(PortfolioCorrelation.closeCarryDays) * EventTime.day
+        let dailyPolicy = MarkPolicy(
+            fidelityMinutes: 1440, lookbackMillis: Int64(max(dailyDays, PortfolioCorrelation.days) + 2) * EventTime.day + closeCarry)
+        batch.marks.lookbackMillis = policy.lookbackMillis
+        batch.daily.lookbackMillis = closeCarry
         try await withThrowingTaskGroup(of: (TokenID, PriceSeries?, PriceSeries?).self) { group in
             var next = 0
             func launch() {
