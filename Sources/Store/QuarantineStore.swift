@@ -10,12 +10,12 @@ public enum QuarantineStore {
     /// Each wallet's score points strictly before its instant, in time order (scores without
     /// figures skipped: published before the figures were), and every approval of those wallets.
     public static func history(
-        before wanted: [WalletAddress: EventTime], on client: PostgresClient, logger: Logger
+        before wanted: [WalletAddress: EventTime], on connection: PostgresConnection, logger: Logger
     ) async throws -> (points: [WalletAddress: [Quarantine.Point]], approvals: [QuarantineApproval]) {
         guard !wanted.isEmpty else { return ([:], []) }
         let wanted = Array(wanted)
         let wallets = wanted.map(\.key.rawValue)
-        let rows = try await client.query(
+        let rows = try await connection.query(
             """
             SELECT w.wallet, w.event_time, (w.payload->'figures'->>'wqs')::float8,
                    (w.payload->'figures'->>'currentDrawdown')::float8, (w.payload->'figures'->>'lastLossAt')::bigint,
@@ -48,10 +48,10 @@ public enum QuarantineStore {
 
     /// Wallets that ever had a score at or above `score` (those quarantine may hold), and the
     /// latest `whale.score` event time stored.
-    public static func followed(from score: Double, on client: PostgresClient, logger: Logger) async throws -> (
+    public static func followed(from score: Double, on connection: PostgresConnection, logger: Logger) async throws -> (
         wallets: [WalletAddress], latest: EventTime?
     ) {
-        let rows = try await client.query(
+        let rows = try await connection.query(
             """
             SELECT DISTINCT wallet, NULL::bigint FROM whale_scores WHERE score >= \(score)
             UNION ALL SELECT NULL, max(event_time) FROM whale_scores
@@ -65,8 +65,8 @@ public enum QuarantineStore {
     }
 
     /// Appends an operator's approval.
-    public static func approve(_ approval: QuarantineApproval, on client: PostgresClient, logger: Logger) async throws {
-        try await client.query(
+    public static func approve(_ approval: QuarantineApproval, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
             """
             INSERT INTO quarantine_approvals (wallet, at, approved_by, reason)
             VALUES (\(approval.wallet.rawValue), \(approval.at.millis), \(approval.by), \(approval.reason))

@@ -93,6 +93,14 @@ public final class Store: Sendable {
         return try await body()
     }
 
+    /// Reads outside a transaction on one leased connection, under the watchdog's eye: a read
+    /// left waiting across a server restart (a pool that never hands out the connection, a query
+    /// on a session the restart closed) is as stuck as a transaction, and the watchdog must see
+    /// it. Rows are consumed inside the lease (see ``StreamStore/snapshot``).
+    public func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await tracked { try await client.withConnection { connection in try await body(connection) } }
+    }
+
     /// One transaction: everything `body` writes commits together or not at all.
     public func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let ticket = inFlight.withLock { state -> Int in

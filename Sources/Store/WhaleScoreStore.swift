@@ -29,8 +29,8 @@ public enum WhaleScoreStore {
 
     /// One statement, so one snapshot: every score a watermark vouches for is seen. An index
     /// lookup per trade (`whale_scores_wallet_time`).
-    public static func figures(before trades: [Wanted], on client: PostgresClient, logger: Logger) async throws -> Figures {
-        let rows = try await client.query(
+    public static func figures(before trades: [Wanted], on connection: PostgresConnection, logger: Logger) async throws -> Figures {
+        let rows = try await connection.query(
             """
             SELECT NULL::text, h.partition, h.watermark, NULL::text FROM stream_heads h
             WHERE h.stream = \(StreamName.whaleScore.rawValue)
@@ -60,11 +60,11 @@ public enum WhaleScoreStore {
 public enum WhaleOrderStore {
     /// For each trade's order key, its fills stored so far in the order they were stored (the
     /// `trades_wallet` index: one wallet, one instant, then the transaction, token and side).
-    public static func fills(of trades: [Trade], on client: PostgresClient, logger: Logger) async throws -> [String: [Trade]] {
+    public static func fills(of trades: [Trade], on connection: PostgresConnection, logger: Logger) async throws -> [String: [Trade]] {
         var seen = Set<String>()
         let wanted = trades.filter { seen.insert(WhaleOrder.key(of: $0)).inserted }
         guard !wanted.isEmpty else { return [:] }
-        let rows = try await client.query(
+        let rows = try await connection.query(
             """
             SELECT q.k, t.payload::text
             FROM unnest(\(wanted.map { WhaleOrder.key(of: $0) })::text[], \(wanted.map(\.wallet.rawValue))::text[],
@@ -106,10 +106,10 @@ public enum WhaleExitStore {
     /// For each order (its first fill, with the order's instant): the whale's position in the
     /// token, and in the market's other outcome. One statement, one snapshot.
     public static func standings(
-        of orders: [Trade], followFrom score: Double, on client: PostgresClient, logger: Logger
+        of orders: [Trade], followFrom score: Double, on connection: PostgresConnection, logger: Logger
     ) async throws -> [String: Standing] {
         guard !orders.isEmpty else { return [:] }
-        let rows = try await client.query(
+        let rows = try await connection.query(
             """
             SELECT q.id,
                    (SELECT coalesce(sum(CASE WHEN t.payload->>'side' = 'BUY' THEN 1 ELSE -1 END

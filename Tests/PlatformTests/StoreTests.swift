@@ -29,6 +29,45 @@ struct StoreTests {
         }
     }
 
+    @Test("a read outside a transaction is watched like one: the watchdog sees it in flight until it returns")
+    func readsAreWatched() async throws {
+        let configuration = try await TestPostgres.freshDatabase()
+        try await Store.withRunning(configuration, logger: logger) { store in
+            #expect(store.oldestInFlightStart() == nil)
+            let before = ContinuousClock.now
+            async let slept: Int = store.read { connection in
+                for try await n in try await connection.query("SELECT 1 FROM pg_sleep(0.5)", logger: logger).decode(Int.self) { return n }
+                return 0
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let oldest = try #require(store.oldestInFlightStart(), "the read is not tracked")
+            #expect(oldest >= before)
+            #expect(try await slept == 1)
+            #expect(store.oldestInFlightStart() == nil)
+        }
+    }
+
+    @Test("stage code reaches PostgreSQL only through the store's watched entry points (transaction, read, tracked)")
+    func stagesUseWatchedEntryPoints() throws {
+        // A query on the bare pool is invisible to the database watchdog: after a server restart
+        // it can wait forever while the stage neither works nor exits (CI, session 17: the gate).
+        let stages = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/Stages")
+            .standardizedFileURL
+        let files = try #require(FileManager.default.enumerator(at: stages, includingPropertiesForKeys: nil))
+        var offenders: [String] = []
+        var seen = 0
+        for case let file as URL in files where file.pathExtension == "swift" {
+            seen += 1
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains("store.client") || line.contains(".client.query") || line.contains(".client.withConnection") {
+                offenders.append("\(file.lastPathComponent):\(n + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(seen > 10)
+        #expect(offenders.isEmpty, "\(offenders.joined(separator: "\n"))")
+    }
+
     @Test("append is idempotent by uid and numbers each partition 1, 2, 3…")
     func idempotentAppend() async throws {
         let configuration = try await TestPostgres.freshDatabase()

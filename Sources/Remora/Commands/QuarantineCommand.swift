@@ -50,12 +50,14 @@ struct QuarantineCommand: AsyncParsableCommand {
         _ wallets: [WalletAddress]?, at: EventTime?, environment: [String: String], store: Store
     ) async throws -> Judged {
         let (policy, mode) = try rules(environment)
-        let followed = try await QuarantineStore.followed(from: policy.minimumScore, on: store.client, logger: store.logger)
+        let followed = try await store.read { try await QuarantineStore.followed(from: policy.minimumScore, on: $0, logger: store.logger) }
         let asOf = at ?? (mode == .live ? EventTime.wallClockNow : followed.latest ?? .wallClockNow)
         let chosen = wallets ?? followed.wallets
-        let history = try await QuarantineStore.history(
-            before: Dictionary(uniqueKeysWithValues: chosen.map { ($0, asOf.adding(millis: 1)) }), on: store.client,
-            logger: store.logger)
+        let history = try await store.read { connection in
+            try await QuarantineStore.history(
+                before: Dictionary(uniqueKeysWithValues: chosen.map { ($0, asOf.adding(millis: 1)) }), on: connection,
+                logger: store.logger)
+        }
         let standings = chosen.map { wallet in
             let points = history.points[wallet] ?? []
             return (
@@ -147,8 +149,10 @@ struct QuarantineCommand: AsyncParsableCommand {
                 guard let current = before.standings.first?.standing.current else {
                     throw ValidationError("\(address.rawValue) is not in quarantine as of \(now.utcText) (remora quarantine list)")
                 }
-                try await QuarantineStore.approve(
-                    QuarantineApproval(wallet: address, at: now, by: by, reason: reason), on: store.client, logger: store.logger)
+                try await store.transaction { connection in
+                    try await QuarantineStore.approve(
+                        QuarantineApproval(wallet: address, at: now, by: by, reason: reason), on: connection, logger: store.logger)
+                }
                 let after = try await QuarantineCommand.judge(
                     [address], at: now.adding(millis: 1), environment: environment, store: store)
                 var lines = ["approved by \(by) at \(now.utcText): \(reason)"]

@@ -1,4 +1,5 @@
 import Logging
+import PostgresNIO
 import RemoraCore
 import RemoraModel
 import RemoraRuntime
@@ -25,34 +26,11 @@ struct GateReads: Sendable {
         store: Store, logger: Logger
     ) async throws -> GateReads {
         let trades = messages.map(\.1)
-        let scored = try await WhaleScoreStore.figures(
-            before: trades.map { .init(id: $0.id, wallet: $0.wallet, time: $0.timestamp) }, on: store.client, logger: logger)
-        var reads = GateReads(scored: scored, markets: [:], policy: policy, mode: mode, lag: lag)
-        if policy.quarantineEnabled {
-            // Only a whale its figures qualify needs its history folded.
-            let qualified = trades.filter { SignalGate.whaleGate($0, whale: scored.figures[$0.id], policy: policy) == nil }
-            var before: [WalletAddress: EventTime] = [:]
-            for trade in qualified { before[trade.wallet] = max(before[trade.wallet] ?? trade.timestamp, trade.timestamp) }
-            let history = try await QuarantineStore.history(before: before, on: store.client, logger: logger)
-            for trade in qualified {
-                reads.standings[trade.id] = Quarantine.standing(
-                    of: trade.wallet, points: history.points[trade.wallet] ?? [], approvals: history.approvals,
-                    through: trade.timestamp.adding(millis: -1), policy: policy.quarantineRules)
-            }
+        // The database's part on one leased connection, under the watchdog's eye (`Store.read`).
+        var reads = try await store.read { connection in
+            try await readStored(trades, policy: policy, mode: mode, lag: lag, on: connection, logger: logger)
         }
-        let fills = try await WhaleOrderStore.fills(of: trades, on: store.client, logger: logger)
-        for trade in trades {
-            if let order = fills[WhaleOrder.key(of: trade)].flatMap(WhaleOrder.init) { reads.orders[trade.id] = order }
-        }
-        // Every order's whale position: a sale reduces it, a buy of the other outcome too.
-        // (The first fill of each trade's order, stored in this step or an earlier one: the
-        // other fills share its fate.)
-        var seen = Set<String>()
-        let firsts = trades.compactMap { trade -> Trade? in
-            guard let first = reads.order(of: trade)?.first, !first.late, seen.insert(first.id).inserted else { return nil }
-            return first
-        }
-        reads.exits = try await WhaleExitStore.standings(of: firsts, followFrom: policy.minimumScore, on: store.client, logger: logger)
+        let scored = reads.scored
         // Market data only for what the screen lets through, and in strict mode only for trades
         // whose scores are complete (the others are decided in a later step, read again then).
         let wanted = messages.compactMap { message, trade -> MarketViews.Request? in
@@ -67,6 +45,42 @@ struct GateReads: Sendable {
             reads.markets = try await MarketViews.gather(
                 wanted, source: marketData, volatilityDays: policy.volatilityDays, mode: mode, logger: logger)
         }
+        return reads
+    }
+
+    /// The whales' figures, quarantine histories, orders and positions the step's trades need.
+    private static func readStored(
+        _ trades: [Trade], policy: GatePolicy, mode: EventTimeMode, lag: CopyLag, on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> GateReads {
+        let scored = try await WhaleScoreStore.figures(
+            before: trades.map { .init(id: $0.id, wallet: $0.wallet, time: $0.timestamp) }, on: connection, logger: logger)
+        var reads = GateReads(scored: scored, markets: [:], policy: policy, mode: mode, lag: lag)
+        if policy.quarantineEnabled {
+            // Only a whale its figures qualify needs its history folded.
+            let qualified = trades.filter { SignalGate.whaleGate($0, whale: scored.figures[$0.id], policy: policy) == nil }
+            var before: [WalletAddress: EventTime] = [:]
+            for trade in qualified { before[trade.wallet] = max(before[trade.wallet] ?? trade.timestamp, trade.timestamp) }
+            let history = try await QuarantineStore.history(before: before, on: connection, logger: logger)
+            for trade in qualified {
+                reads.standings[trade.id] = Quarantine.standing(
+                    of: trade.wallet, points: history.points[trade.wallet] ?? [], approvals: history.approvals,
+                    through: trade.timestamp.adding(millis: -1), policy: policy.quarantineRules)
+            }
+        }
+        let fills = try await WhaleOrderStore.fills(of: trades, on: connection, logger: logger)
+        for trade in trades {
+            if let order = fills[WhaleOrder.key(of: trade)].flatMap(WhaleOrder.init) { reads.orders[trade.id] = order }
+        }
+        // Every order's whale position: a sale reduces it, a buy of the other outcome too.
+        // (The first fill of each trade's order, stored in this step or an earlier one: the
+        // other fills share its fate.)
+        var seen = Set<String>()
+        let firsts = trades.compactMap { trade -> Trade? in
+            guard let first = reads.order(of: trade)?.first, !first.late, seen.insert(first.id).inserted else { return nil }
+            return first
+        }
+        reads.exits = try await WhaleExitStore.standings(of: firsts, followFrom: policy.minimumScore, on: connection, logger: logger)
         return reads
     }
 
