@@ -232,6 +232,14 @@ public enum OrderStatus: String, Sendable, Codable, Hashable {
 }
 
 /// The risk guard's decision on a proposed order (`order.decided`), with the paper fill if any.
+/// Why a control sells a position.
+public enum ControlTrigger: String, Sendable, Hashable, Codable {
+    /// The mark fell to or through the trailing stop.
+    case stop
+    /// The market's last order time is less than the exit window away.
+    case timeExit = "time_exit"
+}
+
 public struct OrderDecision: Sendable, Hashable, Codable {
     public var orderId: String
     public var tradeId: String
@@ -268,6 +276,9 @@ public struct OrderDecision: Sendable, Hashable, Codable {
     /// (docs/risk.md), and the trading state the decision was taken in.
     public var bookVaR: Double?
     public var tradingState: TradingState?
+    /// Set on a sale the risk guard decided itself at a control instant (a stop, a time exit):
+    /// no proposed order stands behind it.
+    public var trigger: ControlTrigger?
 
     public init(
         orderId: String, tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID,

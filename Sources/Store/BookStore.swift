@@ -46,6 +46,8 @@ public enum BookStore {
             SELECT 'halt', a.acted_by, a.reason, a.id, a.at
             FROM portfolio p JOIN risk_actions a ON a.id = p.halt_action WHERE p.id = 1
             UNION ALL
+            SELECT 'controls', p.stops, NULL, p.controlled_through, NULL FROM portfolio p WHERE p.id = 1
+            UNION ALL
             SELECT 'holding', key, payload->>'asset',
                    sum(CASE WHEN payload->>'side' = 'BUY' THEN 1 ELSE -1 END
                        * ((payload->>'fillShares')::numeric * 1000000)::bigint)::bigint, NULL
@@ -59,6 +61,11 @@ public enum BookStore {
                 if let wallet = first, let asset = second, let micros = number, micros > 0 {
                     book.fromWhales[WhaleHolding(wallet: WalletAddress(validated: wallet), asset: asset)] = Shares(micros: micros)
                 }
+            case "controls":
+                if let stops = first {
+                    book.stops = try JSONCoding.decoder.decode([TokenID: Price].self, from: Data(stops.utf8))
+                }
+                book.controlledThrough = number.map(EventTime.init(millis:))
             case "halt":
                 if let by = first, let reason = second, let id = number, let at = other {
                     book.halt = RiskAction(id: id, at: EventTime(millis: at), kind: .halt, by: by, reason: reason)
@@ -99,7 +106,9 @@ public enum BookStore {
             """
             UPDATE portfolio SET peak_nav_micros = \(book.peakNav?.micros), measured_state = \(book.measuredState.rawValue),
                 halt_action = \(book.halt?.id), actions_through = \(book.actionsThrough),
-                recent_entries = \(String(decoding: try JSONCoding.encoder.encode(book.recentEntries), as: UTF8.self))
+                recent_entries = \(String(decoding: try JSONCoding.encoder.encode(book.recentEntries), as: UTF8.self)),
+                stops = \(String(decoding: try JSONCoding.encoder.encode(book.stops), as: UTF8.self)),
+                controlled_through = \(book.controlledThrough?.millis)
             WHERE id = 1
             """, logger: logger)
     }

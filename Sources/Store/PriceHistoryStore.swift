@@ -1,5 +1,6 @@
 import Logging
 public import PostgresNIO
+public import RemoraCore
 public import RemoraModel
 
 /// Stored price series (`price_points`, `price_coverage`, migration 0019): what the CLOB said of
@@ -101,6 +102,31 @@ public enum MarketTermsStore {
                   AND last.minimum_order_micros = u.m)
             ON CONFLICT (condition_id, seen_at) DO NOTHING
             """, logger: logger)
+    }
+
+    /// Every stored version of the terms of `markets` (the risk guard's controls read the terms
+    /// as known at each control instant, ``MarketSchedule``).
+    public static func schedule(
+        of markets: some Sequence<ConditionID>, on connection: PostgresConnection, logger: Logger
+    ) async throws -> MarketSchedule {
+        let wanted = Array(Set(markets.map(\.rawValue)))
+        guard !wanted.isEmpty else { return MarketSchedule() }
+        let rows = try await connection.query(
+            """
+            SELECT condition_id, seen_at, end_date, closed_at, accepting_orders, taker_fee_bps, tick_micros, minimum_order_micros
+            FROM market_terms WHERE condition_id = ANY(\(wanted)::text[])
+            """, logger: logger)
+        var versions: [ConditionID: [MarketTerms]] = [:]
+        for try await (condition, seen, end, closed, accepting, fee, tick, minimum) in rows.decode(
+            (String, Int64, Int64?, Int64?, Bool, Int, Int64, Int64).self)
+        {
+            guard let market = ConditionID(condition) else { continue }
+            versions[market, default: []].append(MarketTerms(
+                conditionId: market, seenAt: EventTime(millis: seen), endDate: end.map(EventTime.init(millis:)),
+                closedAt: closed.map(EventTime.init(millis:)), acceptingOrders: accepting, takerFeeBps: fee,
+                tick: Price(micros: tick), minimumOrder: Shares(micros: minimum)))
+        }
+        return MarketSchedule(versions)
     }
 
     /// The version in force at `time`: the last one seen at or before it; when none was seen by

@@ -78,6 +78,11 @@ public struct Book: Sendable, Hashable, Codable {
     public var halt: RiskAction?
     /// The last operator action applied (``RiskAction/id``): each is applied once.
     public var actionsThrough: Int64 = 0
+    /// Each held token's trailing stop (``PositionControls``): set at entry, moved up at each
+    /// control instant, dropped when the position closes.
+    public var stops: [TokenID: Price] = [:]
+    /// The last control instant run (nil: none yet): controls resume after it.
+    public var controlledThrough: EventTime?
     /// What the book may do now: HALTED while halted, else the mVaR state.
     public var tradingState: TradingState { halt == nil ? measuredState : .halted }
 
@@ -101,6 +106,12 @@ public struct Book: Sendable, Hashable, Codable {
     public func peaked() -> Book {
         var next = self
         next.peakNav = max(peakNav ?? initialCash, nav)
+        return next
+    }
+    /// The book without the stops of tokens it no longer holds.
+    public func pruningStops() -> Book {
+        var next = self
+        next.stops = stops.filter { positions[$0.key] != nil }
         return next
     }
     /// Open positions' value minus what they cost.

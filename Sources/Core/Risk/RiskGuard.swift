@@ -30,6 +30,8 @@ public struct RiskPolicy: Sendable, Hashable {
     public var priceBandMicros: Int64 = 100_000
     public var maxEntriesPerMinute = 30
     public var duplicateWindowMillis: Int64 = 60_000
+    /// The trailing stop and the time exit (``PositionControls``).
+    public var controls = ControlPolicy()
 
     public init(
         maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1, maxOrderPpm: Int64 = 80_000, maxCorrelation: Double = 0.4,
@@ -67,7 +69,7 @@ public enum RiskGuard {
     public static func decide(
         _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false,
         market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks(), daily: Marks = Marks(),
-        groups: [ConditionID: MarketGroup] = [:], takerFeeBps: Int = 0
+        groups: [ConditionID: MarketGroup] = [:], takerFeeBps: Int = 0, schedule: MarketSchedule = MarketSchedule()
     ) -> (OrderDecision, Book?) {
         let midpoint = try? market.get().midpoint
         @Sendable func blocked(_ reason: String, detail: String?, book: Book?) -> (OrderDecision, Book?) {
@@ -104,7 +106,7 @@ public enum RiskGuard {
         if let risk { book.measuredState = TradingState.measured(book.measuredState, loss: risk.loss, policy: policy.valueAtRisk) }
         var (decision, next) = decideMeasured(
             order, book: book, risk: risk, policy: policy, at: time, marketResolved: marketResolved, market: market,
-            marks: marks, daily: daily, groups: groups, takerFeeBps: takerFeeBps, blocked: blocked)
+            marks: marks, daily: daily, groups: groups, takerFeeBps: takerFeeBps, schedule: schedule, blocked: blocked)
         decision.bookVaR = risk?.loss
         decision.tradingState = book.tradingState
         return (decision, next)
@@ -114,7 +116,7 @@ public enum RiskGuard {
     static func decideMeasured(
         _ order: ProposedOrder, book: Book, risk: BookVaR?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool,
         market: Result<OrderBook, MarketDataProblem>, marks: Marks, daily: Marks, groups: [ConditionID: MarketGroup],
-        takerFeeBps: Int, blocked block: (String, String?, Book?) -> (OrderDecision, Book?)
+        takerFeeBps: Int, schedule: MarketSchedule = MarketSchedule(), blocked block: (String, String?, Book?) -> (OrderDecision, Book?)
     ) -> (OrderDecision, Book?) {
         func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) { block(reason, detail, book) }
         let nav = book.nav
@@ -134,6 +136,14 @@ public enum RiskGuard {
                 book: book)
         }
         if let stale = stale(market, at: time, policy: policy) { return blocked("stale_book", detail: stale, book: book) }
+        // The time exit would sell it at the next control instant: a round trip for nothing.
+        if let exitAt = schedule.exitInstant(of: order.conditionId, at: time, policy: policy.controls), time >= exitAt {
+            let end = exitAt.adding(millis: policy.controls.exitBeforeEndMillis)
+            return blocked(
+                "time_exit_window",
+                detail: "the market takes its last orders at \(end.utcText), within the \(policy.controls.exitBeforeEndMillis / 3_600_000) h exit window",
+                book: book)
+        }
         if let earlier = book.recentEntries.last(where: {
             $0.wallet == order.wallet && $0.asset == order.asset && time.millis - $0.at.millis < policy.duplicateWindowMillis
         }) {
@@ -221,6 +231,12 @@ public enum RiskGuard {
         position.cost = position.cost + walk.cash + fee
         position.mark = marks.mark(of: order.asset, at: time)?.price ?? orderBook.midpoint
         next.positions[order.asset] = position
+        // The trailing stop starts at entry (a position bought into a fall is protected before
+        // the next control instant); adding to a held position keeps the stop it has.
+        if next.stops[order.asset] == nil {
+            next.stops[order.asset] = PositionControls.stopLevel(
+                of: order.asset, mark: position.mark, at: time, daily: daily, policy: policy.controls)
+        }
         next.fromWhales[WhaleHolding(wallet: order.wallet, asset: order.asset), default: .zero] += walk.shares
         next.recentEntries = next.recentEntries.filter { time.millis - $0.at.millis < max(60_000, policy.duplicateWindowMillis) }
             + [RecentEntry(at: time, wallet: order.wallet, asset: order.asset)]
@@ -270,6 +286,7 @@ public enum RiskGuard {
         next.realizedPnl = next.realizedPnl + proceeds - costOut
         let remaining = (book.fromWhales[key] ?? .zero) - walk.shares
         next.fromWhales[key] = remaining.micros > 0 ? remaining : nil
+        next = next.pruningStops()
         let decision = OrderDecision(
             orderId: order.orderId, tradeId: order.tradeId, wallet: order.wallet, conditionId: order.conditionId,
             asset: order.asset, outcomeIndex: order.outcomeIndex, side: .sell, status: .filled,
@@ -329,6 +346,6 @@ public enum RiskGuard {
             next.positions[asset] = nil
             for key in book.fromWhales.keys where key.asset == asset { next.fromWhales[key] = nil }
         }
-        return next
+        return next.pruningStops()
     }
 }

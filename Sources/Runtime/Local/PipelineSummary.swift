@@ -31,6 +31,10 @@ public struct PipelineSummary: Sendable, Equatable {
     /// Taker fees the paper fills paid.
     public var fees = USDC.zero
     public var blocked: [String: Int] = [:]
+    /// Sales the risk guard decided itself at control instants, by trigger (stop, time_exit):
+    /// filled, and blocked (its reason in the decision). Not counted among the orders above.
+    public var controlFills: [String: Int] = [:]
+    public var controlBlocked: [String: Int] = [:]
     /// The book's trading state now, its mVaR at the decisions, and its changes (alerts).
     public var tradingState = "none"
     public var stateChanges: [String] = []
@@ -64,7 +68,7 @@ public struct PipelineSummary: Sendable, Equatable {
             }
             summary.signalsPassed = try await count("SELECT count(*) FROM signals WHERE accepted AND reason = 'passed'")
             summary.exits = try await count("SELECT count(*) FROM signals WHERE accepted AND reason = 'exit'")
-            summary.exitFills = try await count("SELECT count(*) FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'SELL'")
+            summary.exitFills = try await count("SELECT count(*) FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'SELL' AND NOT payload ? 'trigger'")
             for try await (stage, reason, n) in try await connection.query(
                 "SELECT stage, reason, count(*) FROM signals WHERE NOT accepted GROUP BY 1, 2", logger: logger
             ).decode((String, String, Int64).self) {
@@ -98,7 +102,7 @@ public struct PipelineSummary: Sendable, Equatable {
                 if let mean { summary.kelly = String(format: "%.2f %% of NAV mean (%d sized 0)", mean / 10_000, zero) }
             }
             summary.orders = try await count("SELECT count(*) FROM orders")
-            summary.fills = try await count("SELECT count(*) FROM order_decisions WHERE status = 'filled'")
+            summary.fills = try await count("SELECT count(*) FROM order_decisions WHERE status = 'filled' AND NOT payload ? 'trigger'")
             // Σ (average price − midpoint) × shares over Σ midpoint × shares: what crossing the
             // spread and walking the depth cost, against the value at the midpoint.
             for try await (bps, partial) in try await connection.query(
@@ -115,9 +119,15 @@ public struct PipelineSummary: Sendable, Equatable {
                 }
             }
             for try await (reason, n) in try await connection.query(
-                "SELECT reason, count(*) FROM order_decisions WHERE status = 'blocked' GROUP BY 1", logger: logger
+                "SELECT reason, count(*) FROM order_decisions WHERE status = 'blocked' AND NOT payload ? 'trigger' GROUP BY 1", logger: logger
             ).decode((String, Int64).self) {
                 summary.blocked[reason] = Int(n)
+            }
+            for try await (trigger, filled, n) in try await connection.query(
+                "SELECT payload->>'trigger', status = 'filled', count(*) FROM order_decisions WHERE payload ? 'trigger' GROUP BY 1, 2",
+                logger: logger
+            ).decode((String, Bool, Int64).self) {
+                if filled { summary.controlFills[trigger] = Int(n) } else { summary.controlBlocked[trigger] = Int(n) }
             }
             for try await micros in try await connection.query(
                 "SELECT coalesce(sum(((payload->>'fee')::numeric * 1000000)::bigint), 0)::bigint FROM order_decisions WHERE status = 'filled'",
@@ -202,6 +212,8 @@ public struct PipelineSummary: Sendable, Equatable {
             "  orders blocked       \(blocked.values.reduce(0, +) - (blocked["nothing_held"] ?? 0))\(blocked["nothing_held"] == nil ? "" : " (besides exits with nothing held)")",
         ]
         for key in blocked.keys.sorted() where key != "nothing_held" { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(blocked[key]!)") }
+        lines.append(
+            "  position controls    \(controlFills["stop"] ?? 0) stop sales, \(controlFills["time_exit"] ?? 0) time-exit sales (\(controlBlocked.values.reduce(0, +)) blocked)")
         lines.append("  trading state        \(tradingState)")
         lines.append("    state changes      \(stateChanges.isEmpty ? "none" : "\(stateChanges.count)")")
         for change in stateChanges.prefix(6) { lines.append("      \(change)") }

@@ -42,14 +42,17 @@ public struct MarketDataBatch: Sendable {
 
     /// In strict mode a transient failure (`unavailable`) throws ``Unavailable``; in live mode a
     /// book's failure is the order's answer (fail closed) and a token without marks keeps the
-    /// mark it had.
+    /// mark it had. `span`: instants besides the requests' that the marks must cover (the risk
+    /// guard's control instants).
     public static func gather(
         books requests: [BookRequest], markTokens: some Sequence<TokenID>, source: any MarketData, policy: MarkPolicy,
         mode: EventTimeMode, logger: Logger, concurrency: Int = MarketDataBatch.concurrency,
-        dailyDays: Int = PortfolioCorrelation.days
+        dailyDays: Int = PortfolioCorrelation.days, span: ClosedRange<EventTime>? = nil
     ) async throws -> MarketDataBatch {
         var batch = MarketDataBatch()
-        guard let first = requests.map(\.time).min(), let last = requests.map(\.time).max() else { return batch }
+        // The series cover every request's instant and `span` (the step's control instants).
+        let instants = requests.map(\.time) + (span.map { [$0.lowerBound, $0.upperBound] } ?? [])
+        guard let first = instants.min(), let last = instants.max() else { return batch }
         try await withThrowingTaskGroup(of: (String, Result<OrderBook, MarketDataProblem>, Result<Int?, MarketDataProblem>).self) { group in
             var next = 0
             func launch() {

@@ -15,6 +15,7 @@ import RemoraModel
 import RemoraRuntime
 import RemoraStore
 import ServiceLifecycle
+import Synchronization
 
 await RemoraService.main(
     service: "risk-guard", summary: "decide proposed orders against the book, publish `order.decided`", httpPort: 7416,
@@ -33,6 +34,10 @@ await RemoraService.main(
         Setting("REMORA_RISK_PRICE_BAND", default: "0.10", "pre-trade: an entry takes only asks within this price of the midpoint (a partial fill beyond; price_band when none)", kind: .number(0...1)),
         Setting("REMORA_RISK_MAX_ENTRIES_PER_MINUTE", default: "30", "pre-trade: entries filled per minute of event time (order_rate beyond)", kind: .integer(1...100_000)),
         Setting("REMORA_RISK_DUPLICATE_WINDOW_S", default: "60", "pre-trade: a second entry of one whale in one token within this many seconds is a duplicate_order", kind: .integer(0...86_400)),
+        Setting("REMORA_RISK_STOP_ATR", default: "2.5", "position controls: the trailing stop sits this many ATRs below the best mark since entry (0: no stops)", kind: .number(0...100)),
+        Setting("REMORA_RISK_ATR_DAYS", default: "14", "position controls: daily true ranges averaged into the ATR", kind: .integer(2...60)),
+        Setting("REMORA_RISK_EXIT_BEFORE_END_H", default: "24", "position controls: sell this many hours before the market's last order time; entries inside the window are refused (time_exit_window)", kind: .integer(0...720)),
+        Setting("REMORA_RISK_CONTROL_INTERVAL_MIN", default: "60", "position controls: minutes between control instants (stops are checked on the mark then; time exits also run at their own instant)", kind: .integer(1...1440)),
         EventTimeMode.setting,
     ] + MarketDataSettings.settings
 ) { environment in
@@ -63,6 +68,11 @@ await RemoraService.main(
     risk.priceBandMicros = Int64((try environment.settings.double("REMORA_RISK_PRICE_BAND", in: 0...1) * 1_000_000).rounded())
     risk.maxEntriesPerMinute = try environment.settings.int("REMORA_RISK_MAX_ENTRIES_PER_MINUTE", in: 1...100_000)
     risk.duplicateWindowMillis = Int64(try environment.settings.int("REMORA_RISK_DUPLICATE_WINDOW_S", in: 0...86_400)) * 1000
+    risk.controls = ControlPolicy(
+        atrMultiple: try environment.settings.double("REMORA_RISK_STOP_ATR", in: 0...100),
+        atrDays: try environment.settings.int("REMORA_RISK_ATR_DAYS", in: 2...60),
+        exitBeforeEndMillis: Int64(try environment.settings.int("REMORA_RISK_EXIT_BEFORE_END_H", in: 0...720)) * 3_600_000,
+        intervalMillis: Int64(try environment.settings.int("REMORA_RISK_CONTROL_INTERVAL_MIN", in: 1...1440)) * 60_000)
     let guardian = RiskGuardLoop(
         environment: environment, initialCash: capital, mode: mode,
         policy: risk,
@@ -81,6 +91,10 @@ struct RiskGuardLoop {
     var logger: Logger { environment.logger }
     /// Orders decided per transaction at most.
     static let orderPage = 1000
+    /// Control instants run per step at most (their marks are read for that span).
+    static let controlSpan: Int64 = 7 * EventTime.day
+    /// Books a control found missing, read in the next step.
+    let carried = CarriedRequests()
 
     enum Event {
         case order(ProposedOrder, EventTime)
@@ -94,6 +108,15 @@ struct RiskGuardLoop {
             case .resolution(let r): r.resolvedAt
             case .action(let a, _): a.at
             }
+        }
+        var isOrder: Bool {
+            if case .order = self { return true }
+            return false
+        }
+        /// A live operator action: applied first, whatever its time.
+        var isLive: Bool {
+            if case .action(_, let live) = self { return live }
+            return false
         }
         /// Resolutions first at equal times: a market that resolved cannot take new orders.
         var rank: (Int64, Int, String) {
@@ -145,32 +168,48 @@ struct RiskGuardLoop {
     /// One step: market data first, with no transaction open and no lock held (a slow or faulted
     /// CLOB must not hold the book's lock nor a database session), then one transaction in six
     /// round trips: BEGIN, load and lock the book, read what is pending, decide in memory, one
-    /// `remora_commit_decisions` call (migration 0004), COMMIT.
+    /// `remora_commit_decisions` call (migration 0004), COMMIT. The position controls' instants
+    /// (stops, time exits: docs/risk.md) run among the page's events in event-time order.
     private func step() async throws -> Bool {
         let started = ContinuousClock.now
+        // Live mode's controls run up to now: read once, an input like any other.
+        let now = EventTime.wallClockNow
         // What the page will need: read without locking, then fetched outside any transaction.
-        let (horizon, preview, held) = try await environment.store.transaction { connection -> (EventTime, Page, [TokenID]) in
+        let (horizon, preview, held, controlled) = try await environment.store.transaction {
+            connection -> (EventTime, Page, [TokenID], EventTime?) in
             let book = try? await BookStore.load(initialCash: initialCash, lock: false, on: connection, logger: logger)
             // Strict: only what every upstream partition vouches for. Live: everything stored.
             let horizon = mode == .live ? EventTime(millis: Int64.max) : try await upstreamHorizon(on: connection)
-            return (horizon, try await pending(upTo: horizon, on: connection), book.map { Array($0.positions.keys) } ?? [])
+            return (
+                horizon, try await pending(upTo: horizon, on: connection), book.map { Array($0.positions.keys) } ?? [],
+                book?.controlledThrough)
         }
+        // Where this step ends: the page's end (strict: the horizon, or the last order of a full
+        // page; live: now or the last order), and at most a week of control instants after the
+        // last one run (the series that mark them are read for that span).
+        let lastEvent = preview.events.last?.time
+        let pageEnd = mode == .live ? max(now, lastEvent ?? now) : (preview.full ? lastEvent! : horizon)
+        let controlFrom = controlled ?? preview.events.first.map { $0.time.adding(millis: -1) }
+        let limit = controlFrom.map { min(pageEnd, $0.adding(millis: Self.controlSpan)) } ?? pageEnd
         // Nothing pending: no market data, but the watermark still moves under the book's lock below.
         // An exit needs a book only for a token held, or bought earlier in the page.
         var bought = Set(held)
         for case .order(let order, _) in preview.events where order.exitFractionPpm == nil { bought.insert(order.asset) }
         let tokens = bought
         func needsBook(_ order: ProposedOrder) -> Bool { order.exitFractionPpm == nil || tokens.contains(order.asset) }
-        let wanted = preview.events.compactMap { event -> MarketDataBatch.BookRequest? in
-            if case .order(let order, let time) = event, needsBook(order) {
+        var wanted = preview.events.compactMap { event -> MarketDataBatch.BookRequest? in
+            if case .order(let order, let time) = event, time <= limit, needsBook(order) {
                 return .init(id: order.orderId, token: order.asset, time: time, market: order.conditionId)
             }
             return nil
         }
+        // The books a control of the last step found missing (a stop or a time exit to fill).
+        wanted += carried.requests.filter { request in controlFrom.map { request.time > $0 } ?? false && request.time <= limit }
         let gathering = ContinuousClock.now
         let market = try await MarketDataBatch.gather(
             books: wanted, markTokens: held, source: marketData, policy: markPolicy, mode: mode, logger: logger,
-            dailyDays: policy.valueAtRisk.windowDays)
+            dailyDays: max(policy.valueAtRisk.windowDays, policy.controls.atrDays + 1),
+            span: controlFrom.flatMap { $0 < limit ? $0...limit : nil })
 
         let marketDataTime = ContinuousClock.now - gathering
         let (stored, more) = try await environment.store.transaction { connection -> ([StoredMessage], Bool) in
@@ -179,6 +218,8 @@ struct RiskGuardLoop {
             do { book = try await BookStore.load(initialCash: initialCash, lock: true, on: connection, logger: logger) } catch {
                 logger.critical("book unreadable: failing closed", metadata: ["error": "\(describe(error))"])
             }
+            // Another instance ran controls since the preview: its marks may not cover ours.
+            if let book, book.controlledThrough != controlled { return ([], true) }
             // Read again under the lock, up to the same horizon: another instance may have decided
             // part of the page meanwhile. An order whose market data was not fetched (it joined
             // the page since) ends this step; it is decided in the next, in order.
@@ -191,27 +232,42 @@ struct RiskGuardLoop {
                 page.events += actions.map { .action($0, live: mode == .live) }
                 page.events.sort { $0.rank < $1.rank }
             }
+            // Events after the step's end wait for the next step.
             var cut = false
+            var end = limit
             if let first = page.events.firstIndex(where: { event in
+                if event.time > limit, !event.isLive { return true }
                 if case .order(let order, _) = event { return needsBook(order) && market.books[order.orderId] == nil }
                 return false
             }) {
+                end = min(end, page.events[first].time)
                 page.events.removeSubrange(first...)
                 cut = true
             }
-            guard !page.events.isEmpty else {
+            guard !page.events.isEmpty || !(book?.positions.isEmpty ?? true) else {
+                // Nothing held, nothing to decide: the control cursor moves on to the step's end.
+                if var idle = book, let from = idle.controlledThrough ?? controlFrom {
+                    let grid = PositionControls.lastInstant(atOrBefore: end, policy: policy.controls)
+                    if grid > from {
+                        idle.controlledThrough = grid
+                        try await BookStore.saveState(idle, on: connection, logger: logger)
+                    }
+                }
                 if !cut, mode == .strict { try await advanceWatermark(to: horizon, on: connection) }
                 return ([], cut)
             }
             var resolvedMarkets = page.resolvedMarkets
-            // Categories and negative-risk events of the page's markets and the held ones.
+            // Categories, negative-risk events and the terms over time of the page's markets and the held ones.
             var markets = (book?.positions.values.map(\.conditionId)) ?? []
             for case .order(let order, _) in page.events { markets.append(order.conditionId) }
             let groups = try await BookStore.marketGroups(markets, on: connection, logger: logger)
+            let schedule = try await MarketTermsStore.schedule(of: markets, on: connection, logger: logger)
             var records: [StreamRecord] = []
             var decided: [String] = []
             var applied: [MarketResolution] = []
             var audit: [AuditChain.Entry] = []
+            var asOf: EventTime?
+            var needed: [MarketDataBatch.BookRequest] = []
             func alert(_ change: TradingStateChange?) throws {
                 guard let change else { return }
                 audit.append(try AuditChain.entry(.tradingState, at: change.at, change))
@@ -220,7 +276,57 @@ struct RiskGuardLoop {
                 records.append(try StreamRecord(
                     stream: .alert, uid: change.alertId, key: "book", eventTime: change.at, payload: change.alert))
             }
+            func record(_ decision: OrderDecision, at time: EventTime) throws {
+                audit.append(try AuditChain.entry(.decision, at: time, decision))
+                records.append(try StreamRecord(
+                    stream: .orderDecided, uid: decision.orderId, key: decision.wallet.rawValue, eventTime: time, payload: decision))
+                asOf = max(asOf ?? time, time)
+            }
+            /// The control instants up to `bound` (at it too when `inclusive`: controls run after
+            /// actions and resolutions of their instant, before its orders). False when a control
+            /// needs a book not read: it and everything after wait for the next step.
+            func controls(through bound: EventTime, inclusive: Bool) throws -> Bool {
+                while let current = book, let from = current.controlledThrough ?? controlFrom {
+                    let last = inclusive ? bound : bound.adding(millis: -1)
+                    if current.positions.isEmpty {
+                        // Nothing to control: on to the last instant of the grid.
+                        let grid = PositionControls.lastInstant(atOrBefore: last, policy: policy.controls)
+                        if grid > from { book?.controlledThrough = grid }
+                        return true
+                    }
+                    let instant = PositionControls.nextInstant(after: from, book: current, schedule: schedule, policy: policy.controls)
+                    guard instant <= last else { return true }
+                    let ids = Dictionary(uniqueKeysWithValues: current.positions.keys.map { ($0, "control:\($0):\(instant.millis)") })
+                    let control = RiskGuard.control(
+                        current, at: instant, policy: policy, marks: market.marks, daily: market.daily, schedule: schedule,
+                        books: ids.compactMapValues { market.books[$0] }, takerFeeBps: ids.compactMapValues { market.takerFeeBps[$0] })
+                    if !control.needs.isEmpty {
+                        needed = control.needs.map {
+                            .init(id: ids[$0]!, token: $0, time: instant, market: current.positions[$0]?.conditionId)
+                        }
+                        return false
+                    }
+                    book = control.book
+                    for decision in control.decisions {
+                        logger.notice(
+                            "position control",
+                            metadata: [
+                                "trigger": "\(decision.trigger?.rawValue ?? "")", "asset": "\(decision.asset)",
+                                "wallet": "\(decision.wallet)", "status": "\(decision.status.rawValue)",
+                                "shares": "\(decision.fillShares)", "detail": "\(decision.detail ?? "")",
+                            ])
+                        try record(decision, at: instant)
+                    }
+                }
+                return true
+            }
+            var complete = true
             for event in page.events {
+                // A live operator action means "now": it waits for no control instant.
+                guard try event.isLive || controls(through: event.time, inclusive: event.isOrder) else {
+                    complete = false
+                    break
+                }
                 switch event {
                 case .action(let action, _):
                     guard let current = book else { continue }  // applied once the book is readable again
@@ -235,7 +341,7 @@ struct RiskGuardLoop {
                         marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
                         market: market.books[order.orderId] ?? .failure(.unavailable("no book read: the token was not held")),
                         marks: market.marks, daily: market.daily, groups: groups,
-                        takerFeeBps: market.takerFeeBps[order.orderId] ?? 0)
+                        takerFeeBps: market.takerFeeBps[order.orderId] ?? 0, schedule: schedule)
                     if let detail = decision.detail {
                         logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
                     }
@@ -249,10 +355,7 @@ struct RiskGuardLoop {
                                 : "mVaR \(percent(loss)) of NAV under \(percent(policy.valueAtRisk.activeBelowPpm))"
                         } ?? "mVaR not measured"))
                     decided.append(decision.orderId)
-                    audit.append(try AuditChain.entry(.decision, at: time, decision))
-                    records.append(try StreamRecord(
-                        stream: .orderDecided, uid: decision.orderId, key: decision.wallet.rawValue, eventTime: time,
-                        payload: decision))
+                    try record(decision, at: time)
                 case .resolution(let resolution):
                     guard let current = book else { continue }  // applied once the book is readable again
                     book = RiskGuard.apply(resolution, to: current)
@@ -263,14 +366,16 @@ struct RiskGuardLoop {
                     resolvedMarkets.insert(resolution.conditionId.rawValue)
                     applied.append(resolution)
                 }
+                asOf = max(asOf ?? event.time, event.time)
             }
+            if complete { complete = try controls(through: end, inclusive: true) }
+            carried.requests = needed
             var watermarks: [StreamName: [Int: EventTime]] = [:]
-            if !page.full, !cut, mode == .strict {
-                watermarks[.orderDecided] = Dictionary(uniqueKeysWithValues: (0..<StreamName.partitionCount).map { ($0, horizon) })
+            if !page.full, !cut, complete, mode == .strict {
+                watermarks[.orderDecided] = Dictionary(uniqueKeysWithValues: (0..<StreamName.partitionCount).map { ($0, end) })
             }
             let batch = StreamStore.AppendBatch(records, watermarks: watermarks, producedAt: .wallClockNow)
             let positions = (book?.positions.values).map { $0.sorted { $0.asset < $1.asset } } ?? []
-            let asOf: Int64? = book == nil ? nil : page.events.last!.time.millis
             if let book { try await BookStore.saveState(book, on: connection, logger: logger) }
             // The audit chain, extended under the book's lock (the single writer).
             _ = try await AuditStore.append(
@@ -279,14 +384,14 @@ struct RiskGuardLoop {
                 """
                 SELECT * FROM remora_commit_decisions(
                     \(applied.map(\.conditionId.rawValue)), \(applied.map(\.resolvedAt.millis)), \(decided),
-                    \(book?.cash.micros ?? 0), \(book?.realizedPnl.micros ?? 0), \(asOf),
+                    \(book?.cash.micros ?? 0), \(book?.realizedPnl.micros ?? 0), \(book == nil ? nil : asOf?.millis),
                     \(positions.map(\.asset)), \(positions.map(\.conditionId.rawValue)), \(positions.map(\.outcomeIndex))::int[],
                     \(positions.map(\.shares.micros)), \(positions.map(\.cost.micros)), \(positions.map(\.mark.micros)),
                     \(batch.streams), \(batch.partitions)::int[], \(batch.uids), \(batch.keys), \(batch.eventTimes),
                     \(batch.payloads), \(batch.producedAt), \(batch.markStreams), \(batch.markPartitions)::int[],
                     \(batch.markTimes))
                 """, logger: logger)
-            return (try await batch.stored(from: rows), page.full || cut)
+            return (try await batch.stored(from: rows), page.full || cut || !complete || limit < pageEnd)
         }
         try environment.publisher.publish(stored)
         environment.metrics.published(.orderDecided, count: stored.filter { $0.stream == .orderDecided }.count)
@@ -359,5 +464,15 @@ struct RiskGuardLoop {
         _ = try await StreamStore.append(
             [], watermarks: [.orderDecided: (Array(0..<StreamName.partitionCount), time)], producedAt: .wallClockNow,
             on: connection, logger: logger)
+    }
+}
+
+/// The books a control instant needed and did not have: the next step reads them (a stop or a
+/// time exit is decided only with the book of its instant).
+final class CarriedRequests: Sendable {
+    private let slot = Mutex<[MarketDataBatch.BookRequest]>([])
+    var requests: [MarketDataBatch.BookRequest] {
+        get { slot.withLock { $0 } }
+        set { slot.withLock { $0 = newValue } }
     }
 }

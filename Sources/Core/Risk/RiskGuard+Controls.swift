@@ -1,0 +1,90 @@
+public import RemoraModel
+
+extension RiskGuard {
+    /// What a control instant decided.
+    public struct Control: Sendable {
+        /// The book after it (unchanged, with the cursor where it was, when `needs` is not empty).
+        public var book: Book
+        /// One sale per whale a sold position was bought for, filled or blocked with its reason.
+        public var decisions: [OrderDecision]
+        /// Tokens to sell whose order book at the instant is not in `books`: nothing was decided;
+        /// the caller reads them and runs the control again.
+        public var needs: [TokenID]
+    }
+
+    /// A control instant (docs/risk.md, "Stops and time exits"): marks the book, moves its
+    /// trailing stops up, and sells each position a stop or the time exit names, whole, one sale
+    /// per whale it was bought for (lots in wallet order), through the same exit path, checks
+    /// and fee as a mirrored exit. The sales walk the token's book of the instant in turn: what
+    /// one took is gone for the next. A HALTED book decides nothing (its stops wait for the
+    /// resume); a REDUCING one sells as any book does.
+    public static func control(
+        _ book: Book, at time: EventTime, policy: RiskPolicy, marks: Marks, daily: Marks, schedule: MarketSchedule,
+        books: [TokenID: Result<OrderBook, MarketDataProblem>], takerFeeBps: [TokenID: Int] = [:]
+    ) -> Control {
+        var advanced = book
+        advanced.controlledThrough = time
+        guard book.halt == nil else { return Control(book: advanced, decisions: [], needs: []) }
+        let (checked, sell) = PositionControls.check(
+            advanced, at: time, marks: marks, daily: daily, schedule: schedule, policy: policy.controls)
+        let needs = sell.map(\.asset).filter { books[$0] == nil }
+        guard needs.isEmpty else { return Control(book: book, decisions: [], needs: needs) }
+        var next = checked.peaked()
+        var decisions: [OrderDecision] = []
+        for (asset, trigger, why) in sell {
+            guard let position = next.positions[asset] else { continue }
+            var market = books[asset]!
+            let lots = next.fromWhales.filter { $0.key.asset == asset && $0.value.micros > 0 }.map(\.key.wallet)
+                .sorted { $0.rawValue < $1.rawValue }
+            for wallet in lots {
+                let order = ProposedOrder(
+                    orderId: "\(trigger.rawValue):\(asset):\(time.millis):\(wallet.rawValue)", tradeId: "", wallet: wallet,
+                    conditionId: position.conditionId, asset: asset, outcomeIndex: position.outcomeIndex, side: .sell,
+                    limitPrice: position.mark, fractionPpm: 0, tradeTime: time, exitFractionPpm: 1_000_000)
+                let before = next
+                var (decision, after) = exit(
+                    order, fractionPpm: 1_000_000, book: next, at: time, market: market, marks: marks,
+                    takerFeeBps: takerFeeBps[asset] ?? 0, policy: policy,
+                    blocked: { reason, detail, same in
+                        (OrderDecision(
+                            orderId: order.orderId, tradeId: "", wallet: wallet, conditionId: order.conditionId, asset: asset,
+                            outcomeIndex: order.outcomeIndex, side: .sell, status: .blocked, reason: reason,
+                            fillPrice: order.limitPrice, fillShares: .zero, fillNotional: .zero, navBefore: before.nav,
+                            decidedAt: time, bookMidpoint: try? market.get().midpoint, detail: detail), same)
+                    })
+                decision.trigger = trigger
+                if decision.status == .filled, decision.reason == "exit" { decision.reason = trigger.rawValue }
+                decision.detail = [why, decision.detail].compactMap { $0 }.joined(separator: "; ")
+                decision.tradingState = before.tradingState
+                decisions.append(decision)
+                next = after ?? before
+                if decision.status == .filled, case .success(let walked) = market {
+                    market = walked.taking(.sell, shares: decision.fillShares).map { .success($0) }
+                        ?? .failure(.noBook(asset, detail: "the earlier sales of this instant took every bid"))
+                }
+            }
+        }
+        return Control(book: next.pruningStops(), decisions: decisions, needs: [])
+    }
+}
+
+extension OrderBook {
+    /// The book once a taker of `side` took `shares` from the best levels down (nil: the side is
+    /// gone). A paper fill does not move the market's book; the next sale of the same instant
+    /// must not take the same shares again.
+    public func taking(_ side: Side, shares: Shares) -> OrderBook? {
+        var left = shares.micros
+        var remaining: [DepthLevel] = []
+        for level in levels(takenBy: side) {
+            let taken = min(left, level.size.micros)
+            left -= taken
+            if level.size.micros > taken { remaining.append(DepthLevel(price: level.price, size: Shares(micros: level.size.micros - taken))) }
+        }
+        guard var next = try? OrderBook(
+            bids: side == .sell ? remaining : bids, asks: side == .buy ? remaining : asks, tick: tick, minimumOrder: minimumOrder,
+            lastTradePrice: lastTradePrice)
+        else { return nil }
+        next.asOf = asOf
+        return next
+    }
+}
