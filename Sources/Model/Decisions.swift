@@ -238,6 +238,8 @@ public enum ControlTrigger: String, Sendable, Hashable, Codable {
     case stop
     /// The market's last order time is less than the exit window away.
     case timeExit = "time_exit"
+    /// The whale the lot was bought for is in quarantine (only with `REMORA_RISK_CLOSE_QUARANTINED`).
+    case quarantine
 }
 
 public struct OrderDecision: Sendable, Hashable, Codable {

@@ -73,3 +73,46 @@ public enum Backtesting {
         Correlation.spearman(scores, nextPeriodReturns)
     }
 }
+
+/// Result of Christoffersen's (1998) test of independence of VaR exceptions: whether an
+/// exception makes the next day's more likely (clustering), from the transition counts of the
+/// exception indicator.
+public struct ChristoffersenTest: Sendable, Hashable {
+    /// Transitions: n01 = a day without an exception followed by one with, and so on.
+    public let n00: Int, n01: Int, n10: Int, n11: Int
+    /// LR_ind = −2 ln[(1 − π)^(n00+n10) π^(n01+n11)] + 2 ln[(1 − π₀)^n00 π₀^n01 (1 − π₁)^n10 π₁^n11] ≥ 0.
+    public let likelihoodRatio: Double
+    /// P(χ²₁ > LR_ind).
+    public let pValue: Double
+    /// The probability of an exception after a day without one (π₀) and after one (π₁).
+    public var afterQuiet: Double { n00 + n01 > 0 ? Double(n01) / Double(n00 + n01) : .nan }
+    public var afterException: Double { n10 + n11 > 0 ? Double(n11) / Double(n10 + n11) : .nan }
+}
+
+extension Backtesting {
+    /// Christoffersen's independence test over one or more exception sequences (each a run of
+    /// consecutive days; transitions are not counted across sequences, so independent runs pool).
+    /// 0·ln 0 = 0; with no exception at all, or no day after one, LR = 0 (nothing to test).
+    public static func christoffersen(_ sequences: [[Bool]]) -> ChristoffersenTest {
+        var n = [[0, 0], [0, 0]]
+        for days in sequences {
+            for (before, after) in zip(days, days.dropFirst()) { n[before ? 1 : 0][after ? 1 : 0] += 1 }
+        }
+        func ll(_ failures: Int, _ quiet: Int, _ p: Double) -> Double {
+            (failures > 0 ? Double(failures) * Foundation.log(p) : 0) + (quiet > 0 ? Double(quiet) * Foundation.log(1 - p) : 0)
+        }
+        let (n00, n01, n10, n11) = (n[0][0], n[0][1], n[1][0], n[1][1])
+        let total = n00 + n01 + n10 + n11
+        guard total > 0 else {
+            return ChristoffersenTest(n00: 0, n01: 0, n10: 0, n11: 0, likelihoodRatio: .nan, pValue: .nan)
+        }
+        let pi = Double(n01 + n11) / Double(total)
+        let pi0 = n00 + n01 > 0 ? Double(n01) / Double(n00 + n01) : 0
+        let pi1 = n10 + n11 > 0 ? Double(n11) / Double(n10 + n11) : 0
+        let restricted = ll(n01 + n11, n00 + n10, pi)
+        let unrestricted = ll(n01, n00, pi0) + ll(n11, n10, pi1)
+        let lr = max(0, -2 * (restricted - unrestricted))
+        return ChristoffersenTest(
+            n00: n00, n01: n01, n10: n10, n11: n11, likelihoodRatio: lr, pValue: ChiSquareOneDegree.survival(lr))
+    }
+}

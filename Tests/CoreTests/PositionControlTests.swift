@@ -182,6 +182,39 @@ struct PositionControlTests {
         #expect(book?.stops["T"] == Price(micros: 550_000))
     }
 
+    @Test("a held whale's quarantine since the last instant is reported for the audit chain; with the setting on, its lots alone are sold")
+    func quarantinedWhale() throws {
+        var book = Self.held()
+        book.controlledThrough = Self.noon.adding(millis: -3_600_000)
+        // Followed at 80, quarantined by a WQS of 40 at 11:30: the gate's own rules.
+        let view = QuarantineView(
+            points: [Self.whale: [
+                Quarantine.Point(at: Self.noon.adding(millis: -2 * EventTime.day), wqs: 80, drawdown: 0, lastLossAt: nil),
+                Quarantine.Point(at: Self.noon.adding(millis: -30 * 60_000), wqs: 40, drawdown: 0, lastLossAt: nil),
+            ]],
+            policy: QuarantinePolicy(followFromScore: 75))
+        let marks = Self.marks([(0, 600_000)])
+        let bids = try Self.orderBook(bids: [(590_000, 5_000)], at: Self.noon)
+        let kept = RiskGuard.control(
+            book, at: Self.noon, policy: RiskPolicy(), marks: marks, daily: Self.steady, schedule: MarketSchedule(),
+            books: ["T": .success(bids)], quarantine: view)
+        #expect(kept.quarantineEvents.map(\.kind) == [.quarantined] && kept.quarantineEvents[0].wallet == Self.whale)
+        #expect(kept.decisions.isEmpty && kept.book.positions["T"]?.shares == 1_000)
+        // An instant later: nothing new to report.
+        let later = RiskGuard.control(
+            kept.book, at: Self.noon.adding(millis: 3_600_000), policy: RiskPolicy(), marks: marks, daily: Self.steady,
+            schedule: MarketSchedule(), books: [:], quarantine: view)
+        #expect(later.quarantineEvents.isEmpty)
+        var closing = RiskPolicy()
+        closing.closeQuarantined = true
+        let sold = RiskGuard.control(
+            book, at: Self.noon, policy: closing, marks: marks, daily: Self.steady, schedule: MarketSchedule(),
+            books: ["T": .success(bids)], quarantine: view)
+        #expect(sold.decisions.count == 1 && sold.decisions[0].wallet == Self.whale && sold.decisions[0].trigger == .quarantine)
+        #expect(sold.decisions[0].fillShares == 600 && sold.decisions[0].reason == "quarantine")
+        #expect(sold.book.positions["T"]?.shares == 400 && sold.book.fromWhales[WhaleHolding(wallet: Self.other, asset: "T")] == 400)
+    }
+
     @Test("a HALTED book runs no control: its stops wait for the resume, the cursor moves on")
     func halted() {
         var book = Self.held()

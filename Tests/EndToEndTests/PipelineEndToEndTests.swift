@@ -237,7 +237,7 @@ struct PipelineEndToEndTests {
             // One order per accepted signal, one decision per order, no duplicate fills.
             let accepted = try await one("SELECT count(*) FROM signals WHERE accepted")
             #expect(try await one("SELECT count(*) FROM orders") == accepted)
-            #expect(try await one("SELECT count(*) FROM order_decisions") == accepted)
+            #expect(try await one("SELECT count(*) FROM order_decisions WHERE NOT payload ? 'trigger'") == accepted)
             #expect(try await one("SELECT count(DISTINCT order_id) FROM fills") == (try await one("SELECT count(*) FROM fills")))
             // Every partition of every stream is numbered 1…n without a hole or a repeat.
             #expect(try await one(
@@ -380,6 +380,23 @@ struct PipelineEndToEndTests {
                   AND payload->>'side' = 'BUY' AND (NOT payload ? 'bookVaR' OR (payload->>'bookVaR')::float8 NOT BETWEEN 0 AND 1)
                 """) == 0)
             #expect(try await one("SELECT count(*) FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'BUY' AND payload->>'tradingState' <> 'ACTIVE'") == 0)
+            // Position controls: the risk guard's own sales carry their trigger and why, are no
+            // proposed order's decision, and never sell what no whale's copy bought.
+            #expect(try await one(
+                """
+                SELECT count(*) FROM order_decisions WHERE payload ? 'trigger'
+                  AND (payload->>'side' <> 'SELL' OR payload->>'tradeId' <> '' OR NOT payload ? 'detail'
+                       OR uid IN (SELECT uid FROM orders)
+                       OR (status = 'filled' AND reason NOT IN ('stop', 'time_exit', 'partial_fill')))
+                """) == 0)
+            #expect(try await one("SELECT count(*) FROM order_decisions WHERE reason = 'time_exit_window' AND payload->>'side' = 'SELL'") == 0)
+            #expect(try await one("SELECT count(*) FROM portfolio WHERE controlled_through IS NULL") == 0)
+            // Quarantine events in the audit chain are those of whales the book held copies of.
+            #expect(try await one(
+                """
+                SELECT count(*) FROM audit_chain WHERE kind = 'quarantine'
+                  AND entry::jsonb->'payload'->>'wallet' NOT IN (SELECT key FROM order_decisions WHERE status = 'filled')
+                """) == 0)
             // The attributor: every snapshot's NAV is its cash plus its exposure.
             #expect(try await one("SELECT count(*) FROM portfolio_snapshots WHERE nav_micros <> cash_micros + exposure_micros") == 0)
             #expect(try await one("SELECT count(*) FROM portfolio_snapshots") > 0)

@@ -57,6 +57,28 @@ struct BacktestingVectorTests {
         }
     }
 
+    @Test("Christoffersen independence: transition counts, LR and p-value against scipy; runs pool without linking")
+    func christoffersen() {
+        // 200 days with exceptions at 50–52 and 120–121 (clustered), then 150 days with 10 and 90.
+        var first = [Bool](repeating: false, count: 200)
+        for day in [50, 51, 52, 120, 121] { first[day] = true }
+        var second = [Bool](repeating: false, count: 150)
+        for day in [10, 90] { second[day] = true }
+        // Reference: direct likelihoods and scipy.stats.chi2.sf (scipy 1.17.1).
+        let pooled = Backtesting.christoffersen([first, second])
+        #expect([pooled.n00, pooled.n01, pooled.n10, pooled.n11] as [Int] == [337, 4, 4, 3])
+        #expect(abs(pooled.likelihoodRatio - 15.468021302187154) < 1e-9)
+        #expect(abs(pooled.pValue - 8.391299956270906e-05) / 8.391299956270906e-05 < 1e-6)
+        let joined = Backtesting.christoffersen([first + second])
+        #expect([joined.n00, joined.n01, joined.n10, joined.n11] as [Int] == [338, 4, 4, 3])
+        #expect(abs(joined.likelihoodRatio - 15.48503807854911) < 1e-9)
+        // Isolated exceptions: π₁ = 0 < π₀, no clustering to find beyond chance.
+        var spread = [Bool](repeating: false, count: 300)
+        for day in stride(from: 7, to: 300, by: 100) { spread[day] = true }
+        let isolated = Backtesting.christoffersen([spread])
+        #expect(isolated.n11 == 0 && isolated.pValue > 0.5)
+    }
+
     @Test("Kupiec reproduces the MathWorks varbacktest/pof example")
     func mathWorksExample() {
         let r = Backtesting.kupiec(observations: 1043, failures: 57, exceedanceProbability: 0.05)

@@ -19,6 +19,8 @@ public enum AuditChain {
         case operatorAction = "operator_action"
         /// A market's resolution applied to the book.
         case resolution
+        /// A quarantine or release of a whale the book held copies of (``QuarantineView``).
+        case quarantine
     }
 
     /// One entry: what, when (event time) and the payload, as hashed.

@@ -80,8 +80,29 @@ public enum BookRisk {
         _ book: Book, at time: EventTime, daily: Marks, policy: VaRPolicy = VaRPolicy()
     ) -> BookVaR? {
         let nav = Double(book.nav.micros)
+        guard book.positions.values.contains(where: { $0.shares.micros > 0 }), nav > 0 else { return BookVaR.nothingHeld }
+        guard let found = scenarios(book, at: time, daily: daily, policy: policy) else { return nil }
+        let returns = found.returns
+        var cornishFisher = 0.0
+        var valid = true
+        if !returns.isEmpty {
+            let assessment = TailRisk.assess(returns, alpha: policy.alpha)
+            cornishFisher = max(0, assessment.alertLoss.isFinite ? assessment.alertLoss : 1)
+            valid = assessment.modifiedVaRIsValid
+        }
+        let ceiling = Double(book.exposure.micros) / nav
+        return BookVaR(
+            loss: min(ceiling, cornishFisher + found.standIn), cornishFisher: cornishFisher, cornishFisherValid: valid,
+            scenarios: returns.count, standIn: found.standIn, tokensWithHistory: found.withHistory, tokensStandIn: found.standIns)
+    }
+
+    /// The historical scenarios of today's holdings (each a fraction of NAV) and the stand-in of
+    /// the tokens with short history; nil when a held token has no daily series at all.
+    public static func scenarios(
+        _ book: Book, at time: EventTime, daily: Marks, policy: VaRPolicy = VaRPolicy()
+    ) -> (returns: [Double], standIn: Double, withHistory: Int, standIns: Int)? {
+        let nav = Double(book.nav.micros)
         let held = book.positions.values.filter { $0.shares.micros > 0 }.sorted { $0.asset < $1.asset }
-        guard !held.isEmpty, nav > 0 else { return BookVaR.nothingHeld }
         var scenario = [Double](repeating: 0, count: policy.windowDays)
         var moved = [Bool](repeating: false, count: policy.windowDays)
         var standInMicros = 0.0
@@ -109,18 +130,7 @@ public enum BookRisk {
             }
         }
         let returns = zip(scenario, moved).compactMap { $1 ? $0 / nav : nil }
-        var cornishFisher = 0.0
-        var valid = true
-        if !returns.isEmpty {
-            let assessment = TailRisk.assess(returns, alpha: policy.alpha)
-            cornishFisher = max(0, assessment.alertLoss.isFinite ? assessment.alertLoss : 1)
-            valid = assessment.modifiedVaRIsValid
-        }
-        let standIn = standInMicros / nav
-        let ceiling = Double(book.exposure.micros) / nav
-        return BookVaR(
-            loss: min(ceiling, cornishFisher + standIn), cornishFisher: cornishFisher, cornishFisherValid: valid,
-            scenarios: returns.count, standIn: standIn, tokensWithHistory: withHistory, tokensStandIn: standIns)
+        return (returns, standInMicros / nav, withHistory, standIns)
     }
 }
 

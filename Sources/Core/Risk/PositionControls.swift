@@ -59,6 +59,20 @@ public struct MarketSchedule: Sendable, Hashable {
 /// The 2.5 × ATR(14) trailing stop and the time exit, in event time on the marks. Pure: the
 /// risk guard calls them at each control instant (``RiskGuard/control``).
 public enum PositionControls {
+    /// A sale a control decided: the token's every lot, or one whale's (`wallet`).
+    public struct Sale: Sendable, Hashable {
+        public var asset: TokenID
+        public var trigger: ControlTrigger
+        public var detail: String
+        public var wallet: WalletAddress?
+        public init(asset: TokenID, trigger: ControlTrigger, detail: String, wallet: WalletAddress? = nil) {
+            self.asset = asset
+            self.trigger = trigger
+            self.detail = detail
+            self.wallet = wallet
+        }
+    }
+
     /// The average true range of `token`'s daily bars over the `days` days before `time`'s day.
     /// Bars come from the daily closes (the price at each day's start, as ``PortfolioCorrelation``
     /// takes them): with one price per day a bar's true range is |close − previous close|. With
@@ -107,21 +121,23 @@ public enum PositionControls {
     /// keeps its stop.
     public static func check(
         _ book: Book, at time: EventTime, marks: Marks, daily: Marks, schedule: MarketSchedule, policy: ControlPolicy
-    ) -> (book: Book, sell: [(asset: TokenID, trigger: ControlTrigger, detail: String)]) {
+    ) -> (book: Book, sell: [Sale]) {
         var next = book
-        var sell: [(TokenID, ControlTrigger, String)] = []
+        var sell: [Sale] = []
         for asset in book.positions.keys.sorted() {
             guard let position = book.positions[asset], position.shares.micros > 0 else { continue }
             guard schedule.open(position.conditionId, at: time) else { continue }
             if let exit = schedule.exitInstant(of: position.conditionId, at: time, policy: policy), time >= exit {
                 let end = exit.adding(millis: policy.exitBeforeEndMillis)
-                sell.append((asset, .timeExit, "the market takes its last orders at \(end.utcText), \((end.millis - time.millis) / 60_000) min away"))
+                sell.append(Sale(
+                    asset: asset, trigger: .timeExit,
+                    detail: "the market takes its last orders at \(end.utcText), \((end.millis - time.millis) / 60_000) min away"))
                 continue
             }
             guard let mark = marks.mark(of: asset, at: time)?.price else { continue }
             next.positions[asset]?.mark = mark
             if let stop = book.stops[asset], mark <= stop {
-                sell.append((asset, .stop, "mark \(mark) at or below the trailing stop \(stop)"))
+                sell.append(Sale(asset: asset, trigger: .stop, detail: "mark \(mark) at or below the trailing stop \(stop)"))
                 continue
             }
             let level = stopLevel(of: asset, mark: mark, at: time, daily: daily, policy: policy)

@@ -10,6 +10,9 @@ extension RiskGuard {
         /// Tokens to sell whose order book at the instant is not in `books`: nothing was decided;
         /// the caller reads them and runs the control again.
         public var needs: [TokenID]
+        /// Quarantines and releases, since the last control instant, of the whales the book holds
+        /// copies of (in time order): the audit chain's.
+        public var quarantineEvents: [QuarantineEvent] = []
     }
 
     /// A control instant (docs/risk.md, "Stops and time exits"): marks the book, moves its
@@ -20,22 +23,50 @@ extension RiskGuard {
     /// resume); a REDUCING one sells as any book does.
     public static func control(
         _ book: Book, at time: EventTime, policy: RiskPolicy, marks: Marks, daily: Marks, schedule: MarketSchedule,
-        books: [TokenID: Result<OrderBook, MarketDataProblem>], takerFeeBps: [TokenID: Int] = [:]
+        books: [TokenID: Result<OrderBook, MarketDataProblem>], takerFeeBps: [TokenID: Int] = [:],
+        executor: any Executor = PaperExecutor(), quarantine: QuarantineView? = nil
     ) -> Control {
         var advanced = book
         advanced.controlledThrough = time
-        guard book.halt == nil else { return Control(book: advanced, decisions: [], needs: []) }
-        let (checked, sell) = PositionControls.check(
+        // The quarantine of the whales held, folded through the instant.
+        var events: [QuarantineEvent] = []
+        var quarantined = Set<WalletAddress>()
+        if let quarantine {
+            for wallet in Set(book.fromWhales.filter { $0.value.micros > 0 }.map(\.key.wallet)).sorted(by: { $0.rawValue < $1.rawValue }) {
+                let standing = quarantine.standing(of: wallet, through: time)
+                if let since = book.controlledThrough { events += standing.events.filter { $0.at > since } }
+                if standing.current != nil { quarantined.insert(wallet) }
+            }
+            events.sort { ($0.at, $0.alertId) < ($1.at, $1.alertId) }
+        }
+        guard book.halt == nil else { return Control(book: advanced, decisions: [], needs: [], quarantineEvents: events) }
+        var (checked, sell) = PositionControls.check(
             advanced, at: time, marks: marks, daily: daily, schedule: schedule, policy: policy.controls)
+        // A quarantined whale's lots, with the setting on, in positions no stop or time exit sells whole.
+        if policy.closeQuarantined {
+            let whole = Set(sell.map(\.asset))
+            for (holding, shares) in book.fromWhales.sorted(by: { ($0.key.asset, $0.key.wallet.rawValue) < ($1.key.asset, $1.key.wallet.rawValue) })
+            where shares.micros > 0 && quarantined.contains(holding.wallet) && !whole.contains(holding.asset)
+                && book.positions[holding.asset].map({ schedule.open($0.conditionId, at: time) }) == true
+            {
+                let since = quarantine?.standing(of: holding.wallet, through: time).current?.at
+                sell.append(PositionControls.Sale(
+                    asset: holding.asset, trigger: .quarantine, detail: "the whale is in quarantine since \(since?.utcText ?? "?")",
+                    wallet: holding.wallet))
+            }
+        }
         let needs = sell.map(\.asset).filter { books[$0] == nil }
-        guard needs.isEmpty else { return Control(book: book, decisions: [], needs: needs) }
+        guard needs.isEmpty else { return Control(book: book, decisions: [], needs: needs, quarantineEvents: []) }
         var next = checked.peaked()
         var decisions: [OrderDecision] = []
-        for (asset, trigger, why) in sell {
+        var walked: [TokenID: Result<OrderBook, MarketDataProblem>] = books
+        for sale in sell {
+            let (asset, trigger, why) = (sale.asset, sale.trigger, sale.detail)
             guard let position = next.positions[asset] else { continue }
-            var market = books[asset]!
-            let lots = next.fromWhales.filter { $0.key.asset == asset && $0.value.micros > 0 }.map(\.key.wallet)
-                .sorted { $0.rawValue < $1.rawValue }
+            var market = walked[asset]!
+            let lots = next.fromWhales.filter { lot in
+                lot.key.asset == asset && lot.value.micros > 0 && (sale.wallet.map { $0 == lot.key.wallet } ?? true)
+            }.map(\.key.wallet).sorted { $0.rawValue < $1.rawValue }
             for wallet in lots {
                 let order = ProposedOrder(
                     orderId: "\(trigger.rawValue):\(asset):\(time.millis):\(wallet.rawValue)", tradeId: "", wallet: wallet,
@@ -44,7 +75,7 @@ extension RiskGuard {
                 let before = next
                 var (decision, after) = exit(
                     order, fractionPpm: 1_000_000, book: next, at: time, market: market, marks: marks,
-                    takerFeeBps: takerFeeBps[asset] ?? 0, policy: policy,
+                    takerFeeBps: takerFeeBps[asset] ?? 0, executor: executor, policy: policy,
                     blocked: { reason, detail, same in
                         (OrderDecision(
                             orderId: order.orderId, tradeId: "", wallet: wallet, conditionId: order.conditionId, asset: asset,
@@ -58,13 +89,14 @@ extension RiskGuard {
                 decision.tradingState = before.tradingState
                 decisions.append(decision)
                 next = after ?? before
-                if decision.status == .filled, case .success(let walked) = market {
-                    market = walked.taking(.sell, shares: decision.fillShares).map { .success($0) }
+                if decision.status == .filled, case .success(let taken) = market {
+                    market = taken.taking(.sell, shares: decision.fillShares).map { .success($0) }
                         ?? .failure(.noBook(asset, detail: "the earlier sales of this instant took every bid"))
                 }
             }
+            walked[asset] = market
         }
-        return Control(book: next.pruningStops(), decisions: decisions, needs: [])
+        return Control(book: next.pruningStops(), decisions: decisions, needs: [], quarantineEvents: events)
     }
 }
 

@@ -32,6 +32,9 @@ public struct RiskPolicy: Sendable, Hashable {
     public var duplicateWindowMillis: Int64 = 60_000
     /// The trailing stop and the time exit (``PositionControls``).
     public var controls = ControlPolicy()
+    /// Sell the copies of a whale in quarantine at the next control instant (off: they keep
+    /// their stops and time exits, and the whale's own exits are still mirrored).
+    public var closeQuarantined = false
 
     public init(
         maxExposurePpm: Int64 = 500_000, minimumOrder: USDC = 1, maxOrderPpm: Int64 = 80_000, maxCorrelation: Double = 0.4,
@@ -69,7 +72,8 @@ public enum RiskGuard {
     public static func decide(
         _ order: ProposedOrder, book: Book?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool = false,
         market: Result<OrderBook, MarketDataProblem>, marks: Marks = Marks(), daily: Marks = Marks(),
-        groups: [ConditionID: MarketGroup] = [:], takerFeeBps: Int = 0, schedule: MarketSchedule = MarketSchedule()
+        groups: [ConditionID: MarketGroup] = [:], takerFeeBps: Int = 0, schedule: MarketSchedule = MarketSchedule(),
+        executor: any Executor = PaperExecutor()
     ) -> (OrderDecision, Book?) {
         let midpoint = try? market.get().midpoint
         @Sendable func blocked(_ reason: String, detail: String?, book: Book?) -> (OrderDecision, Book?) {
@@ -106,7 +110,8 @@ public enum RiskGuard {
         if let risk { book.measuredState = TradingState.measured(book.measuredState, loss: risk.loss, policy: policy.valueAtRisk) }
         var (decision, next) = decideMeasured(
             order, book: book, risk: risk, policy: policy, at: time, marketResolved: marketResolved, market: market,
-            marks: marks, daily: daily, groups: groups, takerFeeBps: takerFeeBps, schedule: schedule, blocked: blocked)
+            marks: marks, daily: daily, groups: groups, takerFeeBps: takerFeeBps, schedule: schedule, executor: executor,
+            blocked: blocked)
         decision.bookVaR = risk?.loss
         decision.tradingState = book.tradingState
         return (decision, next)
@@ -116,7 +121,8 @@ public enum RiskGuard {
     static func decideMeasured(
         _ order: ProposedOrder, book: Book, risk: BookVaR?, policy: RiskPolicy, at time: EventTime, marketResolved: Bool,
         market: Result<OrderBook, MarketDataProblem>, marks: Marks, daily: Marks, groups: [ConditionID: MarketGroup],
-        takerFeeBps: Int, schedule: MarketSchedule = MarketSchedule(), blocked block: (String, String?, Book?) -> (OrderDecision, Book?)
+        takerFeeBps: Int, schedule: MarketSchedule = MarketSchedule(), executor: any Executor = PaperExecutor(),
+        blocked block: (String, String?, Book?) -> (OrderDecision, Book?)
     ) -> (OrderDecision, Book?) {
         func blocked(_ reason: String, detail: String? = nil, book: Book?) -> (OrderDecision, Book?) { block(reason, detail, book) }
         let nav = book.nav
@@ -124,6 +130,7 @@ public enum RiskGuard {
         if let exitFraction = order.exitFractionPpm {
             return exit(
                 order, fractionPpm: exitFraction, book: book, at: time, market: market, marks: marks, takerFeeBps: takerFeeBps,
+                executor: executor,
                 policy: policy, blocked: { blocked($0, detail: $1, book: $2) })
         }
         guard let risk else {
@@ -216,10 +223,11 @@ public enum RiskGuard {
             return blocked(
                 "price_band", detail: "no ask within \(Price(micros: policy.priceBandMicros)) of the midpoint \(quoted.midpoint)", book: book)
         }
-        let walk = BookWalk.take(.buy, notional: wanted, from: orderBook)
+        let execution = executor.execute(.buy(notional: wanted), against: orderBook, takerFeeBps: takerFeeBps)
+        let walk = execution.walk
         if let refusal = walk.refusal { return blocked("below_market_minimum", detail: refusal.description, book: book) }
         guard let average = walk.averagePrice else { return blocked("nothing_to_take", book: book) }
-        let fee = fee(of: walk, takerFeeBps: takerFeeBps)
+        let fee = execution.fee
         guard walk.cash + fee <= book.cash else { return blocked("insufficient_cash", detail: "\(walk.cash) + fee \(fee) > cash \(book.cash)", book: book) }
         var next = book
         next.cash = next.cash - walk.cash - fee
@@ -254,7 +262,8 @@ public enum RiskGuard {
     /// whale, walking the bids of the copy instant; the position's cost leaves at its average.
     static func exit(
         _ order: ProposedOrder, fractionPpm: Int64, book: Book, at time: EventTime, market: Result<OrderBook, MarketDataProblem>,
-        marks: Marks, takerFeeBps: Int, policy: RiskPolicy, blocked: (String, String?, Book?) -> (OrderDecision, Book?)
+        marks: Marks, takerFeeBps: Int, executor: any Executor = PaperExecutor(), policy: RiskPolicy,
+        blocked: (String, String?, Book?) -> (OrderDecision, Book?)
     ) -> (OrderDecision, Book?) {
         let key = WhaleHolding(wallet: order.wallet, asset: order.asset)
         guard let position = book.positions[order.asset], position.shares.micros > 0 else {
@@ -270,10 +279,11 @@ public enum RiskGuard {
         case .failure(let problem): return blocked(problem.code, problem.description, book)
         }
         if let stale = stale(market, at: time, policy: policy) { return blocked("stale_book", stale, book) }
-        let walk = BookWalk.take(.sell, shares: wanted, from: orderBook)
+        let execution = executor.execute(.sell(shares: wanted), against: orderBook, takerFeeBps: takerFeeBps)
+        let walk = execution.walk
         if let refusal = walk.refusal { return blocked("below_market_minimum", refusal.description, book) }
         guard let average = walk.averagePrice, walk.shares.micros > 0 else { return blocked("nothing_to_take", nil, book) }
-        let fee = fee(of: walk, takerFeeBps: takerFeeBps)
+        let fee = execution.fee
         let proceeds = walk.cash - fee
         var next = book
         var left = position
@@ -326,14 +336,6 @@ public enum RiskGuard {
         }
         let cause = "\(action.kind == .halt ? "halted" : "resumed") by \(action.by): \(action.reason)"
         return (next, stateChange(from: book, to: next, at: action.at, cause: cause))
-    }
-
-    /// The taker fee of a walk: Polymarket's `shares × rate × p × (1 − p)` at each level taken.
-    static func fee(of walk: BookWalk, takerFeeBps: Int) -> USDC {
-        guard takerFeeBps > 0 else { return .zero }
-        return walk.fills.reduce(USDC.zero) {
-            $0 + Settlement.takerFee(size: $1.shares, price: $1.price, feePpm: Int64(takerFeeBps) * 100)
-        }
     }
 
     /// Closes every position of a resolved market at its payout; realized P&L moves to cash.

@@ -7,7 +7,7 @@ import RemoraSimulator
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check Remora's decisions against a simulated world's ground truth.", subcommands: [ValidateScoring.self, ValidateGate.self])
+        abstract: "Check Remora's decisions against a simulated world's ground truth.", subcommands: [ValidateScoring.self, ValidateGate.self, ValidateVaR.self])
 }
 
 /// The score against ground truth: does WQS at a month end rank next month's returns, and does

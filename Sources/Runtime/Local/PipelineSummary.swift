@@ -213,7 +213,7 @@ public struct PipelineSummary: Sendable, Equatable {
         ]
         for key in blocked.keys.sorted() where key != "nothing_held" { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(blocked[key]!)") }
         lines.append(
-            "  position controls    \(controlFills["stop"] ?? 0) stop sales, \(controlFills["time_exit"] ?? 0) time-exit sales (\(controlBlocked.values.reduce(0, +)) blocked)")
+            "  position controls    \(controlFills["stop"] ?? 0) stop sales, \(controlFills["time_exit"] ?? 0) time-exit sales, \(controlFills["quarantine"] ?? 0) quarantine sales (\(controlBlocked.values.reduce(0, +)) blocked)")
         lines.append("  trading state        \(tradingState)")
         lines.append("    state changes      \(stateChanges.isEmpty ? "none" : "\(stateChanges.count)")")
         for change in stateChanges.prefix(6) { lines.append("      \(change)") }

@@ -38,8 +38,9 @@ await RemoraService.main(
         Setting("REMORA_RISK_ATR_DAYS", default: "14", "position controls: daily true ranges averaged into the ATR", kind: .integer(2...60)),
         Setting("REMORA_RISK_EXIT_BEFORE_END_H", default: "24", "position controls: sell this many hours before the market's last order time; entries inside the window are refused (time_exit_window)", kind: .integer(0...720)),
         Setting("REMORA_RISK_CONTROL_INTERVAL_MIN", default: "60", "position controls: minutes between control instants (stops are checked on the mark then; time exits also run at their own instant)", kind: .integer(1...1440)),
+        Setting("REMORA_RISK_CLOSE_QUARANTINED", default: "off", "position controls: sell a whale's copies at the first control instant it is in quarantine (the gate's REMORA_QUARANTINE_* rules, folded by the risk guard); off: they keep their stops and exits", kind: .choice(["on", "off"])),
         EventTimeMode.setting,
-    ] + MarketDataSettings.settings
+    ] + MarketDataSettings.settings + GateSettings.settings
 ) { environment in
     guard let capital = USDC(decimal: try environment.settings.string("REMORA_INITIAL_CAPITAL")), capital > .zero else {
         throw ConfigurationError.malformed("REMORA_INITIAL_CAPITAL", "expected a positive USDC amount")
@@ -73,9 +74,12 @@ await RemoraService.main(
         atrDays: try environment.settings.int("REMORA_RISK_ATR_DAYS", in: 2...60),
         exitBeforeEndMillis: Int64(try environment.settings.int("REMORA_RISK_EXIT_BEFORE_END_H", in: 0...720)) * 3_600_000,
         intervalMillis: Int64(try environment.settings.int("REMORA_RISK_CONTROL_INTERVAL_MIN", in: 1...1440)) * 60_000)
+    risk.closeQuarantined = try environment.settings.string("REMORA_RISK_CLOSE_QUARANTINED") == "on"
+    // The gate's quarantine rules, the same settings: the risk guard folds them for the whales it holds.
+    let gate = try GateSettings.policy(environment.settings, mode: mode)
     let guardian = RiskGuardLoop(
         environment: environment, initialCash: capital, mode: mode,
-        policy: risk,
+        policy: risk, quarantine: gate.quarantineEnabled ? gate.quarantineRules : nil,
         marketData: try MarketDataSettings.source(environment, mode: mode),
         markPolicy: try MarketDataSettings.markPolicy(environment.settings))
     try await guardian.run()
@@ -86,8 +90,12 @@ struct RiskGuardLoop {
     let initialCash: USDC
     let mode: EventTimeMode
     let policy: RiskPolicy
+    /// The gate's quarantine rules (nil: quarantine off).
+    let quarantine: QuarantinePolicy?
     let marketData: any MarketData
     let markPolicy: MarkPolicy
+    /// Paper fills (walk the book of the instant, taker fee); a live executor plugs in here.
+    let executor: any Executor = PaperExecutor()
     var logger: Logger { environment.logger }
     /// Orders decided per transaction at most.
     static let orderPage = 1000
@@ -262,6 +270,16 @@ struct RiskGuardLoop {
             for case .order(let order, _) in page.events { markets.append(order.conditionId) }
             let groups = try await BookStore.marketGroups(markets, on: connection, logger: logger)
             let schedule = try await MarketTermsStore.schedule(of: markets, on: connection, logger: logger)
+            // The score histories of the whales held and of the page's entries, through the step's end.
+            var view: QuarantineView?
+            if let quarantine, book != nil {
+                var wallets = Set(book?.fromWhales.keys.map(\.wallet) ?? [])
+                for case .order(let order, _) in page.events where order.exitFractionPpm == nil { wallets.insert(order.wallet) }
+                let through = end.adding(millis: 1)
+                let history = try await QuarantineStore.history(
+                    before: Dictionary(uniqueKeysWithValues: wallets.map { ($0, through) }), on: connection, logger: logger)
+                view = QuarantineView(points: history.points, approvals: history.approvals, policy: quarantine)
+            }
             var records: [StreamRecord] = []
             var decided: [String] = []
             var applied: [MarketResolution] = []
@@ -299,7 +317,8 @@ struct RiskGuardLoop {
                     let ids = Dictionary(uniqueKeysWithValues: current.positions.keys.map { ($0, "control:\($0):\(instant.millis)") })
                     let control = RiskGuard.control(
                         current, at: instant, policy: policy, marks: market.marks, daily: market.daily, schedule: schedule,
-                        books: ids.compactMapValues { market.books[$0] }, takerFeeBps: ids.compactMapValues { market.takerFeeBps[$0] })
+                        books: ids.compactMapValues { market.books[$0] }, takerFeeBps: ids.compactMapValues { market.takerFeeBps[$0] },
+                        executor: executor, quarantine: view)
                     if !control.needs.isEmpty {
                         needed = control.needs.map {
                             .init(id: ids[$0]!, token: $0, time: instant, market: current.positions[$0]?.conditionId)
@@ -307,6 +326,9 @@ struct RiskGuardLoop {
                         return false
                     }
                     book = control.book
+                    for event in control.quarantineEvents {
+                        audit.append(try AuditChain.entry(.quarantine, at: event.at, event))
+                    }
                     for decision in control.decisions {
                         logger.notice(
                             "position control",
@@ -341,7 +363,7 @@ struct RiskGuardLoop {
                         marketResolved: resolvedMarkets.contains(order.conditionId.rawValue),
                         market: market.books[order.orderId] ?? .failure(.unavailable("no book read: the token was not held")),
                         marks: market.marks, daily: market.daily, groups: groups,
-                        takerFeeBps: market.takerFeeBps[order.orderId] ?? 0, schedule: schedule)
+                        takerFeeBps: market.takerFeeBps[order.orderId] ?? 0, schedule: schedule, executor: executor)
                     if let detail = decision.detail {
                         logger.info("order blocked", metadata: ["order": "\(order.orderId)", "reason": "\(decision.reason)", "detail": "\(detail)"])
                     }
