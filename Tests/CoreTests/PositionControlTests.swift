@@ -215,6 +215,21 @@ struct PositionControlTests {
         #expect(sold.book.positions["T"]?.shares == 400 && sold.book.fromWhales[WhaleHolding(wallet: Self.other, asset: "T")] == 400)
     }
 
+    @Test("the book never holds YES and NO of one market: an entry in the other outcome of a held market is one exposure, refused")
+    func neverBothOutcomes() throws {
+        let order = ProposedOrder(
+            orderId: "o", tradeId: "t", wallet: Self.other, conditionId: Self.market, asset: "N", outcomeIndex: 1, side: .buy,
+            limitPrice: Price(micros: 400_000), fractionPpm: 20_000, tradeTime: Self.noon)
+        let market = try Self.orderBook(bids: [(390_000, 10_000)], asks: [(410_000, 10_000)], at: Self.noon)
+        let book = Self.held()
+        var daily = Self.steady
+        daily.series["N"] = Self.daily("N") { back in back % 2 == 0 ? 0.40 : 0.38 }.series["N"]
+        let (decision, after) = RiskGuard.decide(
+            order, book: book, policy: RiskPolicy(), at: Self.noon, market: .success(market), daily: daily)
+        #expect(decision.reason == "correlated_with_book" && decision.detail == "the book holds this market already (one exposure)")
+        #expect(after?.positions["N"] == nil)
+    }
+
     @Test("a HALTED book runs no control: its stops wait for the resume, the cursor moves on")
     func halted() {
         var book = Self.held()
