@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Remora needs on a fresh Debian machine, only when it is missing:
-# libzmq (headers + pkg-config) and the PostgreSQL server binaries. Swift itself is expected
-# on PATH (Swift 6.1 or newer).
+# libzmq (headers + pkg-config), the PostgreSQL server binaries, and for the tests python3's pip
+# and kubernetes-validate (PyPI, into .build/pytools: the Kubernetes manifests' schema check).
+# Swift itself is expected on PATH (Swift 6.1 or newer).
 set -euo pipefail
 
 missing=()
 pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev pkg-config)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
@@ -18,3 +20,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v swift >/dev/null 2>&1 || { echo "swift not found on PATH (install Swift 6.1+ from swift.org)" >&2; exit 1; }
+
+tools="$(cd "$(dirname "$0")/.." && pwd)/.build/pytools"
+if ! PYTHONPATH="$tools" python3 -c "import kubernetes_validate" 2>/dev/null; then
+  echo "installing: kubernetes-validate (into .build/pytools)"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$tools" kubernetes-validate 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages --target "$tools" kubernetes-validate \
+    || echo "kubernetes-validate could not be installed: the Kubernetes schema test will say it skipped" >&2
+fi

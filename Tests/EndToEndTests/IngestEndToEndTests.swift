@@ -181,6 +181,25 @@ struct IngestEndToEndTests {
         #expect(try await count("SELECT count(*) FROM trades", database) < Int64(busiest.value.count))
     }
 
+    @Test("a watch file (one address a line, # comments) is the watch list of a backfill: those wallets' trades and no other")
+    func watchFile() async throws {
+        let database = try await TestPostgres.freshDatabase()
+        let chosen = Self.world.wallets.filter { $0.truth.trades > 0 }.prefix(2).map(\.truth.address)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("watch-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "# the whales we follow\n\(chosen[0])   # the first, with a note\n\n  \(chosen[1])\n".write(to: file, atomically: true, encoding: .utf8)
+        try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: FaultSettings()) { api in
+            let run = try fetcher(
+                ["--backfill"], database: database, api: api, extra: ["REMORA_WATCH_WALLETS": "", "REMORA_WATCH_FILE": file.path])
+            #expect(run.wait() == 0, "\(run.output)")
+        }
+        #expect(try await count("SELECT count(*) FROM watched_wallets WHERE source = 'config'", database) == 2)
+        let indices = Set(Self.world.wallets.indices.filter { chosen.contains(Self.world.wallets[$0].truth.address) }.map(Int32.init))
+        let expected = Self.world.trades.filter { indices.contains($0.wallet) }.count
+        #expect(try await count("SELECT count(*) FROM trades", database) == Int64(expected))
+        #expect(expected > 0)
+    }
+
     @Test("remora discover ranks the leaderboards and puts the top on the watch list; skilled whales surface")
     func discover() async throws {
         let database = try await TestPostgres.freshDatabase()

@@ -1,4 +1,6 @@
 import Foundation
+import RemoraRuntime
+import RemoraTestSupport
 import Testing
 import Yams
 
@@ -60,5 +62,143 @@ struct DeploymentTests {
         for executable in Self.stages + ["remora"] { #expect(text.contains(executable), "\(executable) missing") }
         #expect(text.contains(".resources"))
         #expect(text.contains("libzmq"))
+    }
+
+    // MARK: settings each executable declares
+
+    /// The settings `NAME --help` lists (the built executable's own list, as an operator sees it).
+    static func declaredSettings(of executable: String) throws -> Set<String> {
+        let run = try ChildProcess([builtProductsDirectory.appendingPathComponent(executable).path, "--help"], environment: [:])
+        _ = run.wait()
+        let names = run.output.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), let name = line.split(separator: " ").first,
+                name.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" })
+            else { return nil }
+            return String(name)
+        }
+        return Set(names)
+    }
+
+    @Test("compose.yaml: every environment key of a stage is a setting that stage declares (its --help)")
+    func composeSettingsDeclared() throws {
+        let services = try #require(try compose()["services"] as? [String: Any])
+        for name in Self.stages {
+            let declared = try Self.declaredSettings(of: name)
+            #expect(declared.contains("DATABASE_URL") && declared.count > 5, "\(name): \(declared)")
+            let environment = (services[name] as? [String: Any])?["environment"] as? [String: Any] ?? [:]
+            for key in environment.keys { #expect(declared.contains(key), "compose.yaml: \(name) sets \(key), which it does not declare") }
+        }
+    }
+
+    // MARK: Kubernetes
+
+    var k8s: URL { root.appendingPathComponent("deploy/k8s") }
+
+    /// Every document of every YAML file under deploy/k8s (kustomizations aside), with its file.
+    func manifests() throws -> [(file: String, document: [String: Any])] {
+        var found: [(String, [String: Any])] = []
+        let files = try #require(FileManager.default.enumerator(at: k8s, includingPropertiesForKeys: nil))
+        for case let file as URL in files where file.pathExtension == "yaml" && file.lastPathComponent != "kustomization.yaml" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for document in try Yams.load_all(yaml: text) {
+                if let document = document as? [String: Any] { found.append((file.path.replacingOccurrences(of: k8s.path + "/", with: ""), document)) }
+            }
+        }
+        return found.sorted { $0.0 < $1.0 }
+    }
+
+    @Test("deploy/k8s: each stage a Deployment running its executable with only settings it declares, probed on /ready and /health at its REMORA_HTTP_PORT, scraped there, with resource requests")
+    func kubernetesStages() throws {
+        let deployments = try manifests().filter { $0.document["kind"] as? String == "Deployment" }
+        var stagesSeen = Set<String>()
+        var declared: [String: Set<String>] = [:]
+        for (file, deployment) in deployments {
+            let template = try #require((deployment["spec"] as? [String: Any])?["template"] as? [String: Any], "\(file)")
+            let pod = try #require(template["spec"] as? [String: Any], "\(file)")
+            let container = try #require((pod["containers"] as? [[String: Any]])?.first, "\(file)")
+            let command = try #require(container["command"] as? [String], "\(file)")
+            #expect(Self.stages.contains(command[0]) || command[0] == "remora", "\(file): \(command[0]) is not a built executable")
+            let resources = (container["resources"] as? [String: Any])?["requests"] as? [String: Any]
+            #expect(resources?["memory"] != nil && resources?["cpu"] != nil, "\(file): no resource requests")
+            guard Self.stages.contains(command[0]) else { continue }
+            let stage = command[0]
+            stagesSeen.insert(stage)
+            if declared[stage] == nil { declared[stage] = try Self.declaredSettings(of: stage) }
+            let environment = container["env"] as? [[String: Any]] ?? []
+            var values: [String: String] = [:]
+            for entry in environment {
+                let key = try #require(entry["name"] as? String)
+                #expect(declared[stage]!.contains(key), "\(file): \(stage) does not declare \(key)")
+                if let value = entry["value"] { values[key] = "\(value)" }
+            }
+            // The database URL only from a Secret, never a literal.
+            let database = environment.first { $0["name"] as? String == "DATABASE_URL" }
+            #expect(database?["value"] == nil && ((database?["valueFrom"] as? [String: Any])?["secretKeyRef"] != nil), "\(file): DATABASE_URL not from a Secret")
+            let port = try #require(values["REMORA_HTTP_PORT"].flatMap(Int.init), "\(file): no REMORA_HTTP_PORT")
+            let ports = (container["ports"] as? [[String: Any]])?.compactMap { $0["containerPort"] as? Int } ?? []
+            #expect(ports == [port], "\(file): container ports \(ports) ≠ \(port)")
+            for (probe, path) in [("readinessProbe", "/ready"), ("livenessProbe", "/health")] {
+                let get = (container[probe] as? [String: Any])?["httpGet"] as? [String: Any]
+                #expect(get?["path"] as? String == path && get?["port"] as? Int == port, "\(file): \(probe)")
+            }
+            let annotations = (template["metadata"] as? [String: Any])?["annotations"] as? [String: Any] ?? [:]
+            #expect(annotations["prometheus.io/port"] as? String == "\(port)" && annotations["prometheus.io/path"] as? String == "/metrics", "\(file)")
+            if stage == "risk-guard" {
+                // The book's single owner: one replica, and never two during a rollout.
+                let spec = try #require(deployment["spec"] as? [String: Any])
+                #expect(spec["replicas"] as? Int == 1 && (spec["strategy"] as? [String: Any])?["type"] as? String == "Recreate")
+            }
+        }
+        #expect(stagesSeen == Set(Self.stages))
+        // The base lists every file it holds.
+        let kustomization = try #require(
+            try Yams.load(yaml: String(contentsOf: k8s.appendingPathComponent("base/kustomization.yaml"), encoding: .utf8)) as? [String: Any])
+        let listed = Set(kustomization["resources"] as? [String] ?? [])
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: k8s.appendingPathComponent("base").path)
+            .filter { $0.hasSuffix(".yaml") && $0 != "kustomization.yaml" })
+        #expect(listed == files)
+    }
+
+    @Test("deploy/k8s: the overlay splits the scorer's partitions between two replicas, each partition owned once")
+    func kubernetesPartitions() throws {
+        let overlay = try String(contentsOf: k8s.appendingPathComponent("overlays/example/kustomization.yaml"), encoding: .utf8)
+        let second = try String(contentsOf: k8s.appendingPathComponent("overlays/example/scorer-b.yaml"), encoding: .utf8)
+        func partitions(_ text: String) throws -> Set<Int> {
+            let range = try #require(text.range(of: #"REMORA_PARTITIONS, value: "(\d+)-(\d+)""#, options: .regularExpression)
+                ?? text.range(of: #"value: "(\d+)-(\d+)""#, options: .regularExpression))
+            let numbers = text[range].split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            return Set(numbers[0]...numbers[1])
+        }
+        let a = try partitions(overlay)
+        let b = try partitions(second)
+        #expect(a.isDisjoint(with: b) && a.union(b) == Set(0..<16), "\(a.sorted()) + \(b.sorted())")
+    }
+
+    @Test("deploy/k8s: the base and the rendered example overlay validate against the Kubernetes API schemas (kubernetes-validate --strict)")
+    func kubernetesSchemas() throws {
+        // kubernetes-validate (PyPI) is installed by deploy/install-deps.sh into .build/pytools.
+        let tools = root.appendingPathComponent(".build/pytools").path
+        let probe = try ChildProcess(["/usr/bin/env", "python3", "-c", "import kubernetes_validate"], environment: ["PYTHONPATH": tools])
+        guard probe.wait() == 0 else {
+            print("skipped: kubernetes-validate is not installed (deploy/install-deps.sh puts it in .build/pytools)")
+            return
+        }
+        let base = try FileManager.default.contentsOfDirectory(atPath: k8s.appendingPathComponent("base").path)
+            .filter { $0.hasSuffix(".yaml") && $0 != "kustomization.yaml" }.sorted().map { k8s.appendingPathComponent("base/\($0)").path }
+        var files = base + [k8s.appendingPathComponent("overlays/example/scorer-b.yaml").path]
+        // The overlay as kubectl renders it, when kubectl is on this machine.
+        let rendered = FileManager.default.temporaryDirectory.appendingPathComponent("remora-k8s-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: rendered) }
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl") {
+            let kustomize = try ChildProcess(["/usr/bin/kubectl", "kustomize", k8s.appendingPathComponent("overlays/example").path], environment: [:])
+            #expect(kustomize.wait() == 0, "\(kustomize.output)")
+            try kustomize.output.write(to: rendered, atomically: true, encoding: .utf8)
+            files.append(rendered.path)
+        } else {
+            print("kubectl not found: the example overlay is validated file by file, not rendered")
+        }
+        let validate = try ChildProcess(
+            ["/usr/bin/env", "python3", "-m", "kubernetes_validate", "--strict", "--quiet"] + files, environment: ["PYTHONPATH": tools])
+        #expect(validate.wait() == 0, "\(validate.output)")
     }
 }

@@ -15,7 +15,7 @@ struct DataAPIIngest {
     static let settings: [Setting] = [
         Setting("REMORA_DATA_API_URL", default: PolymarketEndpoints.polymarket.dataAPI, "Data API base URL"),
         Setting("REMORA_WATCH_WALLETS", default: "", "wallets to watch, comma-separated (added to the watch list at start)"),
-        Setting("REMORA_WATCH_FILE", default: "", "file of wallets to watch, one address a line (added to the watch list at start)"),
+        Setting("REMORA_WATCH_FILE", default: "", "file of wallets to watch, one address a line, # starts a comment (added to the watch list at start)"),
         Setting("REMORA_FETCHER_INTERVAL_MS", default: "30000", "Data API: time between the starts of two passes over the watch list, ms (a longer pass is logged as a warning)", kind: .integer(0...86_400_000)),
         Setting("REMORA_FETCHER_PAGE_SIZE", default: "500", "Data API: rows per /trades page", kind: .integer(1...10_000)),
         Setting("REMORA_FETCHER_OFFSET_CAP", default: "10000", "Data API: deepest offset the API serves", kind: .integer(0...1_000_000)),
@@ -78,7 +78,11 @@ struct DataAPIIngest {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw ConfigurationError.malformed("REMORA_WATCH_FILE", "cannot read \(path)")
             }
-            try add(text, from: "REMORA_WATCH_FILE")
+            // One address a line; `#` starts a comment (a name, why it is followed).
+            let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+                .joined(separator: "\n")
+            try add(uncommented, from: "REMORA_WATCH_FILE")
         }
         let now = Int64(Date().timeIntervalSince1970)
         try await environment.store.transaction { connection in
