@@ -17,7 +17,11 @@ struct DeploymentTests {
     @Test("compose.yaml: PostgreSQL, the bus and the seven stages, each runnable, health-checked and configured")
     func services() throws {
         let services = try #require(try compose()["services"] as? [String: Any])
-        #expect(Set(services.keys) == Set(Self.stages + ["postgres", "bus"]))
+        // Without a profile: PostgreSQL, the bus and the seven stages; the profiles add a second
+        // scorer (`scaled`) and Prometheus with Grafana (`monitoring`).
+        let unprofiled = services.filter { ($0.value as? [String: Any])?["profiles"] == nil }.map(\.key)
+        #expect(Set(unprofiled) == Set(Self.stages + ["postgres", "bus"]))
+        #expect(Set(services.keys) == Set(Self.stages + ["postgres", "bus", "scorer-b", "prometheus", "grafana"]))
         for (name, value) in services {
             let service = try #require(value as? [String: Any], "\(name)")
             #expect(service["build"] != nil || service["image"] != nil, "\(name) has neither build nor image")
@@ -25,7 +29,7 @@ struct DeploymentTests {
             #expect(health?["test"] != nil, "\(name) has no health check")
             #expect(service["restart"] as? String == "unless-stopped", "\(name) restart policy")
         }
-        for name in Self.stages {
+        for name in Self.stages + ["scorer-b"] {
             let service = try #require(services[name] as? [String: Any])
             let environment = try #require(service["environment"] as? [String: Any], "\(name) has no environment")
             for key in ["DATABASE_URL", "REMORA_BUS_PUB", "REMORA_BUS_SUB", "REMORA_HTTP_PORT"] {
@@ -53,7 +57,7 @@ struct DeploymentTests {
                 used[host] = name
             }
         }
-        #expect(used.count == Self.stages.count)
+        #expect(used.count == Self.stages.count + 3)
     }
 
     @Test("Dockerfile builds every executable and ships the migrations bundle")
@@ -82,12 +86,26 @@ struct DeploymentTests {
     @Test("compose.yaml: every environment key of a stage is a setting that stage declares (its --help)")
     func composeSettingsDeclared() throws {
         let services = try #require(try compose()["services"] as? [String: Any])
-        for name in Self.stages {
-            let declared = try Self.declaredSettings(of: name)
+        for (name, value) in services {
+            let service = try #require(value as? [String: Any])
+            guard let command = (service["command"] as? [String])?.first, Self.stages.contains(command) else { continue }
+            let declared = try Self.declaredSettings(of: command)
             #expect(declared.contains("DATABASE_URL") && declared.count > 5, "\(name): \(declared)")
-            let environment = (services[name] as? [String: Any])?["environment"] as? [String: Any] ?? [:]
-            for key in environment.keys { #expect(declared.contains(key), "compose.yaml: \(name) sets \(key), which it does not declare") }
+            let environment = service["environment"] as? [String: Any] ?? [:]
+            for key in environment.keys { #expect(declared.contains(key), "compose.yaml: \(name) sets \(key), which \(command) does not declare") }
         }
+        // Live by default (the Data API and Gamma, live event time); deploy/replay.env switches to
+        // the files and strict event time with settings the stages declare.
+        let fetcher = (services["fetcher"] as? [String: Any])?["environment"] as? [String: Any]
+        #expect(fetcher?["REMORA_SOURCE_TRADES"] as? String == "${REMORA_SOURCE_TRADES:-}")
+        #expect(fetcher?["REMORA_WATCH_FILE"] as? String == "/watch/wallets.txt")
+        for name in ["scorer", "signal-gate", "risk-guard", "attributor"] {
+            let environment = (services[name] as? [String: Any])?["environment"] as? [String: Any]
+            #expect(environment?["REMORA_EVENT_TIME"] as? String == "${REMORA_EVENT_TIME:-live}", "\(name)")
+        }
+        let replay = try String(contentsOf: root.appendingPathComponent("deploy/replay.env"), encoding: .utf8)
+        let keys = replay.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: "=").first.map(String.init) }
+        #expect(Set(keys) == ["REMORA_SOURCE_TRADES", "REMORA_SOURCE_MARKETS", "REMORA_EVENT_TIME"])
     }
 
     // MARK: Kubernetes
@@ -157,6 +175,36 @@ struct DeploymentTests {
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: k8s.appendingPathComponent("base").path)
             .filter { $0.hasSuffix(".yaml") && $0 != "kustomization.yaml" })
         #expect(listed == files)
+    }
+
+    @Test("monitoring: Prometheus scrapes every stage at its port; the Grafana board's queries name metrics the stages export")
+    func monitoring() throws {
+        let services = try #require(try compose()["services"] as? [String: Any])
+        let prometheus = try String(contentsOf: root.appendingPathComponent("deploy/monitoring/prometheus.yml"), encoding: .utf8)
+        for (name, value) in services {
+            let environment = (value as? [String: Any])?["environment"] as? [String: Any]
+            guard let port = environment?["REMORA_HTTP_PORT"] else { continue }
+            #expect(prometheus.contains("- \(name):\(port)"), "prometheus.yml does not scrape \(name):\(port)")
+        }
+        let board = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("deploy/monitoring/grafana/dashboards/remora.json")))
+                as? [String: Any])
+        let exported = ["remora_messages_in_total", "remora_messages_out_total", "remora_batch_processing_seconds_bucket",
+                        "remora_event_lag_seconds_bucket", "remora_seconds_since_commit", "remora_database_up",
+                        "remora_dead_letters_total", "remora_errors_total", "remora_late_trades_total"]
+        var named = Set<String>()
+        for panel in board["panels"] as? [[String: Any]] ?? [] {
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                let expression = try #require(target["expr"] as? String)
+                let metrics = expression.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_") }).filter { $0.hasPrefix("remora_") }
+                #expect(!metrics.isEmpty, "\(expression)")
+                for metric in metrics {
+                    #expect(exported.contains(String(metric)), "\(metric) is not a metric the stages export")
+                    named.insert(String(metric))
+                }
+            }
+        }
+        #expect(named == Set(exported), "metrics without a panel: \(Set(exported).subtracting(named))")
     }
 
     @Test("deploy/k8s: the overlay splits the scorer's partitions between two replicas, each partition owned once")
