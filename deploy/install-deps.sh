@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Remora needs on a fresh Debian machine, only when it is missing:
 # libzmq (headers + pkg-config), the PostgreSQL server binaries, and for the tests python3's pip
-# and kubernetes-validate (PyPI, into .build/pytools: the Kubernetes manifests' schema check).
+# with kubernetes-validate and docker-compose 1.29.2's Compose schema (PyPI, into .build/pytools:
+# the deployment files' schema checks).
 # Swift itself is expected on PATH (Swift 6.1 or newer).
 set -euo pipefail
 
@@ -27,4 +28,10 @@ if ! PYTHONPATH="$tools" python3 -c "import kubernetes_validate" 2>/dev/null; th
   python3 -m pip install --quiet --disable-pip-version-check --target "$tools" kubernetes-validate 2>/dev/null \
     || python3 -m pip install --quiet --disable-pip-version-check --break-system-packages --target "$tools" kubernetes-validate \
     || echo "kubernetes-validate could not be installed: the Kubernetes schema test will say it skipped" >&2
+fi
+if [ ! -f "$tools/compose/config/compose_spec.json" ]; then
+  echo "installing: the Compose schema of docker-compose 1.29.2 (into .build/pytools)"
+  python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$tools" "docker-compose==1.29.2" 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --no-deps --break-system-packages --target "$tools" "docker-compose==1.29.2" \
+    || echo "the Compose schema could not be installed: its test will say it skipped" >&2
 fi
