@@ -23,6 +23,8 @@ struct BenchScale: AsyncParsableCommand {
     @Option(help: "Folder of the demo's state.") var state = ".remora"
     @Option(help: "Port of the demo's embedded PostgreSQL cluster (when DATABASE_URL is not set).") var port = 54329
     @Option(help: "Stages to measure: scorer, signal-gate.") var stage: [String] = ["scorer", "signal-gate"]
+    @Option(help: "Database of that cluster (remora_bench_settle: `remora bench settle`'s million settlements, scorer only).")
+    var database = "remora_demo"
 
     func run() async throws {
         let root = URL(fileURLWithPath: state).standardizedFileURL
@@ -30,17 +32,25 @@ struct BenchScale: AsyncParsableCommand {
         if url.isEmpty {
             let local = LocalDatabase(root: root, port: port)
             try local.up(database: "postgres")
-            url = local.url(database: "remora_demo")
+            url = local.url(database: database)
         }
         let databaseURL = url
-        let worldFolder = root.appendingPathComponent("demo/world")
-        guard FileManager.default.fileExists(atPath: worldFolder.path) else {
-            throw ValidationError("no demo world in \(worldFolder.path): run `make demo` (or remora demo --state \(state)) first")
+        // The gate reads books at the copy instant: the demo's world, served again.
+        var clob = "http://127.0.0.1:9/clob"
+        var listening: LoopbackServer?
+        if stage.contains("signal-gate") {
+            let worldFolder = root.appendingPathComponent("demo/world")
+            guard FileManager.default.fileExists(atPath: worldFolder.path) else {
+                throw ValidationError("no demo world in \(worldFolder.path): run `make demo` (or remora demo --state \(state)) first")
+            }
+            let world = try StubWorld.load(from: worldFolder)
+            let stub = RemoraAPIStub.APIStub(world: world, clock: FixedReplayClock(at: world.manifest.endTime), options: StubOptions())
+            let started = try await stub.startOnLoopback()
+            clob = "http://127.0.0.1:\(started.port)/clob"
+            listening = started
         }
-        let world = try StubWorld.load(from: worldFolder)
-        let stub = RemoraAPIStub.APIStub(world: world, clock: FixedReplayClock(at: world.manifest.endTime), options: StubOptions())
-        let listening = try await stub.startOnLoopback()
-        defer { listening.cancel() }
+        defer { listening?.cancel() }
+        let clobURL = clob
         let configuration = try DatabaseConfiguration(url: databaseURL)
         try await Store.withRunning(configuration, logger: quietLogger()) { store in
             func one(_ sql: PostgresQuery) async throws -> Int64 {
@@ -87,7 +97,7 @@ struct BenchScale: AsyncParsableCommand {
                     }
                     var environment: [String: String] = [
                         "DATABASE_URL": databaseURL, "REMORA_EVENT_TIME": mode, "REMORA_LOG_LEVEL": "warning",
-                        "REMORA_CLOB_API_URL": "http://127.0.0.1:\(listening.port)/clob", "REMORA_API_BUDGET_SCALE": "100",
+                        "REMORA_CLOB_API_URL": clobURL, "REMORA_API_BUDGET_SCALE": "100",
                     ]
                     for (key, value) in Demo.gateProfile where ProcessInfo.processInfo.environment[key] == nil { environment[key] = value }
                     let started = ContinuousClock.now
