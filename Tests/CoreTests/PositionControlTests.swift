@@ -230,6 +230,35 @@ struct PositionControlTests {
         #expect(after?.positions["N"] == nil)
     }
 
+    @Test("REMORA_RISK_STOP_ATR=0: no trailing stop is set at entry nor moved, none fires")
+    func stopsOff() throws {
+        var policy = RiskPolicy()
+        policy.controls.atrMultiple = 0
+        var book = Self.held()
+        book.stops = [:]
+        let result = RiskGuard.control(
+            book, at: Self.noon, policy: policy, marks: Self.marks([(0, 100_000)]), daily: Self.steady, schedule: MarketSchedule(),
+            books: [:])
+        #expect(result.decisions.isEmpty && result.needs.isEmpty && result.book.stops.isEmpty)
+    }
+
+    @Test("a closed time learned late is acted on once learned: its exit instant is the later of end − 24 h and when it was seen")
+    func lateTerms() {
+        let end = Self.noon.adding(millis: 10 * EventTime.day)
+        let early = Self.noon.adding(millis: 20 * 3_600_000)  // tomorrow 08:00: its exit instant today 08:00, already past
+        let seen = Self.noon.adding(millis: 90 * 60_000)  // learned at 13:30
+        let schedule = MarketSchedule([Self.market: [
+            Self.terms(end: end),
+            MarketTerms(conditionId: Self.market, seenAt: seen, endDate: end, closedAt: early, acceptingOrders: true,
+                        takerFeeBps: 0, tick: Price(micros: 10_000), minimumOrder: .zero),
+        ]])
+        let policy = ControlPolicy()
+        #expect(PositionControls.nextInstant(after: Self.noon.adding(millis: 3_600_000), book: Self.held(), schedule: schedule, policy: policy) == seen)
+        let sold = RiskGuard.control(
+            Self.held(), at: seen, policy: RiskPolicy(), marks: Self.marks([(0, 600_000)]), daily: Self.steady, schedule: schedule, books: [:])
+        #expect(sold.needs == ["T"], "the time exit fires at 13:30 and asks for the book")
+    }
+
     @Test("a HALTED book runs no control: its stops wait for the resume, the cursor moves on")
     func halted() {
         var book = Self.held()

@@ -2,7 +2,8 @@ public import RemoraModel
 
 /// The position controls' limits (docs/risk.md, "Stops and time exits").
 public struct ControlPolicy: Sendable, Hashable {
-    /// The trailing stop sits this many ATRs below the highest mark − k·ATR seen since entry.
+    /// The trailing stop sits this many ATRs below the highest mark − k·ATR seen since entry
+    /// (0: no trailing stops).
     public var atrMultiple: Double
     /// Daily true ranges averaged into the ATR.
     public var atrDays: Int
@@ -98,13 +99,18 @@ public enum PositionControls {
     }
 
     /// The first control instant after `time`: the next multiple of the interval, or a held
-    /// market's exit instant (as known at `time`) if that comes first.
+    /// market's exit instant if that comes first — the exit instant of every version of its terms,
+    /// from when that version was known (a closed time learned late is acted on once learned; the
+    /// check at the instant reads the terms as known then, so an instant of a version not yet
+    /// known, or since replaced, sells nothing).
     public static func nextInstant(after time: EventTime, book: Book, schedule: MarketSchedule, policy: ControlPolicy) -> EventTime {
         let step = policy.intervalMillis
         var next = EventTime(millis: (floorDiv(time.millis, step) + 1) * step)
         for position in book.positions.values {
-            if let exit = schedule.exitInstant(of: position.conditionId, at: time, policy: policy), exit > time, exit < next {
-                next = exit
+            for version in schedule.versions[position.conditionId] ?? [] {
+                guard let last = version.lastOrderTime else { continue }
+                let exit = max(last.adding(millis: -policy.exitBeforeEndMillis), version.seenAt)
+                if exit > time, exit < next { next = exit }
             }
         }
         return next
@@ -140,6 +146,8 @@ public enum PositionControls {
                 sell.append(Sale(asset: asset, trigger: .stop, detail: "mark \(mark) at or below the trailing stop \(stop)"))
                 continue
             }
+            // A multiple of 0: no trailing stops at all.
+            guard policy.atrMultiple > 0 else { continue }
             let level = stopLevel(of: asset, mark: mark, at: time, daily: daily, policy: policy)
             next.stops[asset] = max(book.stops[asset] ?? level, level)
         }

@@ -7,8 +7,8 @@ extension RiskGuard {
         public var book: Book
         /// One sale per whale a sold position was bought for, filled or blocked with its reason.
         public var decisions: [OrderDecision]
-        /// Tokens to sell whose order book at the instant is not in `books`: nothing was decided;
-        /// the caller reads them and runs the control again.
+        /// When a token to sell has no order book of the instant in `books`: every token the
+        /// instant sells. Nothing was decided; the caller reads their books and runs it again.
         public var needs: [TokenID]
         /// Quarantines and releases, since the last control instant, of the whales the book holds
         /// copies of (in time order): the audit chain's.
@@ -55,7 +55,9 @@ extension RiskGuard {
                     wallet: holding.wallet))
             }
         }
-        let needs = sell.map(\.asset).filter { books[$0] == nil }
+        // Every token the instant sells, when one of their books is missing: the next try asks
+        // for all of them at once (asking only for the missing ones could alternate forever).
+        let needs = sell.contains(where: { books[$0.asset] == nil }) ? Array(Set(sell.map(\.asset))).sorted() : []
         guard needs.isEmpty else { return Control(book: book, decisions: [], needs: needs, quarantineEvents: []) }
         var next = checked.peaked()
         var decisions: [OrderDecision] = []

@@ -241,7 +241,7 @@ public enum RiskGuard {
         next.positions[order.asset] = position
         // The trailing stop starts at entry (a position bought into a fall is protected before
         // the next control instant); adding to a held position keeps the stop it has.
-        if next.stops[order.asset] == nil {
+        if next.stops[order.asset] == nil, policy.controls.atrMultiple > 0 {
             next.stops[order.asset] = PositionControls.stopLevel(
                 of: order.asset, mark: position.mark, at: time, daily: daily, policy: policy.controls)
         }

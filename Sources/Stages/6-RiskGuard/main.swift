@@ -192,12 +192,18 @@ struct RiskGuardLoop {
                 horizon, try await pending(upTo: horizon, on: connection), book.map { Array($0.positions.keys) } ?? [],
                 book?.controlledThrough)
         }
-        // Where this step ends: the page's end (strict: the horizon, or the last order of a full
-        // page; live: now or the last order), and at most a week of control instants after the
-        // last one run (the series that mark them are read for that span).
+        // Where this step's controls end: the page's end (strict: the horizon, or the last order of
+        // a full page; live: now — never ahead of the clock), and at most a week of control
+        // instants after the last one run (the series that mark them are read for that span). A
+        // book that never ran one starts before its first event (the same event in every run).
         let lastEvent = preview.events.last?.time
-        let pageEnd = mode == .live ? max(now, lastEvent ?? now) : (preview.full ? lastEvent! : horizon)
-        let controlFrom = controlled ?? preview.events.first.map { $0.time.adding(millis: -1) }
+        let pageEnd = mode == .live ? now : (preview.full ? lastEvent! : horizon)
+        // Live mode decides now: after a stop of the service the instants it missed collapse into
+        // the latest (no sale back-dated to an old instant on today's books).
+        let liveFloor = mode == .live ? PositionControls.lastInstant(atOrBefore: now, policy: policy.controls).adding(millis: -1) : nil
+        let controlFrom = (controlled ?? preview.events.first.map { $0.time.adding(millis: -1) }).map { from in
+            liveFloor.map { max(from, $0) } ?? from
+        }
         let limit = controlFrom.map { min(pageEnd, $0.adding(millis: Self.controlSpan)) } ?? pageEnd
         // Nothing pending: no market data, but the watermark still moves under the book's lock below.
         // An exit needs a book only for a token held, or bought earlier in the page.
@@ -206,7 +212,7 @@ struct RiskGuardLoop {
         let tokens = bought
         func needsBook(_ order: ProposedOrder) -> Bool { order.exitFractionPpm == nil || tokens.contains(order.asset) }
         var wanted = preview.events.compactMap { event -> MarketDataBatch.BookRequest? in
-            if case .order(let order, let time) = event, time <= limit, needsBook(order) {
+            if case .order(let order, let time) = event, mode == .live || time <= limit, needsBook(order) {
                 return .init(id: order.orderId, token: order.asset, time: time, market: order.conditionId)
             }
             return nil
@@ -214,10 +220,16 @@ struct RiskGuardLoop {
         // The books a control of the last step found missing (a stop or a time exit to fill).
         wanted += carried.requests.filter { request in controlFrom.map { request.time > $0 } ?? false && request.time <= limit }
         let gathering = ContinuousClock.now
+        // Series for the control instants: always in strict mode (what a control reads must not
+        // depend on the step), in live mode only when a grid instant is due (not on every tick).
+        let span = controlFrom.flatMap { from -> ClosedRange<EventTime>? in
+            guard from < limit else { return nil }
+            if mode == .live, PositionControls.lastInstant(atOrBefore: limit, policy: policy.controls) <= from { return nil }
+            return from...limit
+        }
         let market = try await MarketDataBatch.gather(
             books: wanted, markTokens: held, source: marketData, policy: markPolicy, mode: mode, logger: logger,
-            dailyDays: max(policy.valueAtRisk.windowDays, policy.controls.atrDays + 1),
-            span: controlFrom.flatMap { $0 < limit ? $0...limit : nil })
+            dailyDays: max(policy.valueAtRisk.windowDays, policy.controls.atrDays + 1), span: span)
 
         let marketDataTime = ContinuousClock.now - gathering
         let (stored, more) = try await environment.store.transaction { connection -> ([StoredMessage], Bool) in
@@ -226,8 +238,12 @@ struct RiskGuardLoop {
             do { book = try await BookStore.load(initialCash: initialCash, lock: true, on: connection, logger: logger) } catch {
                 logger.critical("book unreadable: failing closed", metadata: ["error": "\(describe(error))"])
             }
-            // Another instance ran controls since the preview: its marks may not cover ours.
-            if let book, book.controlledThrough != controlled { return ([], true) }
+            // Another instance ran controls or bought since the preview: the marks read may not
+            // cover what the book holds now. Read again.
+            if let book, book.controlledThrough != controlled || Set(book.positions.keys) != Set(held) { return ([], true) }
+            // The first control instant of a book that never ran one is after this point, kept
+            // with the book from now on: every run counts its instants from the same place.
+            if book?.controlledThrough == nil, let from = controlFrom { book?.controlledThrough = from }
             // Read again under the lock, up to the same horizon: another instance may have decided
             // part of the page meanwhile. An order whose market data was not fetched (it joined
             // the page since) ends this step; it is decided in the next, in order.
@@ -244,7 +260,7 @@ struct RiskGuardLoop {
             var cut = false
             var end = limit
             if let first = page.events.firstIndex(where: { event in
-                if event.time > limit, !event.isLive { return true }
+                if mode == .strict, event.time > limit { return true }
                 if case .order(let order, _) = event { return needsBook(order) && market.books[order.orderId] == nil }
                 return false
             }) {
@@ -304,7 +320,8 @@ struct RiskGuardLoop {
             /// actions and resolutions of their instant, before its orders). False when a control
             /// needs a book not read: it and everything after wait for the next step.
             func controls(through bound: EventTime, inclusive: Bool) throws -> Bool {
-                while let current = book, let from = current.controlledThrough ?? controlFrom {
+                while let current = book, let cursor = current.controlledThrough ?? controlFrom {
+                    let from = liveFloor.map { max(cursor, $0) } ?? cursor
                     let last = inclusive ? bound : bound.adding(millis: -1)
                     if current.positions.isEmpty {
                         // Nothing to control: on to the last instant of the grid.
@@ -344,8 +361,10 @@ struct RiskGuardLoop {
             }
             var complete = true
             for event in page.events {
-                // A live operator action means "now": it waits for no control instant.
-                guard try event.isLive || controls(through: event.time, inclusive: event.isOrder) else {
+                // A live operator action means "now": it waits for no control instant. Live orders
+                // are not held back to the clock; the controls before them stop at it.
+                guard try event.isLive || controls(through: min(event.time, limit), inclusive: event.isOrder || event.time > limit)
+                else {
                     complete = false
                     break
                 }
@@ -391,7 +410,10 @@ struct RiskGuardLoop {
                 asOf = max(asOf ?? event.time, event.time)
             }
             if complete { complete = try controls(through: end, inclusive: true) }
-            carried.requests = needed
+            // Books still wanted for the instant that ended the step, kept with any asked before for it.
+            carried.requests = needed.isEmpty ? [] : needed + carried.requests.filter { previous in
+                previous.time == needed[0].time && !needed.contains { $0.token == previous.token }
+            }
             var watermarks: [StreamName: [Int: EventTime]] = [:]
             if !page.full, !cut, complete, mode == .strict {
                 watermarks[.orderDecided] = Dictionary(uniqueKeysWithValues: (0..<StreamName.partitionCount).map { ($0, end) })
