@@ -24,21 +24,8 @@ struct BenchRisk: AsyncParsableCommand {
     @Option(help: "Port of the demo's embedded PostgreSQL cluster (when DATABASE_URL is not set).") var port = 54329
 
     func run() async throws {
-        let root = URL(fileURLWithPath: state).standardizedFileURL
-        var url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
-        if url.isEmpty {
-            let local = LocalDatabase(root: root, port: port)
-            try local.up(database: "postgres")
-            url = local.url(database: "remora_demo")
-        }
-        let databaseURL = url
-        let worldFolder = root.appendingPathComponent("demo/world")
-        guard FileManager.default.fileExists(atPath: worldFolder.path) else {
-            throw ValidationError("no demo world in \(worldFolder.path): run `make demo` (or remora demo --state \(state)) first")
-        }
-        let world = try StubWorld.load(from: worldFolder)
-        let stub = RemoraAPIStub.APIStub(world: world, clock: FixedReplayClock(at: world.manifest.endTime), options: StubOptions())
-        let listening = try await stub.startOnLoopback()
+        let databaseURL = try DemoBench.databaseURL(state: state, port: port)
+        let listening = try await DemoBench.serveWorld(state: state)
         defer { listening.cancel() }
 
         let configuration = try DatabaseConfiguration(url: databaseURL)

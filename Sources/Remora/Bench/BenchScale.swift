@@ -27,27 +27,14 @@ struct BenchScale: AsyncParsableCommand {
     var database = "remora_demo"
 
     func run() async throws {
-        let root = URL(fileURLWithPath: state).standardizedFileURL
-        var url = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
-        if url.isEmpty {
-            let local = LocalDatabase(root: root, port: port)
-            try local.up(database: "postgres")
-            url = local.url(database: database)
-        }
-        let databaseURL = url
+        let databaseURL = try DemoBench.databaseURL(state: state, port: port, database: database)
         // The gate reads books at the copy instant: the demo's world, served again.
         var clob = "http://127.0.0.1:9/clob"
         var listening: LoopbackServer?
         if stage.contains("signal-gate") {
-            let worldFolder = root.appendingPathComponent("demo/world")
-            guard FileManager.default.fileExists(atPath: worldFolder.path) else {
-                throw ValidationError("no demo world in \(worldFolder.path): run `make demo` (or remora demo --state \(state)) first")
-            }
-            let world = try StubWorld.load(from: worldFolder)
-            let stub = RemoraAPIStub.APIStub(world: world, clock: FixedReplayClock(at: world.manifest.endTime), options: StubOptions())
-            let started = try await stub.startOnLoopback()
-            clob = "http://127.0.0.1:\(started.port)/clob"
-            listening = started
+            let served = try await DemoBench.serveWorld(state: state)
+            clob = "http://127.0.0.1:\(served.port)/clob"
+            listening = served
         }
         defer { listening?.cancel() }
         let clobURL = clob
