@@ -16,7 +16,8 @@ build: deps
 demo: build
 	.build/$(CONFIG)/remora demo
 
-test: deps
+test:
+	@deploy/install-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

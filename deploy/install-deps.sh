@@ -3,6 +3,7 @@
 # libzmq (headers + pkg-config), the PostgreSQL server binaries, and for the tests python3's pip
 # with kubernetes-validate and docker-compose 1.29.2's Compose schema (PyPI, into .build/pytools:
 # the deployment files' schema checks).
+# With the argument `test` (make test), also Debian's chromium: the dashboard's browser test.
 # Swift itself is expected on PATH (Swift 6.1 or newer).
 set -euo pipefail
 
@@ -10,6 +11,9 @@ missing=()
 pkg-config --exists libzmq 2>/dev/null || missing+=(libzmq3-dev pkg-config)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+if [ "${1:-}" = "test" ]; then
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

@@ -9,7 +9,7 @@ struct Remora: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "remora",
         abstract: "Remora — copy-trading engine for Polymarket (operator CLI).",
-        subcommands: [Demo.self, Simulate.self, APIStub.self, Calibrate.self, Discover.self, Reconcile.self, PnL.self, Explain.self, QuarantineCommand.self, RiskCommand.self, AuditCommand.self, DeadLettersCommand.self, Rescore.self, Validate.self, DB.self, Migrate.self, Proxy.self, Bench.self])
+        subcommands: [Demo.self, Simulate.self, APIStub.self, Calibrate.self, Discover.self, Reconcile.self, PnL.self, Explain.self, QuarantineCommand.self, RiskCommand.self, AuditCommand.self, DashboardCommand.self, DeadLettersCommand.self, Rescore.self, Validate.self, DB.self, Migrate.self, Proxy.self, Bench.self])
 
     /// ArgumentParser's main, except that a database error says what the server said (PostgresNIO
     /// keeps it out of `description`), and a refusal is not followed by the usage text.

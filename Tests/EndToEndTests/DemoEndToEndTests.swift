@@ -16,7 +16,7 @@ struct DemoEndToEndTests {
         func demo(_ source: String) throws -> [String] {
             // Its own embedded cluster, whatever the caller's DATABASE_URL.
             let run = try ChildProcess(
-                [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--state", state.path, "--port", "\(port)",
+                [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--no-serve", "--state", state.path, "--port", "\(port)",
                  "--quiet", "--wallets", "150", "--markets", "100", "--months", "2", "--source", source, "--faults", "0.05",
                  "--timeout", "300"],
                 removing: ["DATABASE_URL"])
@@ -98,7 +98,7 @@ struct DemoEndToEndTests {
         defer { Self.remove(state, port: port) }
         func demo(_ extra: [String]) throws -> String {
             let run = try ChildProcess(
-                [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--state", state.path, "--port", "\(port)",
+                [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--no-serve", "--state", state.path, "--port", "\(port)",
                  "--quiet", "--wallets", "150", "--markets", "100", "--months", "2", "--faults", "0.05", "--timeout", "300"] + extra,
                 // A transaction caught by a restart is given up after 3 s, not 10: a shorter test.
                 environment: ["REMORA_DB_STALL_S": "3"], removing: ["DATABASE_URL"])
@@ -154,7 +154,7 @@ struct DemoEndToEndTests {
         let (state, port) = try Self.demoState("remora-watch")
         defer { Self.remove(state, port: port) }
         let run = try ChildProcess(
-            [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--state", state.path, "--port", "\(port)",
+            [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--no-serve", "--state", state.path, "--port", "\(port)",
              "--quiet", "--seed", "5", "--wallets", "60", "--markets", "40", "--months", "2", "--watch", "\(watch)",
              "--timeout", "120"],
             removing: ["DATABASE_URL"])

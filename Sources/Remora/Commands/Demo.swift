@@ -45,6 +45,8 @@ struct Demo: AsyncParsableCommand {
             """)
     var restartDb = ""
     @Flag(help: "Do not echo service logs to the terminal.") var quiet = false
+    @Flag(help: "Exit after the summary instead of serving the dashboard (scripts, tests).") var noServe = false
+    @Option(help: "Port of the dashboard served after the summary, on 127.0.0.1.") var dashboardPort = 7400
     @Option(help: "Give up after this many seconds.") var timeout = 600.0
 
     func run() async throws {
@@ -229,6 +231,23 @@ struct Demo: AsyncParsableCommand {
         let restarts = supervisor.restartCounts
         if !restarts.isEmpty { print("  restarts             \(restarts.map { "\($0.key)×\($0.value)" }.sorted().joined(separator: ", "))") }
         print(String(format: "  drained in           %.1f s", Date().timeIntervalSince(started)))
+        guard !noServe else { return }
+        try await serveDashboard(configuration: configuration, interrupt: interrupt)
+    }
+
+    /// Serves the demo's dashboard from its database until Ctrl-C (the services have stopped;
+    /// the embedded PostgreSQL keeps running).
+    func serveDashboard(configuration: DatabaseConfiguration, interrupt: InterruptFlag) async throws {
+        let settings = DashboardSettings(port: dashboardPort)
+        try await Store.withRunning(configuration, logger: quietLogger()) { store in
+            let server = Task { try await DashboardServer.application(settings: settings, store: store, logger: quietLogger()).runService() }
+            print("  dashboard            \(settings.url) (Ctrl-C to stop)")
+            while !interrupt.isSet, !server.isCancelled {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            server.cancel()
+            _ = await server.result
+        }
     }
 }
 

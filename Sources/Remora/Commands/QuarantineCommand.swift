@@ -103,10 +103,10 @@ struct QuarantineCommand: AsyncParsableCommand {
             }
             let held = judged.standings.filter { $0.standing.current != nil }
             print(
-                "as of \(judged.asOf.utcText): \(judged.standings.count) whales followed (WQS ≥ \(Explain.fixed(judged.policy.minimumScore, 2)) once), \(held.count) in quarantine; releases approved by \(judged.policy.quarantineRules.approval == .auto ? "nobody (auto)" : "an operator")"
+                "as of \(judged.asOf.utcText): \(judged.standings.count) whales followed (WQS ≥ \(ExplainText.fixed(judged.policy.minimumScore, 2)) once), \(held.count) in quarantine; releases approved by \(judged.policy.quarantineRules.approval == .auto ? "nobody (auto)" : "an operator")"
             )
             for entry in all ? judged.standings : held {
-                let score = entry.last.map { "WQS \(Explain.fixed($0.wqs, 2)), drawdown \(Explain.percent($0.drawdown))" } ?? "no score"
+                let score = entry.last.map { "WQS \(ExplainText.fixed($0.wqs, 2)), drawdown \(ExplainText.percent($0.drawdown))" } ?? "no score"
                 if let current = entry.standing.current {
                     print("\(entry.wallet.rawValue)  quarantined since \(current.at.utcText)  (\(current.triggers.map(\.rawValue).joined(separator: ", ")))  now \(score)")
                     print("    \(current.detail)")

@@ -98,7 +98,7 @@ struct RiskCommand: AsyncParsableCommand {
         book: Book, actions: [RiskAction], risk: [(EventTime, Double, TradingState?)], changes: [Alert]
     ) -> [String] {
         var lines: [String] = []
-        let last = risk.last.map { " (mVaR \(Explain.percent($0.1)) of NAV at the last decision, \($0.0.utcText))" } ?? ""
+        let last = risk.last.map { " (mVaR \(ExplainText.percent($0.1)) of NAV at the last decision, \($0.0.utcText))" } ?? ""
         lines.append("trading state: \(book.tradingState.rawValue)\(last)")
         if let halt = book.halt { lines.append("  halted by \(halt.by) at \(halt.at.utcText): \(halt.reason)") }
         let pending = actions.filter { $0.id > book.actionsThrough }
@@ -107,9 +107,9 @@ struct RiskCommand: AsyncParsableCommand {
             let losses = risk.map(\.1).sorted()
             let policy = VaRPolicy()
             let counts = Dictionary(grouping: losses, by: { policy.alert($0) }).mapValues(\.count)
-            func share(_ alert: TailRiskAlert) -> String { Explain.percent(Double(counts[alert] ?? 0) / Double(losses.count)) }
+            func share(_ alert: TailRiskAlert) -> String { ExplainText.percent(Double(counts[alert] ?? 0) / Double(losses.count)) }
             lines.append(
-                "mVaR at \(losses.count) decisions: median \(Explain.percent(losses[losses.count / 2])), max \(Explain.percent(losses.last!)); "
+                "mVaR at \(losses.count) decisions: median \(ExplainText.percent(losses[losses.count / 2])), max \(ExplainText.percent(losses.last!)); "
                     + "green \(share(.green)), yellow \(share(.yellow)), red \(share(.red)) of them (default thresholds 6 % / 8 %)")
         }
         lines.append(changes.isEmpty ? "state changes: none" : "state changes:")

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 public import RemoraModel
 public import RemoraStore
+import RemoraCore
 
 /// What the demo prints at the end, read from PostgreSQL (the truth), and the drain check.
 public struct PipelineSummary: Sendable, Equatable {
@@ -46,6 +47,8 @@ public struct PipelineSummary: Sendable, Equatable {
     public var unrealizedPnl = USDC.zero
     public var openPositions = 0
     public var deadLetters = 0
+    /// The attributor's lines: returns against the copy-all benchmark, attribution, performance.
+    public var attribution: [String] = []
 
     public init() {}
 
@@ -167,6 +170,10 @@ public struct PipelineSummary: Sendable, Equatable {
                 summary.audit = "\(seq) entries, head \(hash.prefix(16))… (remora audit verify)"
             }
             summary.deadLetters = try await count("SELECT count(*) FROM dead_letters")
+            let attributed = try await AttributionStore.state(on: connection, logger: logger)
+            summary.attribution = Self.attributionLines(
+                AttributionReport(days: try await AttributionStore.days(on: connection, logger: logger)), state: attributed,
+                kpiAlerts: try await count("SELECT count(*) FROM alerts WHERE payload->>'source' = 'attributor'"))
             for try await (cash, realized) in try await connection.query(
                 "SELECT cash_micros, realized_pnl_micros FROM portfolio WHERE id = 1", logger: logger
             ).decode((Int64, Int64).self) {
@@ -224,10 +231,34 @@ public struct PipelineSummary: Sendable, Equatable {
             "  realized P&L         \(realizedPnl) USDC",
             "  unrealized P&L       \(unrealizedPnl) USDC",
             "  open positions       \(openPositions)",
+        ]
+        lines += attribution
+        lines += [
             "  audit chain          \(audit)",
             "  dead letters         \(deadLetters)",
         ]
         return lines.joined(separator: "\n")
+    }
+
+    static func attributionLines(_ report: AttributionReport, state: AttributionState?, kpiAlerts: Int) -> [String] {
+        guard let last = report.days.last, let first = report.days.first, let state else {
+            return ["  attribution          no day closed"]
+        }
+        func pct(_ x: Double) -> String { x.isFinite ? String(format: "%+.2f %%", x * 100) : "n/a" }
+        func num(_ x: Double) -> String { x.isFinite ? String(format: "%.2f", x) : "n/a" }
+        let totals = report.linkedTotals
+        let share = report.selectionShare.map { String(format: "%.0f %%", $0 * 100) } ?? "n/a"
+        let closed = state.ours.closedWins + state.ours.closedLosses
+        let p = report.ours
+        return [
+            "  attribution          \(report.days.count) days, \(DashboardPage.dayText(first.day)) to \(DashboardPage.dayText(last.day)) (docs/attribution.md)",
+            "    our book           \(pct(report.ourReturn)), NAV \(last.ours.navEnd) USDC at the last day's marks",
+            "    copy-all           \(pct(report.benchmarkReturn)), NAV \(last.benchmark.navEnd) USDC (\(state.benchmark.fills) fills)",
+            "    rejected signals   \(pct(report.rejectedReturn)) (shadow book, \(state.rejected.fills) fills)",
+            "    excess return      \(pct(report.excessReturn)) = allocation \(pct(totals.allocation)) + selection \(pct(totals.selection)) + interaction \(pct(totals.interaction)); selection \(share) of it",
+            "    performance        Sharpe \(num(p.sharpeRatio)), Sortino \(num(p.sortinoRatio)), max drawdown \(pct(p.drawdown.maxDrawdown)), Calmar \(num(p.calmarRatio)), won \(state.ours.closedWins) of \(closed) closed positions",
+            "    KPI alerts         \(kpiAlerts)",
+        ]
     }
 
     /// How far the run has come, in one cheap statement: rows stored by the fetcher, the
@@ -275,7 +306,11 @@ public struct PipelineSummary: Sendable, Equatable {
             // each day's start once every partition has passed it).
             let book = try await connection.query(
                 "SELECT min(watermark) FROM stream_heads WHERE stream IN ('order.decided', 'whale.score')", logger: logger)
-            for try await mark in book.decode(Int64.self) { return mark >= end.millis }
+            for try await mark in book.decode(Int64.self) where mark < end.millis { return false }
+            // And the attributor has closed every whole day before the end.
+            let days = try await connection.query(
+                "SELECT coalesce((SELECT next_day FROM attribution_state), -1)", logger: logger)
+            for try await next in days.decode(Int64.self) { return next >= end.dayNumber }
             return false
         }
     }

@@ -1,32 +1,54 @@
-// attributor — NAV, realized and unrealized P&L of the copy book after every decision batch;
-// the dashboard's data (`portfolio_snapshots`). Positions are marked at the snapshot's event
-// time through market data (the same marks the risk guard uses). Returns,
-// Sharpe, drawdown and Brinson-Fachler attribution arrive with the attribution issue.
+// attributor — NAV and P&L snapshots of the copy book after every decision batch, and daily
+// attribution: once every decision of a day of event time is stored (the `order.decided`
+// watermark passed its end), the day is closed — our book as the risk guard filled it, the
+// copy-all benchmark and the rejected signals' shadow book, each marked at the day's last
+// instant, Brinson-Fachler by category, the KPIs' alerts (docs/attribution.md). It serves the
+// operator dashboard.
 import Foundation
+import Logging
 import RemoraCore
 import RemoraModel
 import RemoraRuntime
 import RemoraStore
+import Synchronization
 
 await RemoraService.main(
-    service: "attributor", summary: "NAV and P&L snapshots of the copy book", httpPort: 7417,
-    settings: [EventTimeMode.setting] + MarketDataSettings.settings
+    service: "attributor", summary: "NAV, daily attribution against the copy-all benchmark, KPI alerts, the dashboard",
+    httpPort: 7417,
+    settings: [EventTimeMode.setting, MarketDataSettings.copyLag] + MarketDataSettings.settings + AttributionSettings.settings
+        + DashboardSettings.settings
 ) { environment in
     let logger = environment.logger
-    let marketData = try MarketDataSettings.source(environment, mode: try EventTimeMode(environment.settings))
+    let mode = try EventTimeMode(environment.settings)
+    let marketData = try MarketDataSettings.source(environment, mode: mode)
     let markPolicy = try MarketDataSettings.markPolicy(environment.settings)
+    let lag = try MarketDataSettings.copyLag(environment.settings)
+    let attribution = try AttributionSettings(environment.settings)
+    let dashboard = try DashboardSettings(environment.settings)
     // The book is read once per step (one statement), not once per partition of the step.
-    let books = StepReads<Book>()
+    let books = StepReads<Book?>()
+    // Days close once per step, in its first handler call (a step runs one call per partition).
+    let closePending = Mutex(false)
     let consumer = DurableConsumer(
         name: "attributor", stream: .orderDecided, payload: OrderDecision.self,
         partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment,
         prepare: { decisions, connection in
-            guard !decisions.isEmpty else { return }
-            try await books.replace { try await BookStore.load(initialCash: nil, on: connection, logger: logger) }
+            closePending.withLock { $0 = true }
+            try await books.replace {
+                decisions.isEmpty ? nil : try await BookStore.load(initialCash: nil, on: connection, logger: logger)
+            }
         }
     ) { messages, _, _, connection in
-        guard let asOf = messages.map(\.1.decidedAt).max() else { return StepResult(consumed: 0) }
-        let held = try books.current
+        var alerts: [StreamRecord] = []
+        if closePending.withLock({ let was = $0; $0 = false; return was }) {
+            alerts = try await DayCloser(
+                marketData: marketData, markPolicy: markPolicy, lag: lag, settings: attribution, mode: mode,
+                logger: logger
+            ).closeDays(on: connection)
+        }
+        guard let asOf = messages.map(\.1.decidedAt).max(), let held = try books.current else {
+            return StepResult(consumed: messages.count, records: alerts)
+        }
         // A token the source cannot price keeps the risk guard's mark (logged by the source).
         let marks = try await marketData.marks(of: held.positions.keys, from: asOf, through: asOf, policy: markPolicy)
         let snapshot = NavSnapshot(book: held.marked(at: asOf, by: marks), asOf: asOf)
@@ -40,7 +62,14 @@ await RemoraService.main(
                 exposure_micros = EXCLUDED.exposure_micros, realized_pnl_micros = EXCLUDED.realized_pnl_micros,
                 unrealized_pnl_micros = EXCLUDED.unrealized_pnl_micros, open_positions = EXCLUDED.open_positions
             """, logger: logger)
-        return StepResult(consumed: messages.count)
+        return StepResult(consumed: messages.count, records: alerts)
     }
-    try await consumer.run()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await consumer.run() }
+        group.addTask {
+            try await DashboardServer.run(settings: dashboard, store: environment.store, logger: logger)
+        }
+        try await group.next()
+        group.cancelAll()
+    }
 }
