@@ -35,6 +35,20 @@ public enum ExplainStore {
             "SELECT uid FROM trades WHERE uid LIKE \(likePrefix(tradeId)) ORDER BY uid LIMIT 3", logger: logger
         ).decode(String.self) { matches.append(uid) }
         if let exact = matches.first(where: { $0 == tradeId }) { matches = [exact] }
+        if matches.isEmpty {
+            // A control sale (stop, time exit, quarantine) has a decision and no trade.
+            var decisions: [(String, String)] = []
+            for try await row in try await client.query(
+                "SELECT uid, payload::text FROM order_decisions WHERE uid LIKE \(likePrefix(id)) ORDER BY uid LIMIT 3", logger: logger
+            ).decode((String, String).self) { decisions.append(row) }
+            if let exact = decisions.first(where: { $0.0 == id }) { decisions = [exact] }
+            if decisions.count == 1 {
+                var chain = Chain()
+                chain.decision = try JSONCoding.decoder.decode(OrderDecision.self, from: Data(decisions[0].1.utf8))
+                return chain
+            }
+            if decisions.count > 1 { throw Lookup.ambiguous(id, decisions.map(\.0)) }
+        }
         guard let uid = matches.first else { throw Lookup.none(id) }
         guard matches.count == 1 else { throw Lookup.ambiguous(id, matches) }
         var chain = Chain()

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import RemoraRuntime
 import RemoraSimulator
 import RemoraTestSupport
@@ -10,7 +13,7 @@ import Testing
 @Suite("Demo: through the loopback API as through the files", .serialized)
 struct DemoEndToEndTests {
     @Test("remora demo over the API stub with 5 % faults gives the file replay's summary, line for line")
-    func apiMatchesFiles() throws {
+    func apiMatchesFiles() async throws {
         let (state, port) = try Self.demoState("remora-demo")
         defer { Self.remove(state, port: port) }
         func demo(_ source: String) throws -> [String] {
@@ -30,6 +33,73 @@ struct DemoEndToEndTests {
         #expect(api == files, "\(linesDiffering(api.joined(separator: "\n"), files.joined(separator: "\n")))")
         #expect(api.contains { $0.hasPrefix("  paper fills") && !$0.hasSuffix(" 0") }, "\(api)")
         try Self.explainsEveryKind(state: state, port: port)
+        try await Self.dashboardInBrowser(state: state, port: port, summary: api)
+    }
+
+    /// The dashboard of the run in headless Chromium (Debian's `chromium`, installed by `make
+    /// test`): the page loads with no console error, its KPI cards show the summary's figures,
+    /// the equity chart has a point per day, an order's explanation opens; a screenshot is taken.
+    static func dashboardInBrowser(state: URL, port: Int, summary: [String]) async throws {
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: FileManager.default.isExecutableFile) else {
+            Issue.record("chromium is not installed: `make test` installs it (deploy/install-deps.sh test)")
+            return
+        }
+        let remora = builtProductsDirectory.appendingPathComponent("remora").path
+        let web = try freeLoopbackPort()
+        let server = try ChildProcess(
+            [remora, "dashboard", "--port", "\(web)", "--state", state.path, "--database-port", "\(port)"], removing: ["DATABASE_URL"])
+        defer { _ = server.stop() }
+        let url = "http://127.0.0.1:\(web)/"
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = (try? await URLSession.shared.data(from: URL(string: url + "health")!))?.0 == Data("ok\n".utf8)
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(ready, "\(server.output)")
+        let profile = state.appendingPathComponent("chromium")
+        func browse(_ extra: [String], _ page: String) throws -> (Int32, String) {
+            try runAndWait(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
+                 "--enable-logging=stderr", "--v=0"] + extra + [page])
+        }
+        let (status, dom) = try browse(["--dump-dom"], url)
+        #expect(status == 0, "\(dom.suffix(2000))")
+        // Console errors (a failed resource, a script error) are logged as CONSOLE lines.
+        let console = dom.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        #expect(console.isEmpty, "\(console)")
+        func card(_ id: String) -> String? {
+            guard let start = dom.range(of: "id=\"\(id)\"") else { return nil }
+            let rest = dom[start.upperBound...]
+            guard let open = rest.range(of: "<div class=\"value\">"), let close = rest[open.upperBound...].range(of: "</div>") else { return nil }
+            return String(rest[open.upperBound..<close.lowerBound])
+        }
+        // The summary's NAV (6 decimals) and Sharpe, as the cards round them.
+        let ourBook = summary.first { $0.hasPrefix("    our book") } ?? ""
+        let nav = ourBook.split(separator: " ").first { $0.contains(".") && $0.count > 6 }.flatMap { Double($0) }
+        #expect(nav != nil && card("kpi-nav") == String(format: "%.2f", nav ?? 0), "\(ourBook) vs \(card("kpi-nav") ?? "-")")
+        let performance = summary.first { $0.hasPrefix("    performance") } ?? ""
+        let sharpe = performance.components(separatedBy: "Sharpe ").last?.split(separator: ",").first.map(String.init)
+        #expect(sharpe != nil && card("kpi-sharpe") == sharpe, "\(performance) vs \(card("kpi-sharpe") ?? "-")")
+        for id in ["kpi-mvar", "kpi-pass-rate", "kpi-drawdown", "kpi-excess", "kpi-quarantined"] { #expect(card(id) != nil, "\(id)") }
+        let attributed = summary.first { $0.hasPrefix("  attribution") }?.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        #expect(attributed > 0)
+        for series in ["ours", "benchmark", "rejected"] {
+            #expect(dom.contains("data-series=\"\(series)\" data-points=\"\(attributed + 1)\""), "\(series): \(attributed + 1) points")
+        }
+        #expect(dom.contains("class=\"bar selection\"") && dom.contains("data-reason=\"passed\""))
+        #expect(dom.contains("id=\"whale-table\"") && dom.contains("id=\"order-table\""))
+        // An order's explanation, from its link.
+        if let href = dom.range(of: "href=\"orders/").map({ dom[$0.upperBound...].prefix { $0 != "\"" } }) {
+            let (_, order) = try browse(["--dump-dom"], url + "orders/" + href)
+            // A copy's chain (the gate's verdict) or a control sale's (the risk guard's own).
+            #expect(order.contains("risk guard") && (order.contains("verdict:") || order.contains("position control")), "\(order.suffix(3000))")
+        } else {
+            Issue.record("no order link on the page")
+        }
+        let shot = state.appendingPathComponent("dashboard.png")
+        let (shotStatus, shotLog) = try browse(["--window-size=1200,2400", "--screenshot=\(shot.path)"], url)
+        let png = try Data(contentsOf: shot)
+        #expect(shotStatus == 0 && png.count > 20_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "\(shotLog.suffix(1000))")
     }
 
     /// `remora explain` on the run's ids: a filled order (by order id), a trade rejected at the

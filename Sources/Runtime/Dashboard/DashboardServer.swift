@@ -60,7 +60,8 @@ public enum DashboardServer {
             return html(DashboardPage.render(data, tokenQuery: query))
         }
         router.get("/orders/:id") { request, context -> Response in
-            let id = try context.parameters.require("id")
+            let raw = try context.parameters.require("id")
+            let id = raw.removingPercentEncoding ?? raw
             let chain: ExplainStore.Chain
             do {
                 chain = try await ExplainStore.chain(of: id, on: store.client, logger: store.logger)

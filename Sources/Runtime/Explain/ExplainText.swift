@@ -6,7 +6,14 @@ public import RemoraStore
 /// shows it.
 public enum ExplainText {
     public static func lines(_ chain: ExplainStore.Chain) -> [String] {
-        guard let trade = chain.trade else { return ["no trade"] }
+        guard let trade = chain.trade else {
+            // A sale the risk guard decided itself at a control instant: no whale trade behind it.
+            guard let d = chain.decision else { return ["no trade"] }
+            return [
+                "position control \(d.trigger?.rawValue ?? d.reason) at \(utc(d.decidedAt)): the risk guard's own sale, no whale trade behind it",
+                "  whale lot of \(d.wallet.rawValue), token \(d.asset.prefix(24))…, market \(d.conditionId.rawValue)",
+            ] + decisionLines(d)
+        }
         var lines = [
             "trade \(trade.id)",
             "  \(trade.wallet.rawValue) \(trade.side.rawValue) \(trade.size) shares of \"\(trade.outcome)\" at \(trade.price) (\(trade.notional) USDC), \(trade.role.rawValue), at \(utc(trade.timestamp))",
@@ -72,6 +79,11 @@ public enum ExplainText {
             lines.append("risk guard: not decided yet")
             return lines
         }
+        return lines + decisionLines(d)
+    }
+
+    static func decisionLines(_ d: OrderDecision) -> [String] {
+        var lines: [String] = []
         lines.append("risk guard (NAV before \(d.navBefore) USDC\(d.bookDrawdown.map { ", \(percent($0)) below its peak" } ?? ""))")
         if let rho = d.correlation { lines.append("  largest correlation with the book \(fixed(rho, 3))") }
         if d.status == .filled {
