@@ -92,6 +92,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Sources/Runtime", swiftSettings: swiftSettings),
     ]
@@ -150,6 +151,7 @@ let package = Package(
                 dependencies: [
                     "RemoraTestSupport", "RemoraStore", "RemoraRuntime", "RemoraSimulator", "RemoraAPIStub", "ZeroMQ",
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
+                    .product(name: "HTTPTypes", package: "swift-http-types"),
                 ],
                 path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
         ]

@@ -16,7 +16,7 @@ await RemoraService.main(
     service: "attributor", summary: "NAV, daily attribution against the copy-all benchmark, KPI alerts, the dashboard",
     httpPort: 7417,
     settings: [EventTimeMode.setting, MarketDataSettings.copyLag] + MarketDataSettings.settings + AttributionSettings.settings
-        + DashboardSettings.settings
+        + DashboardSettings.settings + AlertWebhook.settings
 ) { environment in
     let logger = environment.logger
     let mode = try EventTimeMode(environment.settings)
@@ -25,6 +25,7 @@ await RemoraService.main(
     let lag = try MarketDataSettings.copyLag(environment.settings)
     let attribution = try AttributionSettings(environment.settings)
     let dashboard = try DashboardSettings(environment.settings)
+    let webhook = try AlertWebhook.configured(environment.settings)
     // The book is read once per step (one statement), not once per partition of the step.
     let books = StepReads<Book?>()
     // Days close once per step, in its first handler call (a step runs one call per partition).
@@ -66,6 +67,27 @@ await RemoraService.main(
     }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await consumer.run() }
+        if let webhook {
+            // Its own consumer and cursor: a slow or dead receiver delays only its alerts.
+            let delivery = DurableConsumer(
+                name: "alert-webhook", stream: .alert, payload: Alert.self,
+                partitions: try environment.settings.partitions("REMORA_PARTITIONS"), environment: environment
+            ) { messages, _, _, connection in
+                for (message, alert) in messages where webhook.sends(alert) {
+                    if case .failed(let attempts, let error) = await webhook.deliver(id: message.uid, alert: alert, logger: logger) {
+                        logger.error(
+                            "alert webhook gave up: kept in the dead letters",
+                            metadata: ["alert": "\(message.uid)", "attempts": "\(attempts)", "error": "\(error)"])
+                        try await DeadLetters.record(
+                            service: "attributor", origin: "alert-webhook", reason: "undelivered after \(attempts) attempts: \(error)",
+                            raw: message.payload, context: ["alert": message.uid], on: connection, logger: logger)
+                    }
+                }
+                return StepResult(consumed: messages.count)
+            }
+            logger.info("alert webhook", metadata: ["url": "\(webhook.url)", "level": "\(webhook.minimumLevel.rawValue)"])
+            group.addTask { try await delivery.run() }
+        }
         group.addTask {
             try await DashboardServer.run(settings: dashboard, store: environment.store, logger: logger)
         }
