@@ -98,6 +98,19 @@ public enum AttributionStore {
         try await decodeDays(connection.query("SELECT payload::text FROM attribution_days ORDER BY day", logger: logger))
     }
 
+    /// The days after `day`, oldest first (what a reader holding the earlier ones lacks).
+    public static func days(after day: Int64, on client: PostgresClient, logger: Logger) async throws -> [AttributionDay] {
+        try await decodeDays(client.query("SELECT payload::text FROM attribution_days WHERE day > \(day) ORDER BY day", logger: logger))
+    }
+
+    /// How many days are closed, and the first and last.
+    public static func dayRange(on client: PostgresClient, logger: Logger) async throws -> (count: Int, first: Int64?, last: Int64?) {
+        for try await (count, first, last) in try await client.query(
+            "SELECT count(*), min(day), max(day) FROM attribution_days", logger: logger
+        ).decode((Int64, Int64?, Int64?).self) { return (Int(count), first, last) }
+        return (0, nil, nil)
+    }
+
     static func decodeDays(_ rows: PostgresRowSequence) async throws -> [AttributionDay] {
         var days: [AttributionDay] = []
         for try await text in rows.decode(String.self) {

@@ -4,6 +4,7 @@ import PostgresNIO
 public import RemoraCore
 public import RemoraModel
 import RemoraQuant
+import Synchronization
 public import RemoraStore
 
 /// Everything the dashboard page shows, read in a handful of indexed queries: the attributor's
@@ -35,12 +36,33 @@ public struct DashboardData: Sendable {
 
     public init() {}
 
-    public static func load(page: Int, store: Store) async throws -> DashboardData {
+    /// Closed days do not change: a long-lived server decodes each once.
+    public final class DayCache: Sendable {
+        private let days = Mutex<[AttributionDay]>([])
+        public init() {}
+
+        func current(store: Store) async throws -> [AttributionDay] {
+            let (count, first, last) = try await AttributionStore.dayRange(on: store.client, logger: store.logger)
+            let held = days.withLock { $0 }
+            if held.count == count, held.first?.day == first, held.last?.day == last { return held }
+            let fresh: [AttributionDay]
+            if let heldLast = held.last?.day, held.first?.day == first, let last, last > heldLast {
+                fresh = held + (try await AttributionStore.days(after: heldLast, on: store.client, logger: store.logger))
+            } else {
+                fresh = try await AttributionStore.days(on: store.client, logger: store.logger)
+            }
+            // Anything else than the days stored (a rewritten history) is read whole next time.
+            days.withLock { $0 = fresh.count == count ? fresh : [] }
+            return fresh
+        }
+    }
+
+    public static func load(page: Int, store: Store, cache: DayCache = DayCache()) async throws -> DashboardData {
         let logger = store.logger
         let client = store.client
         var data = DashboardData()
         data.page = max(0, page)
-        data.days = try await AttributionStore.days(on: client, logger: logger)
+        data.days = try await cache.current(store: store)
         data.state = try await AttributionStore.state(on: client, logger: logger)
         for try await count in try await client.query("SELECT count(*) FROM wallet_scores", logger: logger).decode(Int64.self) {
             data.whaleCount = Int(count)

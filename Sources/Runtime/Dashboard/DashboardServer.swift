@@ -52,10 +52,11 @@ public enum DashboardServer {
     public static func application(settings: DashboardSettings, store: Store, logger: Logger) -> some ApplicationProtocol {
         let router = Router()
         let token = settings.token
+        let days = DashboardData.DayCache()
         router.add(middleware: BearerTokenMiddleware(token: token))
         router.get("/") { request, _ -> Response in
             let page = request.uri.queryParameters.get("page", as: Int.self) ?? 0
-            let data = try await DashboardData.load(page: page, store: store)
+            let data = try await DashboardData.load(page: page, store: store, cache: days)
             let query = token.map { "token=" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "") } ?? ""
             return html(DashboardPage.render(data, tokenQuery: query))
         }

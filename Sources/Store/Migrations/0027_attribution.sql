@@ -18,4 +18,5 @@ CREATE TABLE attribution_days (
 -- The dashboard's latest orders and alerts, and each whale's last quarantine event.
 CREATE INDEX order_decisions_time ON order_decisions (event_time);
 CREATE INDEX alerts_time ON alerts (event_time);
-CREATE INDEX alerts_key_time ON alerts (key, event_time);
+CREATE INDEX alerts_quarantine ON alerts (key, event_time)
+    WHERE payload->>'code' IN ('whale_quarantined', 'whale_released');
