@@ -32,6 +32,14 @@ struct DemoEndToEndTests {
         #expect(api.count > 10, "\(api)")
         #expect(api == files, "\(linesDiffering(api.joined(separator: "\n"), files.joined(separator: "\n")))")
         #expect(api.contains { $0.hasPrefix("  paper fills") && !$0.hasSuffix(" 0") }, "\(api)")
+        // The attributor's rebuild of our book ends where the risk guard's book does (with nothing
+        // open, marks cannot differ): to the micro-unit.
+        func value(_ prefix: String, after word: String) -> String? {
+            api.first { $0.hasPrefix(prefix) }?.components(separatedBy: word).dropFirst().first?.split(separator: " ").first.map(String.init)
+        }
+        if api.contains("  open positions       0") {
+            #expect(value("  NAV ", after: "NAV") == value("    our book", after: "NAV") && value("  NAV ", after: "NAV") != nil, "\(api)")
+        }
         try Self.explainsEveryKind(state: state, port: port)
         try await Self.dashboardInBrowser(state: state, port: port, summary: api)
     }

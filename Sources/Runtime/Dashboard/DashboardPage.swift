@@ -21,7 +21,8 @@ public enum DashboardPage {
             <main>
             """
         html += kpiCards(data, report: report, thresholds: thresholds)
-        html += section("Equity: our book against the copy-all benchmark", equityChart(data.days), id: "equity")
+        html += section(
+            "Equity: our book against the copy-all benchmark", equityChart(data.days) + performance(report, state: data.state), id: "equity")
         html += section("Attribution by category (Brinson-Fachler, Carino-linked)", attributionChart(report), id: "attribution")
         html += section("Signal funnel (whale buy orders, by verdict)", funnelChart(data.funnel), id: "funnel")
         html += section("Whales", whaleTable(data, tokenQuery: tokenQuery), id: "whales")
@@ -102,6 +103,22 @@ public enum DashboardPage {
         svg += "<text class=\"axis end\" x=\"\(width - pad)\" y=\"\(height - 5)\">\(dayText(days.last!.day))</text></svg>"
         let legend = series.map { "<span class=\"key \($0.0)\">\($0.1) \(usdc(USDC(micros: Int64($0.2.last!))))</span>" }.joined()
         return svg + "<div class=\"legend\">\(legend)</div>"
+    }
+
+    static func performance(_ report: AttributionReport, state: AttributionState?) -> String {
+        guard !report.days.isEmpty else { return "" }
+        let p = report.ours
+        func ratio(_ x: Double) -> String { x.isFinite ? fixed(x, 2) : "n/a" }
+        let closed = (state?.ours.closedWins ?? 0) + (state?.ours.closedLosses ?? 0)
+        var html = "<p class=\"note\" id=\"performance\">Our book \(signedPercent(report.ourReturn)), copy-all \(signedPercent(report.benchmarkReturn)), "
+            + "rejected signals \(signedPercent(report.rejectedReturn)) · Sharpe \(ratio(p.sharpeRatio)) · Sortino \(ratio(p.sortinoRatio)) · "
+            + "Calmar \(ratio(p.calmarRatio)) · max drawdown \(percent(p.drawdown.maxDrawdown)) · "
+            + "won \(state?.ours.closedWins ?? 0) of \(closed) closed positions</p>"
+        html += "<table id=\"monthly-alpha\"><thead><tr><th>month</th><th>alpha vs copy-all</th></tr></thead><tbody>"
+        for month in report.monthlyAlpha.suffix(12) {
+            html += "<tr><td>\(month.month)</td><td class=\"\(month.alpha < 0 ? "down" : "up")\">\(signedPercent(month.alpha))</td></tr>"
+        }
+        return html + "</tbody></table>"
     }
 
     static func attributionChart(_ report: AttributionReport) -> String {

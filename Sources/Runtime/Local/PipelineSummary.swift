@@ -256,7 +256,7 @@ public struct PipelineSummary: Sendable, Equatable {
             "    copy-all           \(pct(report.benchmarkReturn)), NAV \(last.benchmark.navEnd) USDC (\(state.benchmark.fills) fills)",
             "    rejected signals   \(pct(report.rejectedReturn)) (shadow book, \(state.rejected.fills) fills)",
             "    excess return      \(pct(report.excessReturn)) = allocation \(pct(totals.allocation)) + selection \(pct(totals.selection)) + interaction \(pct(totals.interaction)); selection \(share) of it",
-            "    performance        Sharpe \(num(p.sharpeRatio)), Sortino \(num(p.sortinoRatio)), max drawdown \(pct(p.drawdown.maxDrawdown)), Calmar \(num(p.calmarRatio)), won \(state.ours.closedWins) of \(closed) closed positions",
+            "    performance        Sharpe \(num(p.sharpeRatio)), Sortino \(num(p.sortinoRatio)), max drawdown \(String(format: "%.2f %%", p.drawdown.maxDrawdown * 100)), Calmar \(num(p.calmarRatio)), won \(state.ours.closedWins) of \(closed) closed positions",
             "    KPI alerts         \(kpiAlerts)",
         ]
     }
