@@ -6,6 +6,7 @@ import RemoraModel
 import RemoraRuntime
 import RemoraSimulator
 import RemoraStore
+import Synchronization
 import ZeroMQ
 
 struct Demo: AsyncParsableCommand {
@@ -240,9 +241,17 @@ struct Demo: AsyncParsableCommand {
     func serveDashboard(configuration: DatabaseConfiguration, interrupt: InterruptFlag) async throws {
         let settings = DashboardSettings(port: dashboardPort)
         try await Store.withRunning(configuration, logger: quietLogger()) { store in
-            let server = Task { try await DashboardServer.application(settings: settings, store: store, logger: quietLogger()).runService() }
+            let failure = Mutex<String?>(nil)
+            let server = Task {
+                do { try await DashboardServer.application(settings: settings, store: store, logger: quietLogger()).runService() } catch {
+                    failure.withLock { $0 = "\(error)" }
+                }
+            }
             print("  dashboard            \(settings.url) (Ctrl-C to stop)")
-            while !interrupt.isSet, !server.isCancelled {
+            while !interrupt.isSet {
+                if let failed = failure.withLock({ $0 }) {
+                    throw ValidationError("the dashboard could not be served on \(settings.url): \(failed) (--dashboard-port, or --no-serve)")
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
             server.cancel()

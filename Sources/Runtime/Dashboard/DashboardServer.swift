@@ -98,10 +98,11 @@ public enum DashboardServer {
 
 /// Asks for the token when one is set: `Authorization: Bearer <token>` or `?token=<token>`,
 /// compared in constant time. `/health` stays open for probes.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String?
+    public init(token: String?) { self.token = token }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token, request.uri.path != "/health" else { return try await next(request, context) }
         let header = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         let given = header ?? request.uri.queryParameters.get("token") ?? ""

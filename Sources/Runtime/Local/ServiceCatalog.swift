@@ -33,8 +33,9 @@ public enum ServiceCatalog {
             environment["REMORA_BUS_SUB"] = subscribe
             environment["REMORA_HTTP_PORT"] = "\(portBase + index + 1)"
             environment["REMORA_LOG_LEVEL"] = logLevel
-            // The attributor's dashboard, beside the services' ports (the demo serves its own after the run).
-            if name == "attributor" { environment["REMORA_DASHBOARD_PORT"] = "\(portBase + names.count + 1)" }
+            // No dashboard from the attributor here: runs side by side would contend for its port,
+            // and the demo serves the dashboard itself once the run is over.
+            if name == "attributor" { environment["REMORA_DASHBOARD_PORT"] = "0" }
             environment.merge(source) { _, new in new }
             return Supervisor.Child(name: name, executable: binDirectory.appendingPathComponent(name), environment: environment)
         }

@@ -65,6 +65,9 @@ await RemoraService.main(
             """, logger: logger)
         return StepResult(consumed: messages.count, records: alerts)
     }
+    // The dashboard lives beside the stage: it never ends it (a port in use is logged).
+    let dashboardServer = Task { try? await DashboardServer.run(settings: dashboard, store: environment.store, logger: logger) }
+    defer { dashboardServer.cancel() }
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await consumer.run() }
         if let webhook {
@@ -87,9 +90,6 @@ await RemoraService.main(
             }
             logger.info("alert webhook", metadata: ["url": "\(webhook.url)", "level": "\(webhook.minimumLevel.rawValue)"])
             group.addTask { try await delivery.run() }
-        }
-        group.addTask {
-            try await DashboardServer.run(settings: dashboard, store: environment.store, logger: logger)
         }
         try await group.next()
         group.cancelAll()
