@@ -87,6 +87,9 @@ public struct DayCloser: Sendable {
             let kpis = next.kpis(at: day.endTime, quarantined: quarantined)
             state = next
             for alert in kpis.alerts(since: state.kpiLevels, thresholds: settings.thresholds) {
+                logger.log(
+                    level: alert.level == .critical ? .error : alert.level == .warning ? .warning : .info, "KPI alert",
+                    metadata: ["code": "\(alert.code)", "level": "\(alert.level.rawValue)", "message": "\(alert.message)", "at": "\(alert.at.utcText)"])
                 alerts.append(try StreamRecord(
                     stream: .alert, uid: "attributor:\(alert.code):\(alert.at.millis)", key: "attributor", eventTime: alert.at,
                     payload: alert))
