@@ -87,9 +87,11 @@ public struct DayCloser: Sendable {
             let kpis = next.kpis(at: day.endTime, quarantined: quarantined)
             state = next
             for alert in kpis.alerts(since: state.kpiLevels, thresholds: settings.thresholds) {
+                // A KPI alert is news about the book, not a fault of this stage: logged as a warning
+                // (info when back within limits) so that `level=error` keeps meaning "the stage failed".
                 logger.log(
-                    level: alert.level == .critical ? .error : alert.level == .warning ? .warning : .info, "KPI alert",
-                    metadata: ["code": "\(alert.code)", "level": "\(alert.level.rawValue)", "message": "\(alert.message)", "at": "\(alert.at.utcText)"])
+                    level: alert.level == .info ? .info : .warning, "KPI alert",
+                    metadata: ["code": "\(alert.code)", "severity": "\(alert.level.rawValue)", "message": "\(alert.message)", "at": "\(alert.at.utcText)"])
                 alerts.append(try StreamRecord(
                     stream: .alert, uid: "attributor:\(alert.code):\(alert.at.millis)", key: "attributor", eventTime: alert.at,
                     payload: alert))
