@@ -79,3 +79,17 @@ public enum ExplainStore {
             .replacingOccurrences(of: "_", with: "\\_") + "%"
     }
 }
+
+extension ExplainStore {
+    /// Every verdict the signal gate stored, in event time (`remora validate gate --against-demo`
+    /// compares them with the replay's).
+    public static func allSignals(on client: PostgresClient, logger: Logger) async throws -> [Signal] {
+        var signals: [Signal] = []
+        for try await text in try await client.query("SELECT payload::text FROM signals ORDER BY event_time, uid", logger: logger)
+            .decode(String.self)
+        {
+            signals.append(try JSONCoding.decoder.decode(Signal.self, from: Data(text.utf8)))
+        }
+        return signals
+    }
+}

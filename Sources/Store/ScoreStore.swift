@@ -444,9 +444,12 @@ public enum ScoreStore {
             SELECT p.c, l.event_time, l.outcome, l.price
             FROM unnest(\(pairs.map(\.conditionId.rawValue))::text[], \(pairs.map(\.before.millis))::bigint[]) AS p(c, b)
             CROSS JOIN LATERAL (
+                SELECT max(t.event_time) AS last FROM trades t WHERE t.condition_id = p.c AND t.event_time < p.b
+            ) AS m
+            CROSS JOIN LATERAL (
+                -- Every fill of the last instant: MarketMarks takes their mean, whatever the partitions.
                 SELECT t.event_time, (t.payload->'outcomeIndex')::text AS outcome, t.payload->>'price' AS price
-                FROM trades t WHERE t.condition_id = p.c AND t.event_time < p.b
-                ORDER BY t.event_time DESC, t.partition DESC, t.seq DESC LIMIT 1
+                FROM trades t WHERE t.condition_id = p.c AND t.event_time = m.last
             ) AS l
             ORDER BY p.c, l.event_time
             """, logger: logger)

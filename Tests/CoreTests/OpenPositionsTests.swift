@@ -17,7 +17,7 @@ struct OpenPositionsTests {
             price: Price(micros: price), time: EventTime(millis: time), resolvedAt: resolvedAt.map(EventTime.init(millis:)))
     }
 
-    @Test("a mark is the market's last fill strictly before the time; the other outcome's at 1 − its price")
+    @Test("a mark is the market's last fill strictly before the time (the mean of that instant's fills); the other outcome's at 1 − its price")
     func marks() {
         var marks = MarketMarks()
         marks.add(Self.marketA, time: EventTime(millis: 100), outcomeIndex: 0, price: Price(micros: 400_000))
@@ -26,9 +26,16 @@ struct OpenPositionsTests {
         #expect(marks.mark(Self.marketA, outcomeIndex: 0, before: EventTime(millis: 100)) == nil)
         #expect(marks.mark(Self.marketA, outcomeIndex: 0, before: EventTime(millis: 101)) == Price(micros: 400_000))
         #expect(marks.mark(Self.marketA, outcomeIndex: 1, before: EventTime(millis: 200)) == Price(micros: 600_000))
-        // Two fills in one millisecond: the one added last (stored last) marks.
-        #expect(marks.mark(Self.marketA, outcomeIndex: 0, before: EventTime(millis: 201)) == Price(micros: 350_000))
-        #expect(marks.mark(Self.marketA, outcomeIndex: 1, before: EventTime(millis: 10_000)) == Price(micros: 650_000))
+        // Two fills in one millisecond mark together: the mean of 0.30 (1 − 0.70) and 0.35,
+        // whatever order they were stored in (it depends on the partitions).
+        #expect(marks.mark(Self.marketA, outcomeIndex: 0, before: EventTime(millis: 201)) == Price(micros: 325_000))
+        #expect(marks.mark(Self.marketA, outcomeIndex: 1, before: EventTime(millis: 10_000)) == Price(micros: 675_000))
+        var reversed = MarketMarks()
+        reversed.add(Self.marketA, time: EventTime(millis: 100), outcomeIndex: 0, price: Price(micros: 400_000))
+        reversed.add(Self.marketA, time: EventTime(millis: 200), outcomeIndex: 0, price: Price(micros: 350_000))
+        reversed.add(Self.marketA, time: EventTime(millis: 200), outcomeIndex: 1, price: Price(micros: 700_000))
+        #expect(reversed.mark(Self.marketA, outcomeIndex: 0, before: EventTime(millis: 201)) == Price(micros: 325_000))
+        #expect(reversed.mark(Self.marketA, outcomeIndex: 0, before: EventTime(millis: 200)) == Price(micros: 400_000))
         #expect(marks.mark(Self.marketB, outcomeIndex: 0, before: EventTime(millis: 10_000)) == nil)
     }
 

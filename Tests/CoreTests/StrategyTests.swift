@@ -280,7 +280,7 @@ struct GateEngineTests {
                 fee: .zero, realizedPnl: won ? 60 : -40, tradeTime: EventTime(seconds: seconds - 3600), settledAt: EventTime(seconds: seconds))
         }
         let all = (0..<6).map { settlement("t\($0)", won: $0 % 3 != 0, at: 1_000_000 + Int64($0) * 50_000) }
-        let timeline = WalletScoring.timeline(of: wallet, settlements: all, fills: [], marks: MarketMarks(), context: { ScoringContext(day: $0) })
+        let timeline = WalletScoring.timeline(of: wallet, settlements: all, fills: [], marks: MarketMarks(), markDaysThrough: nil, context: { ScoringContext(day: $0) })
         #expect(timeline.points.count == 6)
         for (i, point) in timeline.points.enumerated() {
             let direct = WalletScoring.score(
@@ -309,6 +309,76 @@ struct GateEngineTests {
         let again = GateValidation.report(
             name: "t", passed: passed, reasons: reasons, whaleQualified: [false, true, true, true, true, true], value: value, resamples: 500)
         #expect(again.keptOutInterval == r.keptOutInterval)
+        // Over a subset (the trades the gate chooses among): trades 2, 3, 4 and 6.
+        let some = GateValidation.report(
+            name: "t", passed: passed, reasons: reasons, whaleQualified: [false, true, true, true, true, true],
+            copyable: [false, true, true, true, false, true], value: value, resamples: 500)
+        #expect(some.copyable.trades == 4 && some.copyable.passed == 3 && some.copyable.negative == 1 && some.copyable.negativeKeptOut == 0)
+        #expect(abs(some.copyable.valueKeptShare - 0.3 / 0.6) < 1e-12 && some.all.trades == 6)
+        #expect(some.copyableKeptOutInterval == 0...0 && some.copyableValueKeptInterval.contains(0.5))
+        #expect(some.keptOutInterval == r.keptOutInterval, "the intervals over all trades do not move")
+    }
+
+    @Test("tuning: the grid spans every threshold; the ranking puts the roadmap's floor first, then value kept")
+    func tuningRank() {
+        let grid = GateTuning.grid(base: GatePolicy())
+        #expect(grid.count == GateTuning.scores.count * 2 * GateTuning.notionals.count * GateTuning.copyabilities.count * 2)
+        #expect(Set(grid.map(\.label)).count == grid.count)
+        let strict = grid.first { $0.policy.minimumScore == 60 }!
+        #expect(strict.policy.quarantine.enterBelowScore == 40 && strict.policy.quarantine.releaseAboveScore == 48)
+        func figures(passed: Int, keptOut: Int, valueKept: Double) -> GateValidationReport.Figures {
+            var f = GateValidationReport.Figures()
+            f.trades = 200
+            f.passed = passed
+            f.negative = 100
+            f.negativeKeptOut = keptOut
+            f.positiveValue = 10
+            f.positiveValueKept = valueKept
+            f.passedValue = valueKept
+            return f
+        }
+        let ranked = GateTuning.rank([
+            (grid[0], figures(passed: 30, keptOut: 70, valueKept: 9)),  // more value, below the floor
+            (grid[1], figures(passed: 30, keptOut: 80, valueKept: 4)),
+            (grid[2], figures(passed: 25, keptOut: 90, valueKept: 5)),
+            (grid[3], figures(passed: 10, keptOut: 99, valueKept: 6)),  // too few passed to count
+            (grid[4], figures(passed: 0, keptOut: 100, valueKept: 0)),  // passes nothing: not ranked
+        ])
+        #expect(ranked.map(\.candidate.label) == [grid[2].label, grid[1].label, grid[0].label, grid[3].label])
+    }
+
+    @Test("a memoized source asks its source once per question, problems included")
+    func memoized() async throws {
+        actor Counting: MarketData {
+            var asked = 0
+            func book(of token: TokenID, at time: EventTime) async throws(MarketDataProblem) -> OrderBook {
+                asked += 1
+                if token == "gone" { throw .noBook(token, detail: "closed") }
+                return try! OrderBook(
+                    bids: [DepthLevel(price: Price(micros: 390_000), size: 10)], asks: [DepthLevel(price: Price(micros: 410_000), size: 10)],
+                    tick: Price(micros: 10_000))
+            }
+            func series(of token: TokenID, from: EventTime, through: EventTime, fidelityMinutes: Int) async throws(MarketDataProblem) -> PriceSeries {
+                asked += 1
+                return PriceSeries(token: token, fidelityMinutes: fidelityMinutes, points: [])
+            }
+            func terms(of market: ConditionID, at time: EventTime) async throws(MarketDataProblem) -> MarketTerms? {
+                asked += 1
+                return nil
+            }
+        }
+        let source = Counting()
+        let memo = MemoizedMarketData(source)
+        let t = EventTime(seconds: 100)
+        for _ in 0..<3 {
+            _ = try await memo.book(of: "a", at: t)
+            await #expect(throws: MarketDataProblem.self) { try await memo.book(of: "gone", at: t) }
+            _ = try await memo.series(of: "a", from: EventTime(seconds: 0), through: t, fidelityMinutes: 1440)
+            _ = try await memo.terms(of: ConditionID("0x" + String(repeating: "1", count: 64))!, at: t)
+        }
+        #expect(await source.asked == 4)
+        _ = try await memo.book(of: "a", at: EventTime(seconds: 101))
+        #expect(await source.asked == 5, "another instant is another question")
     }
 }
 

@@ -41,7 +41,22 @@ struct DemoEndToEndTests {
             #expect(value("  NAV ", after: "NAV") == value("    our book", after: "NAV") && value("  NAV ", after: "NAV") != nil, "\(api)")
         }
         try Self.explainsEveryKind(state: state, port: port)
+        try Self.replayDecidesAsThePipeline(state: state, port: port)
         try await Self.dashboardInBrowser(state: state, port: port, summary: api)
+    }
+
+    /// The backtest's first promise: the in-process replay of the gate over the demo's world
+    /// (`remora validate gate --against-demo`) gives every fill the verdict the signal gate stored.
+    static func replayDecidesAsThePipeline(state: URL, port: Int) throws {
+        let run = try ChildProcess(
+            [builtProductsDirectory.appendingPathComponent("remora").path, "validate", "gate", "--against-demo", state.path, "--port", "\(port)"],
+            removing: ["DATABASE_URL"])
+        #expect(run.wait() == 0, "\(run.output)")
+        let line = run.output.split(separator: "\n").first { $0.hasPrefix("fills on both sides") }.map(String.init) ?? ""
+        let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+        // fills on both sides N, same verdict N (100.00 %); replay only 0, pipeline only 0
+        #expect(numbers.count >= 4 && numbers[0] > 100 && numbers[0] == numbers[1], "\(run.output)")
+        #expect(line.hasSuffix("replay only 0, pipeline only 0"), "\(run.output)")
     }
 
     /// The dashboard of the run in headless Chromium (Debian's `chromium`, installed by `make

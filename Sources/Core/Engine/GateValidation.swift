@@ -20,15 +20,23 @@ public struct GateValidationReport: Sendable {
         /// Mean value per dollar of what passed (what a copy of each would have earned).
         public var passedValue = 0.0
         public var meanPassedValue: Double { passed == 0 ? 0 : passedValue / Double(passed) }
+        public init() {}
     }
 
     public var name: String
     public var all: Figures
     /// Over the trades of whales that passed the whale gate (the trade gate's own pass-through).
     public var qualifiedWhales: Figures
+    /// Over the trades the gate could copy as entries at all — the whales' taker buys — so that
+    /// what is kept out and kept is measured on the gate's real choices, not on sales and maker
+    /// fills that no rule copies.
+    public var copyable: Figures
     public var keptOutInterval: ClosedRange<Double>
     public var valueKeptInterval: ClosedRange<Double>
     public var passThroughInterval: ClosedRange<Double>
+    /// The intervals of ``copyable``'s shares, resampled over those trades.
+    public var copyableKeptOutInterval: ClosedRange<Double>
+    public var copyableValueKeptInterval: ClosedRange<Double>
     /// "stage/reason" → trades, and the positive-EV value each rejected.
     public var reasons: [String: (trades: Int, positiveValue: Double)]
 }
@@ -36,8 +44,8 @@ public struct GateValidationReport: Sendable {
 public enum GateValidation {
     /// `passed[i]` and `stage[i]` for trade i with truth value `value[i]` (per dollar, after fee).
     public static func report(
-        name: String, passed: [Bool], reasons: [String], whaleQualified: [Bool], value: [Double], resamples: Int = 1000,
-        seed: UInt64 = 1
+        name: String, passed: [Bool], reasons: [String], whaleQualified: [Bool], copyable: [Bool]? = nil, value: [Double],
+        resamples: Int = 1000, seed: UInt64 = 1
     ) -> GateValidationReport {
         func figures(_ indices: some Sequence<Int>) -> GateValidationReport.Figures {
             var f = GateValidationReport.Figures()
@@ -59,6 +67,7 @@ public enum GateValidation {
         }
         let all = figures(value.indices)
         let qualified = figures(value.indices.filter { whaleQualified[$0] })
+        let candidates = copyable.map { flags in figures(value.indices.filter { flags[$0] }) } ?? all
         var byReason: [String: (trades: Int, positiveValue: Double)] = [:]
         for i in value.indices where !passed[i] {
             byReason[reasons[i], default: (0, 0)].trades += 1
@@ -66,18 +75,12 @@ public enum GateValidation {
         }
         // Bootstrap over trades: resample with replacement, the 2.5th and 97.5th percentiles.
         var random = SplitMixRandom(seed: seed)
-        var keptOut: [Double] = []
-        var valueKept: [Double] = []
-        var passThrough: [Double] = []
-        let n = value.count
-        if n > 0 {
-            for _ in 0..<resamples {
-                let f = figures((0..<n).map { _ in Int(random.next() % UInt64(n)) })
-                keptOut.append(f.keptOutShare)
-                valueKept.append(f.valueKeptShare)
-                passThrough.append(f.passThrough)
-            }
+        func resampled(_ universe: [Int]) -> [GateValidationReport.Figures] {
+            guard !universe.isEmpty else { return [] }
+            return (0..<resamples).map { _ in figures((0..<universe.count).map { _ in universe[Int(random.next() % UInt64(universe.count))] }) }
         }
+        let overAll = resampled(Array(value.indices))
+        let overCopyable = copyable.map { flags in resampled(value.indices.filter { flags[$0] }) } ?? overAll
         func interval(_ xs: [Double]) -> ClosedRange<Double> {
             guard !xs.isEmpty else { return 0...0 }
             let sorted = xs.sorted()
@@ -86,8 +89,10 @@ public enum GateValidation {
             return low...high
         }
         return GateValidationReport(
-            name: name, all: all, qualifiedWhales: qualified, keptOutInterval: interval(keptOut),
-            valueKeptInterval: interval(valueKept), passThroughInterval: interval(passThrough), reasons: byReason)
+            name: name, all: all, qualifiedWhales: qualified, copyable: candidates, keptOutInterval: interval(overAll.map(\.keptOutShare)),
+            valueKeptInterval: interval(overAll.map(\.valueKeptShare)), passThroughInterval: interval(overAll.map(\.passThrough)),
+            copyableKeptOutInterval: interval(overCopyable.map(\.keptOutShare)),
+            copyableValueKeptInterval: interval(overCopyable.map(\.valueKeptShare)), reasons: byReason)
     }
 }
 

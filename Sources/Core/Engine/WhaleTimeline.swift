@@ -34,14 +34,15 @@ public struct WhaleTimeline: Sendable {
 
 extension WalletScoring {
     /// One wallet's timeline: one fold carried through its settlements in scoring order, scored
-    /// as of each settlement time and each mark day's start (``markDays(settlements:fills:through:)``),
-    /// with the context of that day, as the scorer does.
+    /// as of each settlement time and each mark day's start through `markDaysThrough`
+    /// (``markDays(settlements:fills:through:)``: a wallet holding open fills is scored again each
+    /// day as its marks move), with the context of that day, as the scorer does.
     public static func timeline(
         of wallet: WalletAddress, settlements: [TradeSettlement], fills: [HeldFill], marks: MarketMarks,
-        context: (Int64) -> ScoringContext
+        markDaysThrough: Int64?, context: (Int64) -> ScoringContext
     ) -> WhaleTimeline {
         var instants = Set(settlements.map(\.settledAt))
-        for day in markDays(settlements: settlements, fills: fills, through: nil) {
+        for day in markDays(settlements: settlements, fills: fills, through: markDaysThrough) {
             instants.insert(EventTime(millis: day * EventTime.day))
         }
         let ledger = ScoringLedger(settlements)

@@ -47,17 +47,20 @@ public struct MarketMarks: Sendable {
 
     public init() {}
 
-    /// Adds a fill; fills of a market must come in stream order (event time, then stored position),
-    /// so that among fills of one millisecond the last stored one marks.
+    /// Adds a fill; fills of a market must come in event-time order (any order within one
+    /// instant: fills of the same instant mark together, below).
     public mutating func add(_ conditionId: ConditionID, time: EventTime, outcomeIndex: Int, price: Price) {
         points[conditionId, default: []].append(Point(time: time.millis, outcomeIndex: outcomeIndex, price: price.micros))
     }
 
-    /// Outcome `outcomeIndex`'s price as of the last fill of the market strictly before `before`;
+    /// Outcome `outcomeIndex`'s price as of the market's last fills strictly before `before`:
+    /// the mean of the fills of that last instant (a sweep of several levels, or a taker and its
+    /// maker, share one), each read as this outcome's price. Not "the last stored": storage order
+    /// within an instant depends on how the stages are partitioned, and a score must not;
     /// nil when the market has none.
     public func mark(_ conditionId: ConditionID, outcomeIndex: Int, before: EventTime) -> Price? {
         guard let list = points[conditionId] else { return nil }
-        // First point at or after `before`; the one before it is the last fill before.
+        // First point at or after `before`; the ones before it at the same instant are the last.
         var low = 0
         var high = list.count
         while low < high {
@@ -65,8 +68,16 @@ public struct MarketMarks: Sendable {
             if list[mid].time < before.millis { low = mid + 1 } else { high = mid }
         }
         guard low > 0 else { return nil }
-        let last = list[low - 1]
-        return Price(micros: last.outcomeIndex == outcomeIndex ? last.price : microsPerUnit - last.price)
+        let instant = list[low - 1].time
+        var sum: Int64 = 0
+        var count: Int64 = 0
+        var i = low - 1
+        while i >= 0, list[i].time == instant {
+            sum += list[i].outcomeIndex == outcomeIndex ? list[i].price : microsPerUnit - list[i].price
+            count += 1
+            i -= 1
+        }
+        return Price(micros: (sum + count / 2) / count)
     }
 }
 

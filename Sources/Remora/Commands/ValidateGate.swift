@@ -3,7 +3,9 @@ import Foundation
 import RemoraAPIStub
 import RemoraCore
 import RemoraModel
+import RemoraRuntime
 import RemoraSimulator
+import RemoraStore
 
 /// The gate against ground truth: which of a world's trades would have been worth copying at the
 /// copy instant, and which the gate lets through (docs/strategy.md, "Validation").
@@ -29,10 +31,15 @@ struct ValidateGate: AsyncParsableCommand {
     @Option(help: "Bootstrap resamples.") var resamples = 1000
     @Option(help: "Override the whale gate's minimum WQS.") var minScore: Double?
     @Option(help: "Override the minimum notional, USDC.") var minNotional: Double?
+    @Option(help: "Override the minimum copyability (edge left after lag, spread and fees).") var minCopyability: Double?
     @Flag(help: "Copy the whales' maker fills too.") var copyMakerFills = false
+    @Flag(help: "Search the thresholds on this world (--seed) and measure the best on the --holdout worlds.") var tune = false
+    @Option(help: "With --tune: the seeds of the worlds (same size) the chosen thresholds are measured on.") var holdout = "8,9,10,11"
+    @Option(help: "Compare the replay, verdict by verdict, with what the pipeline decided in this finished demo's state folder (its world, its database, its gate profile).") var againstDemo: String?
+    @Option(help: "With --against-demo: the port of the demo's embedded PostgreSQL (when DATABASE_URL is not set).") var port = 54329
 
-    func run() async throws {
-        let started = ContinuousClock.now
+    /// The thresholds of --profile with the overrides applied; releases approved automatically.
+    func policy() throws -> GatePolicy {
         var policy = GatePolicy()
         switch profile {
         case "roadmap": break
@@ -52,75 +59,45 @@ struct ValidateGate: AsyncParsableCommand {
             guard let amount = USDC(decimal: String(minNotional)) else { throw ValidationError("--min-notional: not an amount") }
             policy.minimumNotional = amount
         }
+        if let minCopyability { policy.minimumCopyability = minCopyability }
         if copyMakerFills { policy.copyMakerFills = true }
         // A replay approves releases from quarantine automatically.
         policy.quarantine.approval = .auto
+        return policy
+    }
+
+    func run() async throws {
+        let started = ContinuousClock.now
+        if let againstDemo {
+            try await runParity(state: againstDemo, started: started)
+            return
+        }
+        let policy = try policy()
         let parameters = WorldParameters(seed: seed, wallets: wallets, markets: markets, months: months)
         do { try parameters.validate() } catch { throw ValidationError("\(error)") }
-        let world = try WorldGenerator.generate(parameters)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-validate-gate-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try WorldWriter.write(world, to: folder)
-        let market = WorldMarketData(world: try StubWorld.load(from: folder))
-        let values = WorldWriter.truth(world).trades.copyValues ?? []
-        let lag = CopyLag(millis: world.parameters.copyLagSeconds * 1000)
-
-        // The scorer's figures through time, wallet by wallet.
-        let settlements = ValidateScoring.settlements(of: world)
-        let (fills, marks) = ValidateScoring.fills(of: world)
-        let categoryDays = CategoryDay.summing(settlements.values.joined())
-        let days = Set(settlements.values.joined().map(\.settledAt.dayNumber)).union(
-            Int64(world.startTime) / 86_400...Int64(world.endTime) / 86_400 + 1)
-        var contexts: [Int64: ScoringContext] = [:]
-        let sortedRows = categoryDays.sorted { ($0.day, $0.category) < ($1.day, $1.category) }
-        for day in days { contexts[day] = ScoringContext(day: day, from: sortedRows.prefix { $0.day < day }) }
-        let frozen = contexts
-        let timelines = await withTaskGroup(of: (WalletAddress, WhaleTimeline).self) { group in
-            for (wallet, list) in settlements {
-                let held = fills[wallet] ?? []
-                group.addTask {
-                    (wallet, WalletScoring.timeline(
-                        of: wallet, settlements: list, fills: held, marks: marks, context: { frozen[$0] ?? ScoringContext(day: $0) }))
-                }
-            }
-            var all: [WalletAddress: WhaleTimeline] = [:]
-            for await (wallet, timeline) in group { all[wallet] = timeline }
-            return all
+        if tune {
+            try await runTuning(base: policy, parameters: parameters, started: started)
+            return
         }
+        let world = try await GateWorld.prepare(parameters)
+        defer { world.remove() }
 
-        // The trades as the fetcher stores them, in event time.
-        let trades = Self.trades(of: world)
         var reports: [GateValidationReport] = []
         var edgeSignals: [Signal] = []
         for (method, quarantined) in [(ProbabilityMethod.edge, true), (.blend, true), (.edge, false)] {
             var p = policy
             p.probabilityMethod = method
             p.quarantineEnabled = quarantined
-            let signals = try await GateReplay.signals(trades.map(\.trade), timelines: timelines, market: market, policy: p, lag: lag)
+            let name = !quarantined ? "gate, edge, without quarantine" : method == .edge ? "gate, p = price + shrunk edge" : "gate, p = 0.7 win rate + 0.3 market"
+            let (signals, report) = try await world.replay(p, name: name, resamples: resamples)
             if method == .edge, quarantined { edgeSignals = signals }
-            // A fill of a whale order shares its order's fate: copied when the order is.
-            var copiedOrders = Set<String>()
-            // (An exit is mirrored, not an entry: it is not a copy the truth labels.)
-            for (trade, signal) in zip(trades, signals) where signal.accepted && signal.exit == nil {
-                copiedOrders.insert(WhaleOrder.key(of: trade.trade))
-            }
-            let passed = trades.map { copiedOrders.contains(WhaleOrder.key(of: $0.trade)) }
-            reports.append(GateValidation.report(
-                name: !quarantined ? "gate, edge, without quarantine" : method == .edge ? "gate, p = price + shrunk edge" : "gate, p = 0.7 win rate + 0.3 market",
-                passed: passed,
-                reasons: zip(signals, passed).map { $1 ? "passed" : $0.exit != nil ? "exit/mirrored" : "\($0.stage.rawValue)/\($0.reason)" },
-                whaleQualified: signals.map { $0.side == .buy && $0.stage != .whale }, value: trades.map { values[$0.line] }, resamples: resamples))
+            reports.append(report)
         }
-        // The naive rule: every trade of a wallet in the top decile by realized P&L before its day.
-        let topDecile = Self.topDecileByPnL(settlements, days: days)
-        let naive = trades.map { topDecile[$0.trade.timestamp.dayNumber]?.contains($0.trade.wallet) ?? false }
-        reports.append(GateValidation.report(
-            name: "naive: top decile by realized P&L", passed: naive, reasons: naive.map { $0 ? "passed" : "not top decile" },
-            whaleQualified: naive, value: trades.map { values[$0.line] }, resamples: resamples))
+        reports.append(world.naiveReport(resamples: resamples))
 
-        let quarantine = Self.quarantineLines(world: world, events: GateReplay.quarantineEvents(timelines, policy: policy), timelines: timelines, policy: policy)
-        let positive = trades.filter { values[$0.line] > 0 }.count
-        print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months: \(trades.count) trades, \(positive) worth copying \(world.parameters.copyLagSeconds) s later as a taker after the fee (truth); thresholds: \(profile)\(minScore.map { ", WQS ≥ \($0)" } ?? "")\(minNotional.map { ", notional ≥ \($0)" } ?? "")\(copyMakerFills ? ", maker fills copied" : "")")
+        let quarantine = Self.quarantineLines(
+            world: world.world, events: GateReplay.quarantineEvents(world.timelines, policy: policy), timelines: world.timelines, policy: policy)
+        print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months: \(world.trades.count) trades, \(world.positiveTrades) worth copying \(world.world.parameters.copyLagSeconds) s later as a taker after the fee (truth); thresholds: \(profile)\(minScore.map { ", WQS ≥ \($0)" } ?? "")\(minNotional.map { ", notional ≥ \($0)" } ?? "")\(minCopyability.map { ", copyability ≥ \($0)" } ?? "")\(copyMakerFills ? ", maker fills copied" : "")")
         print("rule                                   passed   pass-through (95 % CI)     negative-EV kept out (95 % CI)   positive-EV value kept (95 % CI)   value/$ of passed")
         for r in reports {
             print(
@@ -130,6 +107,15 @@ struct ValidateGate: AsyncParsableCommand {
                              r.all.keptOutShare * 100, r.keptOutInterval.lowerBound * 100, r.keptOutInterval.upperBound * 100,
                              r.all.valueKeptShare * 100, r.valueKeptInterval.lowerBound * 100, r.valueKeptInterval.upperBound * 100,
                              r.all.meanPassedValue))
+        }
+        print("over the \(reports[0].copyable.trades) taker buys of wallets with a score before them (the trades the gate chooses among):")
+        for r in reports {
+            print(
+                ("  " + r.name).padding(toLength: 38, withPad: " ", startingAt: 0)
+                    + String(format: "%7d   %6.2f %%                    %6.2f %% [%6.2f, %6.2f]         %6.2f %% [%6.2f, %6.2f]",
+                             r.copyable.passed, r.copyable.passThrough * 100,
+                             r.copyable.keptOutShare * 100, r.copyableKeptOutInterval.lowerBound * 100, r.copyableKeptOutInterval.upperBound * 100,
+                             r.copyable.valueKeptShare * 100, r.copyableValueKeptInterval.lowerBound * 100, r.copyableValueKeptInterval.upperBound * 100))
         }
         print("roadmap's claim: 78 % of negative-EV trades kept out, 91 % of the positive value kept, 20–25 % pass-through")
         for r in reports.prefix(2) {
@@ -143,6 +129,108 @@ struct ValidateGate: AsyncParsableCommand {
         for line in quarantine { print(line) }
         let accepted = edgeSignals.compactMap(\.copyability).count
         print(String(format: "copyability measured on %d trades; done in %.1f s", accepted, (ContinuousClock.now - started).inSeconds))
+    }
+
+    /// `--against-demo`: the demo's world replayed with the demo's thresholds, each verdict set
+    /// beside the one the signal gate stored for the same fill.
+    func runParity(state: String, started: ContinuousClock.Instant) async throws {
+        let folder = URL(fileURLWithPath: state).standardizedFileURL.appendingPathComponent("demo/world")
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent("world.json")),
+            let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let seed = (manifest["seed"] as? NSNumber)?.uint64Value, let wallets = manifest["wallets"] as? Int,
+            let markets = manifest["markets"] as? Int, let months = manifest["months"] as? Int
+        else { throw ValidationError("no demo world in \(folder.path): run `make demo` (or remora demo --state \(state)) first") }
+        // The signal gate's own thresholds: its settings with the demo's profile, strict event time.
+        var environment = ProcessInfo.processInfo.environment
+        for (name, value) in Demo.gateProfile where environment[name] == nil { environment[name] = value }
+        let policy = try GateSettings.policy(Settings(GateSettings.settings, environment: environment), mode: .strict)
+        let databaseURL = try DemoBench.databaseURL(state: state, port: port)
+        let pipeline = try await Store.withRunning(try DatabaseConfiguration(url: databaseURL), logger: quietLogger()) { store in
+            try await ExplainStore.allSignals(on: store.client, logger: store.logger)
+        }
+        guard !pipeline.isEmpty else { throw ValidationError("the demo's database holds no signals: run the demo to its end first") }
+        let world = try await GateWorld.prepare(WorldParameters(seed: seed, wallets: wallets, markets: markets, months: months))
+        defer { world.remove() }
+        let (replayed, _) = try await world.replay(policy, name: "replay", resamples: 0)
+        let report = GateParity.compare(replay: replayed, pipeline: pipeline)
+        print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months; the replay's \(replayed.count) verdicts against the pipeline's \(pipeline.count)")
+        print(String(format: "fills on both sides %d, same verdict %d (%.2f %%); replay only %d, pipeline only %d",
+                     report.matched, report.agreeing, report.share * 100, report.replayOnly, report.pipelineOnly))
+        print("verdict                                   replay   pipeline")
+        for verdict in Set(report.replayReasons.keys).union(report.pipelineReasons.keys).sorted() {
+            let (a, b) = (report.replayReasons[verdict, default: 0], report.pipelineReasons[verdict, default: 0])
+            print("  " + verdict.padding(toLength: 38, withPad: " ", startingAt: 0) + String(format: "%7d   %7d%@", a, b, a == b ? "" : "   ≠"))
+        }
+        if !report.confusion.isEmpty {
+            print("disagreements (replay → pipeline):")
+            for (pair, count) in report.confusion.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
+                print("  " + pair.padding(toLength: 60, withPad: " ", startingAt: 0) + String(format: "%7d", count))
+            }
+            print("first disagreements in event time:")
+            for d in report.examples {
+                print("  \(d.pipeline.tradeId) \(d.replay.tradeTime.utcText) \(d.replay.wallet.rawValue.prefix(10))… \(d.replay.side.rawValue): replay \(GateParity.verdict(d.replay)) (\(Self.figures(d.replay.whale))), pipeline \(GateParity.verdict(d.pipeline)) (\(Self.figures(d.pipeline.whale)))")
+            }
+        }
+        print(String(format: "done in %.1f s", (ContinuousClock.now - started).inSeconds))
+    }
+
+    /// The whale's figures a verdict was decided on, briefly.
+    static func figures(_ whale: WhaleFigures?) -> String {
+        guard let w = whale else { return "no score" }
+        return String(format: "WQS %.2f, %d settled, Sharpe 30/90 %.2f/%.2f, drawdown %.3f", w.wqs, w.settledTrades, w.sharpe30, w.sharpe90, w.currentDrawdown)
+    }
+
+    /// `--tune`: every combination of the grid on this world, the best under the roadmap's
+    /// kept-out floor chosen here and measured on the hold-out worlds beside the roadmap's own.
+    func runTuning(base: GatePolicy, parameters: WorldParameters, started: ContinuousClock.Instant) async throws {
+        let holdouts = try holdout.split(separator: ",").map { text -> UInt64 in
+            guard let seed = UInt64(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--holdout: seeds separated by commas") }
+            return seed
+        }
+        guard !holdouts.contains(seed) else { throw ValidationError("--holdout must not contain the tuning seed \(seed)") }
+        let world = try await GateWorld.prepare(parameters)
+        let grid = GateTuning.grid(base: base)
+        var results: [(candidate: GateTuning.Candidate, report: GateValidationReport)] = []
+        for candidate in grid {
+            let (_, report) = try await world.replay(candidate.policy, name: candidate.label, resamples: 0)
+            results.append((candidate, report))
+        }
+        world.remove()
+        let ranked = GateTuning.rank(results.map { ($0.candidate, $0.report.copyable) })
+        print("tuning world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months: \(world.trades.count) trades, \(results.first?.report.copyable.trades ?? 0) taker buys of scored wallets; \(grid.count) threshold sets")
+        print("objective: the most positive-EV value kept among those buys with at least \(Int(GateTuning.keptOutFloor * 100)) % of the negative-EV ones kept out and \(GateTuning.minimumPassed) passed")
+        let meeting = ranked.filter { GateTuning.meetsFloor($0.figures) }.count
+        print("\(meeting) of them meet the floor\(meeting == 0 ? "; the best by value kept below" : "")")
+        print("rank  thresholds                                                      passed   kept out   value kept   value/$ of passed")
+        for (rank, entry) in ranked.prefix(10).enumerated() {
+            print(String(format: "%4d  ", rank + 1) + entry.candidate.label.padding(toLength: 62, withPad: " ", startingAt: 0)
+                + String(format: "%8d   %6.2f %%   %8.2f %%   %+.4f", entry.figures.passed, entry.figures.keptOutShare * 100,
+                         entry.figures.valueKeptShare * 100, entry.figures.meanPassedValue))
+        }
+        guard let chosen = ranked.first?.candidate else {
+            print("no threshold set passes a trade: nothing to measure out of sample")
+            return
+        }
+        print("chosen: \(chosen.label)")
+        print("out of sample (worlds of the same size; 95 % bootstrap intervals over the taker buys of scored wallets):")
+        print("seed  rule                 passed   pass-through   negative-EV kept out (95 % CI)   positive-EV value kept (95 % CI)   value/$ of passed")
+        for holdoutSeed in holdouts {
+            let other = try await GateWorld.prepare(WorldParameters(seed: holdoutSeed, wallets: wallets, markets: markets, months: months))
+            defer { other.remove() }
+            let rules: [(String, GatePolicy)] = [("chosen", chosen.policy), ("roadmap", base)]
+            var reports: [GateValidationReport] = []
+            for (name, rule) in rules { reports.append(try await other.replay(rule, name: name, resamples: resamples).report) }
+            reports.append(other.naiveReport(resamples: resamples))
+            for r in reports {
+                print(String(format: "%4d  ", holdoutSeed) + (r.name.hasPrefix("naive") ? "naive top decile" : r.name).padding(toLength: 19, withPad: " ", startingAt: 0)
+                    + String(format: "%8d   %9.2f %%   %6.2f %% [%6.2f, %6.2f]         %6.2f %% [%6.2f, %6.2f]         %+.4f",
+                             r.copyable.passed, r.copyable.passThrough * 100,
+                             r.copyable.keptOutShare * 100, r.copyableKeptOutInterval.lowerBound * 100, r.copyableKeptOutInterval.upperBound * 100,
+                             r.copyable.valueKeptShare * 100, r.copyableValueKeptInterval.lowerBound * 100, r.copyableValueKeptInterval.upperBound * 100,
+                             r.copyable.meanPassedValue))
+            }
+        }
+        print(String(format: "done in %.1f s", (ContinuousClock.now - started).inSeconds))
     }
 
     /// How many whales quarantine followed and put aside, by trigger, and how many of them the
