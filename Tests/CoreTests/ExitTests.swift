@@ -70,6 +70,26 @@ struct ExitTests {
         #expect(part.reason == "part_of_order")
     }
 
+    @Test("exposure is net of the other outcome: buy 100 Yes, buy 40 No, sell the 60 Yes left unpaired: followed all the way out")
+    func netOfPairs() {
+        #expect(SignalGate.netHeld(100, against: 40) == 60)
+        #expect(SignalGate.netHeld(40, against: 40) == nil && SignalGate.netHeld(40, against: 100) == nil)
+        #expect(SignalGate.netHeld(40, against: -10) == 40, "a negative holding of the other outcome counts as none")
+        // Buying 40 No against 100 Yes: 40 % of the Yes paired off (an exit of 40 %).
+        let no = SignalGate.complementExit(StrategyTests.fill(shares: 40), whale: nil, held: SignalGate.netHeld(100, against: 0)!, heldToken: "70", heldOutcome: 0)
+        #expect(no.exit?.fractionPpm == 400_000)
+        // Then selling 60 Yes: its exposure was 60 (100 held, 40 of them paired), all of it sold.
+        let sale = SignalGate.exit(
+            StrategyTests.fill(side: .sell, shares: 60), whale: nil, followed: true, positionBefore: 100, otherOutcomeHeld: 40, policy: GatePolicy())
+        #expect(sale.accepted && sale.exit?.sharesBefore == 60 && sale.exit?.fractionPpm == 1_000_000, "\(sale)")
+        #expect(sale.detail.contains("net of the other outcome"))
+        // 40 % then the rest: nothing of the copy is left, as nothing of the whale's exposure is.
+        // Selling pairs only (Yes 40 held, No 40 held): no exposure left to follow out.
+        let pairs = SignalGate.exit(
+            StrategyTests.fill(side: .sell, shares: 40), whale: nil, followed: true, positionBefore: 40, otherOutcomeHeld: 40, policy: GatePolicy())
+        #expect(!pairs.accepted && pairs.reason == "sell_not_copied" && pairs.detail.contains("paired"))
+    }
+
     static func book() -> Book {
         var book = Book(initialCash: 100_000, cash: 99_850, positions: [
             "70": BookPosition(asset: "70", conditionId: market, outcomeIndex: 0, shares: 300, cost: 150, mark: Price(micros: 550_000)),

@@ -322,7 +322,7 @@ struct GateEngineTests {
     @Test("tuning: the grid spans every threshold; the ranking puts the roadmap's floor first, then value kept")
     func tuningRank() {
         let grid = GateTuning.grid(base: GatePolicy())
-        #expect(grid.count == GateTuning.scores.count * 2 * GateTuning.notionals.count * GateTuning.copyabilities.count * 2)
+        #expect(grid.count == GateTuning.scores.count * 2 * GateTuning.notionals.count * GateTuning.slippages.count * GateTuning.copyabilities.count * 2)
         #expect(Set(grid.map(\.label)).count == grid.count)
         let strict = grid.first { $0.policy.minimumScore == 60 }!
         #expect(strict.policy.quarantine.enterBelowScore == 40 && strict.policy.quarantine.releaseAboveScore == 48)

@@ -275,14 +275,18 @@ struct PipelineEndToEndTests {
                 """) == 0)
             #expect(try await one("SELECT count(*) FROM signals WHERE reason = 'exit'") > 0, "the world's followed whales sell")
             // Exits: a followed whale's sale (a score of 30 or more before it) of a token it held,
-            // in the proportion of its position before, recomputed from its trades.
+            // in the proportion of its exposure before — its position net of the market's other
+            // outcome — recomputed from its trades.
             #expect(try await one(
                 """
                 SELECT count(*) FROM signals s JOIN trades t ON t.uid = s.uid,
                 LATERAL (SELECT coalesce(sum(CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
-                                             * ((x.payload->>'size')::numeric * 1000000)::bigint), 0) AS before
-                         FROM trades x WHERE x.wallet = t.wallet AND x.event_time < t.event_time
-                                  AND x.payload->>'asset' = coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')) p,
+                                             * ((x.payload->>'size')::numeric * 1000000)::bigint)
+                                         FILTER (WHERE x.payload->>'asset' = coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')), 0)
+                                - greatest(0, coalesce(sum(CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
+                                             * ((x.payload->>'size')::numeric * 1000000)::bigint)
+                                         FILTER (WHERE x.payload->>'asset' <> coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')), 0)) AS before
+                         FROM trades x WHERE x.wallet = t.wallet AND x.event_time < t.event_time AND x.condition_id = t.condition_id) p,
                 LATERAL (SELECT EXISTS (SELECT 1 FROM whale_scores w WHERE w.wallet = t.wallet AND w.event_time < t.event_time
                                         AND w.score >= 30) AS followed) f
                 WHERE s.reason = 'exit'

@@ -1,4 +1,5 @@
 import Foundation
+import RemoraCore
 import RemoraRuntime
 import RemoraTestSupport
 import Testing
@@ -28,6 +29,31 @@ struct ValidateGateCommandTests {
         #expect(run.output.contains("whale/unscored_wallet"))
         #expect(lines.contains { $0.hasPrefix("gate, edge, without quarantine") })
         #expect(lines.contains { $0.hasPrefix("quarantine (releases approved automatically)") } && lines.contains { $0.hasPrefix("  score_drop") })
+    }
+
+    @Test("--tune ranks the grid on one world and measures the chosen thresholds and the roadmap's on the hold-out world")
+    func tune() throws {
+        let run = try ChildProcess([
+            builtProductsDirectory.appendingPathComponent("remora").path, "validate", "gate", "--tune", "--wallets", "100", "--markets", "80",
+            "--months", "6", "--seed", "5", "--holdout", "4", "--resamples", "50",
+        ])
+        #expect(run.wait() == 0, "\(run.output)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let sets = GateTuning.grid(base: GatePolicy()).count
+        #expect(lines.first?.contains("\(sets) threshold sets") == true, "\(run.output)")
+        // On this world some sets pass trades: the chosen one is the ranking's first, and it, the
+        // roadmap's thresholds and the naive rule are measured on the hold-out world.
+        let chosen = try #require(lines.first { $0.hasPrefix("chosen: ") }, "\(run.output)")
+        let first = try #require(lines.first { $0.hasPrefix("   1  ") })
+        #expect(first.contains(String(chosen.dropFirst("chosen: ".count))), "\(run.output)")
+        #expect(lines.contains { $0.hasPrefix("   4  chosen") } && lines.contains { $0.hasPrefix("   4  roadmap") }
+            && lines.contains { $0.hasPrefix("   4  naive top decile") }, "\(run.output)")
+        // A hold-out world must not be the tuning one.
+        let same = try ChildProcess([
+            builtProductsDirectory.appendingPathComponent("remora").path, "validate", "gate", "--tune", "--wallets", "80", "--markets", "60",
+            "--months", "3", "--seed", "3", "--holdout", "3",
+        ])
+        #expect(same.wait() != 0 && same.output.contains("must not contain the tuning seed"), "\(same.output)")
     }
 
     static func number(after prefix: String, in line: String) -> Int? {

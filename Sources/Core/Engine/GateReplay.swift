@@ -4,8 +4,8 @@ public import RemoraModel
 /// event time, each with the whale's figures as the scorer published them before it and the
 /// market as of its copy instant — the same functions the signal-gate service calls.
 public enum GateReplay {
-    /// One verdict per trade, in the trades' order (the order they were stored in: a whale order's
-    /// first fill stands for it). `market` answers as of any instant (the world model in
+    /// One verdict per trade, in the trades' order — event time (the order they were stored in
+    /// within an instant: a whale order's first fill stands for it). `market` answers as of any instant (the world model in
     /// process); a transient failure there is a failure of the replay.
     public static func signals(
         _ trades: [Trade], timelines: [WalletAddress: WhaleTimeline], market: any MarketData, policy: GatePolicy,
@@ -33,7 +33,16 @@ public enum GateReplay {
         var outcomes: [ConditionID: [Int: TokenID]] = [:]
         for trade in trades { outcomes[trade.conditionId, default: [:]][trade.outcomeIndex] = trade.asset }
         var complementExits = Set<String>()
+        // Positions strictly before each order's instant, as the service reads them (`event_time <
+        // t`): the fills of one instant change them once that instant is past.
+        var pending: [(holding: WhaleHolding, delta: Int64)] = []
+        var pendingAt: EventTime?
         for (index, trade) in trades.enumerated() {
+            if trade.timestamp != pendingAt {
+                for (holding, delta) in pending { positions[holding, default: 0] += delta }
+                pending.removeAll(keepingCapacity: true)
+                pendingAt = trade.timestamp
+            }
             let whale = timelines[trade.wallet]?.before(trade.timestamp)?.figures
             let key = WhaleOrder.key(of: trade)
             let order = orders[key]!
@@ -44,14 +53,17 @@ public enum GateReplay {
             let other = (outcomes[trade.conditionId] ?? [:]).filter { $0.value != trade.asset }
                 .map { (outcome: $0.key, token: $0.value, held: positions[WhaleHolding(wallet: trade.wallet, asset: $0.value), default: 0]) }
                 .max { ($0.held, $1.token) < ($1.held, $0.token) }
-            positions[holding] = before + (trade.side == .buy ? trade.size.micros : -trade.size.micros)
+            pending.append((holding, trade.side == .buy ? trade.size.micros : -trade.size.micros))
             if order.first.id == trade.id, trade.side == .sell {
                 verdicts[index] = SignalGate.exit(
-                    order.combined, whale: whale, followed: followed, positionBefore: Shares(micros: before), policy: policy)
-            } else if order.first.id == trade.id, trade.side == .buy, !trade.late, followed, let other, other.held > 0 {
+                    order.combined, whale: whale, followed: followed, positionBefore: Shares(micros: before),
+                    otherOutcomeHeld: Shares(micros: max(0, other?.held ?? 0)), policy: policy)
+            } else if order.first.id == trade.id, trade.side == .buy, !trade.late, followed, let other, other.held > 0,
+                let exposure = SignalGate.netHeld(Shares(micros: other.held), against: Shares(micros: before))
+            {
                 complementExits.insert(key)
                 verdicts[index] = SignalGate.complementExit(
-                    order.combined, whale: whale, held: Shares(micros: other.held), heldToken: other.token, heldOutcome: other.outcome)
+                    order.combined, whale: whale, held: exposure, heldToken: other.token, heldOutcome: other.outcome)
             } else if order.first.id != trade.id {
                 verdicts[index] = SignalGate.partOfOrder(
                     trade, whale: whale, quarantine: quarantine(trade), order: order, exit: complementExits.contains(key), policy: policy)

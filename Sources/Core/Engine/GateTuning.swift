@@ -14,30 +14,35 @@ public enum GateTuning {
     /// A set that passes fewer trades than this says nothing about value (noise).
     public static let minimumPassed = 20
 
-    public static let scores: [Double] = [30, 40, 50, 60, 75]
-    public static let notionals: [USDC] = [100, 500, 1_000, 2_500, 5_000]
-    public static let copyabilities: [Double] = [0.01, 0.03, 0.05, 0.08]
+    public static let scores: [Double] = [20, 40, 60, 75]
+    public static let notionals: [USDC] = [100, 1_000, 5_000]
+    public static let copyabilities: [Double] = [0.01, 0.03, 0.05]
+    public static let slippages: [Double] = [0.01, 0.05, 0.25]
 
     /// Every combination of the whale gate's minimum WQS (quarantine's levels kept in the
     /// roadmap's proportion, 50 and 60 of 75), the rising-Sharpe check, the minimum notional,
-    /// the minimum copyability and the probability estimate; the rest as in `base`.
+    /// the reference order's maximum slippage, the minimum copyability and the probability
+    /// estimate; the rest as in `base`.
     public static func grid(base: GatePolicy) -> [Candidate] {
         var all: [Candidate] = []
         for score in scores {
             for rising in [true, false] {
                 for notional in notionals {
-                    for copyability in copyabilities {
-                        for method in [ProbabilityMethod.edge, .blend] {
-                            var policy = base
-                            policy.minimumScore = score
-                            policy.quarantine.enterBelowScore = score * 50 / 75
-                            policy.quarantine.releaseAboveScore = score * 60 / 75
-                            policy.requireRisingSharpe = rising
-                            policy.minimumNotional = notional
-                            policy.minimumCopyability = copyability
-                            policy.probabilityMethod = method
-                            let label = "WQS \(Int(score)), rising \(rising ? "on" : "off"), notional \(notional.micros / 1_000_000), copyability \(copyability), \(method == .edge ? "edge" : "blend")"
-                            all.append(Candidate(policy: policy, label: label))
+                    for slippage in slippages {
+                        for copyability in copyabilities {
+                            for method in [ProbabilityMethod.edge, .blend] {
+                                var policy = base
+                                policy.minimumScore = score
+                                policy.quarantine.enterBelowScore = score * 50 / 75
+                                policy.quarantine.releaseAboveScore = score * 60 / 75
+                                policy.requireRisingSharpe = rising
+                                policy.minimumNotional = notional
+                                policy.maximumSlippage = slippage
+                                policy.minimumCopyability = copyability
+                                policy.probabilityMethod = method
+                                let label = "WQS \(Int(score)), rising \(rising ? "on" : "off"), notional \(notional.micros / 1_000_000), slippage \(slippage), copyability \(copyability), \(method == .edge ? "edge" : "blend")"
+                                all.append(Candidate(policy: policy, label: label))
+                            }
                         }
                     }
                 }

@@ -104,7 +104,8 @@ public enum SignalGate {
     /// token before the order, from its listed trades. The risk guard sells only what our book
     /// holds from this whale.
     public static func exit(
-        _ trade: Trade, whale: WhaleFigures?, followed: Bool, positionBefore: Shares, policy: GatePolicy
+        _ trade: Trade, whale: WhaleFigures?, followed: Bool, positionBefore: Shares, otherOutcomeHeld: Shares = .zero,
+        policy: GatePolicy
     ) -> Signal {
         var verdict = Verdict(trade: trade, whale: whale)
         if trade.late {
@@ -117,18 +118,34 @@ public enum SignalGate {
         guard positionBefore.micros > 0 else {
             return verdict.rejected(.trade, "sell_not_copied", "no position before the sale in the whale's listed trades")
         }
-        let exit = WhaleExit(sharesBefore: positionBefore, sharesReduced: trade.size)
+        // Its exposure is what it holds net of the other outcome: pairs of both are worth 1
+        // whatever happens, and the buys of the other outcome that made them were exits already.
+        guard let exposure = netHeld(positionBefore, against: otherOutcomeHeld) else {
+            return verdict.rejected(
+                .trade, "sell_not_copied",
+                "its \(positionBefore) shares are all paired with \(otherOutcomeHeld) of the other outcome: a sale of pairs, already followed out")
+        }
+        let exit = WhaleExit(sharesBefore: exposure, sharesReduced: trade.size)
         verdict.exit = exit
         return verdict.accepted(
             reason: "exit",
-            "the whale sold \(trade.size) of its \(positionBefore) shares (\(percent(Double(exit.fractionPpm) / 1_000_000))): we sell that share of what we hold from it")
+            "the whale sold \(trade.size) of its \(exposure) shares\(exposure == positionBefore ? "" : " net of the other outcome") (\(percent(Double(exit.fractionPpm) / 1_000_000))): we sell that share of what we hold from it")
+    }
+
+    /// A whale's exposure to one outcome of a binary market: what it holds of it beyond what it
+    /// holds of the other (a pair of both is cash in waiting, merged or not); nil when none.
+    public static func netHeld(_ held: Shares, against other: Shares) -> Shares? {
+        // A negative holding (sales beyond the listed buys) counts as none.
+        let paired = max(0, other.micros)
+        return held.micros > paired ? Shares(micros: held.micros - paired) : nil
     }
 
     /// A whale's buy of one outcome while it holds the other: its position in that other outcome
     /// falls by what it bought (a pair of both outcomes is worth 1 whatever happens), so we reduce
     /// ours in the same proportion — an exit of the other token, never a copy of the buy (what it
     /// bought beyond its holding is not copied: we follow the whale out, not into the other side).
-    /// `held`: its position in the other outcome before the order.
+    /// `held`: its exposure to the other outcome before the order, net of what it held of this
+    /// one (``netHeld(_:against:)``).
     public static func complementExit(
         _ trade: Trade, whale: WhaleFigures?, held: Shares, heldToken: TokenID, heldOutcome: Int
     ) -> Signal {

@@ -73,7 +73,7 @@ struct GateWorld {
         let report = GateValidation.report(
             name: name, passed: passed,
             reasons: zip(signals, passed).map { $1 ? "passed" : $0.exit != nil ? "exit/mirrored" : "\($0.stage.rawValue)/\($0.reason)" },
-            whaleQualified: signals.map { $0.side == .buy && $0.stage != .whale }, copyable: copyable,
+            whaleQualified: zip(copyable, signals).map { $0 && $1.stage != .whale }, copyable: copyable,
             value: trades.map { values[$0.line] }, resamples: resamples)
         return (signals, report)
     }

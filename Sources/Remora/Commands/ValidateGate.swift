@@ -119,8 +119,9 @@ struct ValidateGate: AsyncParsableCommand {
         }
         print("roadmap's claim: 78 % of negative-EV trades kept out, 91 % of the positive value kept, 20–25 % pass-through")
         for r in reports.prefix(2) {
-            print(String(format: "%@: over the %d trades of whales that pass the whale gate, pass-through %.2f %%",
-                         r.name, r.qualifiedWhales.trades, r.qualifiedWhales.passThrough * 100))
+            print(String(format: "%@: over the %d taker buys of whales that pass the whale gate, pass-through %.2f %%, negative-EV kept out %.2f %%, positive-EV value kept %.2f %%",
+                         r.name, r.qualifiedWhales.trades, r.qualifiedWhales.passThrough * 100, r.qualifiedWhales.keptOutShare * 100,
+                         r.qualifiedWhales.valueKeptShare * 100))
         }
         print("gate (p = price + shrunk edge), rejections by stage and reason: trades, positive-EV value per $ they held back")
         for (reason, entry) in reports[0].reasons.sorted(by: { $0.value.trades > $1.value.trades }) {
@@ -201,9 +202,9 @@ struct ValidateGate: AsyncParsableCommand {
         print("objective: the most positive-EV value kept among those buys with at least \(Int(GateTuning.keptOutFloor * 100)) % of the negative-EV ones kept out and \(GateTuning.minimumPassed) passed")
         let meeting = ranked.filter { GateTuning.meetsFloor($0.figures) }.count
         print("\(meeting) of them meet the floor\(meeting == 0 ? "; the best by value kept below" : "")")
-        print("rank  thresholds                                                      passed   kept out   value kept   value/$ of passed")
+        print("rank  thresholds                                                                      passed   kept out   value kept   value/$ of passed")
         for (rank, entry) in ranked.prefix(10).enumerated() {
-            print(String(format: "%4d  ", rank + 1) + entry.candidate.label.padding(toLength: 62, withPad: " ", startingAt: 0)
+            print(String(format: "%4d  ", rank + 1) + entry.candidate.label.padding(toLength: 78, withPad: " ", startingAt: 0)
                 + String(format: "%8d   %6.2f %%   %8.2f %%   %+.4f", entry.figures.passed, entry.figures.keptOutShare * 100,
                          entry.figures.valueKeptShare * 100, entry.figures.meanPassedValue))
         }
@@ -213,7 +214,7 @@ struct ValidateGate: AsyncParsableCommand {
         }
         print("chosen: \(chosen.label)")
         print("out of sample (worlds of the same size; 95 % bootstrap intervals over the taker buys of scored wallets):")
-        print("seed  rule                 passed   pass-through   negative-EV kept out (95 % CI)   positive-EV value kept (95 % CI)   value/$ of passed")
+        print("seed  rule                 passed   pass-through   negative-EV kept out (95 % CI)   positive-EV value kept (95 % CI)   value/$ of passed   whales past stage 1: buys, kept out, value kept")
         for holdoutSeed in holdouts {
             let other = try await GateWorld.prepare(WorldParameters(seed: holdoutSeed, wallets: wallets, markets: markets, months: months))
             defer { other.remove() }
@@ -227,7 +228,9 @@ struct ValidateGate: AsyncParsableCommand {
                              r.copyable.passed, r.copyable.passThrough * 100,
                              r.copyable.keptOutShare * 100, r.copyableKeptOutInterval.lowerBound * 100, r.copyableKeptOutInterval.upperBound * 100,
                              r.copyable.valueKeptShare * 100, r.copyableValueKeptInterval.lowerBound * 100, r.copyableValueKeptInterval.upperBound * 100,
-                             r.copyable.meanPassedValue))
+                             r.copyable.meanPassedValue)
+                    + (r.name.hasPrefix("naive") ? "" : String(format: "           %6d, %6.2f %%, %6.2f %%", r.qualifiedWhales.trades,
+                                                                 r.qualifiedWhales.keptOutShare * 100, r.qualifiedWhales.valueKeptShare * 100)))
             }
         }
         print(String(format: "done in %.1f s", (ContinuousClock.now - started).inSeconds))

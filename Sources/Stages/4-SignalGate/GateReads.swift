@@ -98,8 +98,10 @@ struct GateReads: Sendable {
 
     /// A followed whale's buy of one outcome while it holds the other: what it holds.
     func complementHeld(_ trade: Trade) -> (token: TokenID, outcome: Int, held: Shares)? {
-        guard trade.side == .buy, let standing = exits[trade.id], standing.followed else { return nil }
-        return standing.complement
+        guard trade.side == .buy, let standing = exits[trade.id], standing.followed, let other = standing.complement,
+            let exposure = SignalGate.netHeld(other.held, against: standing.positionBefore)
+        else { return nil }
+        return (other.token, other.outcome, exposure)
     }
 
     func verdict(_ trade: Trade, detectedAt stored: EventTime) -> Signal {
@@ -117,7 +119,7 @@ struct GateReads: Sendable {
             let standing = exits[trade.id]
             return SignalGate.exit(
                 order.combined, whale: whale, followed: standing?.followed ?? false,
-                positionBefore: standing?.positionBefore ?? .zero, policy: policy)
+                positionBefore: standing?.positionBefore ?? .zero, otherOutcomeHeld: standing?.complement?.held ?? .zero, policy: policy)
         }
         return SignalGate.evaluate(
             order.combined, whale: whale, quarantine: quarantine(of: trade), market: markets[trade.id],
