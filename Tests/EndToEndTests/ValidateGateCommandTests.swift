@@ -27,7 +27,11 @@ struct ValidateGateCommandTests {
             .compactMap { Int($0.split(separator: " ").dropFirst().first ?? "") }.reduce(0, +)
         #expect(rejected + passed == trades, "\(rejected) rejected + \(passed) passed ≠ \(trades) trades\n\(run.output)")
         #expect(run.output.contains("whale/unscored_wallet"))
-        #expect(lines.contains { $0.hasPrefix("gate, edge, without quarantine") })
+        #expect(lines.contains { $0.hasPrefix("gate, edge, without quarantine") } && lines.contains { $0.hasPrefix("gate, edge, with win rate > base") })
+        // The same rules over the trades the gate chooses among, no more passed there than overall.
+        let chosenAmong = try #require(lines.first { $0.hasPrefix("over the ") && $0.contains("taker buys of wallets with a score") })
+        let buys = try #require(Self.number(after: "over the ", in: chosenAmong))
+        #expect(buys > 0 && buys < trades, "\(run.output)")
         #expect(lines.contains { $0.hasPrefix("quarantine (releases approved automatically)") } && lines.contains { $0.hasPrefix("  score_drop") })
     }
 

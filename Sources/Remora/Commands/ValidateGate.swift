@@ -33,6 +33,7 @@ struct ValidateGate: AsyncParsableCommand {
     @Option(help: "Override the minimum notional, USDC.") var minNotional: Double?
     @Option(help: "Override the minimum copyability (edge left after lag, spread and fees).") var minCopyability: Double?
     @Flag(help: "Copy the whales' maker fills too.") var copyMakerFills = false
+    @Flag(help: "Require the whale's win rate's 95 % lower bound above its category's base rate (beyond the roadmap).") var winRateAboveBase = false
     @Flag(help: "Search the thresholds on this world (--seed) and measure the best on the --holdout worlds.") var tune = false
     @Option(help: "With --tune: the seeds of the worlds (same size) the chosen thresholds are measured on.") var holdout = "8,9,10,11"
     @Option(help: "Compare the replay, verdict by verdict, with what the pipeline decided in this finished demo's state folder (its world, its database, its gate profile).") var againstDemo: String?
@@ -61,6 +62,7 @@ struct ValidateGate: AsyncParsableCommand {
         }
         if let minCopyability { policy.minimumCopyability = minCopyability }
         if copyMakerFills { policy.copyMakerFills = true }
+        if winRateAboveBase { policy.requireWinRateAboveBase = true }
         // A replay approves releases from quarantine automatically.
         policy.quarantine.approval = .auto
         return policy
@@ -84,13 +86,23 @@ struct ValidateGate: AsyncParsableCommand {
 
         var reports: [GateValidationReport] = []
         var edgeSignals: [Signal] = []
-        for (method, quarantined) in [(ProbabilityMethod.edge, true), (.blend, true), (.edge, false)] {
+        // The gate with each probability estimate; then without quarantine, and with the check
+        // beyond the roadmap (the win rate's 95 % lower bound above its category's base rate)
+        // switched the other way, to show what each changes.
+        let variants: [(name: String, method: ProbabilityMethod, quarantine: Bool, winRateAboveBase: Bool)] = [
+            ("gate, p = price + shrunk edge", .edge, true, policy.requireWinRateAboveBase),
+            ("gate, p = 0.7 win rate + 0.3 market", .blend, true, policy.requireWinRateAboveBase),
+            ("gate, edge, without quarantine", .edge, false, policy.requireWinRateAboveBase),
+            (policy.requireWinRateAboveBase ? "gate, edge, without win rate > base" : "gate, edge, with win rate > base", .edge, true,
+             !policy.requireWinRateAboveBase),
+        ]
+        for variant in variants {
             var p = policy
-            p.probabilityMethod = method
-            p.quarantineEnabled = quarantined
-            let name = !quarantined ? "gate, edge, without quarantine" : method == .edge ? "gate, p = price + shrunk edge" : "gate, p = 0.7 win rate + 0.3 market"
-            let (signals, report) = try await world.replay(p, name: name, resamples: resamples)
-            if method == .edge, quarantined { edgeSignals = signals }
+            p.probabilityMethod = variant.method
+            p.quarantineEnabled = variant.quarantine
+            p.requireWinRateAboveBase = variant.winRateAboveBase
+            let (signals, report) = try await world.replay(p, name: variant.name, resamples: resamples)
+            if reports.isEmpty { edgeSignals = signals }
             reports.append(report)
         }
         reports.append(world.naiveReport(resamples: resamples))
