@@ -128,10 +128,12 @@ public struct PolymarketClient: Sendable {
     }
 
     /// `GET /positions?user=`.
-    public func positions(user: String, limit: Int = 500, offset: Int = 0) async throws -> [PositionRow] {
-        try await get(
-            "data/positions", base: endpoints.dataAPI, path: "/positions",
-            query: [("user", user), ("limit", String(limit)), ("offset", String(offset))],
+    /// `sizeThreshold`: the smallest size listed (the API's default is 1 share).
+    public func positions(user: String, limit: Int = 500, offset: Int = 0, sizeThreshold: Double? = nil) async throws -> [PositionRow] {
+        var query = [("user", user), ("limit", String(limit)), ("offset", String(offset))]
+        if let sizeThreshold { query.append(("sizeThreshold", String(sizeThreshold))) }
+        return try await get(
+            "data/positions", base: endpoints.dataAPI, path: "/positions", query: query,
             budgets: [budgets.dataOverall, budgets.dataPositions])
     }
 

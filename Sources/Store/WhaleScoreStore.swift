@@ -140,3 +140,40 @@ public enum WhaleExitStore {
         return standings
     }
 }
+
+extension WhaleExitStore {
+    /// Each wallet's shares per token as its stored fills make them through `through`, leaving
+    /// out markets resolved by then (the world, like Polymarket's `/positions`, no longer lists a
+    /// redeemed position). What `remora reconcile positions` sets against the Data API.
+    public static func reconstructedPositions(
+        of wallets: [WalletAddress], through: EventTime, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [TokenID: Shares]] {
+        guard !wallets.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT t.wallet, t.payload->>'asset',
+                   sum(CASE WHEN t.payload->>'side' = 'BUY' THEN 1 ELSE -1 END * ((t.payload->>'size')::numeric * 1000000)::bigint)::bigint
+            FROM trades t
+            LEFT JOIN market_resolutions r ON r.uid = t.condition_id AND r.event_time <= \(through.millis)
+            WHERE t.wallet = ANY(\(wallets.map(\.rawValue))) AND t.event_time <= \(through.millis) AND r.uid IS NULL
+            GROUP BY 1, 2
+            """, logger: logger)
+        var positions: [WalletAddress: [TokenID: Shares]] = [:]
+        for try await (wallet, asset, micros) in rows.decode((String, String?, Int64).self) {
+            guard let wallet = WalletAddress(wallet), let asset else { continue }
+            positions[wallet, default: [:]][asset] = Shares(micros: micros)
+        }
+        return positions
+    }
+
+    /// The wallets whose score reached `score` at some point: the whales the gate followed.
+    public static func followedWallets(score: Double, on connection: PostgresConnection, logger: Logger) async throws -> [WalletAddress] {
+        var wallets: [WalletAddress] = []
+        for try await wallet in try await connection.query(
+            "SELECT DISTINCT wallet FROM whale_scores WHERE score >= \(score) ORDER BY wallet", logger: logger
+        ).decode(String.self) {
+            if let address = WalletAddress(wallet) { wallets.append(address) }
+        }
+        return wallets
+    }
+}

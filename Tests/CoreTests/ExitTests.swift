@@ -153,3 +153,17 @@ struct ExitTests {
         #expect(resolved.fromWhales.isEmpty)
     }
 }
+
+@Suite("Whale positions reconciled against /positions")
+struct PositionReconciliationTests {
+    @Test("tokens agree within the tolerance; a gap either way is a difference, largest first; dust on both sides is not counted")
+    func compare() {
+        let report = PositionReconciliation.compare(
+            stored: ["a": 100, "b": 50, "c": Shares(micros: 5_000), "d": 20, "e": -3],
+            source: ["a": Shares(micros: 100_005_000), "b": 40, "c": Shares(micros: 2_000), "f": 7, "e": 0])
+        #expect(report.tokens == 4 && report.agreeing == 1, "\(report)")
+        #expect(report.differences.map(\.asset) == ["d", "b", "f"])
+        #expect(report.differences.map(\.gap) == [-20, -10, 7])
+        #expect(PositionReconciliation.compare(stored: [:], source: [:]).tokens == 0)
+    }
+}

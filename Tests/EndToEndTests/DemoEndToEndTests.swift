@@ -43,6 +43,42 @@ struct DemoEndToEndTests {
         try Self.explainsEveryKind(state: state, port: port)
         try Self.replayDecidesAsThePipeline(state: state, port: port)
         try await Self.dashboardInBrowser(state: state, port: port, summary: api)
+        try Self.positionsReconcile(state: state, port: port)
+    }
+
+    /// `remora reconcile positions`: the followed whales' positions rebuilt from the stored fills
+    /// agree with the world's `/positions`; once a fill is lost, its wallet's gap is named and the
+    /// command fails (the last step: it alters the database).
+    static func positionsReconcile(state: URL, port: Int) throws {
+        let remora = builtProductsDirectory.appendingPathComponent("remora").path
+        func reconcile(_ extra: [String]) throws -> (Int32, String) {
+            let run = try ChildProcess(
+                [remora, "reconcile", "positions", "--demo", state.path, "--port", "\(port)", "--min-score", "20"] + extra,
+                removing: ["DATABASE_URL"])
+            return (run.wait(), run.output)
+        }
+        let (status, text) = try reconcile([])
+        #expect(status == 0 && text.contains("wallets with a difference 0 of"), "\(text)")
+        let held = text.split(separator: "\n").first { $0.hasPrefix("tokens held ") }.flatMap { Int($0.split(separator: " ")[2].filter(\.isNumber)) }
+        #expect((held ?? 0) > 0, "\(text)")
+        // Lose one buy of a followed whale in a market still open at the end.
+        let url = try ChildProcess([remora, "db", "url", "--state", state.path, "--port", "\(port)"])
+        #expect(url.wait() == 0)
+        let cluster = url.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let database = String(cluster[..<(cluster.lastIndex(of: "/") ?? cluster.endIndex)]) + "/remora_demo"
+        let lost = try ChildProcess(["psql", database, "-Atc", """
+            WITH gone AS (
+                SELECT t.uid, t.wallet FROM trades t LEFT JOIN market_resolutions r ON r.uid = t.condition_id
+                WHERE r.uid IS NULL AND t.payload->>'side' = 'BUY' AND (t.payload->>'size')::numeric > 1
+                  AND t.wallet IN (SELECT wallet FROM whale_scores WHERE score >= 20)
+                ORDER BY t.uid LIMIT 1)
+            DELETE FROM trades t USING gone WHERE t.uid = gone.uid RETURNING t.wallet
+            """])
+        #expect(lost.wait() == 0, "\(lost.output)")
+        let wallet = lost.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map(String.init) ?? ""
+        #expect(wallet.hasPrefix("0x"), "\(lost.output)")
+        let (failed, gap) = try reconcile(["--wallet", wallet])
+        #expect(failed == 1 && gap.contains(wallet) && gap.contains("unexplained") && gap.contains("wallets with a difference 1 of 1"), "\(gap)")
     }
 
     /// The backtest's first promise: the in-process replay of the gate over the demo's world

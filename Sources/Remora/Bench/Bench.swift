@@ -20,6 +20,15 @@ enum DemoBench {
         return local.url(database: database)
     }
 
+    /// The demo's world's end, unix seconds.
+    static func worldEnd(state: String) throws -> Int64 {
+        let worldFolder = URL(fileURLWithPath: state).standardizedFileURL.appendingPathComponent("demo/world")
+        guard let world = try? StubWorld.load(from: worldFolder) else {
+            throw ValidationError("no demo world in \(worldFolder.path): run `make demo` (or remora demo --state \(state)) first")
+        }
+        return world.manifest.endTime
+    }
+
     /// The demo's world served at its end (call `cancel()` when done).
     static func serveWorld(state: String) async throws -> LoopbackServer {
         let worldFolder = URL(fileURLWithPath: state).standardizedFileURL.appendingPathComponent("demo/world")

@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import PostgresNIO
+import RemoraCore
+import RemoraModel
 import RemoraPolymarket
 import RemoraStore
 
 struct Reconcile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check stored data against the source.", subcommands: [ReconcileVolume.self])
+        abstract: "Check stored data against the source.", subcommands: [ReconcileVolume.self, ReconcilePositions.self])
 }
 
 /// Stored traded volume per market against Gamma's own `volume` figure.
@@ -70,5 +72,95 @@ struct ReconcileVolume: AsyncParsableCommand {
         for (id, mine, theirs) in differences.sorted(by: { abs($0.1 - $0.2) > abs($1.1 - $1.2) }).prefix(worst) where mine != theirs {
             print("  \(id)  stored \(mine)  source \(theirs)")
         }
+    }
+}
+
+/// Each followed whale's position as Remora reconstructs it from its stored fills, against the
+/// Data API's `/positions` (docs/strategy.md, "Exits"): exits are measured against the first.
+struct ReconcilePositions: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "positions",
+        abstract: "Compare the whales' positions rebuilt from the stored fills with the Data API's /positions.",
+        discussion: """
+            The wallets are --wallet, or every whale whose score reached --min-score. Stored fills are summed per \
+            token through the instant compared, leaving out markets resolved by then (a redeemed position is no \
+            longer listed). A difference is what the trades do not explain: a conversion, a merge or transfer, a \
+            fill the fetcher missed. Exits are measured against the rebuilt position, so a difference there is a \
+            reduction Remora did not follow. Exits with status 1 when any token differs (for a cron check). \
+            With --demo, the demo's database and its world served at its end; otherwise DATABASE_URL, the live \
+            Data API and now.
+            """)
+
+    @Option(help: "A wallet to check (repeatable); default: every whale whose score reached --min-score.") var wallet: [String] = []
+    @Option(help: "The score from which a whale counts as followed (default: REMORA_GATE_MIN_SCORE, or 40 with --demo).") var minScore: Double?
+    @Option(help: "A finished demo's state folder: its database, and its world served at its end as the Data API.") var demo: String?
+    @Option(help: "With --demo: the port of its embedded PostgreSQL (when DATABASE_URL is not set).") var port = 54329
+    @Option(help: "Data API base URL (without --demo).") var dataAPI = ProcessInfo.processInfo.environment["REMORA_DATA_API_URL"] ?? PolymarketEndpoints.polymarket.dataAPI
+    @Option(help: "Differences to list per wallet.") var worst = 5
+
+    func run() async throws {
+        let given = try wallet.map { text -> WalletAddress in
+            guard let address = WalletAddress(text) else { throw ValidationError("--wallet \(text): not a 0x address of 40 hex digits") }
+            return address
+        }
+        let databaseURL: String
+        let base: String
+        let through: EventTime
+        var server: LoopbackServer?
+        if let demo {
+            databaseURL = try DemoBench.databaseURL(state: demo, port: port)
+            let listening = try await DemoBench.serveWorld(state: demo)
+            server = listening
+            base = "http://127.0.0.1:\(listening.port)"
+            through = try EventTime(seconds: DemoBench.worldEnd(state: demo))
+        } else {
+            databaseURL = try databaseURLFromEnvironment()
+            base = dataAPI
+            through = EventTime(millis: Int64(Date().timeIntervalSince1970 * 1_000))
+        }
+        defer { server?.cancel() }
+        let threshold = minScore ?? Double(ProcessInfo.processInfo.environment["REMORA_GATE_MIN_SCORE"] ?? "") ?? (demo != nil ? 40 : 75)
+        let client = PolymarketClient(
+            endpoints: PolymarketEndpoints(dataAPI: base, gamma: PolymarketEndpoints.polymarket.gamma, clob: PolymarketEndpoints.polymarket.clob),
+            logger: quietLogger())
+        let (wallets, stored) = try await Store.withRunning(try DatabaseConfiguration(url: databaseURL), logger: quietLogger()) { store in
+            try await store.read { connection in
+                let wallets = given.isEmpty
+                    ? try await WhaleExitStore.followedWallets(score: threshold, on: connection, logger: store.logger) : given
+                return (wallets, try await WhaleExitStore.reconstructedPositions(of: wallets, through: through, on: connection, logger: store.logger))
+            }
+        }
+        guard !wallets.isEmpty else {
+            print("no whale reached WQS \(threshold): nothing to reconcile")
+            return
+        }
+        var differing = 0
+        var tokens = 0
+        var agreeing = 0
+        print("\(wallets.count) wallets, positions as of \(through.utcText), stored fills against \(base)/positions")
+        for wallet in wallets {
+            var source: [TokenID: Shares] = [:]
+            var offset = 0
+            while true {
+                let page = try await client.positions(user: wallet.rawValue, limit: 500, offset: offset, sizeThreshold: 0)
+                for row in page {
+                    guard let shares = Shares(rounding: row.size) else { throw ValidationError("\(wallet): /positions size \(row.size) out of range") }
+                    source[row.asset, default: .zero] += shares
+                }
+                guard page.count == 500 else { break }
+                offset += 500
+            }
+            let report = PositionReconciliation.compare(stored: stored[wallet] ?? [:], source: source)
+            tokens += report.tokens
+            agreeing += report.agreeing
+            guard !report.differences.isEmpty else { continue }
+            differing += 1
+            print("  \(wallet.rawValue): \(report.agreeing) of \(report.tokens) tokens agree")
+            for d in report.differences.prefix(worst) {
+                print("    token \(d.asset.prefix(16))…  stored \(d.stored)  /positions \(d.source)  unexplained \(d.gap)")
+            }
+        }
+        print("tokens held \(tokens), agreeing \(agreeing); wallets with a difference \(differing) of \(wallets.count)")
+        if differing > 0 { throw ExitCode(1) }
     }
 }
