@@ -80,8 +80,8 @@ extension APIStub {
         return .json(writer.bytes)
     }
 
-    /// `GET /activity?user=`: the wallet's TRADE rows (every role) and a REDEEM row per market
-    /// it held at resolution.
+    /// `GET /activity?user=`: the wallet's TRADE rows (every role), a REDEEM row per market it
+    /// held at resolution, and a CONVERSION row per negative-risk conversion.
     func activity(_ query: Query, pageShift: Int, now: Int64) throws -> Response {
         let user = try query.required("user")
         let limit = try query.limit(default: 100, maximum: 500)
@@ -102,6 +102,7 @@ extension APIStub {
         enum Item {
             case trade(Int)
             case redeem(Redemption)
+            case conversion(StubConversion)
         }
         struct Row {
             let item: Item
@@ -135,6 +136,15 @@ extension APIStub {
                         cash: redemption.payout, sequence: table.count + redemption.market))
             }
         }
+        if side == nil {
+            for (k, conversion) in world.conversions[wallet].enumerated()
+            where conversion.time <= now && wanted("CONVERSION", conversion.market, conversion.time) {
+                rows.append(
+                    Row(
+                        item: .conversion(conversion), timestamp: conversion.time, size: conversion.shares, cash: 0,
+                        sequence: 2 * table.count + k))
+            }
+        }
         rows.sort { a, b in
             let (x, y) = ascending ? (a, b) : (b, a)
             switch sortBy {
@@ -156,6 +166,8 @@ extension APIStub {
                 writer.rawObject(prefixing: "\"type\":\"TRADE\",\"usdcSize\":\(usdc)", row: raw)
             case .redeem(let redemption):
                 writeRedeem(redemption, wallet: wallet, profile: profile, to: &writer)
+            case .conversion(let conversion):
+                writeConversion(conversion, wallet: wallet, profile: profile, to: &writer)
             }
         }
         writer.endArray()
@@ -184,6 +196,36 @@ extension APIStub {
         writer.field("icon", market.icon)
         writer.field("eventSlug", market.eventSlug)
         writer.field("outcome", "")
+        writer.field("name", profile.name)
+        writer.field("pseudonym", profile.pseudonym)
+        writer.field("bio", profile.bio)
+        writer.field("profileImage", profile.profileImage)
+        writer.field("profileImageOptimized", profile.profileImageOptimized)
+        writer.endObject()
+    }
+
+    /// A CONVERSION row: the capture has none, so its shape is the MERGE row's with the converted
+    /// "No" token as `asset` (outcomeIndex 1): the shares that left the wallet. No USDC (a
+    /// conversion of one market's "No" pays none).
+    private func writeConversion(_ conversion: StubConversion, wallet: Int, profile: WalletProfile, to writer: inout JSONWriter) {
+        let market = world.markets[conversion.market]
+        writer.beginObject()
+        writer.field("proxyWallet", world.wallets.addresses[wallet])
+        writer.field("timestamp", conversion.time)
+        writer.field("conditionId", market.conditionId)
+        writer.field("type", "CONVERSION")
+        writer.field("size", roundTo(conversion.shares, places: 6))
+        writer.field("usdcSize", 0.0)
+        writer.field("transactionHash", conversion.transactionHash)
+        writer.field("price", 0.0)
+        writer.field("asset", market.truth.tokenIds[1])
+        writer.field("side", "")
+        writer.field("outcomeIndex", Int64(1))
+        writer.field("title", market.question)
+        writer.field("slug", market.slug)
+        writer.field("icon", market.icon)
+        writer.field("eventSlug", market.eventSlug)
+        writer.field("outcome", market.outcomes.count > 1 ? market.outcomes[1] : "No")
         writer.field("name", profile.name)
         writer.field("pseudonym", profile.pseudonym)
         writer.field("bio", profile.bio)

@@ -33,6 +33,15 @@ struct Holding {
     }
 }
 
+/// A negative-risk conversion: `shares` of the market's "No" exchanged for as many "Yes" of
+/// each other market of its event still trading.
+struct StubConversion {
+    let time: Int64
+    let market: Int
+    let shares: Double
+    let transactionHash: String
+}
+
 /// A wallet's tokens redeemed when a market resolved: all shares of both outcomes, paid 1/0
 /// (0.5 each when void).
 struct Redemption {
@@ -60,8 +69,17 @@ extension StubWorld {
 
     func book(ofWallet wallet: Int, at now: Int64) -> WalletBook {
         var book = WalletBook()
+        // Conversions in time order with the fills (a conversion before a fill of its instant).
+        var pending = conversions[wallet].filter { $0.time <= now }[...]
+        func convert(through time: Int64) {
+            while let next = pending.first, next.time <= time {
+                pending.removeFirst()
+                apply(next, to: &book)
+            }
+        }
         for trade in visibleTrades(ofWallet: wallet, at: now) {
             let t = Int(trade)
+            convert(through: trades.timestamp[t])
             let key = Int(trades.market[t]) * 2 + Int(trades.outcome[t])
             if trades.isBuy[t] {
                 book.holdings[key, default: Holding()].buy(shares: trades.size[t], price: trades.price[t])
@@ -69,6 +87,7 @@ extension StubWorld {
                 book.holdings[key, default: Holding()].sell(shares: trades.size[t], price: trades.price[t])
             }
         }
+        convert(through: now)
         // Settle every market resolved by now, in resolution order.
         let heldMarkets = Set(book.holdings.keys.map { $0 / 2 })
             .filter { markets[$0].truth.resolvedAt <= now }
@@ -87,5 +106,26 @@ extension StubWorld {
             }
         }
         return book
+    }
+
+    /// The markets a conversion of `market`'s "No" pays "Yes" of: the event's others still trading.
+    func conversionLegs(of market: Int, at time: Int64) -> [Int] {
+        guard let id = markets[market].eventId, let event = eventById[id] else { return [] }
+        return events[event].markets.filter { $0 != market && markets[$0].truth.closedTime > time }
+    }
+
+    /// The "No" shares leave at their average cost, which the legs share equally.
+    private func apply(_ conversion: StubConversion, to book: inout WalletBook) {
+        let key = conversion.market * 2 + 1
+        guard var no = book.holdings[key], no.size > 0 else { return }
+        let shares = min(conversion.shares, no.size)
+        let cost = shares * no.averagePrice
+        no.cost -= cost
+        no.size -= shares
+        book.holdings[key] = no.size < 1e-9 ? nil : no
+        let legs = conversionLegs(of: conversion.market, at: conversion.time)
+        for leg in legs {
+            book.holdings[leg * 2, default: Holding()].buy(shares: shares, price: cost / shares / Double(legs.count))
+        }
     }
 }

@@ -16,6 +16,8 @@ public struct StubWorld: Sendable {
     let tokens: [String: TokenRef]
     let eventById: [String: Int]
     let eventBySlug: [String: Int]
+    /// Each wallet's negative-risk conversions, oldest first (by wallet index).
+    let conversions: [[StubConversion]]
 
     public var tradeCount: Int { trades.count }
     public var walletCount: Int { wallets.addresses.count }
@@ -245,12 +247,25 @@ extension StubWorld {
         }
         events = events.enumerated().map { StubEvent(id: $1.id, slug: $1.slug, object: $1.object, markets: eventMarkets[$0]) }
 
+        // Conversions, when the world has them (a world written before them has none).
+        var conversions = [[StubConversion]](repeating: [], count: scanned.walletAddresses.count)
+        if let data = try? Data(contentsOf: file(WorldFileName.conversions)) {
+            for line in data.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+                let row = try decoder.decode(ConversionRow.self, from: Data(line))
+                guard let market = marketByCondition[row.conditionId], let wallet = scanned.walletIndex[row.wallet.lowercased()],
+                    let shares = Double(row.shares), shares > 0
+                else { throw WorldLoadError("conversions.ndjson: a conversion of an unknown wallet or market, or no shares: \(row.line)") }
+                conversions[Int(wallet)].append(
+                    StubConversion(time: row.time, market: market, shares: shares, transactionHash: row.transactionHash))
+            }
+        }
+
         return StubWorld(
             manifest: manifest, markets: markets, events: events, trades: trades,
             wallets: WalletTable(
                 addresses: scanned.walletAddresses, indexByAddress: scanned.walletIndex, tradeIndexes: walletTrades),
             marketByCondition: marketByCondition, marketByGammaId: marketByGammaId, marketBySlug: marketBySlug,
-            tokens: tokens, eventById: eventById, eventBySlug: eventBySlug)
+            tokens: tokens, eventById: eventById, eventBySlug: eventBySlug, conversions: conversions)
     }
 
     private static func loadGammaObjects(_ url: URL) throws -> [[String: Any]] {

@@ -1,6 +1,11 @@
 /// One fill by one wallet, as the Data API's `/trades` reports it, with exact quantities.
 /// `id` is the fill-level key: one transaction hash can carry several fills, so the key is
 /// hash + asset + side + size + price + wallet, plus an occurrence index for exact repeats.
+///
+/// A ``TradeKind/conversion`` rides the same stream: a negative-risk conversion (a CONVERSION
+/// row of `/activity`) takes `size` shares of `asset` (a "No") out of the wallet without a
+/// price, so it is a `sell` at price 0. It moves the wallet's position — the gate follows it out
+/// — but is no fill: it is never settled, scored nor used as a mark.
 public struct Trade: Sendable, Hashable, Codable {
     public var id: String
     public var wallet: WalletAddress
@@ -21,12 +26,16 @@ public struct Trade: Sendable, Hashable, Codable {
     /// passes, a newly watched wallet's history, a replayed dead letter): downstream stages may
     /// already have decided past its time. It is settled and scored like any trade, never copied.
     public var late: Bool
+    /// A fill, or a conversion of negative-risk shares (see above).
+    public var kind: TradeKind
 
     public init(
         id: String? = nil, wallet: WalletAddress, side: Side, asset: TokenID, conditionId: ConditionID,
         outcomeIndex: Int, outcome: String, size: Shares, price: Price, timestamp: EventTime,
-        transactionHash: String, title: String = "", occurrence: Int = 0, role: TradeRole = .unknown, late: Bool = false
+        transactionHash: String, title: String = "", occurrence: Int = 0, role: TradeRole = .unknown, late: Bool = false,
+        kind: TradeKind = .fill
     ) {
+        self.kind = kind
         self.role = role
         self.late = late
         self.wallet = wallet
@@ -42,15 +51,30 @@ public struct Trade: Sendable, Hashable, Codable {
         self.title = title
         self.id = id ?? Trade.fillKey(
             transactionHash: transactionHash, asset: asset, side: side, size: size, price: price,
-            wallet: wallet, occurrence: occurrence)
+            wallet: wallet, occurrence: occurrence, kind: kind)
     }
+
+    /// A negative-risk conversion of `size` shares of `asset` out of the wallet (see ``TradeKind``).
+    public static func conversion(
+        wallet: WalletAddress, asset: TokenID, conditionId: ConditionID, outcomeIndex: Int, outcome: String, size: Shares,
+        timestamp: EventTime, transactionHash: String, title: String = "", occurrence: Int = 0
+    ) -> Trade {
+        Trade(
+            wallet: wallet, side: .sell, asset: asset, conditionId: conditionId, outcomeIndex: outcomeIndex, outcome: outcome,
+            size: size, price: Price(micros: 0), timestamp: timestamp, transactionHash: transactionHash, title: title,
+            occurrence: occurrence, role: .unknown, kind: .conversion)
+    }
+
+    /// A fill (not a conversion): what settles, scores and marks.
+    public var isFill: Bool { kind == .fill }
 
     /// Cash paid (buy) or received (sell), before fees.
     public var notional: USDC { size.value(at: price) }
 
     /// The fill-level key without its occurrence index: what identical fills share.
     public var baseFillKey: String {
-        Trade.baseFillKey(transactionHash: transactionHash, asset: asset, side: side, size: size, price: price, wallet: wallet)
+        Trade.baseFillKey(
+            transactionHash: transactionHash, asset: asset, side: side, size: size, price: price, wallet: wallet, kind: kind)
     }
 
     /// The same fill as the `occurrence`-th identical one (0 for the first).
@@ -63,17 +87,29 @@ public struct Trade: Sendable, Hashable, Codable {
     /// The fill-level dedup key. Readable on purpose: operators grep logs for it.
     public static func fillKey(
         transactionHash: String, asset: TokenID, side: Side, size: Shares, price: Price,
-        wallet: WalletAddress, occurrence: Int
+        wallet: WalletAddress, occurrence: Int, kind: TradeKind = .fill
     ) -> String {
-        baseFillKey(transactionHash: transactionHash, asset: asset, side: side, size: size, price: price, wallet: wallet)
+        baseFillKey(transactionHash: transactionHash, asset: asset, side: side, size: size, price: price, wallet: wallet, kind: kind)
             + ":\(occurrence)"
     }
 
     static func baseFillKey(
-        transactionHash: String, asset: TokenID, side: Side, size: Shares, price: Price, wallet: WalletAddress
+        transactionHash: String, asset: TokenID, side: Side, size: Shares, price: Price, wallet: WalletAddress,
+        kind: TradeKind = .fill
     ) -> String {
-        "\(transactionHash.lowercased()):\(asset):\(side.rawValue):\(size.micros):\(price.micros):\(wallet.rawValue)"
+        // A conversion says so where a fill says its side: the two never share a key.
+        let what = kind == .conversion ? "CONVERSION" : side.rawValue
+        return "\(transactionHash.lowercased()):\(asset):\(what):\(size.micros):\(price.micros):\(wallet.rawValue)"
     }
+}
+
+/// What a record of the `trade` stream is.
+public enum TradeKind: String, Sendable, Hashable, Codable {
+    /// A fill of the wallet's order (or of an order it rested).
+    case fill
+    /// A negative-risk conversion: "No" shares of one market exchanged for "Yes" shares of the
+    /// event's other markets (and USDC), outside the order book.
+    case conversion
 }
 
 /// Which side of a match a fill was on. Fees are charged to the taker only.
@@ -86,7 +122,7 @@ public enum TradeRole: String, Sendable, Hashable, Codable {
 
 extension Trade {
     private enum CodingKeys: String, CodingKey {
-        case id, wallet, side, asset, conditionId, outcomeIndex, outcome, size, price, timestamp, transactionHash, title, role, late
+        case id, wallet, side, asset, conditionId, outcomeIndex, outcome, size, price, timestamp, transactionHash, title, role, late, kind
     }
 
     /// Payloads written before roles were recorded carry none: unknown.
@@ -106,13 +142,20 @@ extension Trade {
         title = try c.decode(String.self, forKey: .title)
         role = try c.decodeIfPresent(TradeRole.self, forKey: .role) ?? .unknown
         late = try c.decodeIfPresent(Bool.self, forKey: .late) ?? false
+        kind = try c.decodeIfPresent(TradeKind.self, forKey: .kind) ?? .fill
         // Range-checked where a payload enters (bus, table, file): every later sum stays inside
         // Int64 micros, and a bad payload is a decoding error that dead-letters it.
         guard size.micros > 0, size <= Trade.maximumSize else {
             throw DecodingError.dataCorruptedError(forKey: .size, in: c, debugDescription: "size outside (0, \(Trade.maximumSize)]: \(size)")
         }
-        guard price.micros > 0, price.micros < microsPerUnit else {
-            throw DecodingError.dataCorruptedError(forKey: .price, in: c, debugDescription: "price outside (0, 1): \(price)")
+        if kind == .conversion {
+            guard price.micros == 0, side == .sell else {
+                throw DecodingError.dataCorruptedError(forKey: .price, in: c, debugDescription: "a conversion is a sell at price 0: \(side.rawValue) at \(price)")
+            }
+        } else {
+            guard price.micros > 0, price.micros < microsPerUnit else {
+                throw DecodingError.dataCorruptedError(forKey: .price, in: c, debugDescription: "price outside (0, 1): \(price)")
+            }
         }
         guard (0...1).contains(outcomeIndex) else {
             throw DecodingError.dataCorruptedError(
@@ -140,6 +183,7 @@ extension Trade {
         try c.encode(role, forKey: .role)
         // Only late trades carry the flag: on time is the rule, and older payloads stay as they were.
         if late { try c.encode(late, forKey: .late) }
+        if kind != .fill { try c.encode(kind, forKey: .kind) }
     }
 }
 
@@ -148,6 +192,7 @@ extension Trade: CanonicalJSON {
     public var canonicalJSON: String {
         var text = "{\"asset\":" + JSONCoding.quoted(asset) + ",\"conditionId\":" + JSONCoding.quoted(conditionId.rawValue)
         text += ",\"id\":" + JSONCoding.quoted(id)
+        if kind != .fill { text += ",\"kind\":\"\(kind.rawValue)\"" }
         if late { text += ",\"late\":true" }
         text += ",\"outcome\":" + JSONCoding.quoted(outcome)
         text += ",\"outcomeIndex\":\(outcomeIndex),\"price\":\"\(price.description)\",\"role\":\"\(role.rawValue)\",\"side\":\"\(side.rawValue)\""

@@ -130,6 +130,31 @@ public struct ActivityRow: Decodable, Sendable {
         outcome = try c.decodeIfPresent(String.self, forKey: .outcome)
     }
 
+    /// The conversion behind a CONVERSION row (nil for every other type): `size` shares of
+    /// `asset` (the market's "No") left the wallet. The capture holds no CONVERSION row; a row
+    /// that does not name the token it converted cannot be followed, and is refused with why.
+    public func conversion(serverTime: Int64? = nil) throws -> Trade? {
+        guard type == "CONVERSION" else { return nil }
+        let latest = serverTime.map { $0 + DataAPITradeRow.clockAllowance } ?? 4_102_444_800
+        guard let wallet = WalletAddress(proxyWallet) else { throw DataAPITradeRow.RowError.invalid("proxyWallet is not an address: \(proxyWallet)") }
+        guard let condition = ConditionID(conditionId) else { throw DataAPITradeRow.RowError.invalid("conditionId malformed: \(conditionId)") }
+        guard !asset.isEmpty, asset.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw DataAPITradeRow.RowError.invalid("a CONVERSION row without the token it converted (asset \"\(asset)\"): which position fell is unknown")
+        }
+        guard (0...1).contains(outcomeIndex) else {
+            throw DataAPITradeRow.RowError.invalid("outcomeIndex \(outcomeIndex) does not exist: a Polymarket market has outcomes 0 and 1")
+        }
+        guard let shares = Shares(rounding: size), shares.micros > 0, shares <= DataAPITradeRow.maximumSize else {
+            throw DataAPITradeRow.RowError.invalid("size must be positive and at most \(DataAPITradeRow.maximumSize) shares: \(size)")
+        }
+        guard timestamp >= DataAPITradeRow.earliestTimestamp, timestamp <= latest else {
+            throw DataAPITradeRow.RowError.invalid("timestamp \(timestamp) outside \(DataAPITradeRow.earliestTimestamp)…\(latest)")
+        }
+        return Trade.conversion(
+            wallet: wallet, asset: asset, conditionId: condition, outcomeIndex: outcomeIndex, outcome: outcome ?? "", size: shares,
+            timestamp: EventTime(seconds: timestamp), transactionHash: transactionHash, title: title ?? "")
+    }
+
     /// The fill behind a TRADE row (nil for every other type).
     public var tradeRow: DataAPITradeRow? {
         guard type == "TRADE" else { return nil }

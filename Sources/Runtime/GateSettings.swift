@@ -10,6 +10,7 @@ public enum GateSettings {
         Setting("REMORA_GATE_MIN_SETTLED", default: "5", "whale: minimum settled trades behind the score", kind: .integer(0...1_000_000)),
         Setting("REMORA_GATE_RISING_SHARPE", default: "on", "whale: the 30-day Sharpe must exceed the 90-day one", kind: .choice(["on", "off"])),
         Setting("REMORA_GATE_MAX_WHALE_DRAWDOWN", default: "0.25", "whale: its current drawdown must be below this fraction", kind: .number(0...1)),
+        Setting("REMORA_GATE_CONVERSIONS", default: "follow", "exits: a whale's negative-risk conversion of a copied \"No\" is followed out like a sale (follow), or held, its exposure to the event being unchanged (hold)", kind: .choice(["follow", "hold"])),
         Setting("REMORA_GATE_WIN_RATE_ABOVE_BASE", default: "off", "whale: the win rate's 95 % lower bound must exceed its category's base rate (beyond the roadmap)", kind: .choice(["on", "off"])),
         Setting("REMORA_QUARANTINE", default: "on", "whale: quarantine followed whales whose score or drawdown turns (docs/strategy.md)", kind: .choice(["on", "off"])),
         Setting("REMORA_QUARANTINE_BELOW_SCORE", default: "50", "quarantine a followed whale when its WQS falls below this", kind: .number(0...100)),
@@ -46,7 +47,7 @@ public enum GateSettings {
             default: mode == .strict ? .auto : .operator
             }
         }
-        return GatePolicy(
+        var policy = GatePolicy(
             minimumScore: try s.double("REMORA_GATE_MIN_SCORE", in: 0...100),
             minimumSettledTrades: try s.int("REMORA_GATE_MIN_SETTLED", in: 0...1_000_000),
             requireRisingSharpe: try on("REMORA_GATE_RISING_SHARPE"),
@@ -71,5 +72,7 @@ public enum GateSettings {
             probabilityMethod: ProbabilityMethod(rawValue: try s.string("REMORA_GATE_PROBABILITY")) ?? .edge,
             edgePriorDeviation: try s.double("REMORA_GATE_EDGE_PRIOR_SD", in: 0.0001...1),
             volatilityDays: try s.int("REMORA_GATE_VOLATILITY_DAYS", in: 2...365))
+        policy.followConversions = try s.string("REMORA_GATE_CONVERSIONS") == "follow"
+        return policy
     }
 }

@@ -404,7 +404,7 @@ public enum ScoreStore {
                 SELECT t.uid, t.wallet, t.condition_id, (t.payload->'outcomeIndex')::text, t.payload->>'side',
                        t.payload->>'size', t.payload->>'price', t.event_time, r.event_time
                 FROM \(from)
-                WHERE \(filter)
+                WHERE (\(filter)) AND t.payload->>'kind' IS NULL
                 ORDER BY t.event_time, t.partition, t.seq
                 """, binds: binds), logger: logger)
         var fills: [WalletAddress: [HeldFill]] = [:]
@@ -444,12 +444,12 @@ public enum ScoreStore {
             SELECT p.c, l.event_time, l.outcome, l.price
             FROM unnest(\(pairs.map(\.conditionId.rawValue))::text[], \(pairs.map(\.before.millis))::bigint[]) AS p(c, b)
             CROSS JOIN LATERAL (
-                SELECT max(t.event_time) AS last FROM trades t WHERE t.condition_id = p.c AND t.event_time < p.b
+                SELECT max(t.event_time) AS last FROM trades t WHERE t.condition_id = p.c AND t.event_time < p.b AND t.payload->>'kind' IS NULL
             ) AS m
             CROSS JOIN LATERAL (
                 -- Every fill of the last instant: MarketMarks takes their mean, whatever the partitions.
                 SELECT t.event_time, (t.payload->'outcomeIndex')::text AS outcome, t.payload->>'price' AS price
-                FROM trades t WHERE t.condition_id = p.c AND t.event_time = m.last
+                FROM trades t WHERE t.condition_id = p.c AND t.event_time = m.last AND t.payload->>'kind' IS NULL
             ) AS l
             ORDER BY p.c, l.event_time
             """, logger: logger)

@@ -166,6 +166,61 @@ extension WhaleExitStore {
         return positions
     }
 
+    /// Each wallet's "Yes" shares per token that its conversions through `through` may have paid:
+    /// a conversion of one market's "No" pays as many "Yes" of each other market of its
+    /// negative-risk event (the markets the resolver knows, resolved ones left out). A bound, not
+    /// an account: which of the event's markets still traded then is the exchange's to say.
+    public static func conversionLegs(
+        of wallets: [WalletAddress], through: EventTime, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: [TokenID: Shares]] {
+        guard !wallets.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT t.wallet, o.payload->'tokenIds'->>0, sum(((t.payload->>'size')::numeric * 1000000)::bigint)::bigint
+            FROM trades t
+            JOIN markets m ON m.condition_id = t.condition_id AND m.payload->>'negRiskEvent' IS NOT NULL
+            JOIN markets o ON o.payload->>'negRiskEvent' = m.payload->>'negRiskEvent' AND o.condition_id <> m.condition_id
+            LEFT JOIN market_resolutions r ON r.uid = o.condition_id AND r.event_time <= \(through.millis)
+            WHERE t.payload->>'kind' = 'conversion' AND t.wallet = ANY(\(wallets.map(\.rawValue)))
+              AND t.event_time <= \(through.millis) AND r.uid IS NULL
+            GROUP BY 1, 2
+            """, logger: logger)
+        var legs: [WalletAddress: [TokenID: Shares]] = [:]
+        for try await (wallet, asset, micros) in rows.decode((String, String?, Int64).self) {
+            guard let wallet = WalletAddress(wallet), let asset else { continue }
+            legs[wallet, default: [:]][asset] = Shares(micros: micros)
+        }
+        return legs
+    }
+
+    /// Each wallet's shares converted through `through`, in all: the most "Yes" any one market
+    /// the resolver does not know can have received (``conversionLegs(of:through:on:logger:)``).
+    public static func sharesConverted(
+        of wallets: [WalletAddress], through: EventTime, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [WalletAddress: Shares] {
+        guard !wallets.isEmpty else { return [:] }
+        var converted: [WalletAddress: Shares] = [:]
+        for try await (wallet, micros) in try await connection.query(
+            """
+            SELECT wallet, sum(((payload->>'size')::numeric * 1000000)::bigint)::bigint FROM trades
+            WHERE payload->>'kind' = 'conversion' AND wallet = ANY(\(wallets.map(\.rawValue))) AND event_time <= \(through.millis)
+            GROUP BY 1
+            """, logger: logger
+        ).decode((String, Int64).self) {
+            if let wallet = WalletAddress(wallet) { converted[wallet] = Shares(micros: micros) }
+        }
+        return converted
+    }
+
+    /// Every market the resolver knows.
+    public static func knownMarkets(on connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        var known = Set<String>()
+        for try await id in try await connection.query("SELECT condition_id FROM markets", logger: logger).decode(String.self) {
+            known.insert(id)
+        }
+        return known
+    }
+
     /// The wallets whose score reached `score` at some point: the whales the gate followed.
     public static func followedWallets(score: Double, on connection: PostgresConnection, logger: Logger) async throws -> [WalletAddress] {
         var wallets: [WalletAddress] = []

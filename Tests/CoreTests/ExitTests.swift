@@ -1,3 +1,4 @@
+import Foundation
 import RemoraCore
 import RemoraModel
 import Testing
@@ -165,5 +166,67 @@ struct PositionReconciliationTests {
         #expect(report.differences.map(\.asset) == ["d", "b", "f"])
         #expect(report.differences.map(\.gap) == [-20, -10, 7])
         #expect(PositionReconciliation.compare(stored: [:], source: [:]).tokens == 0)
+    }
+
+    @Test("a \"Yes\" the API holds beyond the fills is received by conversion when no larger than the conversions could pay")
+    func received() {
+        let report = PositionReconciliation.compare(
+            stored: ["no": 60, "yes": 5], source: ["no": 60, "yes": 45, "other": 30, "big": 500], received: ["yes": 40, "other": 40, "big": 40])
+        #expect(report.agreeing == 1 && report.received.map(\.asset).sorted() == ["other", "yes"], "\(report)")
+        // More than the conversions could have paid: still a difference.
+        #expect(report.differences.map(\.asset) == ["big"])
+        // Less than the fills say is never explained by a conversion.
+        #expect(PositionReconciliation.compare(stored: ["yes": 50], source: ["yes": 10], received: ["yes": 40]).differences.count == 1)
+    }
+}
+
+/// Negative-risk conversions: "No" shares handed over for "Yes" of the event's other markets.
+@Suite("Conversions: a whale's converted No followed out, or held")
+struct ConversionTests {
+    static func conversion(shares: Int64 = 5_000) -> Trade {
+        Trade.conversion(
+            wallet: wallet, asset: "71", conditionId: market, outcomeIndex: 1, outcome: "No",
+            size: Shares(micros: shares * microsPerUnit), timestamp: EventTime(seconds: 1_000_000), transactionHash: "0xC0")
+    }
+
+    @Test("a conversion is a sale at price 0 with its own key; it round-trips and keeps its kind; a fill at 0 does not decode")
+    func model() throws {
+        let c = Self.conversion()
+        #expect(c.kind == .conversion && c.side == .sell && c.price.micros == 0 && !c.isFill)
+        #expect(c.id == "0xc0:71:CONVERSION:5000000000:0:\(wallet.rawValue):0")
+        let json = c.canonicalJSON
+        #expect(json.contains("\"kind\":\"conversion\""))
+        let back = try JSONCoding.decoder.decode(Trade.self, from: Data(json.utf8))
+        #expect(back == c)
+        // The encoder and the hand-written JSON agree.
+        #expect(String(decoding: try JSONCoding.encoder.encode(c), as: UTF8.self) == json)
+        // A fill never says its kind; a fill at price 0, or a conversion bought, is refused.
+        #expect(!StrategyTests.fill().canonicalJSON.contains("kind"))
+        let zero = json.replacingOccurrences(of: ",\"kind\":\"conversion\"", with: "")
+        #expect(throws: DecodingError.self) { try JSONCoding.decoder.decode(Trade.self, from: Data(zero.utf8)) }
+        let bought = json.replacingOccurrences(of: "\"side\":\"SELL\"", with: "\"side\":\"BUY\"")
+        #expect(throws: DecodingError.self) { try JSONCoding.decoder.decode(Trade.self, from: Data(bought.utf8)) }
+    }
+
+    @Test("the gate follows a conversion out like a sale (the whale's No fell), or holds it when told to; the sizer sells that share")
+    func gate() {
+        var policy = GatePolicy()
+        let exit = SignalGate.exit(Self.conversion(), whale: StrategyTests.whale(wqs: 10), followed: true, positionBefore: 20_000, policy: policy)
+        #expect(exit.accepted && exit.reason == "exit" && exit.exit?.fractionPpm == 250_000, "\(exit)")
+        #expect(exit.detail.contains("converted"))
+        guard case .success(let order)? = KellySizer.propose(exit, lag: CopyLag(millis: 30_000)) else {
+            Issue.record("no exit order")
+            return
+        }
+        #expect(order.side == .sell && order.asset == "71" && order.exitFractionPpm == 250_000)
+        // Never followed, or nothing held: not copied, as a sale.
+        #expect(SignalGate.exit(Self.conversion(), whale: nil, followed: false, positionBefore: 20_000, policy: policy).reason == "sell_not_copied")
+        policy.followConversions = false
+        let held = SignalGate.exit(Self.conversion(), whale: StrategyTests.whale(), followed: true, positionBefore: 20_000, policy: policy)
+        #expect(!held.accepted && held.reason == "conversion_held")
+        // The shadow books hold through it too; a sale is still a reduction there.
+        #expect(ShadowBook.reduction(held, whalePosition: 20_000) == nil)
+        let sale = SignalGate.exit(StrategyTests.fill(side: .sell, shares: 5_000), whale: nil, followed: false, positionBefore: 20_000, policy: policy)
+        #expect(ShadowBook.reduction(sale, whalePosition: 20_000)?.1 == 250_000)
     }
 }

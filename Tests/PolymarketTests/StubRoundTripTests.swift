@@ -142,11 +142,50 @@ struct StubRoundTripTests {
             #expect(paged.count >= 30 * 24, "about one point an hour over 40 days: \(paged.count)")
 
             let activity = try await client.activity(user: wallet)
-            #expect(!activity.isEmpty && activity.allSatisfy { $0.type == "TRADE" || $0.type == "REDEEM" })
+            #expect(!activity.isEmpty && activity.allSatisfy { ["TRADE", "REDEEM", "CONVERSION"].contains($0.type) })
             _ = try await client.positions(user: wallet)
             let leaders = try await client.leaderboard(timePeriod: "ALL", orderBy: "PNL")
             #expect(!leaders.isEmpty && leaders.map(\.rank) == Array(1...leaders.count))
         }
+    }
+
+    @Test("conversions: CONVERSION rows of /activity name the No converted; /positions takes it out and pays Yes of the event's others")
+    func conversions() async throws {
+        let world = Self.world
+        let conversion = try #require(world.conversions.first, "the world converts nothing")
+        let wallet = world.wallets[Int(conversion.wallet)].truth.address
+        let market = world.markets[Int(conversion.market)]
+        try await withClient { client, _ in
+            let rows = try await client.activity(user: wallet, types: ["CONVERSION"], ascending: true)
+            let mine = world.conversions.filter { $0.wallet == conversion.wallet }
+            #expect(rows.count == mine.count && rows.allSatisfy { $0.type == "CONVERSION" })
+            let first = try #require(try rows.first?.conversion())
+            #expect(first.kind == .conversion && first.side == .sell && first.price.micros == 0)
+            #expect(first.asset == market.truth.tokenIds[1] && first.size.micros == conversion.sharesMicros)
+            #expect(first.timestamp == EventTime(seconds: conversion.time) && first.transactionHash == conversion.transactionHash)
+            // The other types stay out of a CONVERSION query, and TRADE rows are no conversions.
+            let all = try await client.activity(user: wallet, limit: 500)
+            #expect(all.filter { $0.type == "CONVERSION" }.count == mine.count)
+            #expect(try all.filter { $0.type == "TRADE" }.allSatisfy { try $0.conversion() == nil })
+        }
+        // /positions at the end: the No held is the fills' less what was converted (markets still open).
+        let now = world.endTime
+        try await withClient(at: now) { client, _ in
+            let positions = try await client.positions(user: wallet, sizeThreshold: 0)
+            for c in world.conversions where c.wallet == conversion.wallet && world.markets[Int(c.market)].truth.resolvedAt > now {
+                let m = world.markets[Int(c.market)]
+                let filled = world.trades.filter { $0.wallet == c.wallet && $0.market == c.market && $0.outcomeIndex == 1 }
+                    .reduce(Int64(0)) { $0 + ($1.isBuy ? $1.sharesMicros : -$1.sharesMicros) }
+                let converted = world.conversions.filter { $0.wallet == c.wallet && $0.market == c.market }.reduce(Int64(0)) { $0 + $1.sharesMicros }
+                let listed = positions.first { $0.asset == m.truth.tokenIds[1] }.map { Int64(($0.size * 1e6).rounded()) } ?? 0
+                #expect(abs(listed - (filled - converted)) <= 10, "\(m.truth.conditionId): \(listed) listed, \(filled) filled, \(converted) converted")
+            }
+        }
+        // A malformed row says why it cannot be followed.
+        let bare = try JSONDecoder().decode(ActivityRow.self, from: Data("""
+            {"proxyWallet":"\(wallet)","timestamp":1770000000,"conditionId":"\(market.truth.conditionId)","type":"CONVERSION","size":5,"usdcSize":0,"transactionHash":"0x1","price":0,"asset":"","side":"","outcomeIndex":999}
+            """.utf8))
+        #expect(throws: (any Error).self) { try bare.conversion() }
     }
 
     @Test("the resolution rule reads every market's truth from Gamma: winners, voids, disputes, open ones", arguments: [0.5, 0.8, 1.0])

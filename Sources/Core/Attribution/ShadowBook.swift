@@ -54,7 +54,8 @@ public enum ShadowBook {
     /// as the shadow book saw it bought.
     public static func reduction(_ signal: Signal, whalePosition: Shares) -> (TokenID, Int64)? {
         if let exit = signal.exit { return (exit.asset ?? signal.asset, exit.fractionPpm) }
-        guard signal.side == .sell, whalePosition.micros > 0 else { return nil }
+        // A conversion the gate holds through is held by the shadow books alike.
+        guard signal.side == .sell, signal.reason != "conversion_held", whalePosition.micros > 0 else { return nil }
         let fraction = signal.size >= whalePosition ? 1_000_000 : mulDivRounded(signal.size.micros, 1_000_000, whalePosition.micros)
         return (signal.asset, fraction)
     }

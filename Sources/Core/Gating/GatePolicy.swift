@@ -43,6 +43,12 @@ public struct GatePolicy: Sendable, Hashable {
     /// Days of daily prices the volatility reads.
     public var volatilityDays: Int
 
+    // Exits.
+    /// A negative-risk conversion is followed out as a sale (the roadmap's rule: the token's
+    /// position fell); off: held, as the whale's exposure to the event is unchanged
+    /// (docs/strategy.md#conversions).
+    public var followConversions = true
+
     public init(
         minimumScore: Double = 75, minimumSettledTrades: Int = 5, requireRisingSharpe: Bool = true,
         maximumWhaleDrawdown: Double = 0.25, requireWinRateAboveBase: Bool = false, quarantineEnabled: Bool = true,

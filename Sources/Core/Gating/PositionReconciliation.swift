@@ -19,11 +19,18 @@ public enum PositionReconciliation {
         /// Of them, the same size within the tolerance.
         public var agreeing = 0
         public var differences: [Difference] = []
+        /// Tokens the API holds more of than the fills explain, by no more than the wallet's
+        /// conversions may have paid in them: explained, not differences.
+        public var received: [Difference] = []
     }
 
     /// `stored` and `source`: shares per token (a token held on neither side, or below the
-    /// tolerance on both, is not counted). Differences largest first.
-    public static func compare(stored: [TokenID: Shares], source: [TokenID: Shares], tolerance: Shares = Shares(micros: 10_000)) -> Report {
+    /// tolerance on both, is not counted). `received`: per token, the most the wallet's
+    /// conversions may have paid in it (``Report/received``). Differences largest first.
+    public static func compare(
+        stored: [TokenID: Shares], source: [TokenID: Shares], received: [TokenID: Shares] = [:],
+        tolerance: Shares = Shares(micros: 10_000)
+    ) -> Report {
         var report = Report()
         for asset in Set(stored.keys).union(source.keys).sorted() {
             let a = max(0, stored[asset]?.micros ?? 0)
@@ -32,6 +39,8 @@ public enum PositionReconciliation {
             report.tokens += 1
             if abs(a - b) <= tolerance.micros {
                 report.agreeing += 1
+            } else if b > a, b - a <= (received[asset]?.micros ?? 0) + tolerance.micros {
+                report.received.append(Difference(asset: asset, stored: Shares(micros: a), source: Shares(micros: b)))
             } else {
                 report.differences.append(Difference(asset: asset, stored: Shares(micros: a), source: Shares(micros: b)))
             }

@@ -111,6 +111,11 @@ public enum SignalGate {
         if trade.late {
             return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
         }
+        if trade.kind == .conversion, !policy.followConversions {
+            return verdict.rejected(
+                .trade, "conversion_held",
+                "a negative-risk conversion: the whale holds the event's other outcomes instead, its exposure unchanged; held (REMORA_GATE_CONVERSIONS=hold)")
+        }
         guard followed else {
             return verdict.rejected(
                 .trade, "sell_not_copied", "a sale by a whale never followed (WQS never \(fixed(policy.minimumScore, 2)) or more): nothing of it was copied")
@@ -127,9 +132,12 @@ public enum SignalGate {
         }
         let exit = WhaleExit(sharesBefore: exposure, sharesReduced: trade.size)
         verdict.exit = exit
+        // A conversion hands the shares over for "Yes" of the event's other markets: the position
+        // we copied falls as by a sale, and we follow it out with one (docs/strategy.md#conversions).
+        let how = trade.kind == .conversion ? "converted (negative risk)" : "sold"
         return verdict.accepted(
             reason: "exit",
-            "the whale sold \(trade.size) of its \(exposure) shares\(exposure == positionBefore ? "" : " net of the other outcome") (\(percent(Double(exit.fractionPpm) / 1_000_000))): we sell that share of what we hold from it")
+            "the whale \(how) \(trade.size) of its \(exposure) shares\(exposure == positionBefore ? "" : " net of the other outcome") (\(percent(Double(exit.fractionPpm) / 1_000_000))): we sell that share of what we hold from it")
     }
 
     /// A whale's exposure to one outcome of a binary market: what it holds of it beyond what it

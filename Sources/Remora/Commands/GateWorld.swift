@@ -11,6 +11,9 @@ struct GateWorld {
     let world: SimulatedWorld
     let folder: URL
     let trades: [(trade: Trade, line: Int)]
+    /// The world's negative-risk conversions as the fetcher stores them: no copies, but they move
+    /// whales' positions, and the gate follows them out.
+    let conversions: [Trade]
     let timelines: [WalletAddress: WhaleTimeline]
     let market: MemoizedMarketData
     let values: [Double]
@@ -54,7 +57,8 @@ struct GateWorld {
             return all
         }
         return GateWorld(
-            world: world, folder: folder, trades: ValidateGate.trades(of: world), timelines: timelines, market: market, values: values,
+            world: world, folder: folder, trades: ValidateGate.trades(of: world), conversions: ValidateGate.conversions(of: world),
+            timelines: timelines, market: market, values: values,
             lag: lag, settlements: settlements, days: days)
     }
 
@@ -62,9 +66,14 @@ struct GateWorld {
 
     /// The gate's verdict on every trade under `policy`, and the report against the truth. A
     /// fill of a whale order shares its order's fate (copied when the order is); an exit is
-    /// mirrored, not an entry, so it is not a copy the truth labels.
+    /// mirrored, not an entry, so it is not a copy the truth labels. The signals returned are the
+    /// fills' and the conversions' (what the pipeline decides); the report is over the fills.
     func replay(_ policy: GatePolicy, name: String, resamples: Int) async throws -> (signals: [Signal], report: GateValidationReport) {
-        let signals = try await GateReplay.signals(trades.map(\.trade), timelines: timelines, market: market, policy: policy, lag: lag)
+        // Conversions in event time among the fills (the sort is stable: fills keep their order).
+        let merged = (trades.map { ($0.trade, true) } + conversions.map { ($0, false) })
+            .enumerated().sorted { ($0.element.0.timestamp, $0.offset) < ($1.element.0.timestamp, $1.offset) }.map(\.element)
+        let all = try await GateReplay.signals(merged.map(\.0), timelines: timelines, market: market, policy: policy, lag: lag)
+        let signals = zip(merged, all).filter { $0.0.1 }.map(\.1)
         var copiedOrders = Set<String>()
         for (trade, signal) in zip(trades, signals) where signal.accepted && signal.exit == nil {
             copiedOrders.insert(WhaleOrder.key(of: trade.trade))
@@ -75,7 +84,7 @@ struct GateWorld {
             reasons: zip(signals, passed).map { $1 ? "passed" : $0.exit != nil ? "exit/mirrored" : "\($0.stage.rawValue)/\($0.reason)" },
             whaleQualified: zip(copyable, signals).map { $0 && $1.stage != .whale }, copyable: copyable,
             value: trades.map { values[$0.line] }, resamples: resamples)
-        return (signals, report)
+        return (all, report)
     }
 
     /// The trades the gate chooses among: taker buys of wallets with a score before the trade

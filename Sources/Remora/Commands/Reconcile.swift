@@ -85,7 +85,10 @@ struct ReconcilePositions: AsyncParsableCommand {
             The wallets are --wallet, or every whale whose score reached --min-score. Stored fills are summed per \
             token through the instant compared, leaving out markets resolved by then (a redeemed position is no \
             longer listed). A difference is what the trades do not explain: a conversion, a merge or transfer, a \
-            fill the fetcher missed. Exits are measured against the rebuilt position, so a difference there is a \
+            fill the fetcher missed. Conversions are stored (the fetcher reads them): the "No" they take out is in the rebuilt \
+            position, and the "Yes" of the event's other markets they pay, which their rows do not list, is counted as \
+            received when the API holds no more of it than the wallet's conversions could have paid (in a market \
+            the resolver does not know, a negative-risk "Yes" up to all the wallet converted). Exits are measured against the rebuilt position, so a difference there is a \
             reduction Remora did not follow. Exits with status 1 when any token differs (for a cron check). \
             With --demo, the demo's database and its world served at its end; otherwise DATABASE_URL, the live \
             Data API and now.
@@ -123,11 +126,17 @@ struct ReconcilePositions: AsyncParsableCommand {
         let client = PolymarketClient(
             endpoints: PolymarketEndpoints(dataAPI: base, gamma: PolymarketEndpoints.polymarket.gamma, clob: PolymarketEndpoints.polymarket.clob),
             logger: quietLogger())
-        let (wallets, stored) = try await Store.withRunning(try DatabaseConfiguration(url: databaseURL), logger: quietLogger()) { store in
+        let (wallets, stored, legs, converted, known) = try await Store.withRunning(
+            try DatabaseConfiguration(url: databaseURL), logger: quietLogger()
+        ) { store in
             try await store.read { connection in
-                let wallets = given.isEmpty
-                    ? try await WhaleExitStore.followedWallets(score: threshold, on: connection, logger: store.logger) : given
-                return (wallets, try await WhaleExitStore.reconstructedPositions(of: wallets, through: through, on: connection, logger: store.logger))
+                let logger = store.logger
+                let wallets = given.isEmpty ? try await WhaleExitStore.followedWallets(score: threshold, on: connection, logger: logger) : given
+                return (
+                    wallets, try await WhaleExitStore.reconstructedPositions(of: wallets, through: through, on: connection, logger: logger),
+                    try await WhaleExitStore.conversionLegs(of: wallets, through: through, on: connection, logger: logger),
+                    try await WhaleExitStore.sharesConverted(of: wallets, through: through, on: connection, logger: logger),
+                    try await WhaleExitStore.knownMarkets(on: connection, logger: logger))
             }
         }
         guard !wallets.isEmpty else {
@@ -137,22 +146,30 @@ struct ReconcilePositions: AsyncParsableCommand {
         var differing = 0
         var tokens = 0
         var agreeing = 0
+        var receivedTokens = 0
         print("\(wallets.count) wallets, positions as of \(through.utcText), stored fills against \(base)/positions")
         for wallet in wallets {
             var source: [TokenID: Shares] = [:]
+            var received = legs[wallet] ?? [:]
             var offset = 0
             while true {
                 let page = try await client.positions(user: wallet.rawValue, limit: 500, offset: offset, sizeThreshold: 0)
                 for row in page {
                     guard let shares = Shares(rounding: row.size) else { throw ValidationError("\(wallet): /positions size \(row.size) out of range") }
                     source[row.asset, default: .zero] += shares
+                    // A "Yes" of a negative-risk market no fill of ours touched: a conversion may
+                    // have paid it, up to what the wallet converted in all.
+                    if row.negativeRisk == true, row.outcomeIndex == 0, !known.contains(row.conditionId), let all = converted[wallet] {
+                        received[row.asset] = all
+                    }
                 }
                 guard page.count == 500 else { break }
                 offset += 500
             }
-            let report = PositionReconciliation.compare(stored: stored[wallet] ?? [:], source: source)
+            let report = PositionReconciliation.compare(stored: stored[wallet] ?? [:], source: source, received: received)
             tokens += report.tokens
             agreeing += report.agreeing
+            receivedTokens += report.received.count
             guard !report.differences.isEmpty else { continue }
             differing += 1
             print("  \(wallet.rawValue): \(report.agreeing) of \(report.tokens) tokens agree")
@@ -160,7 +177,7 @@ struct ReconcilePositions: AsyncParsableCommand {
                 print("    token \(d.asset.prefix(16))…  stored \(d.stored)  /positions \(d.source)  unexplained \(d.gap)")
             }
         }
-        print("tokens held \(tokens), agreeing \(agreeing); wallets with a difference \(differing) of \(wallets.count)")
+        print("tokens held \(tokens), agreeing \(agreeing), \"Yes\" received by conversions \(receivedTokens); wallets with a difference \(differing) of \(wallets.count)")
         if differing > 0 { throw ExitCode(1) }
     }
 }

@@ -287,6 +287,17 @@ struct ValidateGate: AsyncParsableCommand {
         }
     }
 
+    /// The world's conversions as the fetcher stores them (``Trade/conversion(wallet:asset:conditionId:outcomeIndex:outcome:size:timestamp:transactionHash:title:occurrence:)``).
+    static func conversions(of world: SimulatedWorld) -> [Trade] {
+        world.conversions.map { c in
+            let m = world.markets[Int(c.market)].truth
+            return Trade.conversion(
+                wallet: WalletAddress(world.wallets[Int(c.wallet)].truth.address)!, asset: m.tokenIds[1],
+                conditionId: ConditionID(m.conditionId)!, outcomeIndex: 1, outcome: "No", size: Shares(micros: c.sharesMicros),
+                timestamp: EventTime(seconds: c.time), transactionHash: c.transactionHash)
+        }
+    }
+
     /// Per day, the wallets in the top decile by realized P&L of their settlements before the
     /// day's start (among wallets with one).
     static func topDecileByPnL(_ settlements: [WalletAddress: [TradeSettlement]], days: Set<Int64>) -> [Int64: Set<WalletAddress>] {

@@ -8,6 +8,9 @@ import RemoraCore
 /// What the demo prints at the end, read from PostgreSQL (the truth), and the drain check.
 public struct PipelineSummary: Sendable, Equatable {
     public var trades = 0
+    /// Negative-risk conversions stored, and those followed out (accepted exits).
+    public var conversions = 0
+    public var conversionExits = 0
     public var settled = 0
     public var walletsScored = 0
     /// Rows of the daily score history, and the best current WQS with its wallet.
@@ -60,7 +63,10 @@ public struct PipelineSummary: Sendable, Equatable {
                 for try await value in try await connection.query(sql, logger: logger).decode(Int64.self) { return Int(value) }
                 return 0
             }
-            summary.trades = try await count("SELECT count(*) FROM trades")
+            summary.trades = try await count("SELECT count(*) FROM trades WHERE payload->>'kind' IS NULL")
+            summary.conversions = try await count("SELECT count(*) FROM trades WHERE payload->>'kind' = 'conversion'")
+            summary.conversionExits = try await count(
+                "SELECT count(*) FROM signals s JOIN trades t ON t.uid = s.uid WHERE t.payload->>'kind' = 'conversion' AND s.accepted")
             summary.settled = try await count("SELECT count(*) FROM trade_settlements")
             summary.walletsScored = try await count("SELECT count(*) FROM wallet_scores")
             summary.scoreDays = try await count("SELECT count(*) FROM wallet_score_days")
@@ -199,6 +205,7 @@ public struct PipelineSummary: Sendable, Equatable {
         var lines = [
             "Remora demo summary",
             "  trades in            \(trades)",
+            "  conversions in       \(conversions) (negative-risk No shares out of a wallet; \(conversionExits) followed out as exits)",
             "  trades settled       \(settled)",
             "  wallets scored       \(walletsScored)",
             "  score history rows   \(scoreDays)",
@@ -210,7 +217,7 @@ public struct PipelineSummary: Sendable, Equatable {
         for key in rejections.keys.sorted() { lines.append("    \(key.padding(toLength: 36, withPad: " ", startingAt: 0)) \(rejections[key]!)") }
         lines += [
             "  whales quarantined   \(quarantined) (\(released) releases)",
-            "  exits mirrored       \(exits) (reductions by followed whales: sales, buys of the other outcome): \(exitFills) sold from our book, \(blocked["nothing_held"] ?? 0) held nothing from that whale",
+            "  exits mirrored       \(exits) (reductions by followed whales: sales, conversions, buys of the other outcome): \(exitFills) sold from our book, \(blocked["nothing_held"] ?? 0) held nothing from that whale",
             "  orders proposed      \(orders)",
             "    Kelly fraction     \(kelly)",
             "  paper fills          \(fills)",

@@ -5,7 +5,9 @@ import RemoraPolymarket
 /// A row of the trades source: a Data API `/trades` row, or a watermark row
 /// `{"watermark": <ms>}` that vouches no later row will be older than it. A trade row may add
 /// `"role": "taker" | "maker"` (not a Data API field: the API tells roles apart only through
-/// `takerOnly` pages); without it the role is unknown, settled and gated as a taker's.
+/// `takerOnly` pages); without it the role is unknown, settled and gated as a taker's. A row with
+/// `"type": "CONVERSION"` is an `/activity` CONVERSION row: a negative-risk conversion
+/// (``TradeKind/conversion``).
 public enum TradeSourceRow: Sendable {
     case trade(Trade)
     case watermark(EventTime)
@@ -15,6 +17,12 @@ public enum TradeSourceRow: Sendable {
         let data = Data(line.utf8)
         if let mark = try? JSONDecoder().decode(WatermarkRow.self, from: data) {
             return .watermark(EventTime(millis: mark.watermark))
+        }
+        if try JSONDecoder().decode(TypeRow.self, from: data).type == "CONVERSION" {
+            guard let conversion = try JSONDecoder().decode(ActivityRow.self, from: data).conversion() else {
+                throw DataAPITradeRow.RowError.invalid("not a CONVERSION row")
+            }
+            return .trade(conversion)
         }
         let row = try JSONDecoder().decode(DataAPITradeRow.self, from: data)
         var trade = try row.trade(occurrence: occurrence)
@@ -26,6 +34,10 @@ public enum TradeSourceRow: Sendable {
         }
         return .trade(trade)
     }
+}
+
+struct TypeRow: Decodable {
+    let type: String?
 }
 
 struct RoleRow: Decodable {

@@ -8,6 +8,8 @@ public struct SimulatedWorld: Sendable {
     public var wallets: [SimulatedWallet]
     /// All fills, oldest first (ties: wallet, then the wallet's own order).
     public var trades: [SimulatedTrade]
+    /// Negative-risk conversions, oldest first (``ConversionGenerator``).
+    public var conversions: [SimulatedConversion] = []
 
     public var startTime: Int64 { parameters.startTime }
     public var endTime: Int64 { parameters.endTime }

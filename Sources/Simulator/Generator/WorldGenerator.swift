@@ -97,7 +97,9 @@ public enum WorldGenerator {
                         ? nil : monthly[w].compactMapValues { $0.notional > 0 ? roundTo($0.value / $0.notional, places: 6) : nil }),
                 volumeMicros: volume, realizedPnlMicros: realized)
         }
-        return SimulatedWorld(parameters: p, markets: markets, wallets: wallets, trades: trades)
+        let conversions = ConversionGenerator.conversions(
+            markets: markets, trades: trades, wallets: walletDrafts.count, seed: p.seed, endTime: p.endTime)
+        return SimulatedWorld(parameters: p, markets: markets, wallets: wallets, trades: trades, conversions: conversions)
     }
 
     /// Adversarial episodes: about one every eight expected trades, each in a market with at

@@ -22,6 +22,30 @@ public enum WorldWriter {
         lap("prices")
         try truthData(world).write(to: url(WorldFileName.truth))
         lap("truth")
+        try conversionsData(world).write(to: url(WorldFileName.conversions))
+    }
+
+    /// A conversion as the Data API's `/activity` lists it (a CONVERSION row: the shape the API
+    /// stub serves), for the pipeline feed.
+    static func activityLine(of c: SimulatedConversion, in world: SimulatedWorld) -> String {
+        let market = world.markets[Int(c.market)]
+        let title = String(decoding: (try? JSONEncoder().encode(market.question)) ?? Data("\"\"".utf8), as: UTF8.self)
+        return "{\"asset\":\"\(market.truth.tokenIds[1])\",\"conditionId\":\"\(market.truth.conditionId)\",\"outcome\":\"No\",\"outcomeIndex\":1,\"price\":0,\"proxyWallet\":\"\(world.wallets[Int(c.wallet)].truth.address)\",\"side\":\"\",\"size\":\(decimalString(Double(c.sharesMicros) / 1e6, places: 6)),\"timestamp\":\(c.time),\"title\":\(title),\"transactionHash\":\"\(c.transactionHash)\",\"type\":\"CONVERSION\",\"usdcSize\":0}"
+    }
+
+    /// `conversions.ndjson`: one negative-risk conversion a line, oldest first — what the Data
+    /// API's `/activity` lists as CONVERSION rows.
+    public static func conversionsData(_ world: SimulatedWorld) -> Data {
+        var text = ""
+        for c in world.conversions {
+            let market = world.markets[Int(c.market)]
+            let row = ConversionRow(
+                time: c.time, wallet: world.wallets[Int(c.wallet)].truth.address, conditionId: market.truth.conditionId,
+                asset: market.truth.tokenIds[1], shares: decimalString(Double(c.sharesMicros) / 1e6, places: 6),
+                transactionHash: c.transactionHash)
+            text += row.line + "\n"
+        }
+        return Data(text.utf8)
     }
 
     public static func manifest(_ world: SimulatedWorld) -> WorldManifest {
@@ -48,6 +72,21 @@ public enum WorldWriter {
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         let rows = TradeRowFormatter(world: world)
+        // The pipeline feed carries the conversions too, each after the fills of its instant (the
+        // file is in event time: its reader's watermark follows the rows).
+        var conversionsBefore: [Int: [Int]] = [:]
+        if roles {
+            for (k, c) in world.conversions.enumerated() {
+                var lo = 0, hi = world.trades.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if world.trades[mid].time <= c.time { lo = mid + 1 } else { hi = mid }
+                }
+                conversionsBefore[lo, default: []].append(k)
+            }
+        }
+        let conversionsAt = conversionsBefore
+        let conversionLines = conversionsAt.isEmpty ? [] : world.conversions.map { Array((activityLine(of: $0, in: world) + "\n").utf8) }
         let blockSize = 16_384
         let blocks = (world.trades.count + blockSize - 1) / blockSize
         let window = ProcessInfo.processInfo.activeProcessorCount * 2
@@ -61,6 +100,7 @@ public enum WorldWriter {
                 var buffer = [UInt8]()
                 buffer.reserveCapacity((upper - lower) * 800)
                 for i in lower..<upper {
+                    for k in conversionsAt[i] ?? [] { buffer += conversionLines[k] }
                     rows.append(world.trades[i], to: &buffer)
                     if roles {
                         buffer.removeLast()  // the closing brace
@@ -73,6 +113,7 @@ public enum WorldWriter {
             for buffer in formatted { try handle.write(contentsOf: buffer) }
             first += count
         }
+        for k in conversionsAt[world.trades.count] ?? [] { try handle.write(contentsOf: conversionLines[k]) }
         if let watermark { try handle.write(contentsOf: Array("{\"watermark\":\(watermark)}\n".utf8)) }
     }
 

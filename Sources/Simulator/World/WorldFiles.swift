@@ -16,7 +16,34 @@ public enum WorldFileName {
     public static let markets = "markets.json"
     public static let prices = "prices.ndjson"
     public static let truth = "truth.json"
-    public static let all = [manifest, trades, markets, prices, truth]
+    /// Negative-risk conversions (``ConversionRow``); a world written before them has none.
+    public static let conversions = "conversions.ndjson"
+    public static let all = [manifest, trades, markets, prices, truth, conversions]
+}
+
+/// One line of `conversions.ndjson`: `shares` of the market's "No" token (`asset`) converted
+/// into "Yes" shares of every other market of its negative-risk event.
+public struct ConversionRow: Codable, Sendable, Equatable {
+    public var time: Int64
+    public var wallet: String
+    public var conditionId: String
+    public var asset: String
+    public var shares: String
+    public var transactionHash: String
+
+    public init(time: Int64, wallet: String, conditionId: String, asset: String, shares: String, transactionHash: String) {
+        self.time = time
+        self.wallet = wallet
+        self.conditionId = conditionId
+        self.asset = asset
+        self.shares = shares
+        self.transactionHash = transactionHash
+    }
+
+    /// The line as written: keys sorted, no JSON library in the way.
+    public var line: String {
+        "{\"asset\":\"\(asset)\",\"conditionId\":\"\(conditionId)\",\"shares\":\"\(shares)\",\"time\":\(time),\"transactionHash\":\"\(transactionHash)\",\"wallet\":\"\(wallet)\"}"
+    }
 }
 
 /// `world.json`: how the world was made and what span it covers.

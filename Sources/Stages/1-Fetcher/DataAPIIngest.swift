@@ -23,6 +23,7 @@ struct DataAPIIngest {
         Setting("REMORA_FETCHER_COMMIT_WALLETS", default: "200", "Data API: most wallets' passes committed in one transaction", kind: .integer(1...10_000)),
         Setting("REMORA_FETCHER_MARGIN_S", default: "30", "Data API: seconds a trade may take to appear in /trades (holds the watermark back)", kind: .integer(0...3600)),
         Setting("REMORA_FETCHER_ROLES", default: "true", "Data API: learn each fill's taker/maker role from takerOnly=true pages (fees are taker only); false: roles unknown, settled as taker", kind: .choice(["true", "false"])),
+        Setting("REMORA_FETCHER_CONVERSIONS", default: "true", "Data API: also read each wallet's negative-risk conversions (CONVERSION rows of /activity) into the trade stream: a conversion lowers a whale's position, and the gate follows it out; false: one request less per wallet a pass, conversions unseen", kind: .choice(["true", "false"])),
         Setting("REMORA_FETCHER_UNHEALTHY_PASSES", default: "5", "Data API: failed passes in a row after which a wallet is marked unhealthy (alert, coverage gap) and stops holding its partition's watermark back", kind: .integer(1...1000)),
         Setting("REMORA_API_BUDGET_SCALE", default: "1", "multiplier of the documented request budgets (below 1: headroom for other clients)", kind: .number(0.01...1000)),
         Setting("REMORA_API_TIMEOUT_MS", default: "10000", "deadline of one HTTP request, ms", kind: .integer(100...600_000)),
@@ -37,6 +38,7 @@ struct DataAPIIngest {
     let commitWallets: Int
     let margin: Int64
     let learnsRoles: Bool
+    let readsConversions: Bool
     let interval: Duration
     let partitions: [Int]
     let unhealthyAfter: Int
@@ -56,6 +58,7 @@ struct DataAPIIngest {
         commitWallets = try s.int("REMORA_FETCHER_COMMIT_WALLETS", in: 1...10_000)
         margin = Int64(try s.int("REMORA_FETCHER_MARGIN_S"))
         learnsRoles = try s.string("REMORA_FETCHER_ROLES") == "true"
+        readsConversions = try s.string("REMORA_FETCHER_CONVERSIONS") == "true"
         interval = .milliseconds(try s.int("REMORA_FETCHER_INTERVAL_MS"))
         partitions = try s.partitions("REMORA_PARTITIONS")
         unhealthyAfter = try s.int("REMORA_FETCHER_UNHEALTHY_PASSES", in: 1...1000)
@@ -98,6 +101,8 @@ struct DataAPIIngest {
         var pages = 0
         var rowsRead = 0
         var stored = 0
+        /// Conversions read (in the window; some may be stored already).
+        var conversions = 0
         var alreadyStored = 0
         var deadLettered = 0
         /// New trades stored behind their partition's watermark (see ``Trade/late``).
@@ -110,7 +115,7 @@ struct DataAPIIngest {
         var text: String {
             var parts = [
                 "wallet \(wallet.rawValue)", "pages \(pages)", "rows read \(rowsRead)", "new trades \(stored)",
-                "already stored \(alreadyStored)", "late \(late)", "dead-lettered \(deadLettered)",
+                "already stored \(alreadyStored)", "conversions read \(conversions)", "late \(late)", "dead-lettered \(deadLettered)",
                 "newest trade \(cursor.newestTrade.map(String.init) ?? "none")",
                 "complete to \(cursor.asOf.map(String.init) ?? "never")",
             ]
@@ -175,10 +180,53 @@ struct DataAPIIngest {
             }
         }
         if learnsRoles { trades = try await withRoles(trades, wallet: wallet, report: &report) }
+        if readsConversions {
+            let read = try await conversions(of: wallet, since: start.asOf, serverTime: serverTime, report: &report)
+            trades += read.conversions
+            bad += read.bad
+            report.conversions = read.conversions.count
+        }
         report.cursor = outcome.cursor
         report.unreachable = outcome.unreachable
         report.deadLettered = bad.count
         return PassResult(wallet: wallet, outcome: outcome, trades: trades, bad: bad, serverTime: serverTime, report: report)
+    }
+
+    /// The wallet's negative-risk conversions since `since` (a margin earlier: the API may list
+    /// one late, and storing is idempotent), or all of them on a wallet's first pass: CONVERSION
+    /// rows of `/activity`, oldest first, paged to the end. They ride the trade stream in the
+    /// pass's transaction, so the partition's watermark vouches for them as for the fills.
+    func conversions(
+        of wallet: WalletAddress, since: Int64?, serverTime: Int64?, report: inout PassReport
+    ) async throws -> (conversions: [Trade], bad: [(raw: String, reason: String)]) {
+        var conversions: [Trade] = []
+        var bad: [(raw: String, reason: String)] = []
+        var occurrences: [String: Int] = [:]
+        let limit = min(pageSize, 500)
+        var offset = 0
+        while offset <= offsetCap {
+            let rows = try await client.activity(
+                user: wallet.rawValue, types: ["CONVERSION"], start: since.map { $0 - margin - 60 }, limit: limit, offset: offset,
+                ascending: true)
+            report.pages += 1
+            report.rowsRead += rows.count
+            for row in rows {
+                do {
+                    guard var conversion = try row.conversion(serverTime: serverTime) else { continue }
+                    let key = conversion.baseFillKey
+                    conversion = conversion.withOccurrence(occurrences[key, default: 0])
+                    occurrences[key, default: 0] += 1
+                    conversions.append(conversion)
+                } catch {
+                    bad.append((
+                        "\(row.type) wallet \(row.proxyWallet) market \(row.conditionId) asset \(row.asset) size \(row.size) at \(row.timestamp) tx \(row.transactionHash)",
+                        "CONVERSION row of /activity: \(error)"))
+                }
+            }
+            if rows.count < limit { break }
+            offset += rows.count
+        }
+        return (conversions, bad)
     }
 
     /// The Data API's rows do not say which side of the match a fill was on; `takerOnly=true`

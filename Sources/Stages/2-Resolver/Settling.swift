@@ -100,7 +100,7 @@ enum Settling {
         // Rows come market by market: one dictionary access per market, not per trade.
         var run: [Trade] = []
         for trade in try await loadTrades(
-            "FROM trades t WHERE t.condition_id = ANY(\(keys)) ORDER BY t.condition_id, t.event_time, t.partition, t.seq",
+            "FROM trades t WHERE t.condition_id = ANY(\(keys)) AND t.payload->>'kind' IS NULL ORDER BY t.condition_id, t.event_time, t.partition, t.seq",
             on: connection, logger: logger)
         {
             if let last = run.last, last.conditionId != trade.conditionId {
@@ -113,7 +113,7 @@ enum Settling {
         return byMarket
     }
 
-    /// The fills of `SELECT … <rest>`, where `rest` ("FROM trades t …") names the trades table `t`,
+    /// The fills of `SELECT … <rest>` (callers leave conversions out: `payload->>'kind' IS NULL`), where `rest` ("FROM trades t …") names the trades table `t`,
     /// in its order. The fields come out of the payload in SQL (no JSON text to parse per row); a
     /// row that this reading cannot take (a payload not written by `Trade.canonicalJSON`) sends the
     /// whole query through the JSON decoder instead, as before.
@@ -283,7 +283,7 @@ enum Settling {
         let keys = Set(ids.map(\.rawValue)).sorted()
         guard !keys.isEmpty else { return }
         let trades = try await loadTrades(
-            "FROM trades t WHERE t.condition_id = ANY(\(keys)) ORDER BY t.event_time, t.partition, t.seq",
+            "FROM trades t WHERE t.condition_id = ANY(\(keys)) AND t.payload->>'kind' IS NULL ORDER BY t.event_time, t.partition, t.seq",
             on: connection, logger: logger)
         try await rebuild(trades, markets: ids, on: connection, logger: logger)
     }
@@ -300,6 +300,7 @@ enum Settling {
             """
             FROM trades t JOIN unnest(\(wallets)::text[], \(markets)::text[]) AS p(wallet, market)
                 ON t.wallet = p.wallet AND t.condition_id = p.market
+            WHERE t.payload->>'kind' IS NULL
             ORDER BY t.event_time, t.partition, t.seq
             """, on: connection, logger: logger)
         try await rebuild(fills, markets: trades.map(\.conditionId), on: connection, logger: logger)

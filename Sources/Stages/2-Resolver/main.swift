@@ -30,7 +30,9 @@ await RemoraService.main(
         }
     ) { messages, partition, upstream, connection in
         let logger = environment.logger
-        let trades = messages.map(\.1)
+        // A conversion moves a position but is no fill: nothing of it settles (its shares' payoff
+        // is the one given up, docs/strategy.md#conversions).
+        let trades = messages.map(\.1).filter(\.isFill)
         let resolutions = try await Settling.resolutions(trades.map(\.conditionId), on: connection, logger: logger)
         let markets = try await Settling.markets(trades.map(\.conditionId), on: connection, logger: logger)
         let records = try trades.compactMap { trade -> StreamRecord? in
