@@ -121,13 +121,14 @@ extension APIStub {
             return true
         }
         var rows: [Row] = []
-        for trade in world.visibleTrades(ofWallet: wallet, at: now) {
+        for trade in types.isEmpty || types.contains("TRADE") ? world.visibleTrades(ofWallet: wallet, at: now) : [] {
             let t = Int(trade)
             guard wanted("TRADE", Int(table.market[t]), table.timestamp[t]) else { continue }
             if let side, table.isBuy[t] != (side == "BUY") { continue }
             rows.append(Row(item: .trade(t), timestamp: table.timestamp[t], size: table.size[t], cash: table.notional(t), sequence: t))
         }
-        if side == nil {
+        // The book replays the wallet's fills: only when REDEEM rows are asked for.
+        if side == nil, types.isEmpty || types.contains("REDEEM") {
             for redemption in world.book(ofWallet: wallet, at: now).redemptions
             where wanted("REDEEM", redemption.market, redemption.time) {
                 rows.append(

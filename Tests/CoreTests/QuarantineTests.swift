@@ -117,4 +117,44 @@ struct QuarantineTests {
         #expect(found[0].alertId != found[2].alertId)
         #expect(found[0].alert.code == "whale_quarantined" && found[1].alert.code == "whale_released")
     }
+
+    @Test("the risk guard's view folds once per step and answers every instant as a fold through that instant does", arguments: [false, true])
+    func viewFoldsOnce(manual: Bool) {
+        let policy = manual ? Self.manual : Self.auto
+        // Random walks of scores, drawdowns and losses over 120 days, with approvals here and there.
+        var state: UInt64 = manual ? 11 : 7
+        func unit() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var checked = 0
+        var eventsSeen = 0
+        for _ in 0..<40 {
+            var points: [Quarantine.Point] = []
+            var wqs = 60 + 30 * unit()
+            var lastLoss: Double?
+            var day = unit()
+            while day < 120 {
+                wqs = min(100, max(0, wqs + (unit() - 0.5) * 30))
+                if unit() < 0.3 { lastLoss = day }
+                points.append(Self.point(day, wqs: wqs, drawdown: 0.2 * unit(), lossDay: lastLoss))
+                day += 0.2 + 3 * unit()
+            }
+            let approvals = (0..<4).map { _ in QuarantineApproval(wallet: Self.wallet, at: Self.at(120 * unit()), by: "ana", reason: "ok") }
+            let horizon = Self.at(130)
+            let view = QuarantineView(points: [Self.wallet: points.shuffled()], approvals: approvals, policy: policy, horizon: horizon)
+            eventsSeen += view.standing(of: Self.wallet, through: horizon).events.count
+            for hour in stride(from: Int64(0), through: 130 * 24, by: 7) {
+                let t = EventTime(millis: hour * 3_600_000)
+                let direct = Quarantine.standing(of: Self.wallet, points: points, approvals: approvals, through: t, policy: policy)
+                #expect(view.standing(of: Self.wallet, through: t) == direct, "at \(t.utcText)")
+                checked += 1
+            }
+            // Beyond the horizon it folds afresh; a wallet it has no points of stands clear.
+            #expect(view.standing(of: Self.wallet, through: Self.at(200)) == Quarantine.standing(
+                of: Self.wallet, points: points, approvals: approvals, through: Self.at(200), policy: policy))
+            #expect(view.standing(of: WalletAddress("0x00000000000000000000000000000000000000bb")!, through: horizon).events.isEmpty)
+        }
+        #expect(checked > 10_000 && eventsSeen > 20, "\(checked) instants, \(eventsSeen) events")
+    }
 }

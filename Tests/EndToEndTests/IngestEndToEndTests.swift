@@ -26,10 +26,16 @@ struct IngestEndToEndTests {
     }()
 
     /// Every fill of the world as the fetcher must store it: fill key with its occurrence among
-    /// identical fills.
+    /// identical fills; and every conversion (CONVERSION rows of /activity), keyed as one.
     static func expectedUIDs(upTo time: Int64 = .max) -> [String] {
         var seen: [String: Int] = [:]
-        return world.trades.filter { $0.time <= time }.map { t in
+        let conversions = world.conversions.filter { $0.time <= time }.map { c in
+            Trade.conversion(
+                wallet: WalletAddress(world.wallets[Int(c.wallet)].truth.address)!, asset: world.markets[Int(c.market)].truth.tokenIds[1],
+                conditionId: ConditionID(world.markets[Int(c.market)].truth.conditionId)!, outcomeIndex: 1, outcome: "No",
+                size: Shares(micros: c.sharesMicros), timestamp: EventTime(seconds: c.time), transactionHash: c.transactionHash).id
+        }
+        return conversions + world.trades.filter { $0.time <= time }.map { t in
             let market = world.markets[Int(t.market)].truth
             var hash = SplitMix64(seed: t.transactionSeed)
             let key = Trade.fillKey(
@@ -196,6 +202,7 @@ struct IngestEndToEndTests {
         #expect(try await count("SELECT count(*) FROM watched_wallets WHERE source = 'config'", database) == 2)
         let indices = Set(Self.world.wallets.indices.filter { chosen.contains(Self.world.wallets[$0].truth.address) }.map(Int32.init))
         let expected = Self.world.trades.filter { indices.contains($0.wallet) }.count
+            + Self.world.conversions.filter { indices.contains($0.wallet) }.count
         #expect(try await count("SELECT count(*) FROM trades", database) == Int64(expected))
         #expect(expected > 0)
     }
@@ -341,6 +348,10 @@ struct IngestEndToEndTests {
         // The API: first the hostile page over one good trade, then a newer good trade on top.
         let phase = ManualReplayClock(at: 1)
         let router = Router()
+        // No conversions: the trades are the subject here.
+        router.get("data-api/activity") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "[]")))
+        }
         router.get("data-api/trades") { request, _ -> Response in
             let offset = Int(request.uri.queryParameters.get("offset") ?? "0") ?? 0
             let rows = phase.now() == 1 ? [skewed] + hostile + [good1] : [good2] + hostile + [good1]
@@ -423,6 +434,11 @@ struct IngestEndToEndTests {
         }
         let fails = ManualReplayClock(at: 1)  // 1: the second wallet's answers fail; 0: they succeed
         let router = Router()
+        router.get("data-api/activity") { request, _ -> Response in
+            let user = request.uri.queryParameters.get("user") ?? ""
+            if user == failing && fails.now() == 1 { return Response(status: .internalServerError) }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "[]")))
+        }
         router.get("data-api/trades") { request, _ -> Response in
             let user = request.uri.queryParameters.get("user") ?? ""
             if user == failing && fails.now() == 1 { return Response(status: .internalServerError) }

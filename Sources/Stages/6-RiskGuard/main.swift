@@ -183,14 +183,14 @@ struct RiskGuardLoop {
         // Live mode's controls run up to now: read once, an input like any other.
         let now = EventTime.wallClockNow
         // What the page will need: read without locking, then fetched outside any transaction.
-        let (horizon, preview, held, controlled) = try await environment.store.transaction {
-            connection -> (EventTime, Page, [TokenID], EventTime?) in
+        let (horizon, preview, held, lots, controlled) = try await environment.store.transaction {
+            connection -> (EventTime, Page, [TokenID], Set<WhaleHolding>, EventTime?) in
             let book = try? await BookStore.load(initialCash: initialCash, lock: false, on: connection, logger: logger)
             // Strict: only what every upstream partition vouches for. Live: everything stored.
             let horizon = mode == .live ? EventTime(millis: Int64.max) : try await upstreamHorizon(on: connection)
             return (
                 horizon, try await pending(upTo: horizon, on: connection), book.map { Array($0.positions.keys) } ?? [],
-                book?.controlledThrough)
+                Set(book?.fromWhales.filter { $0.value.micros > 0 }.keys ?? [:].keys), book?.controlledThrough)
         }
         // Where this step's controls end: the page's end (strict: the horizon, or the last order of
         // a full page; live: now — never ahead of the clock), and at most a week of control
@@ -206,11 +206,16 @@ struct RiskGuardLoop {
         }
         let limit = controlFrom.map { min(pageEnd, $0.adding(millis: Self.controlSpan)) } ?? pageEnd
         // Nothing pending: no market data, but the watermark still moves under the book's lock below.
-        // An exit needs a book only for a token held, or bought earlier in the page.
-        var bought = Set(held)
-        for case .order(let order, _) in preview.events where order.exitFractionPpm == nil { bought.insert(order.asset) }
-        let tokens = bought
-        func needsBook(_ order: ProposedOrder) -> Bool { order.exitFractionPpm == nil || tokens.contains(order.asset) }
+        // An exit needs a book only for a token held from its whale, or bought from it earlier in
+        // the page: the core decides any other exit `nothing_held` without reading one.
+        var bought = lots
+        for case .order(let order, _) in preview.events where order.exitFractionPpm == nil {
+            bought.insert(WhaleHolding(wallet: order.wallet, asset: order.asset))
+        }
+        let owed = bought
+        func needsBook(_ order: ProposedOrder) -> Bool {
+            order.exitFractionPpm == nil || owed.contains(WhaleHolding(wallet: order.wallet, asset: order.asset))
+        }
         var wanted = preview.events.compactMap { event -> MarketDataBatch.BookRequest? in
             if case .order(let order, let time) = event, mode == .live || time <= limit, needsBook(order) {
                 return .init(id: order.orderId, token: order.asset, time: time, market: order.conditionId)
@@ -294,7 +299,7 @@ struct RiskGuardLoop {
                 let through = end.adding(millis: 1)
                 let history = try await QuarantineStore.history(
                     before: Dictionary(uniqueKeysWithValues: wallets.map { ($0, through) }), on: connection, logger: logger)
-                view = QuarantineView(points: history.points, approvals: history.approvals, policy: quarantine)
+                view = QuarantineView(points: history.points, approvals: history.approvals, policy: quarantine, horizon: end)
             }
             var records: [StreamRecord] = []
             var decided: [String] = []
