@@ -444,7 +444,17 @@ public enum ScoreStore {
             SELECT p.c, l.event_time, l.outcome, l.price
             FROM unnest(\(pairs.map(\.conditionId.rawValue))::text[], \(pairs.map(\.before.millis))::bigint[]) AS p(c, b)
             CROSS JOIN LATERAL (
-                SELECT max(t.event_time) AS last FROM trades t WHERE t.condition_id = p.c AND t.event_time < p.b AND t.payload->>'kind' IS NULL
+                SELECT max(t.event_time) AS top FROM trades t WHERE t.condition_id = p.c AND t.event_time < p.b
+            ) AS n
+            CROSS JOIN LATERAL (
+                -- The newest fill's instant: the newest row's (from the index alone), unless only
+                -- conversions stand there (rare), then the newest fill's before it.
+                SELECT CASE
+                    WHEN EXISTS (SELECT 1 FROM trades t WHERE t.condition_id = p.c AND t.event_time = n.top AND t.payload->>'kind' IS NULL)
+                    THEN n.top
+                    ELSE (SELECT t.event_time FROM trades t WHERE t.condition_id = p.c AND t.event_time < n.top AND t.payload->>'kind' IS NULL
+                          ORDER BY t.event_time DESC LIMIT 1)
+                END AS last
             ) AS m
             CROSS JOIN LATERAL (
                 -- Every fill of the last instant: MarketMarks takes their mean, whatever the partitions.

@@ -191,6 +191,9 @@ struct PipelineEndToEndTests {
         let stormyChain = try await firstAuditDifference(database, calmDatabase)
         #expect(stormyChain == nil, "\(stormyChain ?? "")")
         #expect(calm.trades == Self.world.trades.count)
+        // The world's conversions ride the feed, and the gate decides each (followed out, or not copied).
+        #expect(calm.conversions == Self.world.conversions.count && calm.conversions > 0, "\(calm.text)")
+        #expect(calm.conversionExits > 0 && calm.conversionExits <= calm.exits, "\(calm.text)")
         #expect(calm.fills > calm.exitFills, "entries reach the risk guard and fill: \(calm.text)")
         #expect(Self.settledTrades > Self.world.trades.count / 3, "most trades settle within the world")
         #expect(calm.deadLetters >= 1)
@@ -466,7 +469,8 @@ struct PipelineEndToEndTests {
         // Exactly what the world holds, each once (an undisturbed run gives the same: see the test above).
         #expect(summary.trades == Self.world.trades.count)
         #expect(summary.settled == Self.settledTrades)
-        #expect(summary.signalsPassed + summary.exits + summary.rejections.values.reduce(0, +) == summary.trades)
+        #expect(summary.conversions == Self.world.conversions.count)
+        #expect(summary.signalsPassed + summary.exits + summary.rejections.values.reduce(0, +) == summary.trades + summary.conversions)
         #expect(summary.orders == summary.signalsPassed + summary.exits && summary.fills + summary.blocked.values.reduce(0, +) == summary.orders)
         // While it was down, no stage went quiet for longer than its watchdog's probe interval (1 s)
         // plus slack: an operator reading one service's log sees the outage, second by second.
