@@ -16,7 +16,9 @@ public enum ExplainText {
         }
         var lines = [
             "trade \(trade.id)",
-            "  \(trade.wallet.rawValue) \(trade.side.rawValue) \(trade.size) shares of \"\(trade.outcome)\" at \(trade.price) (\(trade.notional) USDC), \(trade.role.rawValue), at \(utc(trade.timestamp))",
+            trade.kind == .conversion
+                ? "  \(trade.wallet.rawValue) CONVERTED \(trade.size) shares of \"\(trade.outcome)\" (negative risk: into \"Yes\" of the event's other markets; no price), at \(utc(trade.timestamp))"
+                : "  \(trade.wallet.rawValue) \(trade.side.rawValue) \(trade.size) shares of \"\(trade.outcome)\" at \(trade.price) (\(trade.notional) USDC), \(trade.role.rawValue), at \(utc(trade.timestamp))",
             "  market \(trade.conditionId.rawValue) \(trade.title.isEmpty ? "" : "— \(trade.title)")",
         ]
         if let stored = chain.storedAt { lines.append("  stored at \(utc(EventTime(millis: stored))) (wall clock)") }
