@@ -13,19 +13,31 @@ struct LocalProcessTests {
         #expect(ports.allSatisfy { (10_000..<low).contains($0) })
     }
 
+    @Test("a child inherits only standard input, output and error, whatever this process has open")
+    func childInheritsNoDescriptor() throws {
+        let leaked = open("/dev/null", O_RDONLY)  // no close-on-exec, as a library might leave one
+        #expect(leaked > 3)
+        defer { close(leaked) }
+        let child = try ChildProcess(["ls", "/proc/self/fd"])
+        #expect(child.wait() == 0)
+        // ls's own listing: 0, 1, 2 and the directory it reads (3).
+        let descriptors = Set(child.output.split(whereSeparator: \.isWhitespace).compactMap { Int32($0) })
+        #expect(descriptors.isSubset(of: [0, 1, 2, 3]), "\(descriptors)")
+        #expect(!descriptors.contains(leaked))
+    }
+
     @Test("a child that dies says how, with its last critical line, and is started again")
     func crashNamesItsCause() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-supervisor-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let script = folder.appendingPathComponent("crash.sh")
-        try """
-        #!/bin/sh
-        echo 'level=info msg=starting'
-        echo 'level=critical msg=fatal error="bind(descriptor:ptr:bytes:): Address already in use (errno: 98)"'
-        exit 1
-        """.write(to: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        try writeExecutable(script, """
+            #!/bin/sh
+            echo 'level=info msg=starting'
+            echo 'level=critical msg=fatal error="bind(descriptor:ptr:bytes:): Address already in use (errno: 98)"'
+            exit 1
+            """)
         let supervisor = Supervisor(
             children: [.init(name: "crasher", executable: script, environment: [:])],
             logDirectory: folder.appendingPathComponent("logs"), echo: false)
@@ -38,5 +50,22 @@ struct LocalProcessTests {
         #expect(log.contains(
             #"supervisor | crasher exited with code 1 after: level=critical msg=fatal error="bind(descriptor:ptr:bytes:): Address already in use (errno: 98)"; restarting"#),
             "\(log)")
+    }
+}
+
+/// Writes an executable file through a descriptor closed on exec. A descriptor without that flag
+/// is inherited by any process another test spawns meanwhile, and while a child holds the file
+/// open for writing, executing it fails with ETXTBSY ("Text file busy").
+func writeExecutable(_ url: URL, _ text: String) throws {
+    let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    var written = 0
+    while written < bytes.count {
+        let count = bytes[written...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if count < 0, errno == EINTR { continue }
+        guard count > 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        written += count
     }
 }

@@ -35,6 +35,11 @@ public final class ChildProcess: @unchecked Sendable {
             outputFile = nil
         }
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Only 0, 1 and 2: a descriptor of this process open without close-on-exec stays open in
+        // the child for its whole life. A PostgreSQL server restarted by `pg_ctl` in the middle of
+        // a test kept the test's HTTP listener and a client's connection to it, so closing that
+        // client never reached the server, whose graceful shutdown then waited forever.
+        closeDescriptorsFromThree(&actions)
         var merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         for name in removing { merged[name] = nil }
         let arguments = argv.map { strdup($0) } + [nil]
@@ -86,3 +91,16 @@ public func runAndWait(_ argv: [String], environment: [String: String] = [:]) th
     let status = child.wait()
     return (status, child.output)
 }
+
+/// Adds glibc's "close every descriptor from 3" action (2.34+), looked up at run time: Swift's
+/// Glibc module hides the GNU extensions. Without it, a descriptor another thread opened without
+/// close-on-exec (a file being written, a pipe before its flag is set) stays open in the child.
+func closeDescriptorsFromThree(_ actions: inout posix_spawn_file_actions_t) {
+    _ = addCloseFrom?(&actions, 3)
+}
+
+private let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+    // RTLD_DEFAULT is the null handle on glibc.
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+    return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+}()

@@ -69,6 +69,9 @@ public final class Supervisor: Sendable {
         posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
         posix_spawn_file_actions_addclose(&actions, readEnd)
         posix_spawn_file_actions_addclose(&actions, writeEnd)
+        // Nor any other descriptor this process left open without close-on-exec (a file being
+        // written, a socket): a child holding one would keep it open for its whole life.
+        closeDescriptorsFromThree(&actions)
         let argv: [UnsafeMutablePointer<CChar>?] = [strdup(child.executable.path), nil]
         let envp: [UnsafeMutablePointer<CChar>?] = child.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
