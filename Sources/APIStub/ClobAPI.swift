@@ -34,7 +34,7 @@ extension APIStub {
         writer.field("market", market.conditionId)
         writer.field("asset_id", token)
         writer.field("timestamp", String(now * 1_000))
-        writer.field("hash", stableHex("book \(token) \(moment)", digits: 40))
+        writer.field("hash", stableHex("book \(token) \(moment) \(now)", digits: 40))
         for (name, levels) in [("bids", book.bids), ("asks", book.asks)] {
             writer.key(name)
             writer.beginArray()
@@ -129,11 +129,31 @@ extension StubWorld {
         let outcomeMid = ref.outcome == 0 ? midpoint : 1 - midpoint
         let tick = OrderBookModel.tick(market: market.truth, price: outcomeMid)
         let moment = now / 60
-        let book = OrderBookModel.book(market: market.truth, outcomeIndex: ref.outcome, midpoint: midpoint, moment: moment)
+        let book = OrderBookModel.book(
+            market: market.truth, outcomeIndex: ref.outcome, midpoint: midpoint, moment: moment,
+            taken: takenDepth(market, outcome: ref.outcome, at: now))
         let lastTrade = lastTradePrice(market, outcome: ref.outcome, at: now) ?? outcomeMid
         return ReplayBook(
             market: ref.market, outcome: ref.outcome, book: book, tick: tick, minOrderSize: market.truth.minOrderSize,
             lastTradePrice: lastTrade, moment: moment)
+    }
+
+    /// The depth of outcome `outcome`'s book that the taker fills up to `now` took and the makers
+    /// have not put back yet (``ReactiveDepth``).
+    func takenDepth(_ market: StubMarket, outcome: Int, at now: Int64) -> ReactiveDepth.Taken {
+        var taken = ReactiveDepth.Taken.none
+        var k = upperBound(market.tradeIndexes.count, now) { trades.timestamp[Int(market.tradeIndexes[$0])] } - 1
+        while k >= 0 {
+            let trade = Int(market.tradeIndexes[k])
+            let age = now - trades.timestamp[trade]
+            if age > ReactiveDepth.memorySeconds { break }
+            if !trades.isMaker[trade] {
+                taken.add(
+                    shares: trades.size[trade], age: age, isBuy: trades.isBuy[trade], sameToken: Int(trades.outcome[trade]) == outcome)
+            }
+            k -= 1
+        }
+        return taken
     }
 
     /// `token`'s price points in `from ... through` (unix seconds) as `/prices-history` answers

@@ -1,4 +1,5 @@
 import Foundation
+import RemoraSimulator
 
 /// One outcome token held by one wallet, with average-cost accounting: a buy adds its cost, a
 /// sale takes out the average cost of the shares sold and realizes the difference.

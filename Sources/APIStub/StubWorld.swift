@@ -132,16 +132,6 @@ struct WalletTable: Sendable {
     func index(of address: String) -> Int? { indexByAddress[address.lowercased()].map(Int.init) }
 }
 
-/// The first index in `0..<count` whose key exceeds `value` (keys non-decreasing).
-func upperBound<T: Comparable>(_ count: Int, _ value: T, key: (Int) -> T) -> Int {
-    var low = 0
-    var high = count
-    while low < high {
-        let middle = (low + high) / 2
-        if key(middle) <= value { low = middle + 1 } else { high = middle }
-    }
-    return low
-}
 
 public struct WorldLoadError: Error, CustomStringConvertible {
     public let description: String

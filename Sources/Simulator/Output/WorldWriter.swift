@@ -158,13 +158,30 @@ public enum WorldWriter {
             roles.append(t.isMaker ? UInt8(ascii: "M") : UInt8(ascii: "T"))
         }
         let lag = world.parameters.copyLagSeconds
+        // Each market's taker fills in time order: the depth they took is still missing, in part,
+        // when the copy comes (ReactiveDepth), so the copy takes the best level left then.
+        var takerFills = [[Int32]](repeating: [], count: world.markets.count)
+        for (index, t) in world.trades.enumerated() where !t.isMaker { takerFills[Int(t.market)].append(Int32(index)) }
         let copyValues = world.trades.map { t -> Double in
             let market = world.markets[Int(t.market)]
             let instant = t.time + lag
             guard instant < market.truth.closedTime - 120 else { return 0 }
             let outcome = Int(t.outcomeIndex)
-            let touch = OrderBookModel.touch(market: market.truth, outcomeIndex: outcome, midpoint: market.history.midpoint(at: instant))
-            let price = t.isBuy ? touch.ask : touch.bid
+            let fills = takerFills[Int(t.market)]
+            var taken = ReactiveDepth.Taken.none
+            var k = upperBound(fills.count, instant) { world.trades[Int(fills[$0])].time } - 1
+            while k >= 0 {
+                let fill = world.trades[Int(fills[k])]
+                let age = instant - fill.time
+                if age > ReactiveDepth.memorySeconds { break }
+                taken.add(
+                    shares: Double(fill.sharesMicros) / 1e6, age: age, isBuy: fill.isBuy, sameToken: Int(fill.outcomeIndex) == outcome)
+                k -= 1
+            }
+            let book = OrderBookModel.book(
+                market: market.truth, outcomeIndex: outcome, midpoint: market.history.midpoint(at: instant), moment: instant / 60,
+                taken: taken)
+            guard let price = t.isBuy ? book.bestAsk : book.bestBid else { return 0 }
             let q = market.trueProbability(of: outcome, at: instant)
             let fee = market.truth.takerFeeRate * price * (1 - price)
             return roundTo(((t.isBuy ? q - price : price - q) - fee) / price, places: 4)

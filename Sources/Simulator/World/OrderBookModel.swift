@@ -58,8 +58,12 @@ public enum OrderBookModel {
 
     /// The book of outcome token `outcomeIndex` (0 or 1) when the first token's midpoint is
     /// `midpoint`. `moment` seeds the noise (use the time bucket the book is drawn for).
+    ///
+    /// `taken` is the depth takers took from each side and the book has not refilled yet
+    /// (``ReactiveDepth``): it is removed from the best level outwards, so after a large buy the
+    /// best ask is further out until the makers come back.
     public static func book(
-        market: MarketTruth, outcomeIndex: Int, midpoint: Double, moment: Int64
+        market: MarketTruth, outcomeIndex: Int, midpoint: Double, moment: Int64, taken: ReactiveDepth.Taken = .none
     ) -> OrderBookSnapshot {
         let touch = touch(market: market, outcomeIndex: outcomeIndex, midpoint: midpoint)
         var rng = SplitMix64(
@@ -84,8 +88,61 @@ public enum OrderBookModel {
                 asks.append(BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price)))
             }
         }
+        bids = ReactiveDepth.remove(taken.bids, fromBestFirst: bids, keeping: market.minOrderSize)
+        asks = ReactiveDepth.remove(taken.asks, fromBestFirst: asks, keeping: market.minOrderSize)
         // Built best-first; the API lists the best level last on both sides.
         return OrderBookSnapshot(bids: bids.reversed(), asks: asks.reversed())
+    }
+}
+
+/// Liquidity that reacts. A taker's fill takes the depth it crossed from the book, and the makers
+/// put it back over minutes: what is still missing decays with a half-life of
+/// ``refillHalfLifeSeconds``. So a copy placed right behind a whale's sweep walks a thinner book
+/// than one placed later, and the cost of size and of delay comes from the model, not from a
+/// constant. The tape itself still records each taker fill at the model's touch.
+public enum ReactiveDepth {
+    /// How fast taken depth comes back: half of it in five minutes.
+    public static let refillHalfLifeSeconds = 300.0
+    /// Fills older than this are treated as refilled (twelve half-lives: < 0.03 % still missing).
+    public static let memorySeconds: Int64 = 3_600
+
+    /// Shares still missing from each side of one token's book.
+    public struct Taken: Sendable, Equatable {
+        public var bids: Double
+        public var asks: Double
+        public init(bids: Double = 0, asks: Double = 0) {
+            self.bids = bids
+            self.asks = asks
+        }
+        public static let none = Taken()
+
+        /// Adds a taker fill of `shares` `age` seconds ago (age ≥ 0) in the market: a buy of this
+        /// token, or a sale of the other one (the same order on Polymarket's mirrored book), takes
+        /// asks; a sale of this token or a buy of the other one takes bids.
+        public mutating func add(shares: Double, age: Int64, isBuy: Bool, sameToken: Bool) {
+            guard age >= 0, age <= ReactiveDepth.memorySeconds else { return }
+            let missing = shares * exp2(-Double(age) / ReactiveDepth.refillHalfLifeSeconds)
+            if isBuy == sameToken { asks += missing } else { bids += missing }
+        }
+    }
+
+    /// `levels` (best first) less `shares` taken from the best level outwards, to the hundredth of
+    /// a share; a side taken whole keeps its last level at `keeping` shares (an open market's book
+    /// is never one-sided).
+    public static func remove(_ shares: Double, fromBestFirst levels: [BookLevel], keeping: Double) -> [BookLevel] {
+        var left = (shares * 100).rounded(.down) / 100
+        guard left > 0, let last = levels.last else { return levels }
+        var out: [BookLevel] = []
+        for level in levels {
+            if left >= level.size {
+                left = ((left - level.size) * 100).rounded() / 100
+                continue
+            }
+            let size = ((level.size - left) * 100).rounded() / 100
+            left = 0
+            if size > 0 { out.append(BookLevel(price: level.price, size: size)) }
+        }
+        return out.isEmpty ? [BookLevel(price: last.price, size: max(keeping, 0.01))] : out
     }
 }
 
@@ -97,4 +154,15 @@ func fnv1a(_ text: String) -> UInt64 {
         hash &*= 0x0000_0100_0000_01B3
     }
     return hash
+}
+
+/// The first index in `0..<count` whose key exceeds `value` (keys non-decreasing).
+public func upperBound<T: Comparable>(_ count: Int, _ value: T, key: (Int) -> T) -> Int {
+    var low = 0
+    var high = count
+    while low < high {
+        let middle = (low + high) / 2
+        if key(middle) <= value { low = middle + 1 } else { high = middle }
+    }
+    return low
 }
