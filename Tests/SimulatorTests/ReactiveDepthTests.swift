@@ -51,6 +51,26 @@ struct ReactiveDepthTests {
         #expect(abs(taken.asks - 300) < 1e-9)
     }
 
+    @Test("the best price drawn lazily is the full book's, whatever was taken, on both sides")
+    func bestPriceIsTheBooks() {
+        var rng = SplitMix64(seed: 3)
+        for _ in 0..<2_000 {
+            let market = Self.world.markets[Int(rng.next() % UInt64(Self.world.markets.count))].truth
+            let outcome = Int(rng.next() % 2)
+            let midpoint = 0.005 + 0.99 * Double(rng.next() % 10_000) / 10_000
+            let moment = Int64(rng.next() % 1_000_000)
+            // Nothing, part of the touch, several levels, more than the side holds.
+            let scale = [0, 0.003, 50, 2_000, 40_000, 10_000_000][Int(rng.next() % 6)]
+            let taken = ReactiveDepth.Taken(bids: scale * Double(rng.next() % 1_000) / 500, asks: scale * Double(rng.next() % 1_000) / 500)
+            let book = OrderBookModel.book(market: market, outcomeIndex: outcome, midpoint: midpoint, moment: moment, taken: taken)
+            for buying in [true, false] {
+                let lazy = OrderBookModel.bestPrice(
+                    market: market, outcomeIndex: outcome, midpoint: midpoint, moment: moment, taken: taken, buying: buying)
+                #expect(lazy == (buying ? book.bestAsk : book.bestBid), "\(market.conditionId) \(midpoint) \(taken) buying \(buying)")
+            }
+        }
+    }
+
     /// The largest taker buys of the world, each with the stub's book at its instant, 30 s, 5 min
     /// and an hour later, against the model's untouched book at those instants.
     @Test("the stub's book right after a large buy is thinner on the asks, its best ask no better; it refills over minutes")

@@ -160,9 +160,13 @@ public enum WorldWriter {
         let lag = world.parameters.copyLagSeconds
         // Each market's taker fills in time order: the depth they took is still missing, in part,
         // when the copy comes (ReactiveDepth), so the copy takes the best level left then.
-        var takerFills = [[Int32]](repeating: [], count: world.markets.count)
-        for (index, t) in world.trades.enumerated() where !t.isMaker { takerFills[Int(t.market)].append(Int32(index)) }
-        let copyValues = world.trades.map { t -> Double in
+        let takerFills = {
+            var fills = [[Int32]](repeating: [], count: world.markets.count)
+            for (index, t) in world.trades.enumerated() where !t.isMaker { fills[Int(t.market)].append(Int32(index)) }
+            return fills
+        }()
+        let copyValues = parallelMap(world.trades.count) { index -> Double in
+            let t = world.trades[index]
             let market = world.markets[Int(t.market)]
             let instant = t.time + lag
             guard instant < market.truth.closedTime - 120 else { return 0 }
@@ -178,10 +182,11 @@ public enum WorldWriter {
                     shares: Double(fill.sharesMicros) / 1e6, age: age, isBuy: fill.isBuy, sameToken: Int(fill.outcomeIndex) == outcome)
                 k -= 1
             }
-            let book = OrderBookModel.book(
-                market: market.truth, outcomeIndex: outcome, midpoint: market.history.midpoint(at: instant), moment: instant / 60,
-                taken: taken)
-            guard let price = t.isBuy ? book.bestAsk : book.bestBid else { return 0 }
+            guard
+                let price = OrderBookModel.bestPrice(
+                    market: market.truth, outcomeIndex: outcome, midpoint: market.history.midpoint(at: instant), moment: instant / 60,
+                    taken: taken, buying: t.isBuy)
+            else { return 0 }
             let q = market.trueProbability(of: outcome, at: instant)
             let fee = market.truth.takerFeeRate * price * (1 - price)
             return roundTo(((t.isBuy ? q - price : price - q) - fee) / price, places: 4)

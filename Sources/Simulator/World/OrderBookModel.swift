@@ -65,6 +65,45 @@ public enum OrderBookModel {
     public static func book(
         market: MarketTruth, outcomeIndex: Int, midpoint: Double, moment: Int64, taken: ReactiveDepth.Taken = .none
     ) -> OrderBookSnapshot {
+        var bids: [BookLevel] = []
+        var asks: [BookLevel] = []
+        forEachLevel(market: market, outcomeIndex: outcomeIndex, midpoint: midpoint, moment: moment) { isBid, level in
+            if isBid { bids.append(level) } else { asks.append(level) }
+            return true
+        }
+        bids = ReactiveDepth.remove(taken.bids, fromBestFirst: bids, keeping: market.minOrderSize)
+        asks = ReactiveDepth.remove(taken.asks, fromBestFirst: asks, keeping: market.minOrderSize)
+        // Built best-first; the API lists the best level last on both sides.
+        return OrderBookSnapshot(bids: bids.reversed(), asks: asks.reversed())
+    }
+
+    /// The best ask (`buying`) or best bid of ``book(market:outcomeIndex:midpoint:moment:taken:)``
+    /// without building it: the levels are drawn only as far as the taken depth reaches (the
+    /// copy values of a million-trade world ask for one per fill).
+    public static func bestPrice(
+        market: MarketTruth, outcomeIndex: Int, midpoint: Double, moment: Int64, taken: ReactiveDepth.Taken, buying: Bool
+    ) -> Double? {
+        var left = ((buying ? taken.asks : taken.bids) * 100).rounded(.down) / 100
+        var best: Double?
+        var last: Double?
+        forEachLevel(market: market, outcomeIndex: outcomeIndex, midpoint: midpoint, moment: moment) { isBid, level in
+            guard isBid != buying else { return true }
+            last = level.price
+            if left > 0, left >= level.size {
+                left = ((left - level.size) * 100).rounded() / 100
+                return true
+            }
+            best = level.price
+            return false
+        }
+        return best ?? last
+    }
+
+    /// The model's levels, best first, bid then ask at each distance from the touch (the order the
+    /// noise is drawn in), until `visit` answers false.
+    static func forEachLevel(
+        market: MarketTruth, outcomeIndex: Int, midpoint: Double, moment: Int64, _ visit: (_ isBid: Bool, BookLevel) -> Bool
+    ) {
         let touch = touch(market: market, outcomeIndex: outcomeIndex, midpoint: midpoint)
         var rng = SplitMix64(
             seed: UInt64(bitPattern: moment) ^ UInt64(outcomeIndex),
@@ -74,24 +113,18 @@ public enum OrderBookModel {
             let shares = unit * (1 + 0.6 * Double(level)) * rng.nextLogNormal(median: 1, sigma: 0.5) / max(price, 0.05)
             return max(market.minOrderSize, (shares * 100).rounded() / 100)
         }
-        var bids: [BookLevel] = []
-        var asks: [BookLevel] = []
         for level in 0..<levelsPerSide {
             let bidMicros = touch.bidMicros - Int64(level) * touch.tickMicros
             if bidMicros >= touch.tickMicros {
                 let price = Double(bidMicros) / 1e6
-                bids.append(BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price)))
+                guard visit(true, BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price))) else { return }
             }
             let askMicros = touch.askMicros + Int64(level) * touch.tickMicros
             if askMicros <= 1_000_000 - touch.tickMicros {
                 let price = Double(askMicros) / 1e6
-                asks.append(BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price)))
+                guard visit(false, BookLevel(price: roundTo(price, places: 6), size: size(level: level, price: price))) else { return }
             }
         }
-        bids = ReactiveDepth.remove(taken.bids, fromBestFirst: bids, keeping: market.minOrderSize)
-        asks = ReactiveDepth.remove(taken.asks, fromBestFirst: asks, keeping: market.minOrderSize)
-        // Built best-first; the API lists the best level last on both sides.
-        return OrderBookSnapshot(bids: bids.reversed(), asks: asks.reversed())
     }
 }
 
