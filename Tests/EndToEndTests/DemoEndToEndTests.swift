@@ -201,10 +201,21 @@ struct DemoEndToEndTests {
         #expect(quarantined.contains("verdict: rejected at the whale gate: quarantined") && quarantined.contains("quarantined since"), "\(quarantined)")
         let alerted = try sql("SELECT count(DISTINCT key) FROM alerts WHERE payload->>'code' = 'whale_quarantined'")
         #expect((Int(alerted) ?? 0) > 0)
-        // An exit that sold: the whale's sale, the share, what the book held from it.
-        let sold = try sql("SELECT uid FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'SELL' ORDER BY uid LIMIT 1")
-        let (_, exit) = try explain(sold)
-        #expect(exit.contains("verdict: exit") && exit.contains("of what the book holds from this whale") && exit.contains("sold "), "\(exit)")
+        // A whale's sale mirrored: the share, what the book held from it — sold when the book held
+        // some (the first such exit), blocked as nothing_held otherwise.
+        let mirrored = try sql(
+            """
+            SELECT uid || ' ' || status FROM order_decisions WHERE payload->>'side' = 'SELL' AND payload->>'tradeId' <> ''
+            ORDER BY status = 'filled' DESC, uid LIMIT 1
+            """)
+        let (mirroredId, mirroredStatus) = (String(mirrored.prefix { $0 != " " }), mirrored.split(separator: " ").last.map(String.init))
+        let (_, exit) = try explain(mirroredId)
+        #expect(exit.contains("verdict: exit") && exit.contains("of what the book holds from this whale"), "\(exit)")
+        #expect(mirroredStatus == "filled" ? exit.contains("sold ") : exit.contains("blocked: nothing_held"), "\(exit)")
+        // The risk guard's own sale (a stop): no whale trade behind it, the mark against the stop.
+        let stop = try sql("SELECT uid FROM order_decisions WHERE payload->>'trigger' = 'stop' AND status = 'filled' ORDER BY uid LIMIT 1")
+        let (_, stopped) = try explain(stop)
+        #expect(stopped.contains("position control stop") && stopped.contains("sold ") && stopped.contains("trailing stop"), "\(stopped)")
         let list = try ChildProcess([remora, "quarantine", "list", "--profile", "demo"], environment: ["DATABASE_URL": database])
         #expect(list.wait() == 0, "\(list.output)")
         #expect(list.output.contains("in quarantine; releases approved by nobody (auto)"), "\(list.output)")

@@ -38,30 +38,38 @@ struct PipelineEndToEndTests {
     /// Trades in markets the oracle settled before the world's end: exactly these settle.
     static let settledTrades = world.trades.filter { world.markets[Int($0.market)].truth.resolvedAt <= world.endTime }.count
 
-    /// The world served by the API stub: the CLOB's books and price history (market data).
-    static let stubWorld: StubWorld = {
+    /// The world's files for the API stub: the CLOB's books and price history (market data).
+    static let stubFolder: URL = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-pipeline-\(UUID().uuidString)")
         try! WorldWriter.write(world, to: folder)
-        return try! StubWorld.load(from: folder)
+        return folder
     }()
 
     /// Runs the pipeline on the world until drained; `chaos` runs while it flows. The trades and
-    /// markets come from the NDJSON files; books and price history from the API stub.
+    /// markets come from the NDJSON files; books and price history from the API stub, a process
+    /// of its own as in production: served from this test process, its answers waited for this
+    /// process's few threads, busy with other tests, and the gate's requests timed out.
     func runPipeline(
         folder: URL, badSourceRow: Bool = false, database given: DatabaseConfiguration? = nil, environment: [String: String] = [:],
         polls: PollGate = PollGate(), bus: BusHandle = BusHandle(), chaos: (@Sendable (Supervisor, Store) async throws -> Void)? = nil
     ) async throws -> (DatabaseConfiguration, PipelineSummary, [String: Int]) {
-        let stub = APIStub(world: Self.stubWorld, clock: FixedReplayClock(at: Self.world.endTime), options: StubOptions())
-        var logger = Logger(label: "stub")
-        logger.logLevel = .critical
-        let app = stub.makeApplication(host: "127.0.0.1", port: 0, logger: logger) { _ in }
-        return try await app.test(.live) { client in
-            var settings = Self.gateSettings.merging(environment) { _, given in given }
-            settings["REMORA_CLOB_API_URL"] = "http://127.0.0.1:\(try #require(client.port))/clob"
-            settings["REMORA_API_BUDGET_SCALE"] = "100"
-            return try await runPipeline(
-                folder: folder, badSourceRow: badSourceRow, database: given, settings: settings, polls: polls, bus: bus, chaos: chaos)
+        let port = try freeLoopbackPort()
+        let stub = try ChildProcess([
+            builtProductsDirectory.appendingPathComponent("remora").path, "api-stub", "--data", Self.stubFolder.path,
+            "--port", "\(port)", "--at", "\(Self.world.endTime)",
+        ])
+        defer { stub.stop() }
+        let api = "http://127.0.0.1:\(port)"
+        let deadline = Date().addingTimeInterval(60)
+        while (try? await URLSession.shared.data(from: URL(string: api + "/__stub/status")!)) == nil {
+            guard Date() < deadline else { throw StubNotReady(output: stub.output) }
+            try await Task.sleep(for: .milliseconds(100))
         }
+        var settings = Self.gateSettings.merging(environment) { _, given in given }
+        settings["REMORA_CLOB_API_URL"] = api + "/clob"
+        settings["REMORA_API_BUDGET_SCALE"] = "100"
+        return try await runPipeline(
+            folder: folder, badSourceRow: badSourceRow, database: given, settings: settings, polls: polls, bus: bus, chaos: chaos)
     }
 
     func runPipeline(
@@ -104,7 +112,9 @@ struct PipelineEndToEndTests {
         let summary = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
             try await store.waitUntilReachable()
             let chaosTask = Task { try await chaos?(supervisor, store) }
-            let deadline = ContinuousClock.now + .seconds(240)
+            // A safety net, not a speed target: alone a run drains in about 3 minutes on the 2-core
+            // VM, but CI runs the other suites (the demo's seven processes among them) beside it.
+            let deadline = ContinuousClock.now + .seconds(600)
             while ContinuousClock.now < deadline {
                 // While the chaos restarts the database, this process stays off it too.
                 guard polls.enter() else {
@@ -678,6 +688,12 @@ struct PipelineTimeout: Error, CustomStringConvertible {
             return "\(name): \(line.prefix(600))"
         }
     }
+}
+
+/// The API stub did not answer within a minute of its start.
+struct StubNotReady: Error, CustomStringConvertible {
+    let output: String
+    var description: String { "the API stub did not answer: \(output)" }
 }
 
 /// When the database was down (wall clock, for reading the logs).
