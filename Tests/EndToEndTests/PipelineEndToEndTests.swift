@@ -53,17 +53,21 @@ struct PipelineEndToEndTests {
         folder: URL, badSourceRow: Bool = false, database given: DatabaseConfiguration? = nil, environment: [String: String] = [:],
         polls: PollGate = PollGate(), bus: BusHandle = BusHandle(), chaos: (@Sendable (Supervisor, Store) async throws -> Void)? = nil
     ) async throws -> (DatabaseConfiguration, PipelineSummary, [String: Int]) {
-        let port = try freeLoopbackPort()
+        // Any free port: the stub prints the URL it listens on once it is bound.
         let stub = try ChildProcess([
             builtProductsDirectory.appendingPathComponent("remora").path, "api-stub", "--data", Self.stubFolder.path,
-            "--port", "\(port)", "--at", "\(Self.world.endTime)",
+            "--port", "0", "--at", "\(Self.world.endTime)",
         ])
         defer { stub.stop() }
-        let api = "http://127.0.0.1:\(port)"
         let deadline = Date().addingTimeInterval(60)
-        while (try? await URLSession.shared.data(from: URL(string: api + "/__stub/status")!)) == nil {
-            guard Date() < deadline else { throw StubNotReady(output: stub.output) }
-            try await Task.sleep(for: .milliseconds(100))
+        var api = ""
+        while api.isEmpty {
+            if let range = stub.output.range(of: #"api-stub: (http://[0-9.]+:[0-9]+) "#, options: .regularExpression) {
+                api = String(stub.output[range].dropFirst("api-stub: ".count).dropLast())
+            } else {
+                guard Date() < deadline else { throw StubNotReady(output: stub.output) }
+                try await Task.sleep(for: .milliseconds(50))
+            }
         }
         var settings = Self.gateSettings.merging(environment) { _, given in given }
         settings["REMORA_CLOB_API_URL"] = api + "/clob"
