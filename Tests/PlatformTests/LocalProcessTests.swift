@@ -26,6 +26,16 @@ struct LocalProcessTests {
         #expect(!descriptors.contains(leaked))
     }
 
+    @Test("stages are started without symbolicating a crash's backtrace: the restart is not delayed by it")
+    func crashesAreNotSymbolicated() {
+        let children = ServiceCatalog.children(
+            databaseURL: "postgres://x@127.0.0.1:1/x", publish: "tcp://127.0.0.1:1", subscribe: "tcp://127.0.0.1:2",
+            source: [:], logLevel: "info")
+        #expect(children.count == 7)
+        let expected = ProcessInfo.processInfo.environment["SWIFT_BACKTRACE"] ?? "symbolicate=off"
+        #expect(children.allSatisfy { $0.environment["SWIFT_BACKTRACE"] == expected })
+    }
+
     @Test("a child that dies says how, with its last critical line, and is started again")
     func crashNamesItsCause() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-supervisor-\(UUID().uuidString)")

@@ -33,6 +33,10 @@ public enum ServiceCatalog {
             environment["REMORA_BUS_SUB"] = subscribe
             environment["REMORA_HTTP_PORT"] = "\(portBase + index + 1)"
             environment["REMORA_LOG_LEVEL"] = logLevel
+            // A crashed stage is started again at once: the runtime's "Fatal error" line names the
+            // cause, and the backtrace lists addresses and images (symbolicate offline). Symbolicating
+            // in the dying process took 14 s here (3 s "fast") on a debug build, all of it downtime.
+            if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "symbolicate=off" }
             // No dashboard from the attributor here: runs side by side would contend for its port,
             // and the demo serves the dashboard itself once the run is over.
             if name == "attributor" { environment["REMORA_DASHBOARD_PORT"] = "0" }
