@@ -45,15 +45,6 @@ struct PipelineEndToEndTests {
         return folder
     }()
 
-    /// The undisturbed run every disturbed one is compared with: run once, by whichever test asks
-    /// first (the suites that disturb the pipeline run side by side and share it).
-    static let calmRun = Task<(DatabaseConfiguration, PipelineSummary), any Error> {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-calm-\(UUID().uuidString)")
-        let (database, summary, _) = try await PipelineEndToEndTests().runPipeline(folder: folder, badSourceRow: true)
-        try? FileManager.default.removeItem(at: folder)
-        return (database, summary)
-    }
-
     /// Runs the pipeline on the world until drained; `chaos` runs while it flows. The trades and
     /// markets come from the NDJSON files; books and price history from the API stub, a process
     /// of its own as in production: served from this test process, its answers waited for this
@@ -172,7 +163,7 @@ struct PipelineEndToEndTests {
     @Test("a simulated world of about 10,000 trades, scorer, sizer and signal gate SIGKILLed mid-run: every effect exactly once, same result as an undisturbed run")
     func exactlyOnceUnderKills() async throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-\(UUID().uuidString)")
-        let (calmDatabase, calm) = try await Self.calmRun.value
+        let (calmDatabase, calm, _) = try await runPipeline(folder: base.appendingPathComponent("calm"), badSourceRow: true)
 
         let killed = Killed()
         let gateKilled = Killed()
@@ -436,6 +427,33 @@ struct PipelineEndToEndTests {
         try await checkMessagesAgainstSchemas(database)
         try await checkAuditChainTampering(database)
 
+        // PostgreSQL restarted under the running pipeline, twice: a fast shutdown (a failover, an
+        // upgrade) early, then an immediate one (a crash: recovery at start) kept down for 3 s later.
+        // Stages retry, or their watchdog restarts them; the summary is the undisturbed run's.
+        let (cluster, clusterDatabase) = try await Self.dedicatedCluster(in: base)
+        defer { try? cluster.down() }
+        let polls = PollGate()
+        let bus = BusHandle()
+        let (_, restarted, restarts2) = try await runPipeline(
+            folder: base.appendingPathComponent("restarted"), badSourceRow: true, database: clusterDatabase,
+            environment: ["REMORA_DB_STALL_S": "3"], polls: polls, bus: bus
+        ) { _, store in
+            while try await PipelineSummary.read(store).settled == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            polls.pause()
+            try await cluster.restart(mode: "fast")
+            polls.resume()
+            // The bus proxy too: stopped for a second, then bound again on the same addresses; what
+            // was published meanwhile is read from the tables.
+            try await Task.sleep(for: .seconds(1))
+            try await bus.restart(downFor: .seconds(1))
+            polls.pause()
+            try await cluster.restart(mode: "immediate", downFor: .seconds(3))
+            polls.resume()
+        }
+        #expect(restarted == calm, "restarts: \(restarts2); \(linesDiffering(restarted.text, calm.text))")
+        let restartedChain = try await firstAuditDifference(clusterDatabase, calmDatabase)
+        #expect(restartedChain == nil, "\(restartedChain ?? "")")
+        #expect(bus.restarts == 1)
         // The scorer, killed and restarted, left the numbers a from-scratch rescore gives.
         let rescore = try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("remora").path, "rescore", "--verify"],
@@ -443,6 +461,54 @@ struct PipelineEndToEndTests {
         #expect(rescore.wait() == 0, "\(rescore.output)")
         #expect(rescore.output.contains("0 difference(s)"), "\(rescore.output)")
         try? FileManager.default.removeItem(at: base)  // kept when the test fails, for its logs
+    }
+
+    @Test("PostgreSQL down for 30 s mid-run: every stage keeps saying so, and the run ends with every effect exactly once")
+    func databaseDownFor30Seconds() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-down-\(UUID().uuidString)")
+        let (cluster, database) = try await Self.dedicatedCluster(in: base)
+        defer { try? cluster.down() }
+        let polls = PollGate()
+        let window = DownWindow()
+        let (_, summary, restarts) = try await runPipeline(
+            folder: base.appendingPathComponent("run"), database: database, environment: ["REMORA_DB_STALL_S": "12"], polls: polls
+        ) { _, store in
+            while try await PipelineSummary.read(store).settled == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            polls.pause()
+            window.set(from: Date(), to: nil)
+            try await cluster.restart(mode: "fast", downFor: .seconds(30))
+            window.set(from: window.from!, to: Date())
+            polls.resume()
+        }
+        // Exactly what the world holds, each once (an undisturbed run gives the same: see the test above).
+        #expect(summary.trades == Self.world.trades.count)
+        #expect(summary.settled == Self.settledTrades)
+        #expect(summary.conversions == Self.world.conversions.count)
+        #expect(summary.signalsPassed + summary.exits + summary.rejections.values.reduce(0, +) == summary.trades + summary.conversions)
+        #expect(summary.orders == summary.signalsPassed + summary.exits && summary.fills + summary.blocked.values.reduce(0, +) == summary.orders)
+        // While it was down, no stage went quiet for longer than its watchdog's probe interval (1 s)
+        // plus slack: an operator reading one service's log sees the outage, second by second.
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let from = try #require(window.from).addingTimeInterval(3)
+        let to = try #require(window.to).addingTimeInterval(-2)
+        let logs = base.appendingPathComponent("run/logs")
+        for service in ["fetcher", "resolver", "scorer", "signal-gate", "sizer", "risk-guard", "attributor"] {
+            let text = try String(contentsOf: logs.appendingPathComponent("\(service).log"), encoding: .utf8)
+            let times = text.split(separator: "\n").compactMap { line -> Date? in
+                guard line.hasPrefix("ts=") else { return nil }
+                return formatter.date(from: String(line.dropFirst(3).prefix(23)))
+            }.filter { $0 >= from && $0 <= to }
+            let gaps = zip([from] + times, times + [to]).map { $1.timeIntervalSince($0) }
+            #expect((gaps.max() ?? 99) <= 3.5, "\(service) was silent for \(gaps.max() ?? 99) s while the database was down")
+            #expect(text.contains("database unreachable") && text.contains("database reachable again"), "\(service)")
+        }
+        // A stage may be restarted: by its watchdog (a transaction stuck across the restart, exit
+        // 75) or by postgres-nio's own assertion on its first catch-up after the outage (SIGILL,
+        // seen in about half the runs); never twice.
+        #expect(restarts.values.allSatisfy { $0 <= 2 }, "\(restarts)")
+        try? FileManager.default.removeItem(at: base)
     }
 
     /// A PostgreSQL cluster of the test's own, migrated: restarting it disturbs no other test.
@@ -595,97 +661,6 @@ struct PipelineEndToEndTests {
                 #expect(checked > 0, "no \(stream.rawValue) message to check")
             }
         }
-    }
-}
-
-/// The pipeline with PostgreSQL and the bus proxy restarted under it: beside the suite above
-/// (sharing its undisturbed run), so that the end-to-end runs do not add up to CI's critical path.
-@Suite("End to end: PostgreSQL and the bus restarted under the seven processes", .serialized)
-struct PipelineRestartEndToEndTests {
-    @Test("PostgreSQL restarted twice and the bus proxy once under the running pipeline: the undisturbed run's summary and audit chain")
-    func databaseAndBusRestarted() async throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-restarted-\(UUID().uuidString)")
-        let (calmDatabase, calm) = try await PipelineEndToEndTests.calmRun.value
-        // PostgreSQL restarted under the running pipeline, twice: a fast shutdown (a failover, an
-        // upgrade) early, then an immediate one (a crash: recovery at start) kept down for 3 s later.
-        // Stages retry, or their watchdog restarts them; the summary is the undisturbed run's.
-        let (cluster, clusterDatabase) = try await PipelineEndToEndTests.dedicatedCluster(in: base)
-        defer { try? cluster.down() }
-        let polls = PollGate()
-        let bus = BusHandle()
-        let (_, restarted, restarts2) = try await PipelineEndToEndTests().runPipeline(
-            folder: base.appendingPathComponent("restarted"), badSourceRow: true, database: clusterDatabase,
-            environment: ["REMORA_DB_STALL_S": "3"], polls: polls, bus: bus
-        ) { _, store in
-            while try await PipelineSummary.read(store).settled == 0 { try await Task.sleep(for: .milliseconds(20)) }
-            polls.pause()
-            try await cluster.restart(mode: "fast")
-            polls.resume()
-            // The bus proxy too: stopped for a second, then bound again on the same addresses; what
-            // was published meanwhile is read from the tables.
-            try await Task.sleep(for: .seconds(1))
-            try await bus.restart(downFor: .seconds(1))
-            polls.pause()
-            try await cluster.restart(mode: "immediate", downFor: .seconds(3))
-            polls.resume()
-        }
-        #expect(restarted == calm, "restarts: \(restarts2); \(linesDiffering(restarted.text, calm.text))")
-        let restartedChain = try await PipelineEndToEndTests().firstAuditDifference(clusterDatabase, calmDatabase)
-        #expect(restartedChain == nil, "\(restartedChain ?? "")")
-        #expect(bus.restarts == 1)
-        try? FileManager.default.removeItem(at: base)  // kept when the test fails, for its logs
-    }
-}
-
-/// The database down for half a minute: its own suite, beside the others.
-@Suite("End to end: PostgreSQL down under the seven processes", .serialized)
-struct PipelineOutageEndToEndTests {
-    @Test("PostgreSQL down for 30 s mid-run: every stage keeps saying so, and the run ends with every effect exactly once")
-    func databaseDownFor30Seconds() async throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("remora-e2e-down-\(UUID().uuidString)")
-        let (cluster, database) = try await PipelineEndToEndTests.dedicatedCluster(in: base)
-        defer { try? cluster.down() }
-        let polls = PollGate()
-        let window = DownWindow()
-        let (_, summary, restarts) = try await PipelineEndToEndTests().runPipeline(
-            folder: base.appendingPathComponent("run"), database: database, environment: ["REMORA_DB_STALL_S": "12"], polls: polls
-        ) { _, store in
-            while try await PipelineSummary.read(store).settled == 0 { try await Task.sleep(for: .milliseconds(20)) }
-            polls.pause()
-            window.set(from: Date(), to: nil)
-            try await cluster.restart(mode: "fast", downFor: .seconds(30))
-            window.set(from: window.from!, to: Date())
-            polls.resume()
-        }
-        // Exactly what the world holds, each once (an undisturbed run gives the same: see the test above).
-        #expect(summary.trades == PipelineEndToEndTests.world.trades.count)
-        #expect(summary.settled == PipelineEndToEndTests.settledTrades)
-        #expect(summary.conversions == PipelineEndToEndTests.world.conversions.count)
-        #expect(summary.signalsPassed + summary.exits + summary.rejections.values.reduce(0, +) == summary.trades + summary.conversions)
-        #expect(summary.orders == summary.signalsPassed + summary.exits && summary.fills + summary.blocked.values.reduce(0, +) == summary.orders)
-        // While it was down, no stage went quiet for longer than its watchdog's probe interval (1 s)
-        // plus slack: an operator reading one service's log sees the outage, second by second.
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSS"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        let from = try #require(window.from).addingTimeInterval(3)
-        let to = try #require(window.to).addingTimeInterval(-2)
-        let logs = base.appendingPathComponent("run/logs")
-        for service in ["fetcher", "resolver", "scorer", "signal-gate", "sizer", "risk-guard", "attributor"] {
-            let text = try String(contentsOf: logs.appendingPathComponent("\(service).log"), encoding: .utf8)
-            let times = text.split(separator: "\n").compactMap { line -> Date? in
-                guard line.hasPrefix("ts=") else { return nil }
-                return formatter.date(from: String(line.dropFirst(3).prefix(23)))
-            }.filter { $0 >= from && $0 <= to }
-            let gaps = zip([from] + times, times + [to]).map { $1.timeIntervalSince($0) }
-            #expect((gaps.max() ?? 99) <= 3.5, "\(service) was silent for \(gaps.max() ?? 99) s while the database was down")
-            #expect(text.contains("database unreachable") && text.contains("database reachable again"), "\(service)")
-        }
-        // A stage may be restarted: by its watchdog (a transaction stuck across the restart, exit
-        // 75) or by postgres-nio's own assertion on its first catch-up after the outage (SIGILL,
-        // seen in about half the runs); never twice.
-        #expect(restarts.values.allSatisfy { $0 <= 2 }, "\(restarts)")
-        try? FileManager.default.removeItem(at: base)
     }
 }
 
