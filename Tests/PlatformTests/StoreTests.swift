@@ -29,6 +29,21 @@ struct StoreTests {
         }
     }
 
+    @Test("work that never answers is given up at the limit (the pool's shutdown in withRunning is bounded the same way)")
+    func answerIsBounded() async throws {
+        let start = ContinuousClock.now
+        let never = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        await #expect(throws: NoAnswer.self) {
+            try await answer(within: .milliseconds(300)) {
+                // Suspended for good, cancellation ignored: what a stranded lease looks like.
+                await withCheckedContinuation { continuation in never.withLock { $0 = continuation } }
+            }
+        }
+        let waited = ContinuousClock.now - start
+        #expect(waited >= .milliseconds(300) && waited < .seconds(5), "\(waited)")
+        never.withLock { $0?.resume() }
+    }
+
     @Test("a read outside a transaction is watched like one: the watchdog sees it in flight until it returns")
     func readsAreWatched() async throws {
         let configuration = try await TestPostgres.freshDatabase()
