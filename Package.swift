@@ -127,7 +127,7 @@ let package = Package(
             .testTarget(
                 name: "RemoraPolymarketTests",
                 dependencies: [
-                    "RemoraPolymarket", "RemoraModel", "RemoraCore", "RemoraSimulator", "RemoraAPIStub",
+                    "RemoraPolymarket", "RemoraModel", "RemoraCore", "RemoraSimulator", "RemoraAPIStub", "RemoraRuntime", "RemoraTestSupport",
                     .product(name: "HummingbirdTesting", package: "hummingbird"),
                 ],
                 path: "Tests/PolymarketTests", swiftSettings: swiftSettings),

@@ -46,11 +46,11 @@ struct AlertWebhookTests {
                              at: EventTime(millis: 1_767_225_599_999))
 
     /// HMAC-SHA256 by OpenSSL's command line, not by the code under test.
-    static func openssl(secret: String, message: Data) throws -> String {
+    static func openssl(secret: String, message: Data) async throws -> String {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("hmac-\(UUID().uuidString)")
         try message.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let (status, output) = try runAndWait(["openssl", "dgst", "-sha256", "-hmac", secret, "-r", file.path])
+        let (status, output) = try await runAndWait(["openssl", "dgst", "-sha256", "-hmac", secret, "-r", file.path])
         #expect(status == 0, "\(output)")
         return String(output.prefix { $0 != " " })
     }
@@ -60,6 +60,9 @@ struct AlertWebhookTests {
         try await Self.receiver(statuses: [500, 503]) { url, received in
             var hook = AlertWebhook(url: url, secret: "s3cret-key", minimumLevel: .warning, attempts: 4)
             hook.backoff = .milliseconds(20)
+            // The receiver's handler runs in this process, on the pool other tests share: an
+            // attempt must not time out while it waits for a thread, or it is sent twice.
+            hook.timeout = .seconds(60)
             let outcome = await hook.deliver(id: "attributor:kpi_sharpe:1767225599999", alert: Self.alert, logger: Logger(label: "test"))
             #expect(outcome == .delivered(attempts: 3))
             let requests = received.withLock { $0 }
@@ -68,8 +71,8 @@ struct AlertWebhookTests {
                 #expect(request.id == "attributor:kpi_sharpe:1767225599999")
                 var message = Data("\(request.timestamp ?? "").".utf8)
                 message.append(request.body)
-                #expect(request.signature == "sha256=" + (try Self.openssl(secret: "s3cret-key", message: message)))
-                #expect(request.signature != "sha256=" + (try Self.openssl(secret: "another", message: message)))
+                #expect(request.signature == "sha256=" + (try await Self.openssl(secret: "s3cret-key", message: message)))
+                #expect(request.signature != "sha256=" + (try await Self.openssl(secret: "another", message: message)))
             }
             let body = try JSONSerialization.jsonObject(with: requests[0].body) as? [String: Any]
             #expect((body?["alert"] as? [String: Any])?["code"] as? String == "kpi_sharpe")
@@ -81,6 +84,7 @@ struct AlertWebhookTests {
         try await Self.receiver(statuses: [401]) { url, received in
             var hook = AlertWebhook(url: url, secret: "k", attempts: 5)
             hook.backoff = .milliseconds(10)
+            hook.timeout = .seconds(60)  // as above: a 401 answered late is still one attempt
             #expect(await hook.deliver(id: "a", alert: Self.alert, logger: Logger(label: "test")) == .failed(attempts: 1, lastError: "HTTP 401"))
             #expect(received.withLock { $0.count } == 1)
         }

@@ -16,19 +16,19 @@ struct DemoEndToEndTests {
     func apiMatchesFiles() async throws {
         let (state, port) = try Self.demoState("remora-demo")
         defer { Self.remove(state, port: port) }
-        func demo(_ source: String) throws -> [String] {
+        func demo(_ source: String) async throws -> [String] {
             // Its own embedded cluster, whatever the caller's DATABASE_URL.
             let run = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--no-serve", "--state", state.path, "--port", "\(port)",
                  "--quiet", "--wallets", "150", "--markets", "100", "--months", "2", "--source", source, "--faults", "0.05",
                  "--timeout", "300"],
                 removing: ["DATABASE_URL"])
-            let status = run.wait()
+            let status = await run.wait()
             #expect(status == 0, "\(run.output)")
             return Self.summaryBlock(run.output)
         }
-        let api = try demo("api")
-        let files = try demo("file")
+        let api = try await demo("api")
+        let files = try await demo("file")
         #expect(api.count > 10, "\(api)")
         #expect(api == files, "\(linesDiffering(api.joined(separator: "\n"), files.joined(separator: "\n")))")
         #expect(api.contains { $0.hasPrefix("  paper fills") && !$0.hasSuffix(" 0") }, "\(api)")
@@ -40,30 +40,30 @@ struct DemoEndToEndTests {
         if api.contains("  open positions       0") {
             #expect(value("  NAV ", after: "NAV") == value("    our book", after: "NAV") && value("  NAV ", after: "NAV") != nil, "\(api)")
         }
-        try Self.explainsEveryKind(state: state, port: port)
-        try Self.replayDecidesAsThePipeline(state: state, port: port)
+        try await Self.explainsEveryKind(state: state, port: port)
+        try await Self.replayDecidesAsThePipeline(state: state, port: port)
         try await Self.dashboardInBrowser(state: state, port: port, summary: api)
-        try Self.positionsReconcile(state: state, port: port)
+        try await Self.positionsReconcile(state: state, port: port)
     }
 
     /// `remora reconcile positions`: the followed whales' positions rebuilt from the stored fills
     /// agree with the world's `/positions`; once a fill is lost, its wallet's gap is named and the
     /// command fails (the last step: it alters the database).
-    static func positionsReconcile(state: URL, port: Int) throws {
+    static func positionsReconcile(state: URL, port: Int) async throws {
         let remora = builtProductsDirectory.appendingPathComponent("remora").path
-        func reconcile(_ extra: [String]) throws -> (Int32, String) {
+        func reconcile(_ extra: [String]) async throws -> (Int32, String) {
             let run = try ChildProcess(
                 [remora, "reconcile", "positions", "--demo", state.path, "--port", "\(port)", "--min-score", "20"] + extra,
                 removing: ["DATABASE_URL"])
-            return (run.wait(), run.output)
+            return (await run.wait(), run.output)
         }
-        let (status, text) = try reconcile([])
+        let (status, text) = try await reconcile([])
         #expect(status == 0 && text.contains("wallets with a difference 0 of"), "\(text)")
         let held = text.split(separator: "\n").first { $0.hasPrefix("tokens held ") }.flatMap { Int($0.split(separator: " ")[2].filter(\.isNumber)) }
         #expect((held ?? 0) > 0, "\(text)")
         // Lose one buy of a followed whale in a market still open at the end.
         let url = try ChildProcess([remora, "db", "url", "--state", state.path, "--port", "\(port)"])
-        #expect(url.wait() == 0)
+        #expect(await url.wait() == 0)
         let cluster = url.output.trimmingCharacters(in: .whitespacesAndNewlines)
         let database = String(cluster[..<(cluster.lastIndex(of: "/") ?? cluster.endIndex)]) + "/remora_demo"
         let lost = try ChildProcess(["psql", database, "-Atc", """
@@ -74,20 +74,20 @@ struct DemoEndToEndTests {
                 ORDER BY t.uid LIMIT 1)
             DELETE FROM trades t USING gone WHERE t.uid = gone.uid RETURNING t.wallet
             """])
-        #expect(lost.wait() == 0, "\(lost.output)")
+        #expect(await lost.wait() == 0, "\(lost.output)")
         let wallet = lost.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").first.map(String.init) ?? ""
         #expect(wallet.hasPrefix("0x"), "\(lost.output)")
-        let (failed, gap) = try reconcile(["--wallet", wallet])
+        let (failed, gap) = try await reconcile(["--wallet", wallet])
         #expect(failed == 1 && gap.contains(wallet) && gap.contains("unexplained") && gap.contains("wallets with a difference 1 of 1"), "\(gap)")
     }
 
     /// The backtest's first promise: the in-process replay of the gate over the demo's world
     /// (`remora validate gate --against-demo`) gives every fill the verdict the signal gate stored.
-    static func replayDecidesAsThePipeline(state: URL, port: Int) throws {
+    static func replayDecidesAsThePipeline(state: URL, port: Int) async throws {
         let run = try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("remora").path, "validate", "gate", "--against-demo", state.path, "--port", "\(port)"],
             removing: ["DATABASE_URL"])
-        #expect(run.wait() == 0, "\(run.output)")
+        #expect(await run.wait() == 0, "\(run.output)")
         let line = run.output.split(separator: "\n").first { $0.hasPrefix("fills on both sides") }.map(String.init) ?? ""
         let numbers = line.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
         // fills on both sides N, same verdict N (100.00 %); replay only 0, pipeline only 0
@@ -116,12 +116,12 @@ struct DemoEndToEndTests {
         }
         #expect(ready, "\(server.output)")
         let profile = state.appendingPathComponent("chromium")
-        func browse(_ extra: [String], _ page: String) throws -> (Int32, String) {
-            try runAndWait(
+        func browse(_ extra: [String], _ page: String) async throws -> (Int32, String) {
+            try await runAndWait(
                 [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
                  "--enable-logging=stderr", "--v=0"] + extra + [page])
         }
-        let (status, dom) = try browse(["--dump-dom"], url)
+        let (status, dom) = try await browse(["--dump-dom"], url)
         #expect(status == 0, "\(dom.suffix(2000))")
         // Console errors (a failed resource, a script error) are logged as CONSOLE lines.
         let console = dom.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
@@ -149,104 +149,104 @@ struct DemoEndToEndTests {
         #expect(dom.contains("id=\"whale-table\"") && dom.contains("id=\"order-table\""))
         // An order's explanation, from its link.
         if let href = dom.range(of: "href=\"orders/").map({ dom[$0.upperBound...].prefix { $0 != "\"" } }) {
-            let (_, order) = try browse(["--dump-dom"], url + "orders/" + href)
+            let (_, order) = try await browse(["--dump-dom"], url + "orders/" + href)
             // A copy's chain (the gate's verdict) or a control sale's (the risk guard's own).
             #expect(order.contains("risk guard") && (order.contains("verdict:") || order.contains("position control")), "\(order.suffix(3000))")
         } else {
             Issue.record("no order link on the page")
         }
         let shot = state.appendingPathComponent("dashboard.png")
-        let (shotStatus, shotLog) = try browse(["--window-size=1200,2400", "--screenshot=\(shot.path)"], url)
+        let (shotStatus, shotLog) = try await browse(["--window-size=1200,2400", "--screenshot=\(shot.path)"], url)
         let png = try Data(contentsOf: shot)
         #expect(shotStatus == 0 && png.count > 20_000 && png.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "\(shotLog.suffix(1000))")
     }
 
     /// `remora explain` on the run's ids: a filled order (by order id), a trade rejected at the
     /// trade gate with its measures, one rejected at the whale gate, a prefix, and a miss.
-    static func explainsEveryKind(state: URL, port: Int) throws {
+    static func explainsEveryKind(state: URL, port: Int) async throws {
         let remora = builtProductsDirectory.appendingPathComponent("remora").path
         let url = try ChildProcess([remora, "db", "url", "--state", state.path, "--port", "\(port)"])
-        #expect(url.wait() == 0)
+        #expect(await url.wait() == 0)
         // The cluster's URL names its default database; the demo's is remora_demo.
         let cluster = url.output.trimmingCharacters(in: .whitespacesAndNewlines)
         let database = String(cluster[..<(cluster.lastIndex(of: "/") ?? cluster.endIndex)]) + "/remora_demo"
-        func sql(_ query: String) throws -> String {
+        func sql(_ query: String) async throws -> String {
             let run = try ChildProcess(["psql", database, "-Atc", query])
-            #expect(run.wait() == 0, "\(run.output)")
+            #expect(await run.wait() == 0, "\(run.output)")
             return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        func explain(_ id: String) throws -> (Int32, String) {
+        func explain(_ id: String) async throws -> (Int32, String) {
             let run = try ChildProcess([remora, "explain", id], environment: ["DATABASE_URL": database])
-            return (run.wait(), run.output)
+            return (await run.wait(), run.output)
         }
-        let filled = try sql("SELECT uid FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'BUY' ORDER BY uid LIMIT 1")
-        let (status, text) = try explain(filled)
+        let filled = try await sql("SELECT uid FROM order_decisions WHERE status = 'filled' AND payload->>'side' = 'BUY' ORDER BY uid LIMIT 1")
+        let (status, text) = try await explain(filled)
         #expect(status == 0, "\(text)")
         for part in ["whale, as of the trade", "copyability", "verdict: passed", "full Kelly", "risk guard", "filled"] {
             #expect(text.contains(part), "\(part) missing from:\n\(text)")
         }
-        let measured = try sql("SELECT uid FROM signals WHERE stage = 'trade' AND payload ? 'copyability' AND NOT accepted ORDER BY uid LIMIT 1")
-        let (_, rejected) = try explain(measured)
+        let measured = try await sql("SELECT uid FROM signals WHERE stage = 'trade' AND payload ? 'copyability' AND NOT accepted ORDER BY uid LIMIT 1")
+        let (_, rejected) = try await explain(measured)
         #expect(rejected.contains("verdict: rejected at the trade gate") && rejected.contains("reference order"), "\(rejected)")
         #expect(!rejected.contains("sizer"), "\(rejected)")
-        let whale = try sql("SELECT uid FROM signals WHERE reason = 'score_below_threshold' ORDER BY uid LIMIT 1")
-        let (_, low) = try explain(String(whale.prefix(70)))
+        let whale = try await sql("SELECT uid FROM signals WHERE reason = 'score_below_threshold' ORDER BY uid LIMIT 1")
+        let (_, low) = try await explain(String(whale.prefix(70)))
         #expect(low.contains("verdict: rejected at the whale gate: score_below_threshold") && low.contains("WQS"), "\(low)")
-        let (missing, miss) = try explain("0xnothing")
+        let (missing, miss) = try await explain("0xnothing")
         #expect(missing == 1 && miss.contains("no trade or order"), "\(miss)")
 
         // Quarantine: the gate's verdicts name it, its alerts are stored, the operator's list agrees.
-        let held = try sql("SELECT uid FROM signals WHERE reason = 'quarantined' ORDER BY uid LIMIT 1")
-        let (_, quarantined) = try explain(held)
+        let held = try await sql("SELECT uid FROM signals WHERE reason = 'quarantined' ORDER BY uid LIMIT 1")
+        let (_, quarantined) = try await explain(held)
         #expect(quarantined.contains("verdict: rejected at the whale gate: quarantined") && quarantined.contains("quarantined since"), "\(quarantined)")
-        let alerted = try sql("SELECT count(DISTINCT key) FROM alerts WHERE payload->>'code' = 'whale_quarantined'")
+        let alerted = try await sql("SELECT count(DISTINCT key) FROM alerts WHERE payload->>'code' = 'whale_quarantined'")
         #expect((Int(alerted) ?? 0) > 0)
         // A whale's sale mirrored: the share, what the book held from it — sold when the book held
         // some (the first such exit), blocked as nothing_held otherwise.
-        let mirrored = try sql(
+        let mirrored = try await sql(
             """
             SELECT uid || ' ' || status FROM order_decisions WHERE payload->>'side' = 'SELL' AND payload->>'tradeId' <> ''
             ORDER BY status = 'filled' DESC, uid LIMIT 1
             """)
         let (mirroredId, mirroredStatus) = (String(mirrored.prefix { $0 != " " }), mirrored.split(separator: " ").last.map(String.init))
-        let (_, exit) = try explain(mirroredId)
+        let (_, exit) = try await explain(mirroredId)
         #expect(exit.contains("verdict: exit") && exit.contains("of what the book holds from this whale"), "\(exit)")
         #expect(mirroredStatus == "filled" ? exit.contains("sold ") : exit.contains("blocked: nothing_held"), "\(exit)")
         // The risk guard's own sale (a stop): no whale trade behind it, the mark against the stop.
-        let stop = try sql("SELECT uid FROM order_decisions WHERE payload->>'trigger' = 'stop' AND status = 'filled' ORDER BY uid LIMIT 1")
-        let (_, stopped) = try explain(stop)
+        let stop = try await sql("SELECT uid FROM order_decisions WHERE payload->>'trigger' = 'stop' AND status = 'filled' ORDER BY uid LIMIT 1")
+        let (_, stopped) = try await explain(stop)
         #expect(stopped.contains("position control stop") && stopped.contains("sold ") && stopped.contains("trailing stop"), "\(stopped)")
         let list = try ChildProcess([remora, "quarantine", "list", "--profile", "demo"], environment: ["DATABASE_URL": database])
-        #expect(list.wait() == 0, "\(list.output)")
+        #expect(await list.wait() == 0, "\(list.output)")
         #expect(list.output.contains("in quarantine; releases approved by nobody (auto)"), "\(list.output)")
         // The book's trading state and its audit chain, as an operator reads them.
         let risk = try ChildProcess([remora, "risk", "status"], environment: ["DATABASE_URL": database])
-        #expect(risk.wait() == 0, "\(risk.output)")
+        #expect(await risk.wait() == 0, "\(risk.output)")
         #expect(risk.output.contains("trading state: ACTIVE (mVaR ") && risk.output.contains("green 100.00 %"), "\(risk.output)")
         let verify = try ChildProcess([remora, "audit", "verify"], environment: ["DATABASE_URL": database])
-        #expect(verify.wait() == 0, "\(verify.output)")
-        #expect(verify.output.contains("audit chain intact: \(try sql("SELECT count(*) FROM audit_chain")) entries"), "\(verify.output)")
+        #expect(await verify.wait() == 0, "\(verify.output)")
+        #expect(verify.output.contains("audit chain intact: \(try await sql("SELECT count(*) FROM audit_chain")) entries"), "\(verify.output)")
         // Every decision is in it, and the resolutions that closed a position (at most one per market).
-        #expect(try sql("SELECT count(*) FROM audit_chain WHERE kind = 'decision'") == (try sql("SELECT count(*) FROM order_decisions")))
-        #expect(try sql("SELECT count(*) FROM audit_chain WHERE kind = 'resolution'") != "0")
-        #expect(try sql("SELECT count(*) FROM audit_chain a LEFT JOIN book_resolutions b ON b.condition_id = a.entry::jsonb->'payload'->>'conditionId' WHERE a.kind = 'resolution' AND b.condition_id IS NULL") == "0")
+        #expect(try await sql("SELECT count(*) FROM audit_chain WHERE kind = 'decision'") == (try await sql("SELECT count(*) FROM order_decisions")))
+        #expect(try await sql("SELECT count(*) FROM audit_chain WHERE kind = 'resolution'") != "0")
+        #expect(try await sql("SELECT count(*) FROM audit_chain a LEFT JOIN book_resolutions b ON b.condition_id = a.entry::jsonb->'payload'->>'conditionId' WHERE a.kind = 'resolution' AND b.condition_id IS NULL") == "0")
     }
 
     @Test("PostgreSQL restarted during the backfill, the scoring and the deciding (fast and immediate, kept down): the undisturbed run's summary")
-    func databaseRestartedAtThreeMoments() throws {
+    func databaseRestartedAtThreeMoments() async throws {
         let (state, port) = try Self.demoState("remora-drill")
         defer { Self.remove(state, port: port) }
-        func demo(_ extra: [String]) throws -> String {
+        func demo(_ extra: [String]) async throws -> String {
             let run = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--no-serve", "--state", state.path, "--port", "\(port)",
                  "--quiet", "--wallets", "150", "--markets", "100", "--months", "2", "--faults", "0.05", "--timeout", "300"] + extra,
                 // A transaction caught by a restart is given up after 3 s, not 10: a shorter test.
                 environment: ["REMORA_DB_STALL_S": "3"], removing: ["DATABASE_URL"])
-            #expect(run.wait() == 0, "\(run.output.suffix(10000))")
+            #expect(await run.wait() == 0, "\(run.output.suffix(10000))")
             return run.output
         }
-        let calm = try demo([])
-        let drilled = try demo(["--restart-db", "backfill,scoring:immediate:3,deciding:fast:2"])
+        let calm = try await demo([])
+        let drilled = try await demo(["--restart-db", "backfill,scoring:immediate:3,deciding:fast:2"])
         #expect(Self.summaryBlock(calm).count > 10)
         #expect(Self.summaryBlock(drilled) == Self.summaryBlock(calm))
         // Each restart happened, in order, at its moment: the backfill's before any trade was stored
@@ -288,7 +288,7 @@ struct DemoEndToEndTests {
     }
 
     @Test("a trader following 1, 3 or 10 whales: the strict pipeline drains, with exactly their trades and settlements", arguments: [1, 3, 10])
-    func fewWatchedWallets(watch: Int) throws {
+    func fewWatchedWallets(watch: Int) async throws {
         let parameters = WorldParameters(seed: 5, wallets: 60, markets: 40, months: 2)
         let world = try WorldGenerator.generate(parameters)
         let (state, port) = try Self.demoState("remora-watch")
@@ -298,7 +298,7 @@ struct DemoEndToEndTests {
              "--quiet", "--seed", "5", "--wallets", "60", "--markets", "40", "--months", "2", "--watch", "\(watch)",
              "--timeout", "120"],
             removing: ["DATABASE_URL"])
-        #expect(run.wait() == 0, "\(run.output.suffix(3000))")
+        #expect(await run.wait() == 0, "\(run.output.suffix(3000))")
         let summary = Self.summaryBlock(run.output)
         // Independently: the watched wallets are the most active ones; their trades, and those of
         // them in markets resolved by the world's end, are what must come in and settle.

@@ -95,7 +95,7 @@ struct IngestEndToEndTests {
         let clock = ManualReplayClock(at: middle)
         try await withStub(clock: clock, faults: FaultSettings(rate: 0.08, seed: 5, slowSeconds: 1.2)) { api in
             let first = try fetcher(["--backfill"], database: database, api: api)
-            #expect(first.wait() == 0, "\(first.output)")
+            #expect(await first.wait() == 0, "\(first.output)")
             let half = try await stored(database)
             #expect(half.count == Set(half).count, "doubles stored")
             let expectedHalf = Set(Self.expectedUIDs(upTo: middle))
@@ -105,7 +105,7 @@ struct IngestEndToEndTests {
 
             clock.set(Self.world.endTime)
             let second = try fetcher(["--backfill"], database: database, api: api)
-            #expect(second.wait() == 0, "\(second.output)")
+            #expect(await second.wait() == 0, "\(second.output)")
             let all = try await stored(database)
             #expect(all.count == Set(all).count, "doubles stored")
             let expected = Self.expectedUIDs()
@@ -114,7 +114,7 @@ struct IngestEndToEndTests {
             let reconcile = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("remora").path, "reconcile", "volume", "--gamma", api + "/gamma-api"],
                 environment: ["DATABASE_URL": TestPostgres.url(of: database)])
-            #expect(reconcile.wait() == 0, "\(reconcile.output)")
+            #expect(await reconcile.wait() == 0, "\(reconcile.output)")
             let match = reconcile.output.split(separator: "\n").first { $0.hasPrefix("volume match: ") }
                 .flatMap { Double($0.dropFirst("volume match: ".count).prefix { $0 != " " }) }
             #expect((match ?? 0) >= 99.6, "\(reconcile.output)")
@@ -136,7 +136,7 @@ struct IngestEndToEndTests {
         let faults = FaultSettings(rate: 0.1, seed: 17, slowSeconds: 1.2, outage: (stubborn, 2))
         try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: faults) { api in
             let run = try fetcher(["--backfill"], database: database, api: api, extra: ["REMORA_API_ATTEMPTS": "2", "REMORA_LOG_LEVEL": "warning"])
-            #expect(run.wait() == 0, "\(run.output.suffix(3000))")
+            #expect(await run.wait() == 0, "\(run.output.suffix(3000))")
             #expect(run.output.contains("trying those wallets again"), "\(run.output.suffix(3000))")
         }
         let all = Set(try await stored(database))
@@ -157,12 +157,12 @@ struct IngestEndToEndTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             victim.kill(SIGKILL)
-            #expect(victim.wait() == 128 + SIGKILL)
+            #expect(await victim.wait() == 128 + SIGKILL)
             let atKill = try await count("SELECT count(*) FROM trades", database)
             #expect(atKill > 0 && atKill < total, "killed too late to matter (\(atKill) of \(total))")
 
             let again = try fetcher(["--backfill"], database: database, api: api)
-            #expect(again.wait() == 0, "\(again.output)")
+            #expect(await again.wait() == 0, "\(again.output)")
             let all = try await stored(database)
             let expected = Self.expectedUIDs()
             #expect(all.count == expected.count && Set(all) == Set(expected))
@@ -180,7 +180,7 @@ struct IngestEndToEndTests {
             let once = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("fetcher").path, "--once", "--wallet", wallet],
                 environment: try fetcherEnvironment(database: database, api: api).merging(environment) { _, new in new })
-            #expect(once.wait() == 0, "\(once.output)")
+            #expect(await once.wait() == 0, "\(once.output)")
             #expect(once.output.contains("wallet \(wallet)") && once.output.contains("UNREACHABLE"), "\(once.output)")
         }
         #expect(try await count("SELECT count(*) FROM coverage_gaps", database) == 1)
@@ -197,7 +197,7 @@ struct IngestEndToEndTests {
         try await withStub(clock: FixedReplayClock(at: Self.world.endTime), faults: FaultSettings()) { api in
             let run = try fetcher(
                 ["--backfill"], database: database, api: api, extra: ["REMORA_WATCH_WALLETS": "", "REMORA_WATCH_FILE": file.path])
-            #expect(run.wait() == 0, "\(run.output)")
+            #expect(await run.wait() == 0, "\(run.output)")
         }
         #expect(try await count("SELECT count(*) FROM watched_wallets WHERE source = 'config'", database) == 2)
         let indices = Set(Self.world.wallets.indices.filter { chosen.contains(Self.world.wallets[$0].truth.address) }.map(Int32.init))
@@ -215,7 +215,7 @@ struct IngestEndToEndTests {
                 [builtProductsDirectory.appendingPathComponent("remora").path, "discover", "--data-api", api + "/data-api",
                  "--period", "ALL", "--top", "10", "--add", "10"],
                 environment: ["DATABASE_URL": TestPostgres.url(of: database)])
-            #expect(run.wait() == 0, "\(run.output)")
+            #expect(await run.wait() == 0, "\(run.output)")
             let listed = run.output.split(separator: "\n").compactMap { line in
                 line.split(separator: " ").first { $0.hasPrefix("0x") && $0.count == 42 }.map(String.init)
             }
@@ -243,10 +243,10 @@ struct IngestEndToEndTests {
             for (run, time) in [(1, clock.now()), (2, world.endTime)] {
                 clock.set(time)
                 let fetch = try fetcher(["--backfill"], database: database, api: api)
-                #expect(fetch.wait() == 0, "\(fetch.output)")
+                #expect(await fetch.wait() == 0, "\(fetch.output)")
                 let resolver = try ChildProcess(
                     [builtProductsDirectory.appendingPathComponent("resolver").path, "--once"], environment: environment)
-                #expect(resolver.wait() == 0, "\(resolver.output)")
+                #expect(await resolver.wait() == 0, "\(resolver.output)")
                 #expect(resolver.output.contains("trades taken in") && !resolver.output.contains("markets checked 0,"), "run \(run): \(resolver.output)")
             }
         }
@@ -313,7 +313,7 @@ struct IngestEndToEndTests {
         let pnl = try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("remora").path, "pnl", "--top", "3"],
             environment: ["DATABASE_URL": TestPostgres.url(of: database)])
-        #expect(pnl.wait() == 0, "\(pnl.output)")
+        #expect(await pnl.wait() == 0, "\(pnl.output)")
         let lines = pnl.output.split(separator: "\n")
         let header = lines.firstIndex { $0.hasPrefix("wallet ") }
         #expect(header.map { lines.indices.contains($0 + 1) && lines[$0 + 1].hasPrefix(best.key) } == true, "\(pnl.output)")
@@ -372,7 +372,7 @@ struct IngestEndToEndTests {
                 phase.set(Int64(step))
                 let once = try ChildProcess(
                     [builtProductsDirectory.appendingPathComponent("fetcher").path, "--once", "--wallet", wallet], environment: environment)
-                #expect(once.wait() == 0, "\(once.output)")
+                #expect(await once.wait() == 0, "\(once.output)")
                 #expect(once.output.contains("new trades 1"), "pass \(step): \(once.output)")
             }
         }
@@ -399,10 +399,10 @@ struct IngestEndToEndTests {
         // hostile ones stay dead with their new reason.
         let cli = builtProductsDirectory.appendingPathComponent("remora").path
         let list = try ChildProcess([cli, "dead-letters", "list", "--service", "fetcher"], environment: ["DATABASE_URL": TestPostgres.url(of: database)])
-        #expect(list.wait() == 0, "\(list.output)")
+        #expect(await list.wait() == 0, "\(list.output)")
         #expect(list.output.contains("outcomeIndex 7 does not exist") && list.output.contains("beyond the API's clock"), "\(list.output)")
         let replay = try ChildProcess([cli, "dead-letters", "replay", "--service", "fetcher", "--since", "2020-01-01"], environment: ["DATABASE_URL": TestPostgres.url(of: database)])
-        #expect(replay.wait() == 0, "\(replay.output)")
+        #expect(await replay.wait() == 0, "\(replay.output)")
         #expect(replay.output.contains("replay asked for \(hostile.count + 1) dead letter(s)"), "\(replay.output)")
         try await app.test(.live) { client in
             let api = "http://127.0.0.1:\(try #require(client.port))"
@@ -410,7 +410,7 @@ struct IngestEndToEndTests {
             environment["REMORA_FETCHER_PAGE_SIZE"] = "500"
             let once = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("fetcher").path, "--once", "--wallet", wallet], environment: environment)
-            #expect(once.wait() == 0, "\(once.output)")
+            #expect(await once.wait() == 0, "\(once.output)")
         }
         #expect(try await count("SELECT count(*) FROM trades WHERE uid LIKE '0x5e%' AND (payload->>'late')::boolean", database) == 1)
         #expect(try await count("SELECT count(*) FROM trades", database) == 3)

@@ -458,7 +458,7 @@ struct PipelineEndToEndTests {
         let rescore = try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("remora").path, "rescore", "--verify"],
             environment: ["DATABASE_URL": TestPostgres.url(of: database)])
-        #expect(rescore.wait() == 0, "\(rescore.output)")
+        #expect(await rescore.wait() == 0, "\(rescore.output)")
         #expect(rescore.output.contains("0 difference(s)"), "\(rescore.output)")
         try? FileManager.default.removeItem(at: base)  // kept when the test fails, for its logs
     }
@@ -578,13 +578,13 @@ struct PipelineEndToEndTests {
     /// `remora audit verify` passes on the chain the risk guard wrote (killed mid-run), then names
     /// an edited, a deleted and a reordered entry, each put back after.
     func checkAuditChainTampering(_ database: DatabaseConfiguration) async throws {
-        @Sendable func verify() throws -> (Int32, String) {
+        @Sendable func verify() async throws -> (Int32, String) {
             let run = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("remora").path, "audit", "verify"],
                 environment: ["DATABASE_URL": TestPostgres.url(of: database)])
-            return (run.wait(), run.output)
+            return (await run.wait(), run.output)
         }
-        let (intact, said) = try verify()
+        let (intact, said) = try await verify()
         #expect(intact == 0 && said.contains("audit chain intact: "), "\(said)")
         try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
             func run(_ sql: PostgresQuery) async throws { _ = try await store.client.query(sql) }
@@ -595,11 +595,11 @@ struct PipelineEndToEndTests {
             }
             // A filled decision's price, edited.
             try await run("UPDATE audit_chain SET entry = replace(entry, '\"fillShares\":', '\"fillShares\":1') WHERE seq = 5")
-            let (edited, editedSaid) = try verify()
+            let (edited, editedSaid) = try await verify()
             #expect(edited != 0 && editedSaid.contains("entry 5 was edited"), "\(editedSaid)")
             try await restore()
             try await run("DELETE FROM audit_chain WHERE seq = 7")
-            let (deleted, deletedSaid) = try verify()
+            let (deleted, deletedSaid) = try await verify()
             #expect(deleted != 0 && deletedSaid.contains("entry 7 is missing"), "\(deletedSaid)")
             try await restore()
             // Entries 8 and 9 swapped, each keeping its own hashes: the link from 7 breaks.
@@ -608,12 +608,12 @@ struct PipelineEndToEndTests {
                 UPDATE audit_chain a SET entry = b.entry, prev_hash = b.prev_hash, hash = b.hash, event_time = b.event_time, kind = b.kind
                 FROM audit_copy b WHERE (a.seq, b.seq) IN ((8, 9), (9, 8))
                 """)
-            let (reordered, reorderedSaid) = try verify()
+            let (reordered, reorderedSaid) = try await verify()
             #expect(reordered != 0 && reorderedSaid.contains("entry 8 does not follow entry 7"), "\(reorderedSaid)")
             try await restore()
             try await run("DROP TABLE audit_copy")
         }
-        #expect(try verify().0 == 0)
+        #expect(try await verify().0 == 0)
     }
 
     /// The first entry at which two runs' audit chains differ, both texts (nil: the same chain).

@@ -36,22 +36,22 @@ struct QuarantineCommandTests {
         }
         let cli = builtProductsDirectory.appendingPathComponent("remora").path
         let environment = ["DATABASE_URL": TestPostgres.url(of: database), "REMORA_EVENT_TIME": "live"]
-        func run(_ arguments: [String]) throws -> (Int32, String) {
+        func run(_ arguments: [String]) async throws -> (Int32, String) {
             let child = try ChildProcess([cli, "quarantine"] + arguments, environment: environment)
-            return (child.wait(), child.output)
+            return (await child.wait(), child.output)
         }
-        let (listed, list) = try run(["list"])
+        let (listed, list) = try await run(["list"])
         #expect(listed == 0, "\(list)")
         #expect(list.contains("1 whales followed") && list.contains("1 in quarantine"), "\(list)")
         #expect(list.contains("(score_below, score_drop)") && list.contains("awaiting an operator's approval"), "\(list)")
 
-        let (refused, refusal) = try run(["release", "0x00000000000000000000000000000000000000c2", "--by", "ana", "--reason", "reviewed"])
+        let (refused, refusal) = try await run(["release", "0x00000000000000000000000000000000000000c2", "--by", "ana", "--reason", "reviewed"])
         #expect(refused != 0 && refusal.contains("is not in quarantine"), "\(refusal)")
-        let (released, release) = try run(["release", wallet.rawValue, "--by", "ana", "--reason", "reviewed the fills"])
+        let (released, release) = try await run(["release", wallet.rawValue, "--by", "ana", "--reason", "reviewed the fills"])
         #expect(released == 0, "\(release)")
         #expect(release.contains("approved by ana") && release.contains("released"), "\(release)")
 
-        let (_, after) = try run(["list", "--all"])
+        let (_, after) = try await run(["list", "--all"])
         #expect(after.contains("0 in quarantine") && after.contains("released (approved by ana)"), "\(after)")
         let approvals = try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
             var rows: [String] = []

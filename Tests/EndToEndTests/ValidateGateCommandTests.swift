@@ -7,12 +7,12 @@ import Testing
 @Suite("remora validate gate")
 struct ValidateGateCommandTests {
     @Test("prints the gate's and the naive rule's figures; every trade is counted once, passed or under one reason")
-    func table() throws {
+    func table() async throws {
         let run = try ChildProcess([
             builtProductsDirectory.appendingPathComponent("remora").path, "validate", "gate", "--wallets", "80", "--markets", "60",
             "--months", "3", "--min-score", "20", "--min-notional", "100", "--resamples", "200",
         ])
-        #expect(run.wait() == 0, "\(run.output)")
+        #expect(await run.wait() == 0, "\(run.output)")
         let lines = run.output.split(separator: "\n").map(String.init)
         let trades = try #require(lines.first.flatMap { Self.number(after: "months: ", in: $0) }, "\(run.output)")
         let gate = try #require(lines.first { $0.hasPrefix("gate, p = price + shrunk edge") })
@@ -36,12 +36,12 @@ struct ValidateGateCommandTests {
     }
 
     @Test("--tune ranks the grid on one world and measures the chosen thresholds and the roadmap's on the hold-out world")
-    func tune() throws {
+    func tune() async throws {
         let run = try ChildProcess([
             builtProductsDirectory.appendingPathComponent("remora").path, "validate", "gate", "--tune", "--wallets", "100", "--markets", "80",
             "--months", "6", "--seed", "5", "--holdout", "4", "--resamples", "50",
         ])
-        #expect(run.wait() == 0, "\(run.output)")
+        #expect(await run.wait() == 0, "\(run.output)")
         let lines = run.output.split(separator: "\n").map(String.init)
         let sets = GateTuning.grid(base: GatePolicy()).count
         #expect(lines.first?.contains("\(sets) threshold sets") == true, "\(run.output)")
@@ -57,7 +57,7 @@ struct ValidateGateCommandTests {
             builtProductsDirectory.appendingPathComponent("remora").path, "validate", "gate", "--tune", "--wallets", "80", "--markets", "60",
             "--months", "3", "--seed", "3", "--holdout", "3",
         ])
-        #expect(same.wait() != 0 && same.output.contains("must not contain the tuning seed"), "\(same.output)")
+        #expect(await same.wait() != 0 && same.output.contains("must not contain the tuning seed"), "\(same.output)")
     }
 
     static func number(after prefix: String, in line: String) -> Int? {

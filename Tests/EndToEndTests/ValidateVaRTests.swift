@@ -8,10 +8,10 @@ import Testing
 @Suite("Validation of the book's mVaR")
 struct ValidateVaRTests {
     @Test("over 4 simulated years the mVaR passes Kupiec and Christoffersen; the seed's wrong-tail formula is rejected")
-    func kupiecAndChristoffersen() throws {
+    func kupiecAndChristoffersen() async throws {
         let run = try ChildProcess(
             [builtProductsDirectory.appendingPathComponent("remora").path, "validate", "var", "--worlds", "4", "--months", "12"])
-        #expect(run.wait() == 0, "\(run.output)")
+        #expect(await run.wait() == 0, "\(run.output)")
         let lines = run.output.split(separator: "\n").map(String.init)
         let guardLine = try #require(lines.first { $0.hasPrefix("mVaR (risk guard):") }, "\(run.output)")
         #expect(guardLine.hasSuffix("(not rejected at 5 %)"), "\(guardLine)")

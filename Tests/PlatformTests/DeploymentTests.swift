@@ -47,7 +47,7 @@ struct DeploymentTests {
     }
 
     @Test("compose.yaml validates against the Compose schema (docker-compose 1.29.2's compose_spec.json; the top-level name is newer than it)")
-    func composeSchema() throws {
+    func composeSchema() async throws {
         let tools = root.appendingPathComponent(".build/pytools").path
         let schema = tools + "/compose/config/compose_spec.json"
         guard FileManager.default.fileExists(atPath: schema) else {
@@ -65,7 +65,7 @@ struct DeploymentTests {
             """
         let run = try ChildProcess(
             ["/usr/bin/env", "python3", "-c", script, schema, root.appendingPathComponent("compose.yaml").path], environment: ["PYTHONPATH": tools])
-        #expect(run.wait() == 0, "\(run.output)")
+        #expect(await run.wait() == 0, "\(run.output)")
     }
 
     @Test("compose.yaml: no two services publish the same host port")
@@ -93,9 +93,9 @@ struct DeploymentTests {
     // MARK: settings each executable declares
 
     /// The settings `NAME --help` lists (the built executable's own list, as an operator sees it).
-    static func declaredSettings(of executable: String) throws -> Set<String> {
+    static func declaredSettings(of executable: String) async throws -> Set<String> {
         let run = try ChildProcess([builtProductsDirectory.appendingPathComponent(executable).path, "--help"], environment: [:])
-        _ = run.wait()
+        _ = await run.wait()
         let names = run.output.split(separator: "\n").compactMap { line -> String? in
             guard line.hasPrefix("  "), let name = line.split(separator: " ").first,
                 name.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" })
@@ -106,12 +106,12 @@ struct DeploymentTests {
     }
 
     @Test("compose.yaml: every environment key of a stage is a setting that stage declares (its --help)")
-    func composeSettingsDeclared() throws {
+    func composeSettingsDeclared() async throws {
         let services = try #require(try compose()["services"] as? [String: Any])
         for (name, value) in services {
             let service = try #require(value as? [String: Any])
             guard let command = (service["command"] as? [String])?.first, Self.stages.contains(command) else { continue }
-            let declared = try Self.declaredSettings(of: command)
+            let declared = try await Self.declaredSettings(of: command)
             #expect(declared.contains("DATABASE_URL") && declared.count > 5, "\(name): \(declared)")
             let environment = service["environment"] as? [String: Any] ?? [:]
             for key in environment.keys { #expect(declared.contains(key), "compose.yaml: \(name) sets \(key), which \(command) does not declare") }
@@ -148,7 +148,7 @@ struct DeploymentTests {
     }
 
     @Test("deploy/k8s: each stage a Deployment running its executable with only settings it declares, probed on /ready and /health at its REMORA_HTTP_PORT, scraped there, with resource requests")
-    func kubernetesStages() throws {
+    func kubernetesStages() async throws {
         let deployments = try manifests().filter { $0.document["kind"] as? String == "Deployment" }
         var stagesSeen = Set<String>()
         var declared: [String: Set<String>] = [:]
@@ -163,7 +163,7 @@ struct DeploymentTests {
             guard Self.stages.contains(command[0]) else { continue }
             let stage = command[0]
             stagesSeen.insert(stage)
-            if declared[stage] == nil { declared[stage] = try Self.declaredSettings(of: stage) }
+            if declared[stage] == nil { declared[stage] = try await Self.declaredSettings(of: stage) }
             let environment = container["env"] as? [[String: Any]] ?? []
             var values: [String: String] = [:]
             for entry in environment {
@@ -245,11 +245,11 @@ struct DeploymentTests {
     }
 
     @Test("deploy/k8s: the base and the rendered example overlay validate against the Kubernetes API schemas (kubernetes-validate --strict)")
-    func kubernetesSchemas() throws {
+    func kubernetesSchemas() async throws {
         // kubernetes-validate (PyPI) is installed by deploy/install-deps.sh into .build/pytools.
         let tools = root.appendingPathComponent(".build/pytools").path
         let probe = try ChildProcess(["/usr/bin/env", "python3", "-c", "import kubernetes_validate"], environment: ["PYTHONPATH": tools])
-        guard probe.wait() == 0 else {
+        guard await probe.wait() == 0 else {
             print("skipped: kubernetes-validate is not installed (deploy/install-deps.sh puts it in .build/pytools)")
             return
         }
@@ -261,7 +261,7 @@ struct DeploymentTests {
         defer { try? FileManager.default.removeItem(at: rendered) }
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl") {
             let kustomize = try ChildProcess(["/usr/bin/kubectl", "kustomize", k8s.appendingPathComponent("overlays/example").path], environment: [:])
-            #expect(kustomize.wait() == 0, "\(kustomize.output)")
+            #expect(await kustomize.wait() == 0, "\(kustomize.output)")
             try kustomize.output.write(to: rendered, atomically: true, encoding: .utf8)
             files.append(rendered.path)
         } else {
@@ -269,6 +269,6 @@ struct DeploymentTests {
         }
         let validate = try ChildProcess(
             ["/usr/bin/env", "python3", "-m", "kubernetes_validate", "--strict", "--quiet"] + files, environment: ["PYTHONPATH": tools])
-        #expect(validate.wait() == 0, "\(validate.output)")
+        #expect(await validate.wait() == 0, "\(validate.output)")
     }
 }

@@ -14,12 +14,12 @@ struct LocalProcessTests {
     }
 
     @Test("a child inherits only standard input, output and error, whatever this process has open")
-    func childInheritsNoDescriptor() throws {
+    func childInheritsNoDescriptor() async throws {
         let leaked = open("/dev/null", O_RDONLY)  // no close-on-exec, as a library might leave one
         #expect(leaked > 3)
         defer { close(leaked) }
         let child = try ChildProcess(["ls", "/proc/self/fd"])
-        #expect(child.wait() == 0)
+        #expect(await child.wait() == 0)
         // ls's own listing: 0, 1, 2 and the directory it reads (3).
         let descriptors = Set(child.output.split(whereSeparator: \.isWhitespace).compactMap { Int32($0) })
         #expect(descriptors.isSubset(of: [0, 1, 2, 3]), "\(descriptors)")
@@ -37,7 +37,7 @@ struct LocalProcessTests {
     }
 
     @Test("a child that dies says how, with its last critical line, and is started again")
-    func crashNamesItsCause() throws {
+    func crashNamesItsCause() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("remora-supervisor-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -53,7 +53,7 @@ struct LocalProcessTests {
             logDirectory: folder.appendingPathComponent("logs"), echo: false)
         try supervisor.startAll()
         let deadline = Date().addingTimeInterval(20)
-        while (supervisor.restartCounts["crasher"] ?? 0) < 2, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while (supervisor.restartCounts["crasher"] ?? 0) < 2, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         supervisor.stopAll()
         let log = try String(contentsOf: folder.appendingPathComponent("logs/crasher.log"), encoding: .utf8)
         #expect((supervisor.restartCounts["crasher"] ?? 0) >= 2)

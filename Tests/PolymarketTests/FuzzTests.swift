@@ -2,6 +2,7 @@ import Foundation
 import RemoraCore
 import RemoraModel
 import RemoraSimulator
+import RemoraTestSupport
 import Testing
 
 @testable import RemoraPolymarket
@@ -80,7 +81,11 @@ struct FuzzTests {
     }
 
     @Test("≥ 100,000 mutated /trades rows, Gamma markets and bus payloads through every decoder and the settlement and ledger code: no trap, every reject with a reason")
-    func mutatedRows() throws {
+    func mutatedRows() async throws {
+        try await offThePool { try mutate() }  // minutes of computation in a debug build
+    }
+
+    func mutate() throws {
         let seeds = try Self.seedTradeRows()
         #expect(seeds.count > 100)
         var mutator = Mutator(rng: SplitMix64(seed: 2026))

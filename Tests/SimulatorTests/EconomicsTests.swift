@@ -1,5 +1,6 @@
 import Foundation
 import RemoraQuant
+import RemoraTestSupport
 import Testing
 
 @testable import RemoraSimulator
@@ -9,14 +10,22 @@ import Testing
 /// like Polymarket's.
 @Suite("Simulator: economics")
 struct EconomicsTests {
-    static let worlds = [7, 8, 9].map { seed in
-        try! WorldGenerator.generate(WorldParameters(seed: UInt64(seed), wallets: 1_000, markets: 800, months: 12))
+    struct Measured: Sendable {
+        let world: SimulatedWorld
+        let economics: WorldEconomics
     }
-    static let economics = worlds.map(WorldEconomics.measure)
+
+    /// Generated and measured once, off the cooperative pool (seconds of work).
+    static let measured = SharedValue {
+        [7, 8, 9].map { seed in
+            let world = try! WorldGenerator.generate(WorldParameters(seed: UInt64(seed), wallets: 1_000, markets: 800, months: 12))
+            return Measured(world: world, economics: WorldEconomics.measure(world))
+        }
+    }
 
     @Test("the P&L adds up: summed over every wallet it is minus the taker fees, fill by fill")
-    func pnlBalances() {
-        for (world, economics) in zip(Self.worlds, Self.economics) {
+    func pnlBalances() async {
+        for (world, economics) in await Self.measured.value.map({ ($0.world, $0.economics) }) {
             #expect(economics.fees > 0, "fees are charged once they start")
             #expect(abs(economics.totalPnl + economics.fees) < 1e-6 * Double(world.trades.count) + 1e-3)
             // Every taker fill has a maker fill of the same size in the same transaction.
@@ -28,16 +37,16 @@ struct EconomicsTests {
     }
 
     @Test("makers keep 0.5 % to 2 % of the volume they make, in expectation: the spread minus what the informed take")
-    func makersEarnTheSpread() {
-        for economics in Self.economics {
+    func makersEarnTheSpread() async {
+        for economics in await Self.measured.value.map(\.economics) {
             let makers = economics.row(.marketMaker)
             #expect((0.005...0.02).contains(makers.expectedReturnOnMatchedVolume), "\(economics.table)")
         }
     }
 
     @Test("skill pays: skilled whales positive after fees, the unskilled, retail and pumpers negative; edge per dollar rises with skill")
-    func skillPays() {
-        for economics in Self.economics {
+    func skillPays() async {
+        for economics in await Self.measured.value.map(\.economics) {
             #expect(economics.row(.skilledWhale).expectedReturnOnVolume > 0.03, "\(economics.table)")
             #expect(economics.row(.specialist).expectedReturnOnVolume > 0, "\(economics.table)")
             for style in [WalletStyle.unskilledWhale, .retail, .adversarial] {
@@ -51,8 +60,8 @@ struct EconomicsTests {
     }
 
     @Test("a pump collapses when it is dumped: every pumper expects to lose, and pumpers lose as a group")
-    func pumpsCollapse() {
-        for (world, economics) in zip(Self.worlds, Self.economics) {
+    func pumpsCollapse() async {
+        for (world, economics) in await Self.measured.value.map({ ($0.world, $0.economics) }) {
             for (i, wallet) in world.wallets.enumerated() where wallet.truth.style == .adversarial && economics.walletVolume[i] > 0 {
                 #expect(economics.walletExpectedPnl[i] < 0, "\(wallet.truth.address) expected \(economics.walletExpectedPnl[i])")
             }
@@ -61,8 +70,8 @@ struct EconomicsTests {
     }
 
     @Test("specialists place 15 % of their buys outside their field, as intended")
-    func specialistsStayInTheirField() {
-        for world in Self.worlds {
+    func specialistsStayInTheirField() async {
+        for world in await Self.measured.value.map(\.world) {
             var inside = 0
             var outside = 0
             for t in world.trades where t.isBuy && !t.isMaker {
@@ -76,11 +85,11 @@ struct EconomicsTests {
     }
 
     @Test("spreads in ticks within a factor of two of the Gamma capture's, bucket by bucket", .enabled(if: capturesPresent, "../shared/polymarket/captures is absent"))
-    func spreadsLikePolymarket() throws {
+    func spreadsLikePolymarket() async throws {
         let data = try Data(contentsOf: capturesFolder.appendingPathComponent("gamma-markets.json"))
         let markets = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["markets"] as? [[String: Any]])
         let real = SpreadProfile.real(gammaMarkets: markets)
-        let simulated = SpreadProfile.simulated(Self.worlds[0])
+        let simulated = SpreadProfile.simulated(await Self.measured.value[0].world)
         var compared = 0
         for bucket in SpreadProfile.buckets {
             guard let r = real[bucket], r.count >= 20, let s = simulated[bucket] else { continue }

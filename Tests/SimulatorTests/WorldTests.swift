@@ -5,8 +5,8 @@ import Testing
 
 @testable import RemoraSimulator
 
-/// The default world, generated once for the tests that read it.
-let defaultWorld = try! WorldGenerator.generate(.demo)
+/// The default world, generated once (off the cooperative pool) for the tests that read it.
+let defaultWorldShared = SharedValue { try! WorldGenerator.generate(.demo) }
 
 let capturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("../../../shared/polymarket/captures").standardizedFileURL
@@ -33,12 +33,12 @@ func jsonType(_ value: Any) -> String {
 @Suite("Simulator: the world")
 struct WorldTests {
     @Test("same arguments give byte-identical files across processes; another seed gives another world")
-    func determinism() throws {
+    func determinism() async throws {
         let remora = builtProductsDirectory.appendingPathComponent("remora").path
         let folders = [temporaryFolder("a"), temporaryFolder("b"), temporaryFolder("c")]
         defer { for f in folders { try? FileManager.default.removeItem(at: f) } }
         for (folder, seed) in zip(folders, ["5", "5", "6"]) {
-            let (status, output) = try runAndWait([
+            let (status, output) = try await runAndWait([
                 remora, "simulate", "--seed", seed, "--wallets", "120", "--markets", "60", "--months", "2", "--out", folder.path,
             ])
             #expect(status == 0, "\(output)")
@@ -53,7 +53,8 @@ struct WorldTests {
     }
 
     @Test("every key of a real /trades row is present with the same JSON type", .enabled(if: capturesPresent, "../shared/polymarket/captures is absent"))
-    func tradeRowShape() throws {
+    func tradeRowShape() async throws {
+        let defaultWorld = await defaultWorldShared.value
         let real = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: capturesFolder.appendingPathComponent("data-api-trades.json"))) as? [[String: Any]])
         let folder = temporaryFolder("shape")
@@ -70,7 +71,8 @@ struct WorldTests {
     }
 
     @Test("every key all real Gamma markets carry is present with the same JSON type", .enabled(if: capturesPresent, "../shared/polymarket/captures is absent"))
-    func gammaMarketShape() throws {
+    func gammaMarketShape() async throws {
+        let defaultWorld = await defaultWorldShared.value
         let capture = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: capturesFolder.appendingPathComponent("gamma-markets.json"))) as? [String: Any])
         let real = try #require(capture["markets"] as? [[String: Any]])
@@ -100,7 +102,8 @@ struct WorldTests {
     }
 
     @Test("world invariants: prices on the tick inside (0, 1), trades inside their market's life, no sale of shares not held")
-    func invariants() throws {
+    func invariants() async throws {
+        let defaultWorld = await defaultWorldShared.value
         let w = defaultWorld
         #expect(w.trades.count > 3_000)
         var held: [Int: Int64] = [:]
@@ -154,7 +157,8 @@ struct WorldTests {
     }
 
     @Test("the truth is meaningful: skilled whales beat unskilled ones, and the P&L recomputed from the files matches")
-    func truthIsMeaningful() throws {
+    func truthIsMeaningful() async throws {
+        let defaultWorld = await defaultWorldShared.value
         let folder = temporaryFolder("truth")
         defer { try? FileManager.default.removeItem(at: folder) }
         try WorldWriter.write(defaultWorld, to: folder)

@@ -8,25 +8,34 @@ import Synchronization
 /// a free loopback port, started on first use, stopped and deleted when the process exits.
 /// Each test gets its own fresh database from `freshDatabase()`.
 public enum TestPostgres {
-    private static let server = Mutex<LocalDatabase?>(nil)
+    /// The server's start, shared: tests that ask while it starts await it rather than block.
+    private static let server = Mutex<Task<LocalDatabase, any Error>?>(nil)
     private static let counter = Atomic<Int>(0)
 
     /// Starts the server if needed and creates an empty, migrated-or-not database.
     public static func freshDatabase(migrated: Bool = true) async throws -> DatabaseConfiguration {
-        let database = try server.withLock { server -> LocalDatabase in
+        let start = server.withLock { server -> Task<LocalDatabase, any Error> in
             if let server { return server }
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("remora-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            // The server runs as `postgres` when we are root: it must be able to reach the folder.
-            chmod(root.path, 0o755)
-            let local = LocalDatabase(root: root, port: try freeLoopbackPort())
-            try local.up(database: "postgres")
-            server = local
-            stopAtExit(local)
-            return local
+            let start = Task {
+                // initdb, pg_ctl and createdb block until they end: on threads of their own.
+                try await onOwnThread {
+                    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                        "remora-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+                    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+                    // The server runs as `postgres` when we are root: it must be able to reach the folder.
+                    chmod(root.path, 0o755)
+                    let local = LocalDatabase(root: root, port: try freeLoopbackPort())
+                    try local.up(database: "postgres")
+                    stopAtExit(local)
+                    return local
+                }
+            }
+            server = start
+            return start
         }
+        let database = try await start.value
         let name = "t\(getpid())_\(counter.add(1, ordering: .relaxed).newValue)"
-        try database.createDatabase(name)
+        try await onOwnThread { try database.createDatabase(name) }
         let configuration = try DatabaseConfiguration(url: database.url(database: name))
         if migrated {
             try await Store.withRunning(configuration, logger: testLogger) { store in

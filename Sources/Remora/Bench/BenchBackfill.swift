@@ -51,7 +51,7 @@ struct BenchBackfill: AsyncParsableCommand {
             "REMORA_FETCHER_MARGIN_S": "0", "REMORA_LOG_LEVEL": "warning", "REMORA_HTTP_PORT": String(try freeLoopbackPort()),
         ]
         let started = ContinuousClock.now
-        let (status, output) = try runAndWait([fetcher, "--backfill"], environment: environment)
+        let (status, output) = try await runAndWait([fetcher, "--backfill"], environment: environment)
         let elapsed = ContinuousClock.now - started
         guard status == 0 else { throw ValidationError("fetcher failed (\(status)): \(output.suffix(2000))") }
         let stored = try await Store.withRunning(configuration, logger: quietLogger()) { store in

@@ -56,7 +56,7 @@ struct BenchSettle: AsyncParsableCommand {
             "REMORA_BUS_PUB": "tcp://127.0.0.1:\(try freeLoopbackPort())", "REMORA_BUS_SUB": "tcp://127.0.0.1:\(try freeLoopbackPort())",
         ]
         let started = ContinuousClock.now
-        let (status, output) = try runAndWait([resolver, "--once"], environment: environment)
+        let (status, output) = try await runAndWait([resolver, "--once"], environment: environment)
         let elapsed = seconds(ContinuousClock.now - started)
         guard status == 0 else { throw ValidationError("resolver failed (\(status)): \(output.suffix(2000))") }
         print(output.split(separator: "\n").filter { $0.contains("markets checked") }.joined(separator: "\n"))

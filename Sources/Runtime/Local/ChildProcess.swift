@@ -72,6 +72,13 @@ public final class ChildProcess: @unchecked Sendable {
         return code
     }
 
+    /// Waits for the exit on a thread of its own, so that the awaiting task does not hold one of
+    /// the cooperative pool's few threads (see ``onOwnThread(_:)``) for the child's whole life.
+    @discardableResult
+    public func wait() async -> Int32 {
+        await onOwnThread { self.wait() }
+    }
+
     public func kill(_ signal: Int32) { _ = Foundation.kill(pid, signal) }
 
     /// SIGTERM, then waits for the exit.
@@ -89,6 +96,13 @@ public final class ChildProcess: @unchecked Sendable {
 public func runAndWait(_ argv: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
     let child = try ChildProcess(argv, environment: environment)
     let status = child.wait()
+    return (status, child.output)
+}
+
+/// Runs a command to completion, waiting on a thread of its own; returns its exit code and output.
+public func runAndWait(_ argv: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+    let child = try ChildProcess(argv, environment: environment)
+    let status = await child.wait()
     return (status, child.output)
 }
 
