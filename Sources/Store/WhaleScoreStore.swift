@@ -105,27 +105,44 @@ public enum WhaleExitStore {
 
     /// For each order (its first fill, with the order's instant): the whale's position in the
     /// token, and in the market's other outcome. One statement, one snapshot.
+    ///
+    /// A position counts the whale's fills and the "Yes" its conversions paid: converting one
+    /// market's "No" pays as many "Yes" of each other market of the negative-risk event. Every
+    /// such market was still trading then (the order is in it, later), so each receives them.
     public static func standings(
         of orders: [Trade], followFrom score: Double, on connection: PostgresConnection, logger: Logger
     ) async throws -> [String: Standing] {
         guard !orders.isEmpty else { return [:] }
+        // The "Yes" of q's market (its first token) paid by the whale's conversions before q: of
+        // the event's other markets (the partial index trades_conversions finds them).
+        let legs = """
+            (SELECT y.payload->'tokenIds'->>0 AS asset, ((v.payload->>'size')::numeric * 1000000)::bigint AS shares
+             FROM trades v
+             JOIN markets m ON m.condition_id = v.condition_id AND m.condition_id <> q.c
+             JOIN markets y ON y.condition_id = q.c AND y.payload->>'negRiskEvent' = m.payload->>'negRiskEvent'
+             WHERE v.wallet = q.w AND v.event_time < q.t AND v.payload->>'kind' = 'conversion')
+            """
         let rows = try await connection.query(
             """
             SELECT q.id,
                    (SELECT coalesce(sum(CASE WHEN t.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
                                         * ((t.payload->>'size')::numeric * 1000000)::bigint), 0)::bigint
-                    FROM trades t WHERE t.wallet = q.w AND t.event_time < q.t AND t.payload->>'asset' = q.a),
+                    FROM trades t WHERE t.wallet = q.w AND t.event_time < q.t AND t.payload->>'asset' = q.a)
+                 + (SELECT coalesce(sum(l.shares), 0)::bigint FROM \(unescaped: legs) l WHERE l.asset = q.a),
                    EXISTS (SELECT 1 FROM whale_scores s WHERE s.wallet = q.w AND s.event_time < q.t AND s.score >= \(score)),
                    o.asset, o.outcome, o.held
             FROM unnest(\(orders.map(\.id))::text[], \(orders.map(\.wallet.rawValue))::text[],
                         \(orders.map(\.timestamp.millis))::bigint[], \(orders.map(\.asset))::text[],
                         \(orders.map(\.conditionId.rawValue))::text[]) AS q(id, w, t, a, c)
             LEFT JOIN LATERAL (
-                SELECT x.payload->>'asset' AS asset, (x.payload->>'outcomeIndex')::int AS outcome,
-                       sum(CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
-                           * ((x.payload->>'size')::numeric * 1000000)::bigint)::bigint AS held
-                FROM trades x
-                WHERE x.wallet = q.w AND x.condition_id = q.c AND x.event_time < q.t AND x.payload->>'asset' <> q.a
+                SELECT h.asset, h.outcome, sum(h.shares)::bigint AS held
+                FROM (SELECT x.payload->>'asset' AS asset, (x.payload->>'outcomeIndex')::int AS outcome,
+                             CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
+                             * ((x.payload->>'size')::numeric * 1000000)::bigint AS shares
+                      FROM trades x
+                      WHERE x.wallet = q.w AND x.condition_id = q.c AND x.event_time < q.t AND x.payload->>'asset' <> q.a
+                      UNION ALL
+                      SELECT l.asset, 0, l.shares FROM \(unescaped: legs) l WHERE l.asset <> q.a) h
                 GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 1
             ) o ON true
             """, logger: logger)

@@ -229,4 +229,57 @@ struct ConversionTests {
         let sale = SignalGate.exit(StrategyTests.fill(side: .sell, shares: 5_000), whale: nil, followed: false, positionBefore: 20_000, policy: policy)
         #expect(ShadowBook.reduction(sale, whalePosition: 20_000)?.1 == 250_000)
     }
+
+    /// A source no exit asks: an entry that reached it would end the replay with this problem.
+    struct NoMarketData: MarketData {
+        func book(of token: TokenID, at time: EventTime) async throws(MarketDataProblem) -> OrderBook { throw .unavailable("asked for a book") }
+        func series(of token: TokenID, from: EventTime, through: EventTime, fidelityMinutes: Int) async throws(MarketDataProblem)
+            -> PriceSeries { throw .unavailable("asked for a series") }
+        func terms(of market: ConditionID, at time: EventTime) async throws(MarketDataProblem) -> MarketTerms? {
+            throw .unavailable("asked for terms")
+        }
+    }
+
+    @Test("the replay counts the \"Yes\" a conversion paid as the whale's: its sale is an exit of them, a buy of its \"No\" pairs them off")
+    func legsInReplay() async throws {
+        // One event of three markets: A (the whale's No converted), B and C.
+        let a = market
+        let b = ConditionID("0x" + String(repeating: "b", count: 64))!
+        let c = ConditionID("0x" + String(repeating: "c", count: 64))!
+        func terms(_ id: ConditionID, _ yes: TokenID, _ no: TokenID) -> Market {
+            Market(conditionId: id, question: "?", category: "politics", outcomes: ["Yes", "No"], tokenIds: [yes, no], endDate: nil,
+                   tickSize: Price(micros: 10_000), negRiskEvent: "e1")
+        }
+        let legs = ConversionLegs(markets: [terms(a, "70", "71"), terms(b, "80", "81"), terms(c, "90", "91")])
+        #expect(legs.paid(byConversionIn: a).map(\.yes) == ["80", "90"])
+        #expect(ConversionLegs(markets: [terms(a, "70", "71")]).paid(byConversionIn: a).isEmpty)
+        func at(_ seconds: Int64, _ trade: Trade) -> Trade {
+            var t = trade
+            t.timestamp = EventTime(seconds: seconds)
+            return t
+        }
+        // Bought 20,000 No of A before it was followed (not copied), converted 8,000 once followed;
+        // then sold 2,000 of B's Yes and bought 4,000 of C's No.
+        var noBuy = StrategyTests.fill(shares: 20_000)
+        noBuy.asset = "71"
+        noBuy.outcomeIndex = 1
+        let converted = at(3_000, Self.conversion(shares: 8_000))
+        var sale = at(4_000, StrategyTests.fill(side: .sell, shares: 2_000))
+        (sale.asset, sale.conditionId, sale.transactionHash) = ("80", b, "0xb1")
+        var pairing = at(5_000, StrategyTests.fill(shares: 4_000))
+        (pairing.asset, pairing.conditionId, pairing.outcomeIndex, pairing.transactionHash) = ("91", c, 1, "0xc1")
+        let timelines = [wallet: WhaleTimeline(points: [
+            .init(time: EventTime(seconds: 2_000), figures: StrategyTests.whale(wqs: 80), realizedPnl: .zero)])]
+        let trades = [at(1_000, noBuy), converted, sale, pairing]
+        let signals = try await GateReplay.signals(
+            trades, timelines: timelines, market: NoMarketData(), policy: GatePolicy(), lag: CopyLag(millis: 30_000), conversionLegs: legs)
+        #expect(signals[0].stage == .whale && !signals[0].accepted, "\(signals[0])")
+        #expect(signals[1].reason == "exit" && signals[1].exit?.fractionPpm == 400_000, "\(signals[1])")
+        #expect(signals[2].reason == "exit" && signals[2].asset == "80" && signals[2].exit?.asset == nil && signals[2].exit?.fractionPpm == 250_000, "\(signals[2])")
+        #expect(signals[3].reason == "exit" && signals[3].exit?.asset == "90" && signals[3].exit?.fractionPpm == 500_000, "\(signals[3])")
+        // Without the event's markets the sale finds no position: not copied.
+        let blind = try await GateReplay.signals(
+            Array(trades.prefix(3)), timelines: timelines, market: NoMarketData(), policy: GatePolicy(), lag: CopyLag(millis: 30_000))
+        #expect(blind[2].reason == "sell_not_copied", "\(blind[2])")
+    }
 }

@@ -9,7 +9,7 @@ public enum GateReplay {
     /// process); a transient failure there is a failure of the replay.
     public static func signals(
         _ trades: [Trade], timelines: [WalletAddress: WhaleTimeline], market: any MarketData, policy: GatePolicy,
-        lag: CopyLag, concurrency: Int = 8
+        lag: CopyLag, conversionLegs: ConversionLegs = ConversionLegs(), concurrency: Int = 8
     ) async throws -> [Signal] {
         let quarantines = policy.quarantineEnabled ? quarantineEvents(timelines, policy: policy) : [:]
         func quarantine(_ trade: Trade) -> QuarantineEvent? {
@@ -31,7 +31,12 @@ public enum GateReplay {
         // Each market's tokens by outcome (as the trades show them), and the orders that are exits
         // by a buy of the other outcome.
         var outcomes: [ConditionID: [Int: TokenID]] = [:]
-        for trade in trades { outcomes[trade.conditionId, default: [:]][trade.outcomeIndex] = trade.asset }
+        for trade in trades {
+            outcomes[trade.conditionId, default: [:]][trade.outcomeIndex] = trade.asset
+            // A conversion's "Yes" are positions too (outcome 0 of their markets).
+            guard trade.kind == .conversion else { continue }
+            for leg in conversionLegs.paid(byConversionIn: trade.conditionId) { outcomes[leg.market, default: [:]][0] = leg.yes }
+        }
         var complementExits = Set<String>()
         // Positions strictly before each order's instant, as the service reads them (`event_time <
         // t`): the fills of one instant change them once that instant is past.
@@ -54,6 +59,11 @@ public enum GateReplay {
                 .map { (outcome: $0.key, token: $0.value, held: positions[WhaleHolding(wallet: trade.wallet, asset: $0.value), default: 0]) }
                 .max { ($0.held, $1.token) < ($1.held, $0.token) }
             pending.append((holding, trade.side == .buy ? trade.size.micros : -trade.size.micros))
+            if trade.kind == .conversion {
+                for leg in conversionLegs.paid(byConversionIn: trade.conditionId) {
+                    pending.append((WhaleHolding(wallet: trade.wallet, asset: leg.yes), trade.size.micros))
+                }
+            }
             if order.first.id == trade.id, trade.side == .sell {
                 verdicts[index] = SignalGate.exit(
                     order.combined, whale: whale, followed: followed, positionBefore: Shares(micros: before),

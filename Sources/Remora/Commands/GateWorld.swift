@@ -2,6 +2,7 @@ import Foundation
 import RemoraAPIStub
 import RemoraCore
 import RemoraModel
+import RemoraPolymarket
 import RemoraSimulator
 
 /// A simulated world made ready for gate replays: its trades as the fetcher stores them, each
@@ -14,6 +15,8 @@ struct GateWorld {
     /// The world's negative-risk conversions as the fetcher stores them: no copies, but they move
     /// whales' positions, and the gate follows them out.
     let conversions: [Trade]
+    /// The "Yes" those conversions pay, from the markets as the resolver reads them.
+    let conversionLegs: ConversionLegs
     let timelines: [WalletAddress: WhaleTimeline]
     let market: MemoizedMarketData
     let values: [Double]
@@ -56,8 +59,10 @@ struct GateWorld {
             for await (wallet, timeline) in group { all[wallet] = timeline }
             return all
         }
+        let markets = try JSONDecoder().decode([GammaMarket].self, from: Data(contentsOf: folder.appendingPathComponent(WorldFileName.markets))).compactMap { $0.model() }
         return GateWorld(
             world: world, folder: folder, trades: ValidateGate.trades(of: world), conversions: ValidateGate.conversions(of: world),
+            conversionLegs: ConversionLegs(markets: markets),
             timelines: timelines, market: market, values: values,
             lag: lag, settlements: settlements, days: days)
     }
@@ -72,7 +77,8 @@ struct GateWorld {
         // Conversions in event time among the fills (the sort is stable: fills keep their order).
         let merged = (trades.map { ($0.trade, true) } + conversions.map { ($0, false) })
             .enumerated().sorted { ($0.element.0.timestamp, $0.offset) < ($1.element.0.timestamp, $1.offset) }.map(\.element)
-        let all = try await GateReplay.signals(merged.map(\.0), timelines: timelines, market: market, policy: policy, lag: lag)
+        let all = try await GateReplay.signals(
+            merged.map(\.0), timelines: timelines, market: market, policy: policy, lag: lag, conversionLegs: conversionLegs)
         let signals = zip(merged, all).filter { $0.0.1 }.map(\.1)
         var copiedOrders = Set<String>()
         for (trade, signal) in zip(trades, signals) where signal.accepted && signal.exit == nil {

@@ -221,7 +221,7 @@ struct GammaSource {
                     "SELECT condition_id FROM market_watch WHERE condition_id = ANY(\(batch)) AND status = 'new'", logger: logger
                 ).decode(String.self) { if let id = ConditionID(id) { firstSight.append(id) } }
                 var records: [StreamRecord] = []
-                try await Settling.upsert(verdicts.compactMap(\.1), at: now * 1000, on: connection, logger: logger)
+                try await MarketStore.upsert(verdicts.compactMap(\.1), at: now * 1000, on: connection, logger: logger)
                 // Terms versioned by when they were seen (the API's time at the pass).
                 try await MarketTermsStore.record(
                     verdicts.compactMap { $0.0.terms(seenAt: EventTime(seconds: now)) }, on: connection, logger: logger)

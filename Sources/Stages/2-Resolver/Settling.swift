@@ -188,36 +188,6 @@ enum Settling {
             title: text(11), role: role)
     }
 
-    /// Keeps a market row current (metadata changes; the resolved flag stays).
-    static func upsert(_ market: Market, at time: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        let payload = String(decoding: try JSONCoding.encoder.encode(market), as: UTF8.self)
-        try await connection.run(
-            """
-            INSERT INTO markets (condition_id, question, category, payload, updated_at)
-            VALUES (\(market.conditionId.rawValue), \(market.question), \(market.category), \(payload)::jsonb, \(time))
-            ON CONFLICT (condition_id) DO UPDATE SET question = EXCLUDED.question,
-                category = EXCLUDED.category, payload = EXCLUDED.payload
-            """, logger: logger)
-    }
-
-    /// Keeps market rows current, in one statement (a market given twice: the last one).
-    static func upsert(_ markets: [Market], at time: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        var latest: [String: Int] = [:]
-        for (index, market) in markets.enumerated() { latest[market.conditionId.rawValue] = index }
-        let unique = latest.values.sorted().map { markets[$0] }
-        guard !unique.isEmpty else { return }
-        let payloads = try unique.map { String(decoding: try JSONCoding.encoder.encode($0), as: UTF8.self) }
-        try await connection.run(
-            """
-            INSERT INTO markets (condition_id, question, category, payload, updated_at)
-            SELECT c, q, k, p::jsonb, \(time)
-            FROM unnest(\(unique.map(\.conditionId.rawValue))::text[], \(unique.map(\.question))::text[],
-                        \(unique.map(\.category))::text[], \(payloads)::text[]) AS u(c, q, k, p)
-            ON CONFLICT (condition_id) DO UPDATE SET question = EXCLUDED.question,
-                category = EXCLUDED.category, payload = EXCLUDED.payload
-            """, logger: logger)
-    }
-
     /// A resolution and the settlement of every stored trade of its market (the caller holds
     /// the market's lock). Returns the records to append: `market.resolved`, then `trade.settled`.
     static func resolve(_ resolution: MarketResolution, on connection: PostgresConnection, logger: Logger) async throws

@@ -116,7 +116,7 @@ func replayMarketLetters(feed path: String?, environment: StageEnvironment) asyn
         var records: [StreamRecord] = []
         for (id, row) in rows {
             switch row {
-            case .market(let market): try await Settling.upsert(market, at: Int64(Date().timeIntervalSince1970), on: connection, logger: logger)
+            case .market(let market): try await MarketStore.upsert(market, at: Int64(Date().timeIntervalSince1970), on: connection, logger: logger)
             case .resolution(let resolution): records += try await Settling.resolve(resolution, on: connection, logger: logger)
             case .watermark: break
             }
@@ -160,7 +160,7 @@ func applyMarketFeed(path: String, environment: StageEnvironment) async throws {
             for row in parsed {
                 switch row {
                 case .market(let market):
-                    try await Settling.upsert(market, at: newWatermark.millis, on: connection, logger: logger)
+                    try await MarketStore.upsert(market, at: newWatermark.millis, on: connection, logger: logger)
                     // Seen as of the feed's time; a feed row carries no closed time or minimum size.
                     try await MarketTermsStore.record(
                         [MarketTerms(
