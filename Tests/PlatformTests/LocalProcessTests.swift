@@ -13,6 +13,32 @@ struct LocalProcessTests {
         #expect(ports.allSatisfy { (10_000..<low).contains($0) })
     }
 
+    @Test("a run's stages take the fixed HTTP ports when all are free, and free ones when another run holds one")
+    func stagePorts() throws {
+        // A base whose seven ports are free now (below the range freeLoopbackPort hands out).
+        let base = try #require((0..<40).lazy.map { 9_000 + $0 * 10 }.first { base in
+            (try? ServiceCatalog.httpPorts(portBase: base)) == (1...7).map { base + $0 }
+        })
+        // Another run's stage listening on the fourth.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(base + 4).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0 && listen(fd, 1) == 0)
+        let ports = try ServiceCatalog.httpPorts(portBase: base)
+        #expect(ports.count == 7 && Set(ports).count == 7 && !ports.contains(base + 4), "\(ports)")
+        #expect(ports.allSatisfy { $0 >= 10_000 }, "free ports come from freeLoopbackPort: \(ports)")
+        let children = ServiceCatalog.children(
+            databaseURL: "postgres://x@127.0.0.1:1/x", publish: "tcp://127.0.0.1:1", subscribe: "tcp://127.0.0.1:2", source: [:],
+            logLevel: "info", httpPorts: ports)
+        #expect(children.map { $0.environment["REMORA_HTTP_PORT"] } == ports.map { "\($0)" })
+    }
+
     @Test("a child inherits only standard input, output and error, whatever this process has open")
     func childInheritsNoDescriptor() async throws {
         let leaked = open("/dev/null", O_RDONLY)  // no close-on-exec, as a library might leave one

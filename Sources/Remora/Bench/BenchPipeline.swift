@@ -60,7 +60,8 @@ struct BenchPipeline: AsyncParsableCommand {
         let proxy = try ZMQProxy(context: zmq, frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
         var children = ServiceCatalog.children(
             databaseURL: databaseURL, publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
-            tradesFile: files.trades, marketsFile: files.markets, logLevel: ProcessInfo.processInfo.environment["REMORA_BENCH_LOG_LEVEL"] ?? "warning")
+            tradesFile: files.trades, marketsFile: files.markets, logLevel: ProcessInfo.processInfo.environment["REMORA_BENCH_LOG_LEVEL"] ?? "warning",
+            httpPorts: try ServiceCatalog.httpPorts())
         for index in children.indices {
             children[index].environment.merge([
                 "REMORA_EVENT_TIME": "live", "REMORA_FETCHER_POLL_MS": "1", "REMORA_GATE_MIN_SCORE": "0",

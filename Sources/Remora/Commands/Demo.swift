@@ -145,7 +145,8 @@ struct Demo: AsyncParsableCommand {
         let supervisor = Supervisor(
             children: ServiceCatalog.children(
                 databaseURL: databaseURL, publish: proxy.frontendEndpoint, subscribe: proxy.backendEndpoint,
-                source: sourceSettings.merging(profile) { given, _ in given }, logLevel: "info"),
+                source: sourceSettings.merging(profile) { given, _ in given }, logLevel: "info",
+                httpPorts: try ServiceCatalog.httpPorts()),
             logDirectory: root.appendingPathComponent("logs"), echo: !quiet)
         try supervisor.startAll()
         let interrupt = InterruptFlag()

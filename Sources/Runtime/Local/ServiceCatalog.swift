@@ -12,26 +12,35 @@ public enum ServiceCatalog {
     /// The services reading NDJSON files (replays, the end-to-end test, the pipeline bench).
     public static func children(
         databaseURL: String, publish: String, subscribe: String, tradesFile: String, marketsFile: String,
-        logLevel: String, portBase: Int = 17410, binDirectory: URL = ServiceCatalog.binDirectory
+        logLevel: String, portBase: Int = 17410, httpPorts: [Int]? = nil, binDirectory: URL = ServiceCatalog.binDirectory
     ) -> [Supervisor.Child] {
         children(
             databaseURL: databaseURL, publish: publish, subscribe: subscribe,
             source: ["REMORA_SOURCE_TRADES": tradesFile, "REMORA_SOURCE_MARKETS": marketsFile],
-            logLevel: logLevel, portBase: portBase, binDirectory: binDirectory)
+            logLevel: logLevel, portBase: portBase, httpPorts: httpPorts, binDirectory: binDirectory)
+    }
+
+    /// Each stage's HTTP port for a run on this machine: `portBase + 1 …` when all are free, else
+    /// free loopback ports — a second run side by side (another state folder, a test) would
+    /// otherwise see its stages crash-loop on "Address already in use" until the first ends.
+    public static func httpPorts(portBase: Int = 17410) throws -> [Int] {
+        let fixed = names.indices.map { portBase + $0 + 1 }
+        if fixed.allSatisfy(LoopbackPorts.bindable) { return fixed }
+        return try names.map { _ in try freeLoopbackPort() }
     }
 
     /// The services with `source` settings added to each one's environment (file paths, or the
     /// Polymarket base URLs and the watch list).
     public static func children(
         databaseURL: String, publish: String, subscribe: String, source: [String: String],
-        logLevel: String, portBase: Int = 17410, binDirectory: URL = ServiceCatalog.binDirectory
+        logLevel: String, portBase: Int = 17410, httpPorts: [Int]? = nil, binDirectory: URL = ServiceCatalog.binDirectory
     ) -> [Supervisor.Child] {
         names.enumerated().map { index, name in
             var environment = ProcessInfo.processInfo.environment
             environment["DATABASE_URL"] = databaseURL
             environment["REMORA_BUS_PUB"] = publish
             environment["REMORA_BUS_SUB"] = subscribe
-            environment["REMORA_HTTP_PORT"] = "\(portBase + index + 1)"
+            environment["REMORA_HTTP_PORT"] = "\(httpPorts?[index] ?? portBase + index + 1)"
             environment["REMORA_LOG_LEVEL"] = logLevel
             // A crashed stage is started again at once: the runtime's "Fatal error" line names the
             // cause, and the backtrace lists addresses and images (symbolicate offline). Symbolicating
