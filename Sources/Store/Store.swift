@@ -42,9 +42,16 @@ public final class Store: Sendable {
             do {
                 try await answer(within: shutdownLimit) { await running.value }
             } catch {
+                // What is still leased, as far as the store's own entry points know: zero means a
+                // lease taken around them (a bare `client.query`) is the one not given back.
+                let (count, oldest) = store.inFlight.withLock { ($0.started.count, $0.started.values.min()) }
                 logger.error(
                     "the database pool did not shut down; leaving it to end on its own",
-                    metadata: ["limit_s": "\(shutdownLimit.components.seconds)", "database": "\(configuration.database)"])
+                    metadata: [
+                        "limit_s": "\(shutdownLimit.components.seconds)", "database": "\(configuration.database)",
+                        "store_work_in_flight": "\(count)",
+                        "oldest_in_flight_s": "\(oldest.map { String(format: "%.1f", Double((ContinuousClock.now - $0).components.seconds)) } ?? "none")",
+                    ])
             }
         }
         do {
