@@ -293,23 +293,43 @@ struct PipelineEndToEndTests {
             #expect(try await one("SELECT count(*) FROM signals WHERE reason = 'exit'") > 0, "the world's followed whales sell")
             // Exits: a followed whale's sale (a score of 30 or more before it) of a token it held,
             // in the proportion of its exposure before — its position net of the market's other
-            // outcome — recomputed from its trades.
+            // outcome — recomputed from its trades, and from its conversions in the market's
+            // negative-risk event, each of which paid one "Yes" of this market per share.
             #expect(try await one(
                 """
                 SELECT count(*) FROM signals s JOIN trades t ON t.uid = s.uid,
-                LATERAL (SELECT coalesce(sum(CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
-                                             * ((x.payload->>'size')::numeric * 1000000)::bigint)
-                                         FILTER (WHERE x.payload->>'asset' = coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')), 0)
-                                - greatest(0, coalesce(sum(CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
-                                             * ((x.payload->>'size')::numeric * 1000000)::bigint)
-                                         FILTER (WHERE x.payload->>'asset' <> coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')), 0)) AS before
-                         FROM trades x WHERE x.wallet = t.wallet AND x.event_time < t.event_time AND x.condition_id = t.condition_id) p,
+                LATERAL (SELECT coalesce(sum(h.shares) FILTER (WHERE h.asset = coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')), 0)
+                                - greatest(0, coalesce(sum(h.shares)
+                                         FILTER (WHERE h.asset <> coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')), 0)) AS before
+                         FROM (SELECT x.payload->>'asset' AS asset, CASE WHEN x.payload->>'side' = 'BUY' THEN 1 ELSE -1 END
+                                      * ((x.payload->>'size')::numeric * 1000000)::bigint AS shares
+                               FROM trades x WHERE x.wallet = t.wallet AND x.event_time < t.event_time AND x.condition_id = t.condition_id
+                               UNION ALL
+                               SELECT this.payload->'tokenIds'->>0, ((v.payload->>'size')::numeric * 1000000)::bigint
+                               FROM markets this
+                               JOIN markets other ON other.payload->>'negRiskEvent' = this.payload->>'negRiskEvent'
+                                                 AND other.condition_id <> this.condition_id
+                               JOIN trades v ON v.condition_id = other.condition_id AND v.wallet = t.wallet
+                                            AND v.event_time < t.event_time AND v.payload->>'kind' = 'conversion'
+                               WHERE this.condition_id = t.condition_id) h) p,
                 LATERAL (SELECT EXISTS (SELECT 1 FROM whale_scores w WHERE w.wallet = t.wallet AND w.event_time < t.event_time
                                         AND w.score >= 30) AS followed) f
                 WHERE s.reason = 'exit'
                   AND (NOT f.followed OR p.before <= 0
                        OR ((s.payload->'exit'->>'sharesBefore')::numeric * 1000000)::bigint <> p.before)
                 """) == 0)
+            // Some of those exits count a conversion's "Yes": the world exercises the legs.
+            #expect(try await one(
+                """
+                SELECT count(*) FROM signals s JOIN trades t ON t.uid = s.uid
+                JOIN markets this ON this.condition_id = t.condition_id
+                WHERE s.reason = 'exit' AND this.payload->'tokenIds'->>0 = coalesce(s.payload->'exit'->>'asset', t.payload->>'asset')
+                  AND EXISTS (SELECT 1 FROM markets other
+                              JOIN trades v ON v.condition_id = other.condition_id AND v.wallet = t.wallet
+                                           AND v.event_time < t.event_time AND v.payload->>'kind' = 'conversion'
+                              WHERE other.payload->>'negRiskEvent' = this.payload->>'negRiskEvent'
+                                AND other.condition_id <> this.condition_id)
+                """) > 0, "no exit counts a conversion's legs")
             #expect(try await one("SELECT count(*) FROM signals WHERE accepted") > 0, "the wide-open gate passes some trades")
             #expect(try await one("SELECT count(*) FROM signals WHERE reason = 'maker_fill'") > 0)
             // The sizer: every order's fraction is half Kelly × confidence × volatility, recomputed
