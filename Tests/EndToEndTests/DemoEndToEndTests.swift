@@ -20,7 +20,7 @@ struct DemoEndToEndTests {
             // Its own embedded cluster, whatever the caller's DATABASE_URL.
             let run = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--no-serve", "--state", state.path, "--port", "\(port)",
-                 "--quiet", "--wallets", "150", "--markets", "100", "--months", "2", "--source", source, "--faults", "0.05",
+                 "--quiet", "--seed", "\(Self.explainedSeed)", "--wallets", "150", "--markets", "100", "--months", "2", "--source", source, "--faults", "0.05",
                  "--timeout", "300"],
                 removing: ["DATABASE_URL"])
             let status = await run.wait()
@@ -226,10 +226,8 @@ struct DemoEndToEndTests {
         let verify = try ChildProcess([remora, "audit", "verify"], environment: ["DATABASE_URL": database])
         #expect(await verify.wait() == 0, "\(verify.output)")
         #expect(verify.output.contains("audit chain intact: \(try await sql("SELECT count(*) FROM audit_chain")) entries"), "\(verify.output)")
-        // Every decision is in it, and the resolutions that closed a position (at most one per market).
+        // Every decision is in it (the resolutions: the drill's world, which holds a position to one).
         #expect(try await sql("SELECT count(*) FROM audit_chain WHERE kind = 'decision'") == (try await sql("SELECT count(*) FROM order_decisions")))
-        #expect(try await sql("SELECT count(*) FROM audit_chain WHERE kind = 'resolution'") != "0")
-        #expect(try await sql("SELECT count(*) FROM audit_chain a LEFT JOIN book_resolutions b ON b.condition_id = a.entry::jsonb->'payload'->>'conditionId' WHERE a.kind = 'resolution' AND b.condition_id IS NULL") == "0")
     }
 
     @Test("PostgreSQL restarted during the backfill, the scoring and the deciding (fast and immediate, kept down): the undisturbed run's summary")
@@ -239,7 +237,7 @@ struct DemoEndToEndTests {
         func demo(_ extra: [String]) async throws -> String {
             let run = try ChildProcess(
                 [builtProductsDirectory.appendingPathComponent("remora").path, "demo", "--no-serve", "--state", state.path, "--port", "\(port)",
-                 "--quiet", "--wallets", "150", "--markets", "100", "--months", "2", "--faults", "0.05", "--timeout", "300"] + extra,
+                 "--quiet", "--seed", "\(Self.drilledSeed)", "--wallets", "150", "--markets", "100", "--months", "2", "--faults", "0.05", "--timeout", "300"] + extra,
                 // A transaction caught by a restart is given up after 3 s, not 10: a shorter test.
                 environment: ["REMORA_DB_STALL_S": "3"], removing: ["DATABASE_URL"])
             #expect(await run.wait() == 0, "\(run.output.suffix(10000))")
@@ -249,6 +247,20 @@ struct DemoEndToEndTests {
         let drilled = try await demo(["--restart-db", "backfill,scoring:immediate:3,deciding:fast:2"])
         #expect(Self.summaryBlock(calm).count > 10)
         #expect(Self.summaryBlock(drilled) == Self.summaryBlock(calm))
+        // The audit chain holds the resolutions that closed a position, at most one per market,
+        // each with the book's record of it — through the restarts.
+        let url = try ChildProcess([builtProductsDirectory.appendingPathComponent("remora").path, "db", "url", "--state", state.path, "--port", "\(port)"])
+        #expect(await url.wait() == 0)
+        let cluster = url.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let database = String(cluster[..<(cluster.lastIndex(of: "/") ?? cluster.endIndex)]) + "/remora_demo"
+        func sql(_ query: String) async throws -> String {
+            let run = try ChildProcess(["psql", database, "-Atc", query])
+            #expect(await run.wait() == 0, "\(run.output)")
+            return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try await sql("SELECT count(*) FROM audit_chain WHERE kind = 'resolution'") != "0")
+        #expect(try await sql("SELECT count(*) - count(DISTINCT entry::jsonb->'payload'->>'conditionId') FROM audit_chain WHERE kind = 'resolution'") == "0")
+        #expect(try await sql("SELECT count(*) FROM audit_chain a LEFT JOIN book_resolutions b ON b.condition_id = a.entry::jsonb->'payload'->>'conditionId' WHERE a.kind = 'resolution' AND b.condition_id IS NULL") == "0")
         // Each restart happened, in order, at its moment: the backfill's before any trade was stored
         // (a pass commits at its end), the others once their stage had input.
         let drills = drilled.split(separator: "\n").filter { $0.hasPrefix("demo: PostgreSQL restart") }
@@ -264,6 +276,13 @@ struct DemoEndToEndTests {
         let counts = restarts.split(separator: " ").compactMap { $0.split(separator: "×").last.flatMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) } }
         #expect(counts.allSatisfy { $0 <= 3 }, "\(restarts)")
     }
+
+    /// Small worlds (150 wallets, 100 markets, 2 months) that exercise what the tests read: this
+    /// one a trade rejected at the trade gate with its measures, a stop sale, quarantines and a
+    /// mirrored exit; the drill's a position held to its market's resolution. (Seeds chosen by
+    /// running the demo on seeds 1–100 of `remora-simulator.v3`: few small worlds have both.)
+    static let explainedSeed = 47
+    static let drilledSeed = 34
 
     /// A state folder and a port of the demo's own embedded cluster.
     static func demoState(_ name: String) throws -> (URL, Int) {

@@ -84,6 +84,81 @@ struct EconomicsTests {
         }
     }
 
+    @Test("the tape agrees with the moved books: every taker order's first fill is at the touch of the final midpoint path, moves included")
+    func tapeAtTheMovedTouch() async {
+        for world in await Self.measured.value.map(\.world) {
+            #expect(world.markets.contains { !$0.history.moves.isEmpty }, "whale orders move prices")
+            var best: [UInt64: SimulatedTrade] = [:]
+            for t in world.trades where !t.isMaker {
+                guard let seen = best[t.transactionSeed] else { best[t.transactionSeed] = t; continue }
+                // A sweep's first fill is the best priced: lowest for a buy, highest for a sale.
+                if t.isBuy ? t.priceMicros < seen.priceMicros : t.priceMicros > seen.priceMicros { best[t.transactionSeed] = t }
+            }
+            var checked = 0
+            var mismatches: [String] = []
+            for t in best.values {
+                let market = world.markets[Int(t.market)]
+                let touch = OrderBookModel.touch(
+                    market: market.truth, outcomeIndex: Int(t.outcomeIndex), midpoint: market.history.midpoint(at: t.time))
+                let expected = t.isBuy ? touch.askMicros : touch.bidMicros
+                if t.priceMicros != expected, mismatches.count < 5 {
+                    mismatches.append("\(market.slug) at \(t.time): paid \(t.priceMicros), touch \(expected)")
+                }
+                checked += 1
+            }
+            #expect(mismatches.isEmpty, "\(mismatches)")
+            #expect(checked > 10_000)
+        }
+    }
+
+    @Test("an informed order moves the midpoint toward the truth, over minutes rather than at once")
+    func informedOrdersMoveTheMidpoint() async {
+        for world in await Self.measured.value.map(\.world) {
+            // How much closer to the truth the moved midpoint is than the path without moves, a
+            // given delay after each informed whale's buy with an edge.
+            func closer(after delay: Int64) -> Double {
+                var sum = 0.0
+                var n = 0
+                for t in world.trades where !t.isMaker && t.isBuy && t.positiveExpectedValue {
+                    let style = world.wallets[Int(t.wallet)].truth.style
+                    guard style == .skilledWhale || style == .specialist else { continue }
+                    let market = world.markets[Int(t.market)]
+                    let at = t.time + delay
+                    guard at < market.truth.closedTime else { continue }
+                    let h = market.history
+                    let truth = market.trueProbability(of: 0, at: at)
+                    let unmoved = PriceHistoryLine.interpolate(h.p, start: h.start, step: h.step, at: at)
+                    sum += abs(unmoved - truth) - abs(h.midpoint(at: at) - truth)
+                    n += 1
+                }
+                return sum / Double(max(1, n))
+            }
+            let atOnce = closer(after: 0)
+            let aMinute = closer(after: 60)
+            let tenMinutes = closer(after: 600)
+            #expect(atOnce == 0 || abs(atOnce) < aMinute, "no move before the makers re-quote: \(atOnce)")
+            #expect(aMinute > 0 && tenMinutes > 2 * aMinute, "closer to the truth by \(aMinute) after a minute, \(tenMinutes) after ten")
+        }
+    }
+
+    @Test("the cost of delay comes from the model: a skilled whale's buys are worth less to copy the later the copy comes")
+    func delayCosts() async {
+        for world in await Self.measured.value.map(\.world) {
+            let copies = CopyValue(world)
+            let buys = world.trades.indices.filter { i in
+                let t = world.trades[i]
+                return !t.isMaker && t.isBuy && world.wallets[Int(t.wallet)].truth.style == .skilledWhale
+            }
+            // Notional-weighted, as a copier following every buy in proportion would earn.
+            func value(lag: Int64) -> Double {
+                let weights = buys.map { Double(world.trades[$0].usdcMicros) }
+                return zip(buys, weights).reduce(0) { $0 + $1.1 * copies.perDollar(trade: $1.0, lag: lag) } / weights.reduce(0, +)
+            }
+            let (now, half, ten) = (value(lag: 0), value(lag: 30), value(lag: 600))
+            #expect(now > half && half > ten, "copy value at 0 s \(now), 30 s \(half), 10 min \(ten)")
+        }
+    }
+
     @Test("spreads in ticks within a factor of two of the Gamma capture's, bucket by bucket", .enabled(if: capturesPresent, "../shared/polymarket/captures is absent"))
     func spreadsLikePolymarket() async throws {
         let data = try Data(contentsOf: capturesFolder.appendingPathComponent("gamma-markets.json"))

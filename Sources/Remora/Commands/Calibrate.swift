@@ -15,6 +15,42 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Calendar months the world spans.") var months = WorldParameters.demo.months
     @Option(help: "Folder of real captures.") var captures = "../shared/polymarket/captures"
 
+    /// What copying each style's taker buys is worth, per dollar, as the copy comes later: the
+    /// whales' own orders move the midpoint over minutes and take depth that refills over minutes
+    /// (docs/simulator.md), so the model, not a constant, prices the delay.
+    static func delayTable(_ world: SimulatedWorld) -> String {
+        let lags: [(String, Int64)] = [("0 s", 0), ("30 s", 30), ("2 min", 120), ("10 min", 600), ("1 h", 3_600)]
+        let copies = CopyValue(world)
+        var lines = [
+            "| whose buys | fills | edge at the fill | " + lags.map { "copy \($0.0) later" }.joined(separator: " | ") + " |",
+            "|---|---:|---:|" + String(repeating: "---:|", count: lags.count),
+        ]
+        for style in [WalletStyle.skilledWhale, .specialist, .decaying, .unskilledWhale, .retail] {
+            let fills = world.trades.indices.filter { i in
+                let t = world.trades[i]
+                return !t.isMaker && t.isBuy && world.wallets[Int(t.wallet)].truth.style == style
+            }
+            guard !fills.isEmpty else { continue }
+            // Notional-weighted means: what a copier following every buy in proportion earns.
+            var notional = 0.0
+            var own = 0.0
+            var copied = [Double](repeating: 0, count: lags.count)
+            for i in fills {
+                let t = world.trades[i]
+                let market = world.markets[Int(t.market)]
+                let price = Double(t.priceMicros) / 1e6
+                let weight = Double(t.usdcMicros) / 1e6
+                let q = market.trueProbability(of: Int(t.outcomeIndex), at: t.time)
+                own += weight * (q - price - market.truth.takerFeeRate * price * (1 - price)) / price
+                for (k, lag) in lags.enumerated() { copied[k] += weight * copies.perDollar(trade: i, lag: lag.1) }
+                notional += weight
+            }
+            let cells = ([own] + copied).map { String(format: "%+.3f", $0 / notional) }
+            lines.append("| \(style.rawValue) | \(fills.count) | " + cells.joined(separator: " | ") + " |")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     func run() throws {
         let parameters = WorldParameters(seed: seed, wallets: wallets, markets: markets, months: months)
         do { try parameters.validate() } catch { throw ValidationError("\(error)") }
@@ -29,6 +65,10 @@ struct Calibrate: ParsableCommand {
         print(String(format: "rank correlation of skill with expected value per dollar, informed taker fills: %+.3f (n %d, p %.2g)", rank.coefficient, rank.count, rank.pValue))
         let byWallet = Correlation.spearman(economics.walletSkillEdges.map(\.skill), economics.walletSkillEdges.map(\.edge))
         print(String(format: "… per informed wallet (≥ 10 informed fills): %+.3f (n %d, p %.2g)", byWallet.coefficient, byWallet.count, byWallet.pValue))
+        print("")
+        print("## The cost of delay")
+        print("")
+        print(Self.delayTable(generated))
         print("")
         let capturesURL = URL(fileURLWithPath: captures)
         print("## Spreads in ticks by midpoint (Gamma capture beside the world's books)")

@@ -1,7 +1,10 @@
 import Foundation
 
 /// What trade generation reads: markets with their paths, and which markets are open each day.
-struct TradingFloor: Sendable {
+/// A class: while the whales trade in time order (``WorldGenerator``) their orders add
+/// ``PriceMove``s to the paths that everyone after them prices with; afterwards it is read only
+/// (from all cores).
+final class TradingFloor: @unchecked Sendable {
     var markets: [MarketTruth]
     var categories: [Int]
     var histories: [PriceHistoryLine]
@@ -36,6 +39,24 @@ struct TradingFloor: Sendable {
             if from <= to { for d in from...to { open[d].append(Int32(i)) } }
         }
         return open
+    }
+
+    /// How far an order moves its market's midpoint, in log-odds per USDC of notional ÷ the
+    /// market's liquidity (a 2,500 USDC order in a median 15,000 USDC market: 0.04, a cent at
+    /// even odds), and at most. Set with the mispricing so that makers keep 0.5–2 % of the
+    /// volume they make (docs/simulator.md).
+    static let impact = 0.25
+    static let largestMove = 0.5
+
+    /// The move a taker fill makes (``PriceMove``), toward the side it took. Fills come in time
+    /// order (the whales' pass is one loop in time order), so each path's moves stay sorted.
+    func move(_ m: Int, outcome: Int, isBuy: Bool, notional: Double, at time: Int64) {
+        let direction = (outcome == 0) == isBuy ? 1.0 : -1.0
+        let size = min(Self.largestMove, Self.impact * notional / max(1, markets[m].liquidity))
+        let shift = Int32((direction * size * 10_000).rounded())
+        guard shift != 0 else { return }
+        precondition(histories[m].moves.last.map { $0.time <= time } ?? true, "price moves out of time order")
+        histories[m].moves.append(PriceMove(time: time, shift: shift))
     }
 
     /// A market open for trading at `time` (with two minutes to spare), or nil after a few tries.
@@ -163,39 +184,103 @@ struct WalletLedger: Sendable {
 /// Generates one taker wallet's trades in time order, holding its positions so that it only
 /// sells what it owns. Market makers trade only as the counterparties of these fills (see
 /// ``MakerDesk``).
+///
+/// A wallet is a stream of events — its decisions (a Poisson process), the repeats of a burst,
+/// a pump's tranches and dump — taken one at a time (`step`), so that the whales' events can be
+/// interleaved in time order across wallets and each sees the price moves of the orders before it.
 struct TradeGenerator {
     let floor: TradingFloor
     let wallet: WalletDraft
     let walletIndex: Int
+    /// Whether this wallet's orders move the midpoint (``PriceMove``). Retail orders are too small
+    /// to (median 5 USDC against a median 15,000 USDC book); a pumper's push is in the path already.
+    let movesPrice: Bool
     var rng: SplitMix64
     var ledger = WalletLedger()
     var sequence: Int32 = 0
 
+    /// The next decision of the Poisson process, and the scheduled events, in time order.
+    var nextDecision = Int64.max
+    var scheduled: [Scheduled] = []
+
+    struct Scheduled {
+        enum Action {
+            /// A burst's repeat of a buy; `left` repeats including this one.
+            case repeatBuy(market: Int, outcome: Int, edge: Double, left: Int)
+            case pumpBuy(market: Int)
+            case pumpDump(market: Int)
+        }
+        var time: Int64
+        var action: Action
+    }
+
     /// The margin an informed wallet wants over the price, beyond the fee.
     static let margin = 0.01
 
-    init(floor: TradingFloor, wallet: WalletDraft, walletIndex: Int, seed: UInt64) {
+    init(floor: TradingFloor, wallet: WalletDraft, walletIndex: Int, seed: UInt64, pumps: [PumpWindow]) {
         self.floor = floor
         self.wallet = wallet
         self.walletIndex = walletIndex
+        movesPrice = wallet.style != .retail && wallet.style != .adversarial
         rng = SplitMix64(seed: seed, stream: 5, index: walletIndex)
+        if wallet.style == .adversarial {
+            for pump in pumps { schedulePump(pump) }
+        } else if wallet.style != .marketMaker, wallet.rate > 0 {
+            nextDecision = wallet.joined + Int64(rng.nextExponential(rate: wallet.rate / 86_400))
+        }
     }
 
-    mutating func run(pumps: [PumpWindow]) -> WalletLedger {
-        if wallet.style == .adversarial {
-            for pump in pumps { runPump(pump) }
-        } else if wallet.style != .marketMaker {
-            let ratePerSecond = wallet.rate / 86_400
-            if ratePerSecond > 0 {
-                var time = wallet.joined + Int64(rng.nextExponential(rate: ratePerSecond))
-                while time < floor.endTime {
-                    decide(at: time)
-                    time += max(1, Int64(rng.nextExponential(rate: ratePerSecond)))
-                }
-            }
+    /// When the next event is (`Int64.max`: none).
+    var nextTime: Int64 { min(nextDecision, scheduled.first?.time ?? .max) }
+
+    /// Takes the next event.
+    mutating func step() {
+        if let event = scheduled.first, event.time <= nextDecision {
+            scheduled.removeFirst()
+            perform(event)
+        } else {
+            let time = nextDecision
+            decide(at: time)
+            nextDecision = time + max(1, Int64(rng.nextExponential(rate: wallet.rate / 86_400)))
         }
+    }
+
+    /// The wallet's ledger once no event is left before the world's end.
+    mutating func finish() -> WalletLedger {
         ledger.positions.settle(floor.markets, endTime: floor.endTime)
         return ledger
+    }
+
+    /// Every event of a wallet whose orders move no price, on its own.
+    mutating func run() -> WalletLedger {
+        while nextTime < floor.endTime { step() }
+        return finish()
+    }
+
+    mutating func schedule(_ event: Scheduled) {
+        let at = scheduled.firstIndex { $0.time > event.time } ?? scheduled.endIndex
+        scheduled.insert(event, at: at)
+    }
+
+    mutating func perform(_ event: Scheduled) {
+        let time = event.time
+        switch event.action {
+        case let .repeatBuy(m, outcome, edge, left):
+            // An informed wallet repeats only while it still sees the mispricing.
+            guard floor.isOpen(m, at: time), edge == 0 || gain(m, outcome: outcome, at: time, edge: edge) > 0 else { return }
+            buyAsTaker(m, outcome: outcome, at: time)
+            if left > 1 {
+                schedule(Scheduled(
+                    time: time + Int64(rng.nextInt(in: 20...600)),
+                    action: .repeatBuy(market: m, outcome: outcome, edge: edge, left: left - 1)))
+            }
+        case let .pumpBuy(m):
+            guard floor.isOpen(m, at: time) else { return }
+            let quote = floor.quote(m, outcome: 0, at: time)
+            record(m, outcome: 0, isBuy: true, shares: sizeShares(m, price: quote.askPrice), priceMicros: quote.touch.askMicros, at: time)
+        case let .pumpDump(m):
+            dump(m, at: time)
+        }
     }
 
     // MARK: decisions
@@ -287,12 +372,10 @@ struct TradeGenerator {
         // Bursts: the same idea again within minutes (an informed wallet only while it still
         // sees the mispricing).
         if rng.chance(0.12) {
-            var t = time
-            for _ in 0..<rng.nextInt(in: 1...4) {
-                t += Int64(rng.nextInt(in: 20...600))
-                guard floor.isOpen(m, at: t), edge == 0 || gain(m, outcome: outcome, at: t, edge: edge) > 0 else { break }
-                buyAsTaker(m, outcome: outcome, at: t)
-            }
+            let repeats = rng.nextInt(in: 1...4)
+            schedule(Scheduled(
+                time: time + Int64(rng.nextInt(in: 20...600)),
+                action: .repeatBuy(market: m, outcome: outcome, edge: edge, left: repeats)))
         }
         return true
     }
@@ -327,28 +410,29 @@ struct TradeGenerator {
         }
     }
 
-    /// An adversarial episode: buy in tranches while the price is pushed up, then dump once the
-    /// push has collapsed (the midpoint's next node after the window), into the bid.
-    mutating func runPump(_ pump: PumpWindow) {
+    /// An adversarial episode: buy "Yes" in tranches while the price is pushed up, then dump
+    /// once the push has collapsed (the midpoint's next node after the window), into the bid.
+    mutating func schedulePump(_ pump: PumpWindow) {
         let tranches = rng.nextInt(in: 5...10)
-        let outcome = 0
         for k in 0..<tranches {
             let time = pump.from + (pump.to - pump.from) * Int64(k) / Int64(tranches) + Int64(rng.nextInt(in: 0...300))
-            guard time < pump.to, floor.isOpen(pump.market, at: time) else { continue }
-            let quote = floor.quote(pump.market, outcome: outcome, at: time)
-            record(pump.market, outcome: outcome, isBuy: true, shares: sizeShares(pump.market, price: quote.askPrice), priceMicros: quote.touch.askMicros, at: time)
+            if time < pump.to { schedule(Scheduled(time: time, action: .pumpBuy(market: pump.market))) }
         }
         let dump = pump.to + floor.histories[pump.market].step + Int64(rng.nextInt(in: 60...600))
-        let key = pump.market << 1 | outcome
-        let held = ledger.positions.shares(key)
-        guard held > 0, floor.isOpen(pump.market, at: dump) else { return }
-        let quote = floor.quote(pump.market, outcome: outcome, at: dump)
+        schedule(Scheduled(time: dump, action: .pumpDump(market: pump.market)))
+    }
+
+    mutating func dump(_ m: Int, at time: Int64) {
+        let outcome = 0
+        let held = ledger.positions.shares(m << 1 | outcome)
+        guard held > 0, floor.isOpen(m, at: time) else { return }
+        let quote = floor.quote(m, outcome: outcome, at: time)
         let transaction = rng.next()
         let first = held / 2
-        record(pump.market, outcome: outcome, isBuy: false, shares: first, priceMicros: quote.touch.bidMicros, at: dump, transaction: transaction)
+        record(m, outcome: outcome, isBuy: false, shares: first, priceMicros: quote.touch.bidMicros, at: time, transaction: transaction)
         record(
-            pump.market, outcome: outcome, isBuy: false, shares: held - first,
-            priceMicros: max(quote.touch.tickMicros, quote.touch.bidMicros - quote.touch.tickMicros), at: dump, transaction: transaction)
+            m, outcome: outcome, isBuy: false, shares: held - first,
+            priceMicros: max(quote.touch.tickMicros, quote.touch.bidMicros - quote.touch.tickMicros), at: time, transaction: transaction)
     }
 
     // MARK: sizes
@@ -380,6 +464,9 @@ struct TradeGenerator {
         let fee = Int64((Double(shares) * market.takerFeeRate * price * (1 - price)).rounded())
         let applied = ledger.positions.apply(key: m << 1 | outcome, isBuy: isBuy, shares: shares, priceMicros: priceMicros, feeMicros: fee)
         guard applied > 0 else { return }
+        if movesPrice {
+            floor.move(m, outcome: outcome, isBuy: isBuy, notional: Double(applied) / 1e6 * price, at: time)
+        }
         let expectedValue = floor.expectedValue(m, outcome: outcome, isBuy: isBuy, price: price, taker: true, at: time)
         ledger.trades.append(SimulatedTrade.fill(
             time: time, wallet: walletIndex, market: m, sequence: sequence, outcome: outcome, isBuy: isBuy, isMaker: false,

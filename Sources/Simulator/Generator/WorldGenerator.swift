@@ -19,10 +19,29 @@ public enum WorldGenerator {
         let floor = TradingFloor(
             drafts: drafts, histories: paths.map(\.history), truths: paths.map(\.truth), startTime: p.startTime,
             endTime: p.endTime)
-        let ledgers = parallelMap(walletDrafts.count) { w in
-            var generator = TradeGenerator(floor: floor, wallet: walletDrafts[w], walletIndex: w, seed: p.seed)
-            return generator.run(pumps: pumpsByWallet[w] ?? [])
+        // The whales first, all of them in one loop in time order: their orders move the
+        // midpoint (``PriceMove``), and every later order prices with the moved book. Then retail,
+        // whose orders move nothing, on all cores against the moved paths.
+        var ledgers = [WalletLedger](repeating: WalletLedger(), count: walletDrafts.count)
+        let whales = walletDrafts.indices.filter { walletDrafts[$0].style != .retail && walletDrafts[$0].style != .marketMaker }
+        var generators = whales.map { w in
+            TradeGenerator(floor: floor, wallet: walletDrafts[w], walletIndex: w, seed: p.seed, pumps: pumpsByWallet[w] ?? [])
         }
+        var queue = EventQueue()
+        for i in generators.indices where generators[i].nextTime < floor.endTime { queue.push(time: generators[i].nextTime, index: i) }
+        while let i = queue.pop() {
+            generators[i].step()
+            let next = generators[i].nextTime
+            if next < floor.endTime { queue.push(time: next, index: i) }
+        }
+        for (i, w) in whales.enumerated() { ledgers[w] = generators[i].finish() }
+        generators = []
+        let retail = walletDrafts.indices.filter { walletDrafts[$0].style == .retail }
+        let retailLedgers = parallelMap(retail.count) { i in
+            var generator = TradeGenerator(floor: floor, wallet: walletDrafts[retail[i]], walletIndex: retail[i], seed: p.seed, pumps: [])
+            return generator.run()
+        }
+        for (i, w) in retail.enumerated() { ledgers[w] = retailLedgers[i] }
 
         // Every taker fill meets a maker of its market: one pass per market, in time order.
         var grouped = [[SimulatedTrade]](repeating: [], count: drafts.count)
@@ -67,7 +86,7 @@ public enum WorldGenerator {
             return SimulatedMarket(
                 truth: d.truth, question: d.question, slug: d.slug, description: d.description, icon: d.icon,
                 questionId: d.questionId, endDate: d.endDate, event: d.event, groupItemTitle: d.groupItemTitle,
-                negRisk: d.negRisk, history: paths[i].history, trueProbability: paths[i].truth)
+                negRisk: d.negRisk, history: floor.histories[i], trueProbability: paths[i].truth)
         }
         // Each wallet's ex-ante expected return per calendar month.
         var monthly = [[String: (value: Double, notional: Double)]](repeating: [:], count: walletDrafts.count)
@@ -132,6 +151,47 @@ public enum WorldGenerator {
             }
         }
         return pumps
+    }
+}
+
+/// A min-heap of (time, index): the next event of each whale, ties by index, so the order of
+/// events — and the world — does not depend on anything but the seed.
+struct EventQueue {
+    private var heap: [(time: Int64, index: Int)] = []
+
+    private static func before(_ a: (time: Int64, index: Int), _ b: (time: Int64, index: Int)) -> Bool {
+        a.time != b.time ? a.time < b.time : a.index < b.index
+    }
+
+    mutating func push(time: Int64, index: Int) {
+        heap.append((time, index))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.before(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    /// The index of the earliest event, removed.
+    mutating func pop() -> Int? {
+        guard let top = heap.first else { return nil }
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                guard left < heap.count else { break }
+                let right = left + 1
+                let child = right < heap.count && Self.before(heap[right], heap[left]) ? right : left
+                guard Self.before(heap[child], heap[parent]) else { break }
+                heap.swapAt(child, parent)
+                parent = child
+            }
+        }
+        return top.index
     }
 }
 

@@ -141,7 +141,15 @@ public enum WorldWriter {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 appendFourDecimals(p, to: &out)
             }
-            out += Array("]}\n".utf8)
+            out += Array("]".utf8)
+            if !h.moves.isEmpty {
+                out += Array(",\"moves\":[".utf8)
+                for (i, move) in h.moves.enumerated() {
+                    out += Array("\(i > 0 ? "," : "")[\(move.time),\(move.shift)]".utf8)
+                }
+                out += Array("]".utf8)
+            }
+            out += Array("}\n".utf8)
         }
         return Data(out)
     }
@@ -158,39 +166,8 @@ public enum WorldWriter {
             roles.append(t.isMaker ? UInt8(ascii: "M") : UInt8(ascii: "T"))
         }
         let lag = world.parameters.copyLagSeconds
-        // Each market's taker fills in time order: the depth they took is still missing, in part,
-        // when the copy comes (ReactiveDepth), so the copy takes the best level left then.
-        let takerFills = {
-            var fills = [[Int32]](repeating: [], count: world.markets.count)
-            for (index, t) in world.trades.enumerated() where !t.isMaker { fills[Int(t.market)].append(Int32(index)) }
-            return fills
-        }()
-        let copyValues = parallelMap(world.trades.count) { index -> Double in
-            let t = world.trades[index]
-            let market = world.markets[Int(t.market)]
-            let instant = t.time + lag
-            guard instant < market.truth.closedTime - 120 else { return 0 }
-            let outcome = Int(t.outcomeIndex)
-            let fills = takerFills[Int(t.market)]
-            var taken = ReactiveDepth.Taken.none
-            var k = upperBound(fills.count, instant) { world.trades[Int(fills[$0])].time } - 1
-            while k >= 0 {
-                let fill = world.trades[Int(fills[k])]
-                let age = instant - fill.time
-                if age > ReactiveDepth.memorySeconds { break }
-                taken.add(
-                    shares: Double(fill.sharesMicros) / 1e6, age: age, isBuy: fill.isBuy, sameToken: Int(fill.outcomeIndex) == outcome)
-                k -= 1
-            }
-            guard
-                let price = OrderBookModel.bestPrice(
-                    market: market.truth, outcomeIndex: outcome, midpoint: market.history.midpoint(at: instant), moment: instant / 60,
-                    taken: taken, buying: t.isBuy)
-            else { return 0 }
-            let q = market.trueProbability(of: outcome, at: instant)
-            let fee = market.truth.takerFeeRate * price * (1 - price)
-            return roundTo(((t.isBuy ? q - price : price - q) - fee) / price, places: 4)
-        }
+        let copies = CopyValue(world)
+        let copyValues = parallelMap(world.trades.count) { copies.perDollar(trade: $0, lag: lag) }
         return WorldTruth(
             generator: WorldParameters.generatorVersion, seed: world.parameters.seed, wallets: world.wallets.map(\.truth),
             markets: world.markets.map(\.truth),

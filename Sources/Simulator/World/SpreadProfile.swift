@@ -22,8 +22,9 @@ public enum SpreadProfile {
         var out: [String: [Double]] = [:]
         for market in world.markets {
             let h = market.history
-            for (k, mid) in h.p.enumerated() {
+            for k in h.p.indices {
                 let time = h.start + Int64(k) * h.step
+                let mid = h.midpoint(at: time)
                 guard time >= world.startTime, time < min(world.endTime, market.truth.closedTime) else { continue }
                 let touch = OrderBookModel.touch(market: market.truth, outcomeIndex: 0, midpoint: mid)
                 // Negative when on the 0.001 tick, so one list carries both (see ``fineTickShare``).

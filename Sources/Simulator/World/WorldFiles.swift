@@ -75,24 +75,54 @@ public struct WorldManifest: Codable, Sendable, Equatable {
 }
 
 /// One line of `prices.ndjson`: the midpoint of the market's first outcome token ("Yes") every
-/// `step` seconds from `start` until the market closed; the second token's is `1 − p`.
+/// `step` seconds from `start` until the market closed; the second token's is `1 − p`. On top of
+/// the nodes, `moves`: what the large taker orders did to the midpoint (``PriceMove``).
 public struct PriceHistoryLine: Codable, Sendable, Equatable {
     public var conditionId: String
     public var token: String
     public var start: Int64
     public var step: Int64
     public var p: [Double]
+    /// In time order; absent from the file when empty (worlds written before them have none).
+    public var moves: [PriceMove]
 
-    public init(conditionId: String, token: String, start: Int64, step: Int64, p: [Double]) {
+    public init(conditionId: String, token: String, start: Int64, step: Int64, p: [Double], moves: [PriceMove] = []) {
         self.conditionId = conditionId
         self.token = token
         self.start = start
         self.step = step
         self.p = p
+        self.moves = moves
     }
 
-    /// The first token's midpoint at `time`: linear between nodes, flat outside the path.
-    public func midpoint(at time: Int64) -> Double { Self.interpolate(p, start: start, step: step, at: time) }
+    enum CodingKeys: String, CodingKey { case conditionId, token, start, step, p, moves }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        conditionId = try c.decode(String.self, forKey: .conditionId)
+        token = try c.decode(String.self, forKey: .token)
+        start = try c.decode(Int64.self, forKey: .start)
+        step = try c.decode(Int64.self, forKey: .step)
+        p = try c.decode([Double].self, forKey: .p)
+        moves = try c.decodeIfPresent([PriceMove].self, forKey: .moves) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(conditionId, forKey: .conditionId)
+        try c.encode(token, forKey: .token)
+        try c.encode(start, forKey: .start)
+        try c.encode(step, forKey: .step)
+        try c.encode(p, forKey: .p)
+        if !moves.isEmpty { try c.encode(moves, forKey: .moves) }
+    }
+
+    /// The first token's midpoint at `time`: linear between nodes, flat outside the path, plus
+    /// the moves in force then.
+    public func midpoint(at time: Int64) -> Double {
+        let base = Self.interpolate(p, start: start, step: step, at: time)
+        return moves.isEmpty ? base : PriceMove.apply(moves, to: base, at: time)
+    }
 
     /// Linear interpolation in a series of nodes `step` seconds apart from `start`.
     public static func interpolate(_ p: [Double], start: Int64, step: Int64, at time: Int64) -> Double {
@@ -105,15 +135,82 @@ public struct PriceHistoryLine: Codable, Sendable, Equatable {
         return p[index] + (p[index + 1] - p[index]) * fraction
     }
 
-    /// The nodes inside `[from, to]` as `(t, p)` pairs for token `outcomeIndex` (0 or 1).
+    /// The midpoint at the nodes inside `[from, to]` as `(t, p)` pairs for token `outcomeIndex`
+    /// (0 or 1).
     public func points(from: Int64, to: Int64, outcomeIndex: Int) -> [(t: Int64, p: Double)] {
         guard step > 0, !p.isEmpty, to >= from else { return [] }
         let first = max(0, Int((from - start + step - 1) / step))
         let last = min(p.count - 1, Int((to - start) / step))
         guard first <= last else { return [] }
         return (first...last).map { i in
-            (start + Int64(i) * step, outcomeIndex == 0 ? p[i] : 1 - p[i])
+            let t = start + Int64(i) * step
+            let yes = moves.isEmpty ? p[i] : midpoint(at: t)
+            return (t, outcomeIndex == 0 ? yes : 1 - yes)
         }
+    }
+}
+
+/// What one large taker order does to the midpoint: the makers re-quote toward the side it took,
+/// in log-odds, over minutes rather than at once (`1 − e^(−Δ/5 min)`), and the move fades over
+/// two days (linearly, about the one-day memory of the market's own mispricing) as new noise
+/// comes in. An informed order moves the price toward the truth, so whoever follows it later (a
+/// copy) pays more of the way; an uninformed one moves it away, and the informed trade against
+/// that. Written as `[time, shift in 1/10,000 of log-odds]` so that the file holds exactly what
+/// the generator priced with.
+public struct PriceMove: Codable, Sendable, Equatable {
+    public var time: Int64
+    /// Log-odds × 10,000, positive toward "Yes".
+    public var shift: Int32
+
+    public init(time: Int64, shift: Int32) {
+        self.time = time
+        self.shift = shift
+    }
+
+    /// The makers' re-quoting time constant (seconds).
+    public static let settleSeconds = 300.0
+    /// A move is gone this long after its order (seconds).
+    public static let fadeSeconds: Int64 = 2 * 86_400
+
+    /// The share of a move in force `age` seconds after its order.
+    public static func weight(age: Int64) -> Double {
+        guard age > 0, age < fadeSeconds else { return 0 }
+        let a = Double(age)
+        return (1 - exp(-a / settleSeconds)) * (1 - a / Double(fadeSeconds))
+    }
+
+    /// `base` (a probability) shifted in log-odds by every move of `moves` (time-ordered) in
+    /// force at `time`; four decimals, as the nodes, inside (0.0001, 0.9999).
+    public static func apply(_ moves: [PriceMove], to base: Double, at time: Int64) -> Double {
+        // The last move before `time`, then back while they are still in force.
+        var lo = 0
+        var hi = moves.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if moves[mid].time < time { lo = mid + 1 } else { hi = mid }
+        }
+        var shift = 0.0
+        var k = lo - 1
+        while k >= 0, time - moves[k].time < fadeSeconds {
+            shift += Double(moves[k].shift) / 10_000 * weight(age: time - moves[k].time)
+            k -= 1
+        }
+        guard shift != 0 else { return base }
+        let b = min(1 - 1e-6, max(1e-6, base))
+        let moved = 1 / (1 + exp(-(log(b / (1 - b)) + shift)))
+        return min(0.9999, max(0.0001, (moved * 10_000).rounded() / 10_000))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var c = try decoder.unkeyedContainer()
+        time = try c.decode(Int64.self)
+        shift = try c.decode(Int32.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.unkeyedContainer()
+        try c.encode(time)
+        try c.encode(shift)
     }
 }
 
