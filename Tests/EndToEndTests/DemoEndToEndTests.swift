@@ -165,16 +165,8 @@ struct DemoEndToEndTests {
     /// trade gate with its measures, one rejected at the whale gate, a prefix, and a miss.
     static func explainsEveryKind(state: URL, port: Int) async throws {
         let remora = builtProductsDirectory.appendingPathComponent("remora").path
-        let url = try ChildProcess([remora, "db", "url", "--state", state.path, "--port", "\(port)"])
-        #expect(await url.wait() == 0)
-        // The cluster's URL names its default database; the demo's is remora_demo.
-        let cluster = url.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let database = String(cluster[..<(cluster.lastIndex(of: "/") ?? cluster.endIndex)]) + "/remora_demo"
-        func sql(_ query: String) async throws -> String {
-            let run = try ChildProcess(["psql", database, "-Atc", query])
-            #expect(await run.wait() == 0, "\(run.output)")
-            return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let database = try await demoDatabase(state: state, port: port)
+        func sql(_ query: String) async throws -> String { try await Self.sql(query, on: database) }
         func explain(_ id: String) async throws -> (Int32, String) {
             let run = try ChildProcess([remora, "explain", id], environment: ["DATABASE_URL": database])
             return (await run.wait(), run.output)
@@ -249,15 +241,8 @@ struct DemoEndToEndTests {
         #expect(Self.summaryBlock(drilled) == Self.summaryBlock(calm))
         // The audit chain holds the resolutions that closed a position, at most one per market,
         // each with the book's record of it — through the restarts.
-        let url = try ChildProcess([builtProductsDirectory.appendingPathComponent("remora").path, "db", "url", "--state", state.path, "--port", "\(port)"])
-        #expect(await url.wait() == 0)
-        let cluster = url.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        let database = String(cluster[..<(cluster.lastIndex(of: "/") ?? cluster.endIndex)]) + "/remora_demo"
-        func sql(_ query: String) async throws -> String {
-            let run = try ChildProcess(["psql", database, "-Atc", query])
-            #expect(await run.wait() == 0, "\(run.output)")
-            return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let database = try await Self.demoDatabase(state: state, port: port)
+        func sql(_ query: String) async throws -> String { try await Self.sql(query, on: database) }
         #expect(try await sql("SELECT count(*) FROM audit_chain WHERE kind = 'resolution'") != "0")
         #expect(try await sql("SELECT count(*) - count(DISTINCT entry::jsonb->'payload'->>'conditionId') FROM audit_chain WHERE kind = 'resolution'") == "0")
         #expect(try await sql("SELECT count(*) FROM audit_chain a LEFT JOIN book_resolutions b ON b.condition_id = a.entry::jsonb->'payload'->>'conditionId' WHERE a.kind = 'resolution' AND b.condition_id IS NULL") == "0")
@@ -283,6 +268,22 @@ struct DemoEndToEndTests {
     /// running the demo on seeds 1–100 of `remora-simulator.v3`: few small worlds have both.)
     static let explainedSeed = 47
     static let drilledSeed = 34
+
+    /// The URL of the demo's database in its embedded cluster (the cluster's URL names its
+    /// default database; the demo's is remora_demo).
+    static func demoDatabase(state: URL, port: Int) async throws -> String {
+        let url = try ChildProcess([builtProductsDirectory.appendingPathComponent("remora").path, "db", "url", "--state", state.path, "--port", "\(port)"])
+        #expect(await url.wait() == 0)
+        let cluster = url.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(cluster[..<(cluster.lastIndex(of: "/") ?? cluster.endIndex)]) + "/remora_demo"
+    }
+
+    /// One query's rows through psql, unaligned.
+    static func sql(_ query: String, on database: String) async throws -> String {
+        let run = try ChildProcess(["psql", database, "-Atc", query])
+        #expect(await run.wait() == 0, "\(run.output)")
+        return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 
     /// A state folder and a port of the demo's own embedded cluster.
     static func demoState(_ name: String) throws -> (URL, Int) {
