@@ -44,6 +44,31 @@ struct EconomicsTests {
         }
     }
 
+    @Test("calibrate's default world has every style in its band, each figure inside its interval over resampled markets")
+    func calibrationWorldInBand() async throws {
+        let measured = try #require(await Self.measured.value.first { $0.world.parameters == .calibration })
+        let economics = measured.economics
+        #expect(economics.allInBand, "\(economics.table)")
+        #expect(economics.table.contains("every style in its band"))
+        for row in economics.styles where row.wallets > 0 {
+            #expect(row.expectedInterval.contains(row.expectedReturnOnMatchedVolume), "\(row.style)")
+            #expect(row.expectedInterval.upperBound > row.expectedInterval.lowerBound, "\(row.style): markets differ, so draws differ")
+        }
+        // The band is judged on the point figure: the makers' interval is wider than their band.
+        #expect(WorldEconomics.Band.of(.marketMaker) == .within(0.005...0.02))
+        #expect(!WorldEconomics.Band.of(.marketMaker).contains(0.021) && WorldEconomics.Band.of(.retail).contains(-0.001))
+    }
+
+    @Test("the resampled interval: markets with one return give that return; it widens as markets disagree")
+    func resampledInterval() {
+        let same = WorldEconomics.resampledInterval(expected: [1, 2, 3], matched: [100, 200, 300], seed: 1)
+        #expect(abs(same.lowerBound - 0.01) < 1e-12 && abs(same.upperBound - 0.01) < 1e-12)
+        let mixed = WorldEconomics.resampledInterval(expected: [5, -5, 1, 0], matched: [100, 100, 100, 100], seed: 1)
+        #expect(mixed.lowerBound < 0.0025 && mixed.upperBound > 0.0025 && mixed.lowerBound >= -0.05 && mixed.upperBound <= 0.05)
+        #expect(WorldEconomics.resampledInterval(expected: [1], matched: [0], seed: 1) == 0...0)
+        #expect(mixed == WorldEconomics.resampledInterval(expected: [5, -5, 1, 0], matched: [100, 100, 100, 100], seed: 1))
+    }
+
     @Test("skill pays: skilled whales positive after fees, the unskilled, retail and pumpers negative; edge per dollar rises with skill")
     func skillPays() async {
         for economics in await Self.measured.value.map(\.economics) {

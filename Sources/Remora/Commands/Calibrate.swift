@@ -7,12 +7,14 @@ import RemoraSimulator
 /// table for docs/simulator.md.
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compare a simulated world's distributions with real Polymarket captures (Markdown table).")
+        abstract: "Measure a simulated world: who earns what against each style's band, the cost of delay, and its books and trades beside real Polymarket captures (Markdown).")
 
-    @Option(help: "World seed.") var seed: UInt64 = WorldParameters.demo.seed
-    @Option(help: "Wallets in the simulated world.") var wallets = WorldParameters.demo.wallets
-    @Option(help: "Markets in the simulated world.") var markets = WorldParameters.demo.markets
-    @Option(help: "Calendar months the world spans.") var months = WorldParameters.demo.months
+    // The calibration world, not the demo's: a band is a statement in expectation, and the
+    // demo's quarter has too few whale fills to judge one (WorldParameters.calibration).
+    @Option(help: "World seed.") var seed: UInt64 = WorldParameters.calibration.seed
+    @Option(help: "Wallets in the simulated world.") var wallets = WorldParameters.calibration.wallets
+    @Option(help: "Markets in the simulated world.") var markets = WorldParameters.calibration.markets
+    @Option(help: "Calendar months the world spans.") var months = WorldParameters.calibration.months
     @Option(help: "Folder of real captures.") var captures = "../shared/polymarket/captures"
 
     /// What copying each style's taker buys is worth, per dollar, as the copy comes later: the

@@ -29,6 +29,11 @@ public struct WorldParameters: Sendable, Codable, Equatable {
     /// `make demo`'s world: flows through the whole pipeline in about a minute.
     public static let demo = WorldParameters()
 
+    /// `remora calibrate`'s world: a year of 1,000 wallets, whose economics are measured with
+    /// markets to spare. On the demo's quarter the makers' expected take swings from −5 % to +8 %
+    /// with the seed (docs/simulator.md): too few whale fills to judge a band on.
+    public static let calibration = WorldParameters(seed: 7, wallets: 1_000, markets: 800, months: 12)
+
     /// The scale target: about 1,000,000 trades.
     public static let scale = WorldParameters(seed: 1, wallets: 10_000, markets: 5_000, months: 24)
 

@@ -26,6 +26,51 @@ public struct WorldEconomics: Sendable {
         public var expectedReturnOnVolume = 0.0
         /// Σ expected value ÷ Σ matched volume.
         public var expectedReturnOnMatchedVolume = 0.0
+        /// 95 % interval of `expectedReturnOnMatchedVolume` over resampled markets: how much of
+        /// the figure is which markets the world happened to draw.
+        public var expectedInterval: ClosedRange<Double> = 0...0
+        /// Where the style belongs (docs/simulator.md), judged on `expectedReturnOnMatchedVolume`.
+        public var band: Band { Band.of(style) }
+        public var inBand: Bool { band.contains(expectedReturnOnMatchedVolume) }
+    }
+
+    /// The issue's targets for each style's expected return on the volume it makes (makers) or
+    /// trades (everyone else): makers keep a little of the spread, skill pays after fees, the
+    /// uninformed and the pumpers lose. Decaying wallets are skilled for part of the world and
+    /// have none.
+    public enum Band: Sendable, Equatable {
+        case within(ClosedRange<Double>)
+        case above(Double)
+        case below(Double)
+        case none
+
+        public static func of(_ style: WalletStyle) -> Band {
+            switch style {
+            case .marketMaker: .within(0.005...0.02)
+            case .skilledWhale: .above(0.03)
+            case .specialist: .above(0)
+            case .unskilledWhale, .retail, .adversarial: .below(0)
+            case .decaying: .none
+            }
+        }
+
+        public func contains(_ x: Double) -> Bool {
+            switch self {
+            case .within(let range): range.contains(x)
+            case .above(let floor): x > floor
+            case .below(let ceiling): x < ceiling
+            case .none: true
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .within(let range): String(format: "%+.3f … %+.3f", range.lowerBound, range.upperBound)
+            case .above(let floor): String(format: "> %+.3f", floor)
+            case .below(let ceiling): String(format: "< %+.3f", ceiling)
+            case .none: "—"
+            }
+        }
     }
 
     /// Informed taker fills (the wallet's skill in force for that market then, > 0): that skill
@@ -58,6 +103,11 @@ public struct WorldEconomics: Sendable {
         var skillEdges: [(skill: Double, edge: Double, notional: Double)] = []
         var informed = [(value: Double, notional: Double, fills: Int)](repeating: (0, 0, 0), count: w)
         var fees = 0.0
+        // Σ expected value and Σ matched volume per (style, market), for the intervals.
+        let styleIndex = Dictionary(uniqueKeysWithValues: WalletStyle.allCases.enumerated().map { ($1, $0) })
+        let m = world.markets.count
+        var marketExpected = [Double](repeating: 0, count: styleIndex.count * m)
+        var marketMatched = [Double](repeating: 0, count: styleIndex.count * m)
         // The taker's token of each match (its fills share the transaction).
         var takerOutcome: [UInt64: UInt8] = [:]
         for t in world.trades where !t.isMaker { takerOutcome[t.transactionSeed] = t.outcomeIndex }
@@ -74,11 +124,15 @@ public struct WorldEconomics: Sendable {
             if t.positiveExpectedValue { positive[i] += 1 }
             volume[i] += size * price
             let complement = t.isMaker && takerOutcome[t.transactionSeed].map { $0 != t.outcomeIndex } == true
-            matched[i] += size * (complement ? 1 - price : price)
+            let matchedNotional = size * (complement ? 1 - price : price)
+            matched[i] += matchedNotional
             fees += fee
             pnl[i] += (t.isBuy ? -size * price : size * price) - fee
             let value = size * (t.isBuy ? q - price : price - q) - fee
             expected[i] += value
+            let cell = styleIndex[world.wallets[i].truth.style]! * m + Int(t.market)
+            marketExpected[cell] += value
+            marketMatched[cell] += matchedNotional
             let skill = world.wallets[i].truth.edge(category: market.truth.category, at: t.time)
             if !t.isMaker, skill > 0, size * price > 0 {
                 skillEdges.append((skill, value / (size * price), size * price))
@@ -122,6 +176,9 @@ public struct WorldEconomics: Sendable {
             row.positiveShare = row.fills > 0 ? Double(positiveCount) / Double(row.fills) : 0
             row.expectedReturnOnVolume = row.volume > 0 ? expectedSum / row.volume : 0
             row.expectedReturnOnMatchedVolume = row.matchedVolume > 0 ? expectedSum / row.matchedVolume : 0
+            let base = styleIndex[style]! * m
+            row.expectedInterval = resampledInterval(
+                expected: marketExpected[base..<base + m], matched: marketMatched[base..<base + m], seed: world.parameters.seed)
             rows.append(row)
         }
         let bySkill = skillEdges.sorted { $0.skill < $1.skill }
@@ -141,11 +198,39 @@ public struct WorldEconomics: Sendable {
 
     public func row(_ style: WalletStyle) -> StyleRow { styles.first { $0.style == style }! }
 
+    /// Every style with wallets is in its band.
+    public var allInBand: Bool { styles.allSatisfy { $0.wallets == 0 || $0.inBand } }
+
+    /// The 2.5 % and 97.5 % quantiles of Σ expected ÷ Σ matched over 1,000 draws of the world's
+    /// markets with replacement (a market's fills move together: one mispriced market is many
+    /// fills). SplitMix64 from the world's seed: the same interval every run.
+    static func resampledInterval(expected: ArraySlice<Double>, matched: ArraySlice<Double>, seed: UInt64) -> ClosedRange<Double> {
+        let e = Array(expected)
+        let v = Array(matched)
+        guard v.contains(where: { $0 > 0 }) else { return 0...0 }
+        var random = SplitMix64(seed: seed ^ 0xB007_5742)
+        let draws = 1_000
+        var ratios: [Double] = []
+        ratios.reserveCapacity(draws)
+        for _ in 0..<draws {
+            var sumE = 0.0
+            var sumV = 0.0
+            for _ in 0..<e.count {
+                let k = Int(random.next() % UInt64(e.count))
+                sumE += e[k]
+                sumV += v[k]
+            }
+            ratios.append(sumV > 0 ? sumE / sumV : 0)
+        }
+        ratios.sort()
+        return ratios[Int(0.025 * Double(draws))]...ratios[Int(0.975 * Double(draws)) - 1]
+    }
+
     /// The table `remora calibrate` prints.
     public var table: String {
         var lines = [
-            "| style | wallets | fills | volume (USDC) | realized return on volume (all / median) | expected return on volume | on matched volume (realized / expected) | share of +EV fills |",
-            "|---|---:|---:|---:|---|---:|---|---:|",
+            "| style | wallets | fills | volume (USDC) | realized return on volume (all / median) | expected return on volume | on matched volume (realized / expected) | 95 % interval, resampling markets | band | share of +EV fills |",
+            "|---|---:|---:|---:|---|---:|---|---|---|---:|",
         ]
         for r in styles where r.wallets > 0 {
             lines.append(
@@ -153,9 +238,13 @@ public struct WorldEconomics: Sendable {
                     + String(format: "%+.3f / %+.3f", r.returnOnVolume, r.medianReturnOnVolume) + " | "
                     + String(format: "%+.3f", r.expectedReturnOnVolume) + " | "
                     + String(format: "%+.3f / %+.3f", r.returnOnMatchedVolume, r.expectedReturnOnMatchedVolume) + " | "
+                    + String(format: "%+.3f … %+.3f", r.expectedInterval.lowerBound, r.expectedInterval.upperBound) + " | "
+                    + (r.band == .none ? "—" : "\(r.band.description) \(r.inBand ? "✓" : "✗")") + " | "
                     + String(format: "%.0f %%", 100 * r.positiveShare) + " |")
         }
         lines.append("")
+        let outside = styles.filter { $0.wallets > 0 && !$0.inBand }.map(\.style.rawValue)
+        lines.append(outside.isEmpty ? "every style in its band (expected, on matched volume)" : "outside its band: " + outside.joined(separator: ", "))
         lines.append(String(format: "taker fees %.2f USDC; Σ P&L over all wallets %.2f USDC (must be −fees)", fees, totalPnl))
         lines.append(
             "expected value per dollar of informed taker fills by quartile of skill (low → high): "
