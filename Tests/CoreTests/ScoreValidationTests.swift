@@ -32,6 +32,12 @@ struct ScoreValidationTests {
         #expect(wqs.meanIC > 0.8 && wqs.icTStatistic > 5, "\(wqs.monthlyIC)")
         #expect(wqs.topDecileMeanReturn > 0.1 && wqs.bottomDecileMeanReturn < -0.1)
         #expect(wqs.topDecile == 4 && wqs.skilledInTopDecile >= 3, "\(wqs.skilledInTopDecile)")
+        // The top 0.5 % of 40 wallets is one slot at each of the five month ends; a tenth of the
+        // wallets are skilled, so holding every slot is ten times their share.
+        #expect(wqs.topHalfPercent == 1 && wqs.topHalfPercentWallets.allSatisfy(skilled.contains))
+        #expect(wqs.topHalfPercentSlots == 5 && wqs.skilledTopHalfPercentSlots >= 4, "\(wqs.skilledTopHalfPercentSlots)")
+        #expect(abs(wqs.skilledShareScored - 0.1) < 1e-12)
+        #expect(wqs.topHalfPercentEnrichment >= 8)
         // The top decile's Sharpe beats the bottom's, and the bootstrap over months says so.
         #expect(abs(wqs.sharpeDifference - (wqs.topDecileSharpe - wqs.bottomDecileSharpe)) < 1e-12)
         #expect(wqs.sharpeDifferenceInterval.lowerBound > 0, "\(wqs.sharpeDifferenceInterval)")
@@ -40,6 +46,8 @@ struct ScoreValidationTests {
             settlements: settlements, monthEnds: monthEnds, context: { ScoringContext(day: $0) }, skilled: skilled, regimeChanges: [:],
             score: { _, _ in 1 })
         #expect(abs(blind.meanIC) < 0.2 || blind.monthlyIC.isEmpty)
+        // Ties rank by address: the first wallet, not skilled, takes every slot.
+        #expect(blind.skilledTopHalfPercentSlots == 0 && blind.topHalfPercentEnrichment == 0)
     }
 
     @Test("the bootstrap resamples whole months: the same months give the same interval, one bad month widens it")

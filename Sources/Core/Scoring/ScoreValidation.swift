@@ -28,10 +28,24 @@ public struct ScoreValidationReport: Sendable {
     /// At the last month end: the top 0.5 % (at least one wallet) and the top decile by WQS, and
     /// how many truly skilled wallets are in each.
     public var topHalfPercent: Int
+    /// Those wallets, best first.
+    public var topHalfPercentWallets: [WalletAddress] = []
     public var skilledInTopHalfPercent: Int
     public var topDecile: Int
     public var skilledInTopDecile: Int
     public var skilledScored: Int
+    /// Over every month end: the top 0.5 % slots (at least one a month end), how many of them
+    /// truly skilled wallets held, and the skilled share of all wallet-months scored. Five slots
+    /// at one instant are too few to tell over-representation from luck; every month end's are not.
+    public var topHalfPercentSlots: Int
+    public var skilledTopHalfPercentSlots: Int
+    public var skilledShareScored: Double
+    /// How many times their share of the wallets scored the skilled hold of the top 0.5 %
+    /// slots, over every month end (1: no better than chance).
+    public var topHalfPercentEnrichment: Double {
+        guard topHalfPercentSlots > 0, skilledShareScored > 0 else { return 0 }
+        return Double(skilledTopHalfPercentSlots) / Double(topHalfPercentSlots) / skilledShareScored
+    }
     /// Decaying wallets: mean WQS at the regime change, and 30, 60 and 90 days after.
     public var decayScores: [Double]
     public var decayingWallets: Int
@@ -79,8 +93,20 @@ public enum ScoreValidation {
         var monthlyTop: [[Double]] = []
         var monthlyBottom: [[Double]] = []
         var lastScores: [(WalletAddress, Double)] = []
+        var slots = 0
+        var skilledSlots = 0
+        var walletMonths = 0
+        var skilledWalletMonths = 0
         for (index, end) in monthEnds.enumerated() {
             let scored = wallets.compactMap { w in score(w, at: end).map { (w, $0) } }
+            let byScore = scored.sorted { ($0.1, $1.0.rawValue) > ($1.1, $0.0.rawValue) }
+            let slotsNow = max(1, Int((Double(byScore.count) * 0.005).rounded(.up)))
+            if !byScore.isEmpty {
+                slots += slotsNow
+                skilledSlots += byScore.prefix(slotsNow).filter { skilled.contains($0.0) }.count
+                walletMonths += byScore.count
+                skilledWalletMonths += byScore.filter { skilled.contains($0.0) }.count
+            }
             if index == monthEnds.count - 1 {
                 lastScores = scored
                 break
@@ -127,9 +153,11 @@ public enum ScoreValidation {
             sharpeDifference: ratio(top) - ratio(bottom),
             sharpeDifferenceInterval: bootstrapSharpeDifference(top: monthlyTop, bottom: monthlyBottom),
             topDecileMeanReturn: mean(top), bottomDecileMeanReturn: mean(bottom),
-            topHalfPercent: half, skilledInTopHalfPercent: ranked.prefix(half).filter { skilled.contains($0.0) }.count,
+            topHalfPercent: half, topHalfPercentWallets: ranked.prefix(half).map(\.0), skilledInTopHalfPercent: ranked.prefix(half).filter { skilled.contains($0.0) }.count,
             topDecile: decile, skilledInTopDecile: ranked.prefix(decile).filter { skilled.contains($0.0) }.count,
             skilledScored: ranked.filter { skilled.contains($0.0) }.count,
+            topHalfPercentSlots: slots, skilledTopHalfPercentSlots: skilledSlots,
+            skilledShareScored: walletMonths > 0 ? Double(skilledWalletMonths) / Double(walletMonths) : 0,
             decayScores: decaying > 0 ? decay.map { $0 / Double(decaying) } : [], decayingWallets: decaying)
     }
 

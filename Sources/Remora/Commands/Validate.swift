@@ -71,6 +71,10 @@ struct ValidateScoring: ParsableCommand {
                      report.sharpeDifference, report.sharpeDifferenceInterval.lowerBound, report.sharpeDifferenceInterval.upperBound,
                      report.sharpeDifferenceInterval.lowerBound > 0 ? " (excludes zero)" : " (includes zero)"))
         print("truly skilled (skilled whales, specialists) at the last month end: \(report.skilledInTopHalfPercent) of the top 0.5 % (\(report.topHalfPercent) wallets), \(report.skilledInTopDecile) of the top decile (\(report.topDecile)); \(report.skilledScored) skilled wallets scored")
+        let styleOf = Dictionary(uniqueKeysWithValues: world.wallets.map { (address($0), $0.truth.style.rawValue) })
+        print("… the top 0.5 % then, best first: " + report.topHalfPercentWallets.map { styleOf[$0] ?? "?" }.joined(separator: ", "))
+        print(String(format: "… over every month end: %d of the %d top 0.5 %% slots, %.1f × their %.1f %% share of the wallets scored (target > 1)",
+                     report.skilledTopHalfPercentSlots, report.topHalfPercentSlots, report.topHalfPercentEnrichment, 100 * report.skilledShareScored))
         if !report.decayScores.isEmpty {
             print(String(format: "decaying wallets (%d): mean WQS at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
                          report.decayingWallets, report.decayScores[0], report.decayScores[1], report.decayScores[2], report.decayScores[3]))
