@@ -124,7 +124,10 @@ struct RiskGuardTests {
             PricePoint(time: EventTime(seconds: 0), price: Price(micros: 600_000)),
             PricePoint(time: EventTime(seconds: 60), price: Price(micros: 100_000)),  // after the decision: not seen
         ])
-        let (d, next) = decide(order(), book: held, policy: RiskPolicy(maxExposurePpm: 1_000_000), marks: Marks(series: ["9": series]))
+        // Half the NAV in one token is over the mVaR limit (its floor alone is 33 %): not what this checks.
+        var policy = RiskPolicy(maxExposurePpm: 1_000_000)
+        policy.valueAtRisk.reduceAbovePpm = 1_000_000
+        let (d, next) = decide(order(), book: held, policy: policy, marks: Marks(series: ["9": series]))
         #expect(d.navBefore == 110_000, "cash 50,000 + 100,000 shares at 0.60")
         let after = try #require(next)
         #expect(d.fillNotional == 2200 && after.positions["9"]?.mark == Price(micros: 600_000))
@@ -147,7 +150,9 @@ struct RiskGuardTests {
             "9": BookPosition(asset: "9", conditionId: ConditionID("0x" + String(repeating: "9", count: 64))!, outcomeIndex: 0, shares: 180, cost: 90, mark: Price(micros: 500_000)),
         ])
         #expect(invested.nav == 100)
-        #expect(decide(order(fractionPpm: 500_000), book: invested, policy: RiskPolicy(maxExposurePpm: 1_000_000, maxOrderPpm: 1_000_000)).0.reason == "insufficient_cash")
+        var unlimited = RiskPolicy(maxExposurePpm: 1_000_000, maxOrderPpm: 1_000_000)
+        unlimited.valueAtRisk.reduceAbovePpm = 1_000_000  // 90 % of NAV in one token is over any mVaR limit: cash is what is tested
+        #expect(decide(order(fractionPpm: 500_000), book: invested, policy: unlimited).0.reason == "insufficient_cash")
     }
 
     @Test("no order stakes more than 8 % of NAV, whatever the Kelly fraction asked")

@@ -77,6 +77,7 @@ struct PreTradeCheckTests {
         ])
         book.fromWhales[WhaleHolding(wallet: Self.whale, asset: "W")] = 20_000
         var open = RiskPolicy(maxExposurePpm: 950_000, maxCorrelation: 2)  // the correlation check off: the caps are what is tested
+        open.valueAtRisk.reduceAbovePpm = 1_000_000  // and the mVaR limit (one position of 19 % is over 8 %)
         // 9,000 in the market + 8 % × k_corr 0.3 (the same market: ρ = 1) = 2,400 > 10,000.
         let market = try decide(Self.order(Self.other, market: Self.market, asset: "T", fractionPpm: 80_000), book, policy: open).0
         #expect(market.reason == "market_cap" && market.detail?.contains("9000 held in this market + 2400 > 10000") == true, "\(market)")

@@ -409,8 +409,10 @@ struct PortfolioGateTests {
         let order = ProposedOrder(
             orderId: "o", tradeId: "t", wallet: wallet, conditionId: market, asset: "70", outcomeIndex: 0, side: .buy,
             limitPrice: Price(micros: 400_000), fractionPpm: fractionPpm, tradeTime: Self.time)
+        var policy = RiskPolicy(maxExposurePpm: 950_000)
+        policy.valueAtRisk.reduceAbovePpm = 1_000_000  // books of one large position: the portfolio gate is what is tested
         return RiskGuard.decide(
-            order, book: book, policy: RiskPolicy(maxExposurePpm: 950_000), at: Self.time, market: Self.deep,
+            order, book: book, policy: policy, at: Self.time, market: Self.deep,
             daily: Marks(series: daily).covering(book, at: Self.time), groups: groups).0
     }
 

@@ -64,8 +64,18 @@ struct TradingStateTests {
         ])
         let risk = try #require(BookRisk.valueAtRisk(book, at: Self.time, daily: Marks(series: ["A": Self.series("A", Self.a), "B": Self.series("B", Self.b)])))
         // NAV 91,500; μ −1.632e-4, skew 0.1323, excess kurtosis 1.6955.
-        #expect(abs(risk.loss - 0.02224721107926664) < 1e-12, "\(risk)")
+        #expect(abs(risk.cornishFisher - 0.02224721107926664) < 1e-12, "\(risk)")
         #expect(risk.cornishFisherValid && risk.scenarios == 60 && risk.tokensWithHistory == 2 && risk.standIn == 0)
+        // These calm series (a few cents a day) are below the floor, the largest position's move on
+        // news: A's z × 10,000 × √(0.55 × 0.45 ÷ 10) = 3,660; B's 6,742 is more than its value, 6,000.
+        #expect(abs(risk.floor - 6_000.0 / 91_500) < 1e-12 && risk.loss == risk.floor, "\(risk)")
+        // History loud enough (±25 and ±10 cents a day) is measured by its Cornish-Fisher VaR.
+        let swings = (0...60).map { [0.5, 0.75, 0.5, 0.6][$0 % 4] }
+        let loud = try #require(BookRisk.valueAtRisk(
+            Book(initialCash: 100_000, cash: 95_000, positions: ["L": Self.position("L", shares: 10_000, mark: 500_000)]),
+            at: Self.time, daily: Marks(series: ["L": Self.series("L", swings)])))
+        #expect(loud.cornishFisher > loud.floor && loud.loss == loud.cornishFisher, "\(loud)")
+        #expect(abs(loud.floor - 2.3263478740408408 * 10_000 * (0.25 / 10).squareRoot() / 100_000) < 1e-12)
         // The same at every instant of the day: closes are taken at day starts.
         let evening = try #require(BookRisk.valueAtRisk(
             book, at: Self.time.adding(millis: 11 * 3_600_000), daily: Marks(series: ["A": Self.series("A", Self.a), "B": Self.series("B", Self.b)])))
@@ -75,15 +85,23 @@ struct TradingStateTests {
             let pnl: Double = 10_000 * (Self.a[j] - Self.a[j - 1]) + 20_000 * (Self.b[j] - Self.b[j - 1])
             return pnl / 91_500
         }
-        #expect(abs(TailRisk.modifiedVaR(returns) - risk.loss) < 1e-12)
+        #expect(abs(TailRisk.modifiedVaR(returns) - risk.cornishFisher) < 1e-12)
     }
 
-    @Test("a token with short history is measured by the stand-in z × shares × √(p(1 − p) ÷ 30); no series at all is no measure")
+    @Test("a token with short history: stand-in z × shares × √(p(1 − p) ÷ 30), at least the floor z × shares × √(p(1 − p) ÷ 10); no series is no measure")
     func standIn() throws {
         let book = Book(initialCash: 100_000, cash: 99_600, positions: ["N": Self.position("N", shares: 1_000, mark: 400_000)])
         let short = Self.series("N", Array(Self.a.suffix(10)), from: 51)  // a market listed 10 days ago
         let risk = try #require(BookRisk.valueAtRisk(book, at: Self.time, daily: Marks(series: ["N": short])))
-        #expect(abs(risk.loss - 2.3263478740408408 * 1_000 * (0.4 * 0.6 / 30).squareRoot() / 100_000) < 1e-12, "\(risk)")
+        #expect(abs(risk.standIn - 2.3263478740408408 * 1_000 * (0.4 * 0.6 / 30).squareRoot() / 100_000) < 1e-12, "\(risk)")
+        #expect(abs(risk.loss - 2.3263478740408408 * 1_000 * (0.4 * 0.6 / 10).squareRoot() / 100_000) < 1e-12, "\(risk)")
+        #expect(risk.loss == risk.floor)
+        // Two new markets' stand-ins combine as independent: √2 × one, not 2 ×.
+        let two = Book(initialCash: 100_000, cash: 99_200, positions: [
+            "N": Self.position("N", shares: 1_000, mark: 400_000), "M": Self.position("M", shares: 1_000, mark: 400_000),
+        ])
+        let both = try #require(BookRisk.valueAtRisk(two, at: Self.time, daily: Marks(series: ["N": short, "M": Self.series("M", Array(Self.a.suffix(10)), from: 51)])))
+        #expect(abs(both.standIn - 2.0.squareRoot() * risk.standIn) < 1e-15 && both.floor == risk.floor && both.tokensStandIn == 2, "\(both)")
         #expect(risk.tokensStandIn == 1 && risk.scenarios == 0 && risk.cornishFisher == 0)
         #expect(BookRisk.valueAtRisk(book, at: Self.time, daily: Marks()) == nil)
         // Never more than the positions' value: a long position loses at most what it is worth.
@@ -114,7 +132,7 @@ struct TradingStateTests {
             limitPrice: Price(micros: 400_000), fractionPpm: 20_000, tradeTime: time, exitFractionPpm: exit)
     }
 
-    /// Stand-in mVaR of `shares` of N at 0.50 over NAV 100,000: 2.3263 × shares × 0.0913 ÷ 100,000.
+    /// mVaR of `shares` of N (short history) at 0.50 over NAV 100,000: the floor, 2.3263 × shares × 0.1581 ÷ 100,000.
     static func book(holding shares: Int64) -> Book {
         var book = Book(initialCash: 100_000, cash: USDC(micros: (100_000 - shares / 2) * 1_000_000), positions: ["N": position("N", shares: shares, mark: 500_000)])
         book.fromWhales[WhaleHolding(wallet: wallet, asset: "N")] = Shares(micros: shares * 1_000_000)
@@ -129,21 +147,21 @@ struct TradingStateTests {
 
     @Test("a book whose mVaR passes 8 % goes REDUCING: entries blocked, exits filled; under 6 % it is ACTIVE again")
     func reducing() throws {
-        // 40,000 shares at 0.50: stand-in 2.3263 × 40,000 × 0.0913 = 8,495 of NAV 100,000 = 8.5 %.
-        let high = Self.book(holding: 40_000)
+        // 23,100 shares at 0.50: floor 2.3263 × 23,100 × √(0.25 ÷ 10) = 8,497 of NAV 100,000 = 8.5 %.
+        let high = Self.book(holding: 23_100)
         let (blocked, reducing) = decide(Self.order("e1"), high)
         #expect(blocked.status == .blocked && blocked.reason == "book_reducing" && blocked.tradingState == .reducing, "\(blocked)")
-        #expect(abs((blocked.bookVaR ?? 0) - 0.08495) < 0.0001)
+        #expect(abs((blocked.bookVaR ?? 0) - 0.08497) < 0.0001)
         #expect(reducing?.tradingState == .reducing)
         let change = RiskGuard.stateChange(from: high, to: reducing, at: Self.time, cause: "mVaR")
         #expect(change?.from == .active && change?.to == .reducing && change?.alert.code == "trading_state")
-        // An exit of half goes through: 20,000 left, 4.2 %, under 6 %: the next entry finds the book ACTIVE.
+        // An exit of half goes through: 11,550 left, 4.2 %, under 6 %: the next entry finds the book ACTIVE.
         let (sold, after) = decide(Self.order("x1", exit: 500_000, asset: "N"), try #require(reducing))
-        #expect(sold.status == .filled && sold.fillShares == Shares(micros: 20_000_000_000), "\(sold)")
+        #expect(sold.status == .filled && sold.fillShares == Shares(micros: 11_550_000_000), "\(sold)")
         let (entry, active) = decide(Self.order("e2"), try #require(after))
         #expect(entry.status == .filled && entry.tradingState == .active && active?.tradingState == .active, "\(entry)")
         // Between the thresholds a REDUCING book stays REDUCING (7 %).
-        var middle = Self.book(holding: 33_000)
+        var middle = Self.book(holding: 19_000)
         middle.measuredState = .reducing
         #expect(decide(Self.order("e3"), middle).0.reason == "book_reducing")
         middle.measuredState = .active

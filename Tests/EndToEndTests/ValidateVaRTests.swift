@@ -24,5 +24,16 @@ struct ValidateVaRTests {
         let seed = try #require(lines.first { $0.hasPrefix("seed formula's magnitude") })
         let pValue = try #require(seed.components(separatedBy: ", p ").dropFirst().first.flatMap { Double($0.split(separator: ";")[0]) })
         #expect(pValue < 1e-6, "\(seed)")
+        #expect(lines.contains { $0.hasPrefix("  by positions held: 1 ") }, "\(run.output)")
+    }
+
+    @Test("a book of one fresh position passes too: the floor covers the jump its history does not hold")
+    func concentrated() async throws {
+        let run = try ChildProcess(
+            [builtProductsDirectory.appendingPathComponent("remora").path, "validate", "var", "--worlds", "4", "--months", "12", "--positions", "1"])
+        #expect(await run.wait() == 0, "\(run.output)")
+        let guardLine = try #require(run.output.split(separator: "\n").first { $0.hasPrefix("mVaR (risk guard):") }, "\(run.output)")
+        // Without the floor: 44 exceptions, 11.6 expected (Kupiec p ≈ 0).
+        #expect(guardLine.hasSuffix("(not rejected at 5 %)"), "\(guardLine)")
     }
 }

@@ -46,6 +46,7 @@ struct ValidateVaR: ParsableCommand {
         var measured: [Double] = []
         var seedMeasured: [Double] = []
         var losses: [Double] = []
+        var bySize: [Int: (days: Int, exceptions: Int)] = [:]
         for index in 0..<worlds {
             let parameters = WorldParameters(seed: seed + UInt64(index), wallets: wallets, markets: markets, months: months)
             do { try parameters.validate() } catch { throw ValidationError("\(error)") }
@@ -60,6 +61,11 @@ struct ValidateVaR: ParsableCommand {
             measured += result.days.map(\.mVaR)
             seedMeasured += result.days.map(\.seed)
             losses += result.days.map(\.loss)
+            for day in result.days {
+                let size = min(day.held, 4)
+                bySize[size, default: (0, 0)].days += 1
+                if day.loss > day.mVaR { bySize[size, default: (0, 0)].exceptions += 1 }
+            }
             print(String(
                 format: "  world seed %llu: %d days with a book, %d exceptions; mean mVaR %.2f %% of NAV, worst day's loss %.2f %%",
                 parameters.seed, result.days.count, result.days.filter { $0.loss > $0.mVaR }.count,
@@ -77,6 +83,13 @@ struct ValidateVaR: ParsableCommand {
         print(String(format: "mVaR (risk guard): %d exceptions, %.1f expected (%.2f %%); Kupiec LR %.3f, p %.3f%@",
                      exceptions, Double(days) * 0.01, Double(exceptions) / Double(days) * 100, kupiec.likelihoodRatio, kupiec.pValue,
                      kupiec.pValue > 0.05 ? " (not rejected at 5 %)" : " (rejected at 5 %)"))
+        // A pooled count can pass while concentrated books are under-covered and diversified ones
+        // over-covered: the same count by how many positions the book held.
+        print("  by positions held: " + bySize.keys.sorted().map { size in
+            let (count, failed) = bySize[size]!
+            let p = Backtesting.kupiec(observations: count, failures: failed, exceedanceProbability: 0.01).pValue
+            return String(format: "%@ %d days, %d exceptions (%.1f expected, p %.2f)", size == 4 ? "4+" : "\(size)", count, failed, Double(count) * 0.01, p)
+        }.joined(separator: "; "))
         print(String(format: "  Christoffersen independence: n00 %d, n01 %d, n10 %d, n11 %d; π0 %.4f, π1 %.4f; LR %.3f, p %.3f%@",
                      independence.n00, independence.n01, independence.n10, independence.n11, independence.afterQuiet,
                      independence.afterException.isNaN ? 0 : independence.afterException, independence.likelihoodRatio,
@@ -101,6 +114,8 @@ enum VaRBacktest {
         var mVaR: Double
         var seed: Double
         var loss: Double
+        /// Positions the book held that day.
+        var held: Int
     }
 
     static let nav = USDC(micros: 1_000_000 * microsPerUnit)
@@ -176,7 +191,7 @@ enum VaRBacktest {
                 let scenarios = BookRisk.scenarios(book, at: at, daily: daily)
             else { continue }
             let seed = scenarios.returns.isEmpty ? 0 : TailRisk.modifiedVaR(scenarios.returns, alpha: 0.99, applyMomentGuard: false)
-            let measured = Day(day: day, mVaR: risk.loss, seed: seed, loss: -next * 1e6 / Double(book.nav.micros))
+            let measured = Day(day: day, mVaR: risk.loss, seed: seed, loss: -next * 1e6 / Double(book.nav.micros), held: chosen.count)
             result.append(measured)
             current.append(measured)
         }
