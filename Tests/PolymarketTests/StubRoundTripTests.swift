@@ -263,9 +263,9 @@ struct StubRoundTripTests {
             faults: FaultSettings(rate: 0.15, seed: 11, slowSeconds: 1.5), timeout: .seconds(1)
         ) { client, base in
             let wallets = world.wallets.map(\.truth.address)
-            // Pages of five: enough paged requests past the first page that every kind of fault,
+            // Pages of three: enough paged requests past the first page that every kind of fault,
             // the repeated rows included, is drawn.
-            let fetched = try await Self.fetchAll(client, wallets: wallets, pageSize: 5)
+            let fetched = try await Self.fetchAll(client, wallets: wallets, pageSize: 3)
             // Distinct fills: exact repeats (same hash, size and price) are one key here; telling
             // them from rows repeated across pages is the fetcher's job (occurrence numbering).
             let got = Set(fetched.keys)

@@ -122,7 +122,7 @@ enum MarketGenerator {
                     icon: "https://polymarket-upload.s3.us-east-2.amazonaws.com/\(eventSlug).png",
                     questionId: "0x" + rng.nextHex(digits: 64), endDate: nominalEnd, event: event,
                     groupItemTitle: members > 1 ? subject.memberTitle(member) : "", negRisk: negRisk, latentYes: latentYes,
-                    mispricing: min(0.85, max(0.14, 0.455 * pow(15_000 / liquidity, 0.15))),
+                    mispricing: min(0.85, max(0.14, 0.44 * pow(15_000 / liquidity, 0.15))),
                     lagNodes: rng.nextInt(in: 0...2)))
             }
         }

@@ -13,6 +13,9 @@ final class TradingFloor: @unchecked Sendable {
     /// from the truth, which an informed wallet weighs its own signal against.
     var mispricing: [Double]
     var openByDay: [[Int32]]
+    /// The whales' taker fills per market, in time order: the depth they took (``ReactiveDepth``),
+    /// which later orders walk past.
+    var whaleFills: [[WhaleFill]]
     var firstDay: Int64
     var startTime: Int64
     var endTime: Int64
@@ -27,6 +30,48 @@ final class TradingFloor: @unchecked Sendable {
         self.endTime = endTime
         firstDay = startTime / 86_400
         openByDay = TradingFloor.index(markets, startTime: startTime, endTime: endTime)
+        whaleFills = Array(repeating: [], count: drafts.count)
+    }
+
+    struct WhaleFill {
+        var time: Int64
+        var shares: Double
+        var isBuy: Bool
+        var outcome: Int
+    }
+
+    /// A whale's taker fill takes depth from the book (fills come in time order).
+    func took(_ m: Int, outcome: Int, isBuy: Bool, shares: Double, at time: Int64) {
+        whaleFills[m].append(WhaleFill(time: time, shares: shares, isBuy: isBuy, outcome: outcome))
+    }
+
+    /// The depth of token `outcome`'s book the whales' fills took and the makers have not put
+    /// back by `time`.
+    func taken(_ m: Int, outcome: Int, at time: Int64) -> ReactiveDepth.Taken {
+        // Binary search, no cursor: retail reads the floor from every core at once.
+        let fills = whaleFills[m]
+        var low = 0
+        var high = fills.count
+        while low < high {
+            let mid = (low + high) / 2
+            if fills[mid].time < time - ReactiveDepth.memorySeconds { low = mid + 1 } else { high = mid }
+        }
+        let from = low
+        var taken = ReactiveDepth.Taken.none
+        for fill in fills[from...] where fill.time <= time {
+            taken.add(shares: fill.shares, age: time - fill.time, isBuy: fill.isBuy, sameToken: fill.outcome == outcome)
+        }
+        return taken
+    }
+
+    /// The levels a taker order walks at `time`, best first: the asks of token `outcome` when
+    /// buying, its bids when selling — the model's book on the moved midpoint, less the depth
+    /// the whales took.
+    func levels(_ m: Int, outcome: Int, buying: Bool, at time: Int64) -> [BookLevel] {
+        let book = OrderBookModel.book(
+            market: markets[m], outcomeIndex: outcome, midpoint: histories[m].midpoint(at: time), moment: time / 60,
+            taken: taken(m, outcome: outcome, at: time))
+        return buying ? book.asks.reversed() : book.bids.reversed()
     }
 
     static func index(_ markets: [MarketTruth], startTime: Int64, endTime: Int64) -> [[Int32]] {
@@ -175,6 +220,20 @@ func payoutMicros(_ market: MarketTruth, outcome: Int) -> Int64 {
     }
 }
 
+/// A taker order, or what is left of it.
+struct TakerOrder {
+    var market: Int
+    var outcome: Int
+    var isBuy: Bool
+    var shares: Int64
+    /// The wallet's belief in the outcome when it trades on information; nil when it has none.
+    var belief: Double?
+    /// 0 for the order as decided, then 1, 2, … for the slices after it.
+    var slice = 0
+    /// The least an informed order takes a level for, per share (set when it is decided).
+    var minimumGain = 0.0
+}
+
 /// One wallet's taker fills and its exact accounting.
 struct WalletLedger: Sendable {
     var trades: [SimulatedTrade] = []
@@ -209,6 +268,8 @@ struct TradeGenerator {
             case repeatBuy(market: Int, outcome: Int, edge: Double, left: Int)
             case pumpBuy(market: Int)
             case pumpDump(market: Int)
+            /// What the book could not hold of an order, once the makers have refilled some.
+            case slice(TakerOrder)
         }
         var time: Int64
         var action: Action
@@ -216,6 +277,10 @@ struct TradeGenerator {
 
     /// The margin an informed wallet wants over the price, beyond the fee.
     static let margin = 0.01
+    /// How many levels an order without an edge takes at once: the touch and the next.
+    static let uninformedLevels = 2
+    /// An order the book cannot hold goes in at most this many slices.
+    static let maxSlices = 4
 
     init(floor: TradingFloor, wallet: WalletDraft, walletIndex: Int, seed: UInt64, pumps: [PumpWindow]) {
         self.floor = floor
@@ -267,8 +332,14 @@ struct TradeGenerator {
         switch event.action {
         case let .repeatBuy(m, outcome, edge, left):
             // An informed wallet repeats only while it still sees the mispricing.
-            guard floor.isOpen(m, at: time), edge == 0 || gain(m, outcome: outcome, at: time, edge: edge) > 0 else { return }
-            buyAsTaker(m, outcome: outcome, at: time)
+            guard floor.isOpen(m, at: time) else { return }
+            var belief: Double?
+            if edge > 0 {
+                let seen = gain(m, outcome: outcome, at: time, edge: edge)
+                guard seen.gain > 0 else { return }
+                belief = seen.belief
+            }
+            buyAsTaker(m, outcome: outcome, at: time, belief: belief)
             if left > 1 {
                 schedule(Scheduled(
                     time: time + Int64(rng.nextInt(in: 20...600)),
@@ -280,6 +351,8 @@ struct TradeGenerator {
             record(m, outcome: 0, isBuy: true, shares: sizeShares(m, price: quote.askPrice), priceMicros: quote.touch.askMicros, at: time)
         case let .pumpDump(m):
             dump(m, at: time)
+        case let .slice(order):
+            walk(order, at: time)
         }
     }
 
@@ -344,11 +417,11 @@ struct TradeGenerator {
             let yes = beliefYes(m, at: time, edge: edge, mid: floor.quote(m, outcome: 0, at: time).mid)
             let belief = outcome == 0 ? yes : 1 - yes
             guard belief < quote.bidPrice - floor.feePerShare(m, price: quote.bidPrice) - Self.margin else { return false }
-            record(m, outcome: outcome, isBuy: false, shares: held, priceMicros: quote.touch.bidMicros, at: time)
+            walk(TakerOrder(market: m, outcome: outcome, isBuy: false, shares: held, belief: belief), at: time)
             return true
         }
         let shares = rng.chance(0.5) ? held : max(1, held / 2)
-        record(m, outcome: outcome, isBuy: false, shares: shares, priceMicros: quote.touch.bidMicros, at: time)
+        walk(TakerOrder(market: m, outcome: outcome, isBuy: false, shares: shares, belief: nil), at: time)
         return true
     }
 
@@ -356,19 +429,21 @@ struct TradeGenerator {
         let edge = wallet.edge(category: floor.categories[m], at: time)
         let yes = floor.quote(m, outcome: 0, at: time)
         var outcome: Int
+        var belief: Double?
         if edge > 0 {
             let no = floor.quote(m, outcome: 1, at: time)
-            let belief = beliefYes(m, at: time, edge: edge, mid: yes.mid)
-            let gainYes = belief - yes.askPrice - floor.feePerShare(m, price: yes.askPrice) - Self.margin
-            let gainNo = (1 - belief) - no.askPrice - floor.feePerShare(m, price: no.askPrice) - Self.margin
+            let beliefYes = beliefYes(m, at: time, edge: edge, mid: yes.mid)
+            let gainYes = beliefYes - yes.askPrice - floor.feePerShare(m, price: yes.askPrice) - Self.margin
+            let gainNo = (1 - beliefYes) - no.askPrice - floor.feePerShare(m, price: no.askPrice) - Self.margin
             guard max(gainYes, gainNo) > 0 else { return false }
             outcome = gainYes >= gainNo ? 0 : 1
+            belief = outcome == 0 ? beliefYes : 1 - beliefYes
         } else {
             // No edge: a mild taste for the cheaper side (the longshot) — the bias that keeps
             // long shots dear.
             outcome = rng.chance(0.5 + 0.1 * (0.5 - yes.mid)) ? 0 : 1
         }
-        buyAsTaker(m, outcome: outcome, at: time)
+        buyAsTaker(m, outcome: outcome, at: time, belief: belief)
         // Bursts: the same idea again within minutes (an informed wallet only while it still
         // sees the mispricing).
         if rng.chance(0.12) {
@@ -380,34 +455,76 @@ struct TradeGenerator {
         return true
     }
 
-    /// What an informed wallet expects to make per share buying `outcome` at the ask now.
-    mutating func gain(_ m: Int, outcome: Int, at time: Int64, edge: Double) -> Double {
+    /// What an informed wallet expects to make per share buying `outcome` at the ask now, and
+    /// its belief in that outcome.
+    mutating func gain(_ m: Int, outcome: Int, at time: Int64, edge: Double) -> (gain: Double, belief: Double) {
         let yes = beliefYes(m, at: time, edge: edge, mid: floor.quote(m, outcome: 0, at: time).mid)
+        let belief = outcome == 0 ? yes : 1 - yes
         let quote = floor.quote(m, outcome: outcome, at: time)
-        return (outcome == 0 ? yes : 1 - yes) - quote.askPrice - floor.feePerShare(m, price: quote.askPrice) - Self.margin
+        return (belief - quote.askPrice - floor.feePerShare(m, price: quote.askPrice) - Self.margin, belief)
     }
 
-    mutating func buyAsTaker(_ m: Int, outcome: Int, at time: Int64) {
-        let quote = floor.quote(m, outcome: outcome, at: time)
-        let shares = sizeShares(m, price: quote.askPrice)
-        let market = floor.markets[m]
-        // A large order sweeps the touch: two or three fills at successive ticks, one hash.
-        let touchDepthUSDC = market.liquidity / 10
-        let notional = Double(shares) / 1e6 * quote.askPrice
-        let fills = notional > 5 * touchDepthUSDC || rng.chance(0.01) ? rng.nextInt(in: 2...3) : 1
+    /// A taker buy of the wallet's usual size; `belief`: its belief in the outcome when informed.
+    mutating func buyAsTaker(_ m: Int, outcome: Int, at time: Int64, belief: Double?) {
+        let shares = sizeShares(m, price: floor.quote(m, outcome: outcome, at: time).askPrice)
+        walk(TakerOrder(market: m, outcome: outcome, isBuy: true, shares: shares, belief: belief), at: time)
+    }
+
+    /// One taker order walking the book, one fill per level it takes (one transaction hash), best
+    /// level first. An informed wallet takes a level while it still expects to make, after the fee
+    /// and its margin, at least half what the best level offered when it decided; one without an
+    /// edge takes ``uninformedLevels``. What the levels do not hold waits for the makers to refill
+    /// (two to ten minutes) and goes again, up to ``maxSlices`` in all, while the market is open
+    /// and the price still suits: large orders go in slices, as whales place them, and the cost of
+    /// size comes from the book's depth.
+    mutating func walk(_ order: TakerOrder, at time: Int64) {
+        var order = order
+        let m = order.market
+        if order.slice > 0 {
+            guard floor.isOpen(m, at: time) else { return }
+            if !order.isBuy { order.shares = min(order.shares, ledger.positions.shares(m << 1 | order.outcome)) }
+            guard order.shares > 0 else { return }
+        }
+        let levels = floor.levels(m, outcome: order.outcome, buying: order.isBuy, at: time)
+            .prefix(order.belief == nil ? Self.uninformedLevels : OrderBookModel.levelsPerSide)
+        if order.slice == 0, let best = levels.first {
+            order.minimumGain = max(0, gain(order, price: best.price) / 2)
+        }
         let transaction = rng.next()
-        var left = shares
-        for k in 0..<fills {
-            let part = k == fills - 1 ? left : max(1, left / Int64(rng.nextInt(in: 2...3)))
-            left -= part
-            let price = min(1_000_000 - quote.touch.tickMicros, quote.touch.askMicros + Int64(k) * quote.touch.tickMicros)
-            record(m, outcome: outcome, isBuy: true, shares: part, priceMicros: price, at: time, transaction: transaction)
+        var left = order.shares
+        for (k, level) in levels.enumerated() {
+            guard (k == 0 && order.slice == 0) || worthIt(order, price: level.price) else { break }
+            let part = min(left, Int64((level.size * 1e6).rounded()))
+            let priceMicros = Int64((level.price * 1e6).rounded())
+            record(m, outcome: order.outcome, isBuy: order.isBuy, shares: part, priceMicros: priceMicros, at: time, transaction: transaction)
             // Now and then the API lists the very same fill twice (same hash, size, price).
             if rng.chance(0.002) {
-                record(m, outcome: outcome, isBuy: true, shares: part, priceMicros: price, at: time, transaction: transaction)
+                record(m, outcome: order.outcome, isBuy: order.isBuy, shares: part, priceMicros: priceMicros, at: time, transaction: transaction)
             }
-            if left <= 0 { break }
+            left -= part
+            if left <= 0 { return }
         }
+        guard left > 0, order.belief != nil, order.slice + 1 < Self.maxSlices else { return }
+        order.shares = left
+        order.slice += 1
+        let next = time + Int64(rng.nextInt(in: 120...600))
+        guard next < floor.endTime else { return }
+        schedule(Scheduled(time: next, action: .slice(order)))
+    }
+
+    /// Whether an order still takes a level at `price`: an informed one while what it expects
+    /// there is positive and at least its minimum.
+    func worthIt(_ order: TakerOrder, price: Double) -> Bool {
+        guard order.belief != nil else { return true }
+        let expected = gain(order, price: price)
+        return expected > 0 && expected >= order.minimumGain
+    }
+
+    /// What an informed order expects per share at `price`, after the fee and its margin.
+    func gain(_ order: TakerOrder, price: Double) -> Double {
+        guard let belief = order.belief else { return 0 }
+        let fee = floor.feePerShare(order.market, price: price)
+        return order.isBuy ? belief - price - fee - Self.margin : price - fee - Self.margin - belief
     }
 
     /// An adversarial episode: buy "Yes" in tranches while the price is pushed up, then dump
@@ -466,6 +583,7 @@ struct TradeGenerator {
         guard applied > 0 else { return }
         if movesPrice {
             floor.move(m, outcome: outcome, isBuy: isBuy, notional: Double(applied) / 1e6 * price, at: time)
+            floor.took(m, outcome: outcome, isBuy: isBuy, shares: Double(applied) / 1e6, at: time)
         }
         let expectedValue = floor.expectedValue(m, outcome: outcome, isBuy: isBuy, price: price, taker: true, at: time)
         ledger.trades.append(SimulatedTrade.fill(

@@ -83,10 +83,11 @@ enum WalletGenerator {
             return w
         }
         // Scale every rate so the expected number of fills matches the world's density: each
-        // taker decision makes about 1.25 fills, and each taker fill a maker's fill.
+        // taker decision makes about 1.55 fills (orders walk the book, informed ones in slices),
+        // and each taker fill a maker's fill.
         let days = wallets.map { Double(p.endTime - $0.joined) / 86_400 }
         let expected = zip(wallets, days).reduce(0) { $0 + $1.0.rate * $1.1 }
-        let target = WorldParameters.tradesPerWalletMonth * Double(p.wallets * p.months) / 2.5
+        let target = WorldParameters.tradesPerWalletMonth * Double(p.wallets * p.months) / 3.1
         let factor = expected > 0 ? target / expected : 1
         for i in wallets.indices { wallets[i].rate *= factor }
         return wallets

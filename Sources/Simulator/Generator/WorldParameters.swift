@@ -48,7 +48,7 @@ public struct WorldParameters: Sendable, Codable, Equatable {
     /// one-trade wallets and a few very busy ones; this sets the world's overall density).
     public static let tradesPerWalletMonth = 4.2
 
-    public static let generatorVersion = "remora-simulator.v3"
+    public static let generatorVersion = "remora-simulator.v4"
 
     /// Errors in the arguments, in words.
     public func validate() throws {
