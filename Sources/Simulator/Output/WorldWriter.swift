@@ -3,26 +3,33 @@ public import Foundation
 /// Writes a world's files (see ``WorldFileName``). Rows are formatted by hand into byte buffers:
 /// a million trades must be written in seconds, and the bytes must not depend on a JSON
 /// library's key order or number formatting.
+/// A world file that could not be written, with which one.
+public struct WorldWriteError: Error, CustomStringConvertible {
+    public let description: String
+}
+
 public enum WorldWriter {
     public static func write(_ world: SimulatedWorld, to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
-        let clock = ContinuousClock()
-        var mark = clock.now
-        func lap(_ name: String) {
-            if ProcessInfo.processInfo.environment["REMORA_SIM_PROFILE"] != nil { FileHandle.standardError.write(Data("\(name): \(clock.now - mark)\n".utf8)) }
-            mark = clock.now
-        }
+        @Sendable func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
         try manifestData(world).write(to: url(WorldFileName.manifest))
-        try writeTrades(world, to: url(WorldFileName.trades))
-        lap("trades")
-        try marketsData(world).write(to: url(WorldFileName.markets))
-        lap("markets")
-        try pricesData(world).write(to: url(WorldFileName.prices))
-        lap("prices")
-        try truthData(world).write(to: url(WorldFileName.truth))
-        lap("truth")
-        try conversionsData(world).write(to: url(WorldFileName.conversions))
+        // The files are independent: formatted side by side, the largest first (a million-trade
+        // world wrote in 4.3–6.8 s one after another on the 2-core VM).
+        let jobs: [(name: String, write: @Sendable () throws -> Void)] = [
+            ("truth", { try truthData(world).write(to: url(WorldFileName.truth)) }),
+            ("trades", { try writeTrades(world, to: url(WorldFileName.trades)) }),
+            ("markets", { try marketsData(world).write(to: url(WorldFileName.markets)) }),
+            ("prices", { try pricesData(world).write(to: url(WorldFileName.prices)) }),
+            ("conversions", { try conversionsData(world).write(to: url(WorldFileName.conversions)) }),
+        ]
+        let profile = ProcessInfo.processInfo.environment["REMORA_SIM_PROFILE"] != nil
+        let failures = parallelMap(jobs.count) { index -> String? in
+            let started = ContinuousClock.now
+            do { try jobs[index].write() } catch { return "\(jobs[index].name): \(error)" }
+            if profile { FileHandle.standardError.write(Data("\(jobs[index].name): \(ContinuousClock.now - started)\n".utf8)) }
+            return nil
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw WorldWriteError(description: failure) }
     }
 
     /// A conversion as the Data API's `/activity` lists it (a CONVERSION row: the shape the API
