@@ -320,28 +320,13 @@ enum Settling {
     }
 
     /// trade.settled is complete through min(resolution-source watermark, trades consumed, and
-    /// with Gamma, the hold of the markets not checked yet).
-    ///
-    /// The hold is read in the same statement as the consumed watermarks, after the heads' locks:
-    /// a trade step that commits meanwhile brings its watermark and the markets it put on the
-    /// watch list together. Read before the lock, a hold could miss a market that the newer
-    /// watermark vouched for, and the gate decide a trade before that market's terms were stored
-    /// (seen: a release build's demo deciding three sales differently from a debug build's).
+    /// with Gamma, the hold of the markets not checked yet): ``SettledWatermark/advance``.
     static func advanceSettledWatermarks(
         holdingForUncheckedMarkets: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws {
-        try await connection.run(
-            """
-            SELECT 1 FROM stream_heads WHERE stream = 'trade.settled' ORDER BY partition FOR UPDATE
-            """, logger: logger)
-        try await connection.run(
-            """
-            UPDATE stream_heads h SET watermark = GREATEST(h.watermark, LEAST(s.watermark, c.watermark, CASE WHEN \(holdingForUncheckedMarkets)
-                THEN coalesce((SELECT min(first_trade) - 1 FROM market_watch WHERE checked_at IS NULL), \(Int64.max)) ELSE \(Int64.max) END))
-            FROM consumer_cursors c, source_cursors s
-            WHERE h.stream = 'trade.settled' AND c.consumer = \(ResolverNames.consumer) AND c.stream = 'trade'
-              AND c.partition = h.partition AND s.source = \(ResolverNames.source)
-            """, logger: logger)
+        try await SettledWatermark.advance(
+            consumer: ResolverNames.consumer, source: ResolverNames.source, holdingForUncheckedMarkets: holdingForUncheckedMarkets,
+            on: connection, logger: logger)
     }
 }
 
