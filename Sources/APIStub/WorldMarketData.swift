@@ -38,9 +38,15 @@ public struct WorldMarketData: MarketData {
     public func series(
         of token: TokenID, from: EventTime, through: EventTime, fidelityMinutes: Int
     ) async throws(MarketDataProblem) -> PriceSeries {
-        let first = (from.millis + 999) / 1_000
+        // Each bucket's first point, those inside the range: asked from the first bucket's start,
+        // as `ClobMarketData` asks the CLOB (a range starting mid-bucket would give that bucket a
+        // later point).
+        let spacing = Int64(max(1, fidelityMinutes)) * 60
+        let second = from.millis >= 0 ? (from.millis + 999) / 1_000 : from.millis / 1_000
+        let start = (second >= 0 ? second / spacing : (second - spacing + 1) / spacing) * spacing
         let last = through.millis / 1_000
-        let points = world.historyPoints(token: token, from: first, through: last, fidelityMinutes: Int64(fidelityMinutes))
+        let points = world.historyPoints(token: token, from: start, through: last, fidelityMinutes: Int64(fidelityMinutes))
+            .filter { $0.t * 1_000 >= from.millis }
             .compactMap { point in Price(rounding: point.p).map { PricePoint(time: EventTime(seconds: point.t), price: $0) } }
         return PriceSeries(token: token, fidelityMinutes: fidelityMinutes, points: points)
     }

@@ -240,12 +240,20 @@ public struct PolymarketClient: Sendable {
     public func pricesHistory(tokenId: String, startTs: Int64, endTs: Int64, fidelityMinutes: Int = 60) async throws
         -> PriceHistory
     {
-        try await get(
+        try await pricesHistoryWithTime(tokenId: tokenId, startTs: startTs, endTs: endTs, fidelityMinutes: fidelityMinutes).history
+    }
+
+    /// One page and the server's "now" (unix seconds) when it answered, if it said.
+    func pricesHistoryWithTime(tokenId: String, startTs: Int64, endTs: Int64, fidelityMinutes: Int) async throws
+        -> (history: PriceHistory, serverTime: Int64?)
+    {
+        let (history, serverTime) = try await fetch(
             "clob/prices-history", base: endpoints.clob, path: "/prices-history",
             query: [
                 ("market", tokenId), ("startTs", String(startTs)), ("endTs", String(endTs)),
                 ("fidelity", String(fidelityMinutes)),
-            ], budgets: [budgets.clobPriceHistory])
+            ], budgets: [budgets.clobPriceHistory], as: PriceHistory.self)
+        return (history, serverTime)
     }
 
     /// The CLOB's cap on one `startTs`..`endTs` window (longer ones answer HTTP 400).
@@ -258,11 +266,23 @@ public struct PolymarketClient: Sendable {
     public func pricesHistory(
         tokenId: String, from startTs: Int64, through endTs: Int64, fidelityMinutes: Int = 60
     ) async throws -> [PriceHistory.Point] {
+        try await pricesHistoryWithTime(tokenId: tokenId, from: startTs, through: endTs, fidelityMinutes: fidelityMinutes).points
+    }
+
+    /// ``pricesHistory(tokenId:from:through:fidelityMinutes:)`` and the earliest "now" (unix
+    /// seconds) the server gave with a page: the series is complete through it, not beyond (a
+    /// replay's clock can be behind what was asked).
+    public func pricesHistoryWithTime(
+        tokenId: String, from startTs: Int64, through endTs: Int64, fidelityMinutes: Int = 60
+    ) async throws -> (points: [PriceHistory.Point], serverTime: Int64?) {
         var points: [PriceHistory.Point] = []
+        var earliest: Int64?
         var windowStart = startTs
         while windowStart <= endTs {
             let windowEnd = min(endTs, windowStart + Self.priceHistoryWindow)
-            let page = try await pricesHistory(tokenId: tokenId, startTs: windowStart, endTs: windowEnd, fidelityMinutes: fidelityMinutes)
+            let (page, serverTime) = try await pricesHistoryWithTime(
+                tokenId: tokenId, startTs: windowStart, endTs: windowEnd, fidelityMinutes: fidelityMinutes)
+            if let serverTime { earliest = min(earliest ?? serverTime, serverTime) }
             let spacing = Int64(max(1, fidelityMinutes)) * 60
             func bucket(_ t: Int64) -> Int64 { t >= 0 ? t / spacing : (t - spacing + 1) / spacing }
             for point in page.history.sorted(by: { $0.t < $1.t })
@@ -272,7 +292,7 @@ public struct PolymarketClient: Sendable {
             if windowEnd == endTs { break }
             windowStart = windowEnd
         }
-        return points
+        return (points, earliest)
     }
 
     /// `GET /markets/{condition_id}` on the CLOB: the `tokens[].winner` fallback.

@@ -87,31 +87,6 @@ public enum ScoreStore {
         return binds
     }
 
-    /// The current figures (``WhaleFigures``) of wallets that have a score: what `whale.score`
-    /// last published for each.
-    public static func currentScores(
-        of wallets: [WalletAddress], on connection: PostgresConnection, logger: Logger
-    ) async throws -> [WalletAddress: WhaleFigures] {
-        let rows = try await connection.query(
-            """
-            SELECT wallet, wqs, settled_trades, sharpe_30, sharpe_90, current_drawdown, bayesian_win_rate, win_rate_low,
-                   base_rate, edge_count, edge_mean, edge_deviation
-            FROM wallet_scores WHERE wallet = ANY(\(wallets.map(\.rawValue)))
-            """, logger: logger)
-        var scores: [WalletAddress: WhaleFigures] = [:]
-        for try await (wallet, wqs, settled, s30, s90, drawdown, bayes, low, base, count, mean, deviation) in rows.decode(
-            (String, Double, Int, Double, Double, Double, Double, Double, Double, Int, Double, Double).self)
-        {
-            if let w = WalletAddress(wallet) {
-                scores[w] = WhaleFigures(
-                    wqs: wqs, settledTrades: settled, sharpe30: s30, sharpe90: s90, currentDrawdown: drawdown,
-                    bayesianWinRate: bayes, winRateLow: low, baseRate: base,
-                    edge: TradeEdge(count: count, mean: mean, deviation: deviation))
-            }
-        }
-        return scores
-    }
-
     /// How many current scores each formula other than `method` wrote (an upgrade leaves the
     /// older ones as they were until `remora rescore`).
     public static func otherMethods(than method: String, store: Store) async throws -> [String: Int] {

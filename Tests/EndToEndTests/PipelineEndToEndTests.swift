@@ -204,6 +204,10 @@ struct PipelineEndToEndTests {
         #expect(stormy == calm, "\(linesDiffering(stormy.text, calm.text))")
         let stormyChain = try await firstAuditDifference(database, calmDatabase)
         #expect(stormyChain == nil, "\(stormyChain ?? "")")
+        // The score history the gate reads: the same records, whatever the kills did to the
+        // scorer's steps.
+        let stormyScores = try await firstScoreDifference(database, calmDatabase)
+        #expect(stormyScores == nil, "\(stormyScores ?? "")")
         #expect(calm.trades == Self.world.trades.count)
         // The world's conversions ride the feed, and the gate decides each (followed out, or not copied).
         #expect(calm.conversions == Self.world.conversions.count && calm.conversions > 0, "\(calm.text)")
@@ -223,15 +227,30 @@ struct PipelineEndToEndTests {
             // every trade was gated exactly once.
             let settled = Int64(Self.settledTrades)
             #expect(try await one("SELECT count(*) FROM trade_settlements") == settled)
-            // A score is published when it changes: at most once per settlement and once per
-            // wallet and day for its marks, never twice.
-            let published = try await one("SELECT count(*) FROM whale_scores WHERE uid NOT LIKE '%:marks:%'")
-            #expect(published > 0 && published <= settled)
-            let remarked = try await one("SELECT count(*) FROM whale_scores WHERE uid LIKE '%:marks:%'")
+            // A score is published once per wallet and instant scored: each instant a wallet's
+            // trades settled, and each day's start on which it held open fills — nothing else.
+            let instants = try await one("SELECT count(*) FROM (SELECT DISTINCT wallet, event_time FROM trade_settlements) s")
+            #expect(try await one(
+                """
+                SELECT count(*) FROM (SELECT DISTINCT wallet, event_time FROM trade_settlements) s
+                WHERE NOT EXISTS (SELECT 1 FROM whale_scores w WHERE w.wallet = s.wallet AND w.event_time = s.event_time)
+                """) == 0, "every settlement's instant has its score")
+            #expect(try await one("SELECT count(*) FROM whale_scores") == (try await one(
+                "SELECT count(*) FROM (SELECT DISTINCT wallet, event_time FROM whale_scores) w")), "one score per wallet and instant")
+            let remarked = try await one(
+                """
+                SELECT count(*) FROM whale_scores w WHERE NOT EXISTS (
+                    SELECT 1 FROM trade_settlements s WHERE s.wallet = w.wallet AND s.event_time = w.event_time)
+                """)
             #expect(remarked > 0, "wallets holding open fills are re-scored at new marks")
+            #expect(try await one(
+                """
+                SELECT count(*) FROM whale_scores w WHERE w.event_time % 86400000 <> 0 AND NOT EXISTS (
+                    SELECT 1 FROM trade_settlements s WHERE s.wallet = w.wallet AND s.event_time = w.event_time)
+                """) == 0, "a score without a settlement is a day's start")
+            #expect(instants > 0)
             #expect(try await one("SELECT count(*) FROM wallet_score_days WHERE as_of % 86400000 = 0 AND open_fills > 0") > 0,
                     "days on which a wallet only held open fills have a row as of the day's start")
-            #expect(try await one("SELECT count(DISTINCT uid) FROM whale_scores") == published + remarked)
             #expect(try await one("SELECT coalesce(sum(settled_count), 0) FROM wallet_stats") == settled)
             #expect(try await one("SELECT coalesce(sum(settled_trades), 0) FROM wallet_scores") == settled)
             // Never NaN nor infinite in the score history (PostgreSQL orders NaN above every number).
@@ -652,6 +671,25 @@ struct PipelineEndToEndTests {
             return "entry \(one.0):\n  this:  \(one.1)\n  other: \(other.1)"
         }
         return x.count == y.count ? nil : "\(x.count) entries against \(y.count)"
+    }
+
+    /// The first `whale.score` record only one run has (nil: the same history).
+    func firstScoreDifference(_ a: DatabaseConfiguration, _ b: DatabaseConfiguration) async throws -> String? {
+        func history(_ database: DatabaseConfiguration) async throws -> [String] {
+            try await Store.withRunning(database, logger: TestPostgres.testLogger) { store in
+                var rows: [String] = []
+                for try await row in try await store.client.query(
+                    "SELECT uid || ' ' || event_time || ' ' || payload::text FROM whale_scores ORDER BY 1"
+                ).decode(String.self) {
+                    rows.append(row)
+                }
+                return rows
+            }
+        }
+        let (x, y) = (try await history(a), try await history(b))
+        if let only = Set(x).subtracting(y).min() { return "\(x.count) records against \(y.count); only this run: \(only)" }
+        if let only = Set(y).subtracting(x).min() { return "\(x.count) records against \(y.count); only the other: \(only)" }
+        return nil
     }
 
     func checkMessagesAgainstSchemas(_ database: DatabaseConfiguration) async throws {

@@ -115,6 +115,48 @@ struct MarketDataTests {
         }
     }
 
+    @Test("a series is the same whichever ranges were asked before it: each bucket keeps its first point, not the first inside a range")
+    func seriesIndependentOfAskingOrder() async throws {
+        // Open for the 36 days asked, within the world (the stub's clock stands at its end).
+        let long = Self.world.markets.filter {
+            $0.truth.closedTime - $0.truth.startTime > 40 * 86_400 && $0.truth.startTime + 37 * 86_400 < Self.world.endTime
+        }.prefix(4).map(\.truth)
+        #expect(long.count >= 2)
+        let inProcess = WorldMarketData(world: Self.stubWorld)
+        try await withStub { client, _ in
+            for market in long {
+                let token = market.tokenIds[0]
+                // A decision's 30 days of daily prices, its window starting mid-day.
+                let at = EventTime(seconds: market.startTime + 35 * 86_400 + 7 * 3_600 + 13 * 60)
+                let from = at.adding(millis: -30 * EventTime.day)
+                let alone = try await ClobMarketData(client: client, store: nil, mode: .strict, logger: Self.quiet)
+                    .series(of: token, from: from, through: at, fidelityMinutes: 1440)
+                // Another process first decided a day earlier: the window's first day is then
+                // inside what it holds, and a range asked from mid-day would have kept a later point for it.
+                let after = ClobMarketData(client: client, store: nil, mode: .strict, logger: Self.quiet)
+                _ = try await after.series(
+                    of: token, from: from.adding(millis: -EventTime.day + 5 * 3_600_000), through: at.adding(millis: -EventTime.day),
+                    fidelityMinutes: 1440)
+                let later = try await after.series(of: token, from: from, through: at, fidelityMinutes: 1440)
+                // And one asked over a window starting later, then extended down.
+                let below = ClobMarketData(client: client, store: nil, mode: .strict, logger: Self.quiet)
+                _ = try await below.series(of: token, from: from.adding(millis: 3 * EventTime.day), through: at, fidelityMinutes: 1440)
+                let extended = try await below.series(of: token, from: from, through: at, fidelityMinutes: 1440)
+                let expected = try await inProcess.series(of: token, from: from, through: at, fidelityMinutes: 1440)
+                #expect(alone.points.count >= 29)
+                #expect(alone == expected)
+                #expect(later == expected)
+                #expect(extended == expected)
+                // Every point is its day's first in the world.
+                for point in expected.points {
+                    let day = point.time.millis / EventTime.day * 86_400
+                    let first = Self.stubWorld.historyPoints(token: token, from: day, through: day + 86_399, fidelityMinutes: 1440).first
+                    #expect(first.map { $0.t * 1_000 } == point.time.millis)
+                }
+            }
+        }
+    }
+
     @Test("series are stored once: a restarted process reads them from PostgreSQL, not from the API, and marks agree with the world")
     func seriesStoredOnce() async throws {
         let database = try await TestPostgres.freshDatabase()

@@ -203,7 +203,9 @@ struct BenchPipeline: AsyncParsableCommand {
                 """
                 SELECT (SELECT count(*) FROM trades) - (SELECT count(*) FROM signals)
                      + (SELECT count(*) FROM orders) - (SELECT count(*) FROM order_decisions)
-                     + (SELECT count(*) FROM trade_settlements) - (SELECT count(*) FROM whale_scores)
+                     + (SELECT count(*) FROM stream_heads h WHERE h.stream = 'trade.settled' AND h.seq > coalesce(
+                            (SELECT c.seq FROM consumer_cursors c
+                             WHERE c.consumer = 'scorer' AND c.stream = h.stream AND c.partition = h.partition), 0))
                      + (SELECT CASE WHEN EXISTS (SELECT 1 FROM wallet_stats) THEN 0 ELSE 1 END)
                 """, logger: store.logger
             ).decode(Int64.self) {

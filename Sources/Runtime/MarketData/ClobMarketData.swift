@@ -122,7 +122,7 @@ public actor ClobMarketData: MarketData {
         let points = Self.slice(mine?.points ?? [], from: from, through: through)
         // Live mode: the newest minutes are not stored (they may still move); ask for them each time.
         if case .live = mode, let covered = mine?.covered, through > covered.upperBound {
-            let fresh = try await fetchHistory(token, from: covered.upperBound, through: through, fidelity: fidelity)
+            let fresh = try await fetchHistory(token, from: covered.upperBound, through: through, fidelity: fidelity).points
             return PriceSeries(token: token, fidelityMinutes: fidelity, points: points + fresh.filter { $0.time > covered.upperBound })
         }
         return PriceSeries(token: token, fidelityMinutes: fidelity, points: points)
@@ -156,12 +156,19 @@ public actor ClobMarketData: MarketData {
                 requests.historySeriesFromStore += 1
             }
         }
+        // A piece starts at its bucket's start: the source keeps the first point of each bucket
+        // *inside the range asked*, so a piece starting mid-bucket would keep a later point for
+        // it than a piece starting before — and which pieces were asked depends on the order
+        // trades are decided in (a restart, a kill), so the series, and the volatility the gate
+        // measures on it, would too. (A piece extending the upper end may start mid-bucket: a
+        // point it finds there is kept only if the bucket had none before it, and then it is the first.)
+        let lower = Self.bucketStart(wanted.lowerBound, fidelityMinutes: key.fidelity)
         var pieces: [(ClosedRange<EventTime>, claim: EventTime)] = []
         if let have = mine?.covered {
-            if wanted.lowerBound < have.lowerBound { pieces.append((wanted.lowerBound...have.lowerBound, have.lowerBound)) }
+            if wanted.lowerBound < have.lowerBound { pieces.append((lower...have.lowerBound, have.lowerBound)) }
             if upper > have.upperBound { pieces.append((have.upperBound...askThrough, upper)) }
         } else {
-            pieces.append((wanted.lowerBound...askThrough, upper))
+            pieces.append((lower...askThrough, upper))
         }
         guard !pieces.isEmpty else {
             held[key] = mine
@@ -170,9 +177,11 @@ public actor ClobMarketData: MarketData {
         var covered = mine?.covered
         var fetched: [PricePoint] = []
         for (piece, claim) in pieces {
-            let points = try await fetchHistory(key.token, from: piece.lowerBound, through: piece.upperBound, fidelity: key.fidelity)
+            let (points, sourceNow) = try await fetchHistory(
+                key.token, from: piece.lowerBound, through: piece.upperBound, fidelity: key.fidelity)
             fetched += points
-            let through = max(claim, points.last?.time ?? claim)
+            // Complete through what was asked — unless the source's clock had not reached it.
+            let through = max(piece.lowerBound, min(claim, sourceNow ?? claim), points.last?.time ?? piece.lowerBound)
             covered = covered.map { min($0.lowerBound, piece.lowerBound)...max($0.upperBound, through) } ?? piece.lowerBound...through
         }
         let union = covered!
@@ -217,19 +226,26 @@ public actor ClobMarketData: MarketData {
         }
     }
 
+    /// The start of the `fidelityMinutes` bucket (counted from the epoch) holding `time`.
+    static func bucketStart(_ time: EventTime, fidelityMinutes: Int) -> EventTime {
+        let bucket = Int64(max(1, fidelityMinutes)) * 60_000
+        return EventTime(millis: floorDiv(time.millis, bucket) * bucket)
+    }
+
     /// How far past the asked instant strict mode reads a series.
     static let readAhead: Int64 = EventTime.day
 
     /// `/prices-history` over `from ... through`, paged; prices outside [0, 1] are dropped and logged.
     private func fetchHistory(_ token: TokenID, from: EventTime, through: EventTime, fidelity: Int) async throws(MarketDataProblem)
-        -> [PricePoint]
+        -> (points: [PricePoint], sourceNow: EventTime?)
     {
         let first = floorDiv(from.millis + 999, 1_000)
         let last = floorDiv(through.millis, 1_000)
-        guard first <= last else { return [] }
+        guard first <= last else { return ([], nil) }
         requests.historyPages += Int((last - first) / PolymarketClient.priceHistoryWindow) + 1
         do {
-            let raw = try await client.pricesHistory(tokenId: token, from: first, through: last, fidelityMinutes: fidelity)
+            let (raw, serverTime) = try await client.pricesHistoryWithTime(
+                tokenId: token, from: first, through: last, fidelityMinutes: fidelity)
             var points: [PricePoint] = []
             var rejected = 0
             for point in raw {
@@ -242,7 +258,7 @@ public actor ClobMarketData: MarketData {
             if rejected > 0 {
                 logger.warning("price points out of range dropped", metadata: ["token": "\(token)", "dropped": "\(rejected)"])
             }
-            return points
+            return (points, serverTime.map { EventTime(seconds: $0) })
         } catch {
             throw .unavailable("\(error)")
         }

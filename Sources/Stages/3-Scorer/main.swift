@@ -1,7 +1,7 @@
 // scorer — the Whale Quality Score and the metrics behind it (Sources/Core/Scoring,
 // docs/scoring.md), kept per wallet from its settled trades. On each `trade.settled` the wallet is
 // scored as of the settlement's time; the current figures go to `wallet_scores`, the day's last to
-// `wallet_score_days`, and `whale.score` is published when the figures the gate reads change.
+// `wallet_score_days`, and `whale.score` is published for every instant scored.
 //
 // A score takes two figures from all wallets (category base rates, category daily returns) from
 // the days before its own: in strict event-time mode (the default) a settlement waits until every
@@ -57,9 +57,13 @@ await RemoraService.main(
         let ready = strict
             ? Array(messages.prefix { $0.1.settledAt <= own && $0.1.settledAt.dayNumber * EventTime.day - 1 <= step.floor.millis })
             : messages
-        var previous = try await ScoreStore.currentScores(of: Array(Set(ready.map(\.1.wallet))), on: connection, logger: logger)
+        // One record per wallet and instant scored, whatever changed: which instants a step
+        // meets depends on step boundaries (kills, speed, the stream's order), so a record left
+        // out when the figures equal the last *processed* ones could leave the gate reading other
+        // figures as of a later instant. The uid is the instant: settlements of one instant, and a
+        // mark day starting then, are one record however the steps split them.
         var scores: [(wallet: WalletAddress, metrics: WalletMetrics)] = []
-        var records: [StreamRecord] = []
+        var records = ScoreRecords()
         for (_, settlement) in ready {
             let day = settlement.settledAt.dayNumber
             let context = try step.contexts[day] ?? { throw MissingContext(day: day) }()
@@ -67,16 +71,7 @@ await RemoraService.main(
                 settlement.wallet, ledger: step.settlements[settlement.wallet] ?? ScoringLedger(),
                 fills: step.fills[settlement.wallet] ?? [], marks: step.marks, asOf: settlement.settledAt, context: context)
             scores.append((settlement.wallet, metrics))
-            if previous[settlement.wallet] != metrics.figures {
-                previous[settlement.wallet] = metrics.figures
-                let score = WhaleScore(
-                    wallet: settlement.wallet, asOf: settlement.settledAt, settledCount: metrics.settledTrades,
-                    wins: metrics.wins, realizedPnl: metrics.realizedPnl, volume: metrics.volume, score: metrics.wqs,
-                    method: WalletScoring.method, figures: metrics.figures)
-                records.append(try StreamRecord(
-                    stream: .whaleScore, uid: "\(settlement.wallet.rawValue):\(settlement.tradeId)",
-                    key: settlement.wallet.rawValue, eventTime: settlement.settledAt, payload: score))
-            }
+            try records.add(settlement.wallet, metrics, asOf: settlement.settledAt)
         }
         var watermarks: [StreamName: (partitions: [Int], time: EventTime)] = [:]
         var caughtUp = true
@@ -88,10 +83,9 @@ await RemoraService.main(
             // The days every partition has passed, through this partition's own progress: its
             // wallets holding open fills are scored again at each day's start (new marks).
             let sweep = try await sweepMarkDays(
-                partition: partition, through: min(mark, step.floor), step: step, previous: &previous,
+                partition: partition, through: min(mark, step.floor), step: step, records: &records,
                 contexts: contexts, histories: histories, on: connection, logger: logger)
             scores += sweep.scores
-            records += sweep.records
             // whale.score is complete only through the days swept: until the others catch up,
             // the watermark waits before the next day's start and the partition is offered again.
             if let next = sweep.nextDay, next * EventTime.day <= mark.millis { mark = EventTime(millis: next * EventTime.day - 1) }
@@ -100,7 +94,7 @@ await RemoraService.main(
         }
         try await ScoreStore.save(scores, on: connection, logger: logger)
         try await saveTallies(scores, on: connection, logger: logger)
-        return StepResult(consumed: ready.count, records: records, watermarks: watermarks, watermarkCaughtUp: caughtUp)
+        return StepResult(consumed: ready.count, records: records.list, watermarks: watermarks, watermarkCaughtUp: caughtUp)
     }
     try await consumer.run()
 }
@@ -323,9 +317,9 @@ func saveTallies(
 /// a score's marks are the prices before its day's start, so they move once a day. The partition's
 /// last day done is saved with the scores. `nextDay`: the first day not done.
 func sweepMarkDays(
-    partition: Int, through: EventTime, step: ScorerReads, previous: inout [WalletAddress: WhaleFigures],
+    partition: Int, through: EventTime, step: ScorerReads, records: inout ScoreRecords,
     contexts cache: ContextCache, histories: SettlementCache, on connection: PostgresConnection, logger: Logger
-) async throws -> (scores: [(wallet: WalletAddress, metrics: WalletMetrics)], records: [StreamRecord], nextDay: Int64?) {
+) async throws -> (scores: [(wallet: WalletAddress, metrics: WalletMetrics)], nextDay: Int64?) {
     let done = try await ScoreStore.markDaysThrough(on: connection, logger: logger)[partition]
     var start: Int64
     if let done {
@@ -334,12 +328,12 @@ func sweepMarkDays(
         // Not started: nothing is open for a score before the partition's first settlement.
         guard let first = try await ScoreStore.firstSettlement(partition: partition, on: connection, logger: logger),
             first <= through
-        else { return ([], [], nil) }
+        else { return ([], nil) }
         start = first.dayNumber + 1
     }
-    guard through.millis > Int64.min / 2 else { return ([], [], start) }  // a partition without a watermark yet
+    guard through.millis > Int64.min / 2 else { return ([], start) }  // a partition without a watermark yet
     let last = min(through.dayNumber, start + 30)
-    guard start <= last else { return ([], [], start) }
+    guard start <= last else { return ([], start) }
     let fills = try await ScoreStore.heldFills(
         partition: partition, openFrom: EventTime(millis: start * EventTime.day), through: EventTime(millis: last * EventTime.day),
         names: histories.names, on: connection, logger: logger)
@@ -352,7 +346,6 @@ func sweepMarkDays(
         for day in days where day >= start { byDay[day, default: []].append(wallet) }
     }
     var scores: [(wallet: WalletAddress, metrics: WalletMetrics)] = []
-    var records: [StreamRecord] = []
     if !byDay.isEmpty {
         var pairs = Set<MarkPair>()
         for (day, list) in byDay {
@@ -375,28 +368,32 @@ func sweepMarkDays(
                 cache.put(context)  // final: every partition has passed the day's start
             }
             let asOf = EventTime(millis: day * EventTime.day)
-            let current = try await ScoreStore.currentScores(of: byDay[day]!.filter { previous[$0] == nil }, on: connection, logger: logger)
-            previous.merge(current) { old, _ in old }
             for wallet in byDay[day]! {
                 let metrics = WalletScoring.score(
                     wallet, ledger: settlements[wallet] ?? ScoringLedger(), fills: fills[wallet] ?? [], marks: marks, asOf: asOf,
                     context: context)
                 scores.append((wallet, metrics))
-                if previous[wallet] != metrics.figures {
-                    previous[wallet] = metrics.figures
-                    let score = WhaleScore(
-                        wallet: wallet, asOf: asOf, settledCount: metrics.settledTrades, wins: metrics.wins,
-                        realizedPnl: metrics.realizedPnl, volume: metrics.volume, score: metrics.wqs, method: WalletScoring.method,
-                        figures: metrics.figures)
-                    records.append(try StreamRecord(
-                        stream: .whaleScore, uid: "\(wallet.rawValue):marks:\(day)", key: wallet.rawValue, eventTime: asOf,
-                        payload: score))
-                }
+                try records.add(wallet, metrics, asOf: asOf)
             }
         }
     }
     try await ScoreStore.saveMarkDaysThrough(last, partition: partition, on: connection, logger: logger)
-    return (scores, records, last + 1)
+    return (scores, last + 1)
+}
+
+/// A step's `whale.score` records, one per wallet and instant (``WhaleTimeline``'s points).
+struct ScoreRecords {
+    private(set) var list: [StreamRecord] = []
+    private var uids = Set<String>()
+
+    mutating func add(_ wallet: WalletAddress, _ metrics: WalletMetrics, asOf: EventTime) throws {
+        let uid = "\(wallet.rawValue):\(asOf.millis)"
+        guard uids.insert(uid).inserted else { return }
+        let score = WhaleScore(
+            wallet: wallet, asOf: asOf, settledCount: metrics.settledTrades, wins: metrics.wins, realizedPnl: metrics.realizedPnl,
+            volume: metrics.volume, score: metrics.wqs, method: WalletScoring.method, figures: metrics.figures)
+        list.append(try StreamRecord(stream: .whaleScore, uid: uid, key: wallet.rawValue, eventTime: asOf, payload: score))
+    }
 }
 
 private struct MarkPair: Hashable {
