@@ -96,6 +96,11 @@ struct TradingStateTests {
         #expect(abs(risk.standIn - 2.3263478740408408 * 1_000 * (0.4 * 0.6 / 30).squareRoot() / 100_000) < 1e-12, "\(risk)")
         #expect(abs(risk.loss - 2.3263478740408408 * 1_000 * (0.4 * 0.6 / 10).squareRoot() / 100_000) < 1e-12, "\(risk)")
         #expect(risk.loss == risk.floor)
+        // REMORA_RISK_VAR_FLOOR_DAYS=0: no floor, the stand-in alone.
+        var unfloored = VaRPolicy()
+        unfloored.floorHorizonDays = 0
+        let bare = try #require(BookRisk.valueAtRisk(book, at: Self.time, daily: Marks(series: ["N": short]), policy: unfloored))
+        #expect(bare.floor == 0 && bare.loss == bare.standIn && bare.standIn == risk.standIn, "\(bare)")
         // Two new markets' stand-ins combine as independent: √2 × one, not 2 ×.
         let two = Book(initialCash: 100_000, cash: 99_200, positions: [
             "N": Self.position("N", shares: 1_000, mark: 400_000), "M": Self.position("M", shares: 1_000, mark: 400_000),

@@ -15,7 +15,7 @@ public struct VaRPolicy: Sendable, Hashable {
     /// The floor's horizon (days): the largest position may move on news as a price due to
     /// resolve within this many days does. Ten is what a book of one fresh position needs to be
     /// exceeded on about 1 % of simulated days (docs/risk.md, "Validation"); without the floor it
-    /// was exceeded on 3.9 %.
+    /// was exceeded on 3.9 %. 0: no floor.
     public var floorHorizonDays: Int = 10
     /// Above this loss (ppm of NAV) an ACTIVE book goes REDUCING.
     public var reduceAbovePpm: Int64 = 80_000
@@ -135,7 +135,9 @@ public enum BookRisk {
             let p = position.mark.doubleValue
             // The one-day move at 99 % of a price due to reach 0 or 1 within `days`, in micro-USDC.
             func bounded(_ days: Int) -> Double { z * shares * 1_000_000 * (p * (1 - p) / Double(max(1, days))).squareRoot() }
-            floorMicros = max(floorMicros, min(shares * p * 1_000_000, bounded(policy.floorHorizonDays)))
+            if policy.floorHorizonDays > 0 {
+                floorMicros = max(floorMicros, min(shares * p * 1_000_000, bounded(policy.floorHorizonDays)))
+            }
             var changes: [(Int, Double)] = []
             for j in 1..<closes.count {
                 if let now = closes[j], let before = closes[j - 1] { changes.append((j - 1, shares * (now - before) * 1_000_000)) }

@@ -31,11 +31,14 @@ struct ValidateVaR: ParsableCommand {
     @Option(help: "Markets per world.") var markets = 200
     @Option(help: "Positions the book holds at most each day.") var positions = 10
     @Option(help: "Each position's value, fraction of NAV.") var weight = 0.05
+    @Option(help: "The floor's horizon in days, as REMORA_RISK_VAR_FLOOR_DAYS (0: no floor).") var floorDays = VaRPolicy().floorHorizonDays
 
     func run() throws {
-        guard worlds >= 1, positions >= 1, weight > 0, Double(positions) * weight <= 1 else {
-            throw ValidationError("--worlds and --positions must be positive and --positions × --weight at most 1")
+        guard worlds >= 1, positions >= 1, weight > 0, Double(positions) * weight <= 1, (0...365).contains(floorDays) else {
+            throw ValidationError("--worlds and --positions must be positive, --positions × --weight at most 1, --floor-days in 0…365")
         }
+        var policy = VaRPolicy()
+        policy.floorHorizonDays = floorDays
         let started = ContinuousClock.now
         var days = 0
         var exceptions = 0
@@ -51,7 +54,7 @@ struct ValidateVaR: ParsableCommand {
             let parameters = WorldParameters(seed: seed + UInt64(index), wallets: wallets, markets: markets, months: months)
             do { try parameters.validate() } catch { throw ValidationError("\(error)") }
             let world = try WorldGenerator.generate(parameters)
-            let result = VaRBacktest.run(world, positions: positions, weight: weight)
+            let result = VaRBacktest.run(world, positions: positions, weight: weight, policy: policy)
             days += result.days.count
             exceptions += result.days.filter { $0.loss > $0.mVaR }.count
             seedExceptions += result.days.filter { $0.loss > $0.seed }.count
@@ -120,7 +123,7 @@ enum VaRBacktest {
 
     static let nav = USDC(micros: 1_000_000 * microsPerUnit)
 
-    static func run(_ world: SimulatedWorld, positions: Int, weight: Double) -> (days: [Day], runs: [[Day]]) {
+    static func run(_ world: SimulatedWorld, positions: Int, weight: Double, policy: VaRPolicy = VaRPolicy()) -> (days: [Day], runs: [[Day]]) {
         let dayMillis = EventTime.day
         // Daily closes of every token: its price at each day's start while the market trades.
         var daily = Marks()
@@ -187,8 +190,8 @@ enum VaRBacktest {
             }
             // Measured a minute after the day's start: the day's close is in the history.
             let at = EventTime(millis: start + 60_000)
-            guard let risk = BookRisk.valueAtRisk(book, at: at, daily: daily),
-                let scenarios = BookRisk.scenarios(book, at: at, daily: daily)
+            guard let risk = BookRisk.valueAtRisk(book, at: at, daily: daily, policy: policy),
+                let scenarios = BookRisk.scenarios(book, at: at, daily: daily, policy: policy)
             else { continue }
             let seed = scenarios.returns.isEmpty ? 0 : TailRisk.modifiedVaR(scenarios.returns, alpha: 0.99, applyMomentGuard: false)
             let measured = Day(day: day, mVaR: risk.loss, seed: seed, loss: -next * 1e6 / Double(book.nav.micros), held: chosen.count)

@@ -27,6 +27,7 @@ await RemoraService.main(
         Setting("REMORA_RISK_VAR_LIMIT", default: "0.08", "trading state: above this 1-day 99 % mVaR (fraction of NAV) the book goes REDUCING (exits only)", kind: .number(0...1)),
         Setting("REMORA_RISK_VAR_RESUME", default: "0.06", "trading state: a REDUCING book goes back to ACTIVE when its mVaR is under this fraction of NAV", kind: .number(0...1)),
         Setting("REMORA_RISK_VAR_DAYS", default: "60", "days of daily price changes behind the book's mVaR", kind: .integer(10...365)),
+        Setting("REMORA_RISK_VAR_FLOOR_DAYS", default: "10", "the mVaR is at least the largest position's one-day move at 99 % as a price due to resolve within this many days (0: no floor)", kind: .integer(0...365)),
         Setting("REMORA_RISK_MAX_ORDER_USDC", default: "10000", "pre-trade: the most one entry spends, whatever NAV says (a clamp, after the 8 % of NAV cap)", kind: .usdc),
         Setting("REMORA_RISK_MAX_MARKET", default: "0.10", "pre-trade: a market's exposure after an entry stays at or below this fraction of NAV", kind: .number(0...1)),
         Setting("REMORA_RISK_MAX_WHALE", default: "0.20", "pre-trade: what the book holds copying one whale, after an entry, stays at or below this fraction of NAV", kind: .number(0...1)),
@@ -51,6 +52,7 @@ await RemoraService.main(
     valueAtRisk.reduceAbovePpm = Int64((try environment.settings.double("REMORA_RISK_VAR_LIMIT", in: 0...1) * 1_000_000).rounded())
     valueAtRisk.activeBelowPpm = Int64((try environment.settings.double("REMORA_RISK_VAR_RESUME", in: 0...1) * 1_000_000).rounded())
     valueAtRisk.windowDays = try environment.settings.int("REMORA_RISK_VAR_DAYS", in: 10...365)
+    valueAtRisk.floorHorizonDays = try environment.settings.int("REMORA_RISK_VAR_FLOOR_DAYS", in: 0...365)
     guard valueAtRisk.activeBelowPpm <= valueAtRisk.reduceAbovePpm else {
         throw ConfigurationError.malformed("REMORA_RISK_VAR_RESUME", "must not be above REMORA_RISK_VAR_LIMIT")
     }
