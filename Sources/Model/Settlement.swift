@@ -47,12 +47,17 @@ public struct TradeSettlement: Sendable, Hashable, Codable {
     public var realizedPnl: USDC
     public var tradeTime: EventTime
     public var settledAt: EventTime
+    /// The settled fill's side of the match (``Trade/role``): what a copier can follow is a
+    /// taker's. Unknown for settlements written before roles were carried, and for fills whose
+    /// role was never learned; absent from the payload then.
+    public var role: TradeRole
 
     public init(
         tradeId: String, wallet: WalletAddress, conditionId: ConditionID, category: String, side: Side,
         size: Shares, price: Price, payout: Price, result: SettlementResult, cost: USDC, fee: USDC,
-        realizedPnl: USDC, tradeTime: EventTime, settledAt: EventTime
+        realizedPnl: USDC, tradeTime: EventTime, settledAt: EventTime, role: TradeRole = .unknown
     ) {
+        self.role = role
         self.tradeId = tradeId
         self.wallet = wallet
         self.conditionId = conditionId
@@ -67,6 +72,46 @@ public struct TradeSettlement: Sendable, Hashable, Codable {
         self.realizedPnl = realizedPnl
         self.tradeTime = tradeTime
         self.settledAt = settledAt
+    }
+}
+
+extension TradeSettlement {
+    private enum CodingKeys: String, CodingKey {
+        case tradeId, wallet, conditionId, category, side, size, price, payout, result, cost, fee, realizedPnl, tradeTime,
+            settledAt, role
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            tradeId: try c.decode(String.self, forKey: .tradeId), wallet: try c.decode(WalletAddress.self, forKey: .wallet),
+            conditionId: try c.decode(ConditionID.self, forKey: .conditionId), category: try c.decode(String.self, forKey: .category),
+            side: try c.decode(Side.self, forKey: .side), size: try c.decode(Shares.self, forKey: .size),
+            price: try c.decode(Price.self, forKey: .price), payout: try c.decode(Price.self, forKey: .payout),
+            result: try c.decode(SettlementResult.self, forKey: .result), cost: try c.decode(USDC.self, forKey: .cost),
+            fee: try c.decode(USDC.self, forKey: .fee), realizedPnl: try c.decode(USDC.self, forKey: .realizedPnl),
+            tradeTime: try c.decode(EventTime.self, forKey: .tradeTime), settledAt: try c.decode(EventTime.self, forKey: .settledAt),
+            // Payloads written before roles were carried have none.
+            role: try c.decodeIfPresent(TradeRole.self, forKey: .role) ?? .unknown)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(tradeId, forKey: .tradeId)
+        try c.encode(wallet, forKey: .wallet)
+        try c.encode(conditionId, forKey: .conditionId)
+        try c.encode(category, forKey: .category)
+        try c.encode(side, forKey: .side)
+        try c.encode(size, forKey: .size)
+        try c.encode(price, forKey: .price)
+        try c.encode(payout, forKey: .payout)
+        try c.encode(result, forKey: .result)
+        try c.encode(cost, forKey: .cost)
+        try c.encode(fee, forKey: .fee)
+        try c.encode(realizedPnl, forKey: .realizedPnl)
+        try c.encode(tradeTime, forKey: .tradeTime)
+        try c.encode(settledAt, forKey: .settledAt)
+        if role != .unknown { try c.encode(role, forKey: .role) }
     }
 }
 
@@ -91,6 +136,10 @@ extension TradeSettlement: CanonicalJSON {
         json.quotedMicros(realizedPnl.micros)
         json.raw(",\"result\":\"")
         json.raw(result.rawValue)
+        if role != .unknown {
+            json.raw("\",\"role\":\"")
+            json.raw(role.rawValue)
+        }
         json.raw("\",\"settledAt\":")
         json.integer(settledAt.millis)
         json.raw(",\"side\":\"")

@@ -120,7 +120,7 @@ public enum ScoreStore {
     ) async throws -> [WalletAddress: [TradeSettlement]] {
         let query = PostgresQuery(unsafeSQL: """
             SELECT trade_id, wallet, condition_id, category, side, size, price, payout, result, cost, fee, realized_pnl,
-                   trade_time, event_time, uid
+                   trade_time, event_time, uid, role
             FROM \(from) WHERE \(filter)
             """, binds: binds)
         let rows = try await connection.query(query, logger: logger)
@@ -128,20 +128,21 @@ public enum ScoreStore {
         var byWallet: [WalletAddress: [TradeSettlement]] = [:]
         var unreadable: [String] = []
         for try await row in rows {
-            let (id, wallet, condition, category, side, size, price, payout, result, cost, fee, pnl, tradeTime, settledAt, payload) =
+            let (id, wallet, condition, category, side, size, price, payout, result, cost, fee, pnl, tradeTime, settledAt, payload, role) =
                 try row.decode((String?, String?, String?, String?, String?, String?, String?, String?, String?, String?,
-                                String?, String?, String?, Int64, String).self)
+                                String?, String?, String?, Int64, String, String?).self)
+            let known: TradeRole? = role.map { TradeRole(rawValue: $0) } ?? TradeRole.unknown
             if let id, let wallet = wallet.map(WalletAddress.init(validated:)), let condition = condition.flatMap(ConditionID.init),
                 let category, let side = side.flatMap(Side.init(rawValue:)), let size = size.flatMap({ Shares(decimal: $0) }),
                 let price = price.flatMap({ Price(decimal: $0) }), let payout = payout.flatMap({ Price(decimal: $0) }),
                 let result = result.flatMap(SettlementResult.init(rawValue:)), let cost = cost.flatMap({ USDC(decimal: $0) }),
                 let fee = fee.flatMap({ USDC(decimal: $0) }), let pnl = pnl.flatMap({ USDC(decimal: $0) }),
-                let tradeTime = tradeTime.flatMap({ Int64($0) })
+                let tradeTime = tradeTime.flatMap({ Int64($0) }), let role = known
             {
                 let settlement = TradeSettlement(
                     tradeId: id, wallet: wallet, conditionId: condition, category: category, side: side, size: size, price: price,
                     payout: payout, result: result, cost: cost, fee: fee, realizedPnl: pnl,
-                    tradeTime: EventTime(millis: tradeTime), settledAt: EventTime(millis: settledAt))
+                    tradeTime: EventTime(millis: tradeTime), settledAt: EventTime(millis: settledAt), role: role)
                 byWallet[settlement.wallet, default: []].append(settlement)
             } else {
                 unreadable.append(payload)

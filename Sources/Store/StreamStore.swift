@@ -43,7 +43,7 @@ public enum StreamStore {
                 records.filter { $0.stream != .tradeSettled }, watermarks: watermarks, producedAt: producedAt)
             var query = PostgresQuery(unsafeSQL: """
                 SELECT * FROM remora_append($1, $2::int[], $3, $4, $5, $6, $7, $8, $9::int[], $10,
-                    $11::int[], $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+                    $11::int[], $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
                 """)
             query.binds.append(others.streams)
             query.binds.append(others.partitions)
@@ -77,6 +77,8 @@ public enum StreamStore {
         var conditionIds: [String] = [], categories: [String] = [], sides: [String] = [], results: [String] = []
         var sizes: [Int64] = [], prices: [Int64] = [], payouts: [Int64] = [], costs: [Int64] = [], fees: [Int64] = []
         var pnls: [Int64] = [], tradeTimes: [Int64] = []
+        /// '' for a role not known (the column's NULL).
+        var roles: [String] = []
 
         init?(_ records: [StreamRecord]) {
             var count = 0
@@ -90,6 +92,7 @@ public enum StreamStore {
             sides.reserveCapacity(count); results.reserveCapacity(count); sizes.reserveCapacity(count)
             prices.reserveCapacity(count); payouts.reserveCapacity(count); costs.reserveCapacity(count)
             fees.reserveCapacity(count); pnls.reserveCapacity(count); tradeTimes.reserveCapacity(count)
+            roles.reserveCapacity(count)
             for record in records where record.stream == .tradeSettled {
                 guard let s = record.settlement else { return nil }
                 partitions.append(record.partition)
@@ -107,6 +110,7 @@ public enum StreamStore {
                 fees.append(s.fee.micros)
                 pnls.append(s.realizedPnl.micros)
                 tradeTimes.append(s.tradeTime.millis)
+                roles.append(s.role == .unknown ? "" : s.role.rawValue)
             }
             if uids.isEmpty { return nil }
         }
@@ -127,6 +131,7 @@ public enum StreamStore {
             binds.append(fees)
             binds.append(pnls)
             binds.append(tradeTimes)
+            binds.append(roles)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import RemoraCore
 import RemoraModel
 import Testing
@@ -47,6 +48,30 @@ struct SettlementTests {
         #expect(s.fee == USDC(micros: 7_200_000))
         #expect(s.realizedPnl == USDC(micros: 592_800_000))
         #expect(s.category == "crypto")
+    }
+
+    @Test("the settlement carries the fill's role: a maker pays no fee; the payload names a known role only")
+    func role() throws {
+        let m = Market(
+            conditionId: market, question: "?", category: "crypto", outcomes: ["Yes", "No"], tokenIds: ["70", "71"],
+            endDate: nil, tickSize: Price(micros: 10_000), takerFeePpm: 30_000)
+        var maker = trade()
+        maker.role = .maker
+        var taker = trade()
+        taker.role = .taker
+        let made = Settlement.settle(maker, market: m, resolution: resolvedYes)
+        let took = Settlement.settle(taker, market: m, resolution: resolvedYes)
+        let unknown = Settlement.settle(trade(), market: m, resolution: resolvedYes)
+        #expect(made.role == .maker && made.fee == .zero)
+        #expect(took.role == .taker && took.fee == USDC(micros: 7_200_000))
+        #expect(unknown.role == .unknown && unknown.fee == took.fee)
+        #expect(made.canonicalJSON.contains(#""result":"win","role":"maker","settledAt""#))
+        #expect(!unknown.canonicalJSON.contains("role"))
+        // Both encodings read back, and a payload without a role reads as unknown.
+        for s in [made, took, unknown] {
+            #expect(try JSONCoding.decoder.decode(TradeSettlement.self, from: Data(s.canonicalJSON.utf8)) == s)
+            #expect(try JSONCoding.decoder.decode(TradeSettlement.self, from: JSONCoding.encoder.encode(s)) == s)
+        }
     }
 }
 

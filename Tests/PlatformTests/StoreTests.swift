@@ -246,7 +246,8 @@ struct SettlementStorageTests {
             side: n % 3 == 0 ? .sell : .buy, size: Shares(micros: 1_500_000 * Int64(n)), price: Price(micros: 200_000),
             payout: Price(micros: n % 2 == 0 ? 1_000_000 : 0), result: n % 2 == 0 ? .win : .loss,
             cost: USDC(micros: 300_000 * Int64(n)), fee: USDC(micros: Int64(n)), realizedPnl: USDC(micros: -1_266_000 + Int64(n)),
-            tradeTime: EventTime(millis: 1_000 + Int64(n)), settledAt: EventTime(millis: 5_000 + Int64(n)))
+            tradeTime: EventTime(millis: 1_000 + Int64(n)), settledAt: EventTime(millis: 5_000 + Int64(n)),
+            role: [TradeRole.taker, .maker, .unknown][n % 3])
     }
 
     func payloads(_ store: Store) async throws -> [String: String] {

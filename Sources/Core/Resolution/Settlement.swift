@@ -39,6 +39,6 @@ public enum Settlement {
             tradeId: trade.id, wallet: trade.wallet, conditionId: trade.conditionId,
             category: market?.category ?? "other", side: trade.side, size: trade.size, price: trade.price,
             payout: payout, result: result, cost: trade.notional, fee: fee, realizedPnl: signedGross - fee,
-            tradeTime: trade.timestamp, settledAt: max(resolution.resolvedAt, trade.timestamp))
+            tradeTime: trade.timestamp, settledAt: max(resolution.resolvedAt, trade.timestamp), role: trade.role)
     }
 }
