@@ -251,6 +251,14 @@ struct PipelineEndToEndTests {
             #expect(instants > 0)
             #expect(try await one("SELECT count(*) FROM wallet_score_days WHERE as_of % 86400000 = 0 AND open_fills > 0") > 0,
                     "days on which a wallet only held open fills have a row as of the day's start")
+            // Every settlement carries its fill's role, and the world's makers settle too.
+            #expect(try await one(
+                """
+                SELECT count(*) FROM trade_settlements s JOIN trades t ON t.uid = s.uid
+                WHERE coalesce(s.role, 'unknown') IS DISTINCT FROM coalesce(t.payload->>'role', 'unknown')
+                """) == 0)
+            #expect(try await one("SELECT count(*) FROM trade_settlements s JOIN trades t ON t.uid = s.uid") == settled)
+            #expect(try await one("SELECT count(*) FROM trade_settlements WHERE role = 'maker'") > 0)
             #expect(try await one("SELECT coalesce(sum(settled_count), 0) FROM wallet_stats") == settled)
             #expect(try await one("SELECT coalesce(sum(settled_trades), 0) FROM wallet_scores") == settled)
             // Never NaN nor infinite in the score history (PostgreSQL orders NaN above every number).

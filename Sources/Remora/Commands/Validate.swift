@@ -75,6 +75,17 @@ struct ValidateScoring: ParsableCommand {
         print("… the top 0.5 % then, best first: " + report.topHalfPercentWallets.map { styleOf[$0] ?? "?" }.joined(separator: ", "))
         print(String(format: "… over every month end: %d of the %d top 0.5 %% slots, %.1f × their %.1f %% share of the wallets scored (target > 1)",
                      report.skilledTopHalfPercentSlots, report.topHalfPercentSlots, report.topHalfPercentEnrichment, 100 * report.skilledShareScored))
+        // The candidate wqs.v4 scores taker fills only (what a copier can follow: the gate never
+        // copies a maker fill): the same world without the makers' settlements and open fills.
+        let takerSettlements = settlements.mapValues { $0.filter { $0.role != .maker } }.filter { !$0.value.isEmpty }
+        let takerFills = Self.fills(of: world, takersOnly: true).0
+        let candidate = ScoreValidation.run(
+            settlements: takerSettlements, fills: takerFills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
+            regimeChanges: [:])
+        let versus = candidate.pairedDifference(from: report)
+        print(String(format: "candidate wqs.v4 (taker fills only): IC mean %+.3f (t %.2f); the skilled hold %d of the %d top 0.5 %% slots (%.1f × their %.1f %% share); v4 − v3, paired by month: IC %+.3f (t %.2f)",
+                     candidate.meanIC, candidate.icTStatistic, candidate.skilledTopHalfPercentSlots, candidate.topHalfPercentSlots,
+                     candidate.topHalfPercentEnrichment, 100 * candidate.skilledShareScored, versus.mean, versus.t))
         if !report.decayScores.isEmpty {
             print(String(format: "decaying wallets (%d): mean WQS at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
                          report.decayingWallets, report.decayScores[0], report.decayScores[1], report.decayScores[2], report.decayScores[3]))
@@ -183,6 +194,40 @@ struct ValidateScoring: ParsableCommand {
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months; top/bottom decile %+.4f / %+.4f",
                          name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count, r.topDecileMeanReturn, r.bottomDecileMeanReturn))
         }
+        // What a copier can follow: the wallet's taker trades placed the next month.
+        let placedTakerReturn = { (wallet: WalletAddress, start: EventTime, end: EventTime) -> Double? in
+            var pnl: Int64 = 0
+            var cost: Int64 = 0
+            var count = 0
+            for s in settlements[wallet] ?? [] where s.role != .maker && s.tradeTime > start && s.tradeTime <= end && s.cost.micros > 0 {
+                pnl += s.realizedPnl.micros
+                cost += s.cost.micros
+                count += 1
+            }
+            return count < 3 ? nil : Double(pnl) / Double(cost)
+        }
+        print("against the return of the taker trades placed the next month (what a copier can follow; wallets with 3 or more):")
+        var takerReports: [String: ScoreValidationReport] = [:]
+        for (name, rows, rowFills, figure) in [
+            ("WQS", settlements, fills, { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
+            ("candidate wqs.v4 (taker fills only)", takerSettlements, takerFills, { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
+            ("oracle (the ceiling)", settlements, fills, oracleScore),
+        ] {
+            let r = ScoreValidation.run(
+                settlements: rows, fills: rowFills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
+                regimeChanges: [:], score: figure, outcome: placedTakerReturn)
+            takerReports[name] = r
+            print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months; top − bottom decile Sharpe %+.3f [%+.3f, %+.3f]",
+                         name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count, r.sharpeDifference,
+                         r.sharpeDifferenceInterval.lowerBound, r.sharpeDifferenceInterval.upperBound))
+        }
+        if let wqs = takerReports["WQS"], let v4 = takerReports["candidate wqs.v4 (taker fills only)"],
+            let oracle = takerReports["oracle (the ceiling)"]
+        {
+            let paired = v4.pairedDifference(from: wqs)
+            print(String(format: "  v4 − v3, paired by month: IC %+.3f (t %.2f) over %d months; the oracle's IC reached: v3 %.0f %%, v4 %.0f %%",
+                         paired.mean, paired.t, paired.months, 100 * wqs.meanIC / oracle.meanIC, 100 * v4.meanIC / oracle.meanIC))
+        }
         if let wqs = placedReports["WQS"], let previous = placedReports["WQS v2 (all-history Sharpe)"] {
             let paired = wqs.pairedDifference(from: previous)
             print(String(format: "  WQS (v3) − v2, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
@@ -243,7 +288,7 @@ struct ValidateScoring: ParsableCommand {
 
     /// Every fill, as the scorer reads it to mark open positions (with its market's resolution
     /// time when resolved by the world's end), and the marks all fills give, in time order.
-    static func fills(of world: SimulatedWorld) -> ([WalletAddress: [HeldFill]], MarketMarks) {
+    static func fills(of world: SimulatedWorld, takersOnly: Bool = false) -> ([WalletAddress: [HeldFill]], MarketMarks) {
         var fills: [WalletAddress: [HeldFill]] = [:]
         var marks = MarketMarks()
         let ids = world.markets.map { ConditionID($0.truth.conditionId)! }
@@ -253,10 +298,11 @@ struct ValidateScoring: ParsableCommand {
             let t = world.trades[i]
             let time = EventTime(seconds: t.time)
             let price = Price(micros: t.priceMicros)
+            marks.add(ids[Int(t.market)], time: time, outcomeIndex: Int(t.outcomeIndex), price: price)
+            if takersOnly && t.isMaker { continue }
             fills[WalletAddress(world.wallets[Int(t.wallet)].truth.address)!, default: []].append(HeldFill(
                 tradeId: "sim-\(i)", conditionId: ids[Int(t.market)], outcomeIndex: Int(t.outcomeIndex), side: t.isBuy ? .buy : .sell,
                 size: Shares(micros: t.sharesMicros), price: price, time: time, resolvedAt: resolved[Int(t.market)]))
-            marks.add(ids[Int(t.market)], time: time, outcomeIndex: Int(t.outcomeIndex), price: price)
         }
         return (fills, marks)
     }
