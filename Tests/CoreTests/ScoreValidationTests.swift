@@ -48,6 +48,18 @@ struct ScoreValidationTests {
         #expect(abs(blind.meanIC) < 0.2 || blind.monthlyIC.isEmpty)
         // Ties rank by address: the first wallet, not skilled, takes every slot.
         #expect(blind.skilledTopHalfPercentSlots == 0 && blind.topHalfPercentEnrichment == 0)
+        // An outcome that has nothing for a wallet leaves it out of the month; it is not measured
+        // by its realized return instead. Here the outcome is the realized return for the skilled
+        // wallets only: four wallets a month, under the ten an IC needs.
+        let realized = { (w: WalletAddress, start: EventTime, end: EventTime) -> Double? in
+            guard skilled.contains(w) else { return nil }
+            let window = settlements[w]!.filter { $0.settledAt > start && $0.settledAt <= end }
+            return window.reduce(0.0) { $0 + $1.realizedPnl.doubleValue } / window.reduce(0.0) { $0 + $1.cost.doubleValue }
+        }
+        let few = ScoreValidation.run(
+            settlements: settlements, monthEnds: monthEnds, context: { ScoringContext(day: $0) }, skilled: skilled, regimeChanges: [:],
+            score: { $1.sharpeAll }, outcome: realized)
+        #expect(few.monthlyIC.isEmpty, "\(few.monthlyIC)")
     }
 
     @Test("the bootstrap resamples whole months: the same months give the same interval, one bad month widens it")

@@ -112,7 +112,11 @@ public enum ScoreValidation {
                 break
             }
             let next = monthEnds[index + 1]
-            let pairs = scored.compactMap { w, s in (outcome?(w, end, next) ?? nextReturn(w, from: end, to: next)).map { (s, $0) } }
+            // A wallet the outcome has nothing for is left out of the month (not measured by the
+            // realized return instead: that would mix two measures in one ranking).
+            let pairs = scored.compactMap { w, s in
+                (outcome.map { $0(w, end, next) } ?? nextReturn(w, from: end, to: next)).map { (s, $0) }
+            }
             guard pairs.count >= 10 else { continue }
             let ic = Correlation.spearman(pairs.map(\.0), pairs.map(\.1)).coefficient
             if ic.isFinite {
