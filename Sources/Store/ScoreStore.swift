@@ -209,7 +209,7 @@ public enum ScoreStore {
     ) async throws -> [WalletAddress: [ScoringLedger.Row]] {
         let query = PostgresQuery(unsafeSQL: """
             SELECT trade_id, wallet, condition_id, category, result, cost_micros, realized_pnl_micros, trade_time, event_time, uid,
-                   side, price_micros, payout_micros
+                   side, price_micros, payout_micros, role
             FROM \(from) WHERE \(filter)
             """, binds: binds)
         let rows = try await connection.query(query, logger: logger)
@@ -217,23 +217,26 @@ public enum ScoreStore {
         var unreadable: [String] = []
         var local = SharedNames.Local(names)
         for try await row in rows {
-            let (id, wallet, condition, category, result, cost, pnl, tradeTime, settledAt, uid, side, price, payout) =
+            let (id, wallet, condition, category, result, cost, pnl, tradeTime, settledAt, uid, side, price, payout, role) =
                 try row.decode(
-                    (String?, String?, String?, String?, String?, Int64?, Int64?, String?, Int64, String, String?, Int64?, Int64?).self)
+                    (String?, String?, String?, String?, String?, Int64?, Int64?, String?, Int64, String, String?, Int64?, Int64?,
+                     String?).self)
+            let known: TradeRole? = role.map { TradeRole(rawValue: $0) } ?? TradeRole.unknown
             guard let wallet = wallet.map(WalletAddress.init(validated:)) else {
                 unreadable.append(uid)
                 continue
             }
             if let id, let condition = condition.flatMap({ local.market($0) }), let category = category.map({ local.name($0) }),
                 let result = result.flatMap(SettlementResult.init(rawValue:)), let cost, let pnl,
-                let tradeTime = tradeTime.flatMap({ Int64($0) }), let side = side.flatMap(Side.init(rawValue:)), let price, let payout
+                let tradeTime = tradeTime.flatMap({ Int64($0) }), let side = side.flatMap(Side.init(rawValue:)), let price, let payout,
+                let role = known
             {
                 totals.add(category: category, settledAt: settledAt, result: result, cost: cost, pnl: pnl)
                 guard keep(wallet) else { continue }
                 byWallet[wallet, default: []].append(ScoringLedger.Row(
                     tradeId: id, conditionId: condition, category: category, result: result, cost: cost, pnl: pnl,
                     tradeTime: tradeTime, settledAt: settledAt,
-                    edge: ScoringLedger.Row.edge(side: side, price: price, payout: payout)))
+                    edge: ScoringLedger.Row.edge(side: side, price: price, payout: payout), role: role))
             } else {
                 unreadable.append(uid)
             }
@@ -378,15 +381,15 @@ public enum ScoreStore {
         let rows = try await connection.query(
             PostgresQuery(unsafeSQL: """
                 SELECT t.uid, t.wallet, t.condition_id, (t.payload->'outcomeIndex')::text, t.payload->>'side',
-                       t.payload->>'size', t.payload->>'price', t.event_time, r.event_time
+                       t.payload->>'size', t.payload->>'price', t.event_time, r.event_time, t.payload->>'role'
                 FROM \(from)
                 WHERE (\(filter)) AND t.payload->>'kind' IS NULL
                 ORDER BY t.event_time, t.partition, t.seq
                 """, binds: binds), logger: logger)
         var fills: [WalletAddress: [HeldFill]] = [:]
         var marks = MarketMarks()
-        for try await (uid, wallet, condition, outcome, side, size, price, time, resolved) in rows.decode(
-            (String, String?, String?, String?, String?, String?, String?, Int64, Int64?).self)
+        for try await (uid, wallet, condition, outcome, side, size, price, time, resolved, role) in rows.decode(
+            (String, String?, String?, String?, String?, String?, String?, Int64, Int64?, String?).self)
         {
             guard let wallet = wallet.flatMap(WalletAddress.init),
                 let conditionId = condition.flatMap({ raw in names.map { $0.market(raw) } ?? ConditionID(raw) }),
@@ -401,7 +404,7 @@ public enum ScoreStore {
             let time = EventTime(millis: time)
             fills[wallet, default: []].append(HeldFill(
                 tradeId: uid, conditionId: conditionId, outcomeIndex: outcomeIndex, side: side, size: size, price: price,
-                time: time, resolvedAt: resolved.map(EventTime.init(millis:))))
+                time: time, resolvedAt: resolved.map(EventTime.init(millis:)), role: role.flatMap(TradeRole.init(rawValue:)) ?? .unknown))
             marks.add(conditionId, time: time, outcomeIndex: outcomeIndex, price: price)
         }
         return (fills, marks)

@@ -82,6 +82,52 @@ struct ScoringContextTests {
         #expect(WalletScoring.history(of: trades[0].wallet, settlements: trades.reversed(), context: { ScoringContext(day: $0) }) == rows)
     }
 
+    @Test("wqs.v4 scores taker fills only: a maker's settlements and open fills change nothing; fills of unknown role count")
+    func makerFillsLeftOut() {
+        var takers = [
+            WalletMetricsTests.settled(.win, cost: 100, pnl: 50, boughtDay: 0, settledDay: 1, market: 1, id: 1),
+            WalletMetricsTests.settled(.loss, cost: 100, pnl: -20, boughtDay: 1, settledDay: 3, market: 2, id: 2),
+            WalletMetricsTests.settled(.win, cost: 50, pnl: 10, boughtDay: 2, settledDay: 3, market: 3, id: 3),
+        ]
+        takers[0].role = .taker
+        takers[1].role = .taker  // the third's role was never learned
+        var made = WalletMetricsTests.settled(.win, cost: 400, pnl: 380, boughtDay: 1, settledDay: 2, market: 4, id: 4)
+        made.role = .maker
+        let wallet = takers[0].wallet
+        let asOf = EventTime(millis: 5 * Self.day)
+        let context = ScoringContext(day: 5)
+        func fill(_ id: String, market: Int, role: TradeRole) -> HeldFill {
+            HeldFill(
+                tradeId: id, conditionId: ConditionID("0x" + String(repeating: String(market), count: 64))!, outcomeIndex: 0,
+                side: .buy, size: Shares(micros: 200_000_000), price: Price(micros: 400_000), time: EventTime(millis: 2 * Self.day),
+                resolvedAt: nil, role: role)
+        }
+        var marks = MarketMarks()
+        for market in [5, 6] {
+            marks.add(ConditionID("0x" + String(repeating: String(market), count: 64))!, time: EventTime(millis: 3 * Self.day),
+                      outcomeIndex: 0, price: Price(micros: 700_000))
+        }
+        let quote = fill("m", market: 5, role: .maker)
+        let take = fill("t", market: 6, role: .taker)
+        func score(_ settlements: [TradeSettlement], _ fills: [HeldFill]) -> WalletMetrics {
+            WalletScoring.score(wallet, settlements: settlements, fills: fills, marks: marks, asOf: asOf, context: context)
+        }
+        let base = score(takers, [])
+        #expect(base.settledTrades == 3)
+        #expect(score(takers + [made], [quote]) == base, "a maker's settlement and open fill are not scored")
+        var unknown = made
+        unknown.role = .unknown
+        #expect(score(takers + [unknown], []).settledTrades == 4, "a fill of unknown role counts")
+        #expect(score(takers, [take]) != base, "a taker's open fill is marked")
+        // Nor does a maker's open fill make a day to re-score the wallet on.
+        #expect(WalletScoring.markDays(settlements: takers + [made], fills: [quote], through: 6).isEmpty)
+        #expect(WalletScoring.markDays(settlements: takers + [made], fills: [take], through: 6) == [2, 3, 4, 5, 6])
+        #expect(WalletScoring.markDays(settlements: [made], fills: [take], through: 6).isEmpty, "no counted settlement: not scored yet")
+        // The daily history too: a day with only a maker's settlement scores as the day before it.
+        let history = WalletScoring.history(of: wallet, settlements: takers + [made], context: { ScoringContext(day: $0) })
+        #expect(history.map(\.asOf.dayNumber) == [1, 2, 3] && history[1].settledTrades == 1)
+    }
+
     @Test("a ledger fed in pieces, in any order, scores bit for bit like one built at once", arguments: 0..<20)
     func ledgerMerges(seed: Int) {
         var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 7

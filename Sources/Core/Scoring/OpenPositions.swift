@@ -11,11 +11,14 @@ public struct HeldFill: Sendable, Hashable {
     public var price: Price
     public var time: EventTime
     public var resolvedAt: EventTime?
+    /// The fill's side of the match: a maker's open fills are not scored (``WalletScoring/counts(_:)``).
+    public var role: TradeRole
 
     public init(
         tradeId: String, conditionId: ConditionID, outcomeIndex: Int, side: Side, size: Shares, price: Price,
-        time: EventTime, resolvedAt: EventTime?
+        time: EventTime, resolvedAt: EventTime?, role: TradeRole = .unknown
     ) {
+        self.role = role
         self.tradeId = tradeId
         self.conditionId = conditionId
         self.outcomeIndex = outcomeIndex
@@ -94,7 +97,7 @@ public enum OpenPositions {
     ) -> [TradeSettlement] {
         let dayStart = EventTime(millis: asOf.dayNumber * EventTime.day)
         var open: [TradeSettlement] = []
-        for fill in fills where fill.isOpen(at: asOf) {
+        for fill in fills where fill.isOpen(at: asOf) && WalletScoring.counts(fill.role) {
             let mark = marks.mark(fill.conditionId, outcomeIndex: fill.outcomeIndex, before: dayStart) ?? fill.price
             let edge = fill.side == .buy ? mark.micros - fill.price.micros : fill.price.micros - mark.micros
             let gross = fill.size.value(at: Price(micros: abs(edge)))

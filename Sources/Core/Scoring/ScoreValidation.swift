@@ -74,7 +74,8 @@ public enum ScoreValidation {
         let wallets = settlements.keys.sorted { $0.rawValue < $1.rawValue }
         func score(_ wallet: WalletAddress, at time: EventTime) -> Double? {
             let history = settlements[wallet] ?? []
-            guard history.contains(where: { $0.settledAt <= time }) else { return nil }
+            // Ranked once it has a settlement the score counts (a maker-only wallet is not a whale to follow).
+            guard history.contains(where: { $0.settledAt <= time && WalletScoring.counts($0.role) }) else { return nil }
             return scoreOf(wallet, WalletScoring.score(
                 wallet, settlements: history, fills: fills[wallet] ?? [], marks: marks, asOf: time, context: context(time.dayNumber)))
         }

@@ -173,9 +173,15 @@ extension WalletMetricsCalculator {
 /// A wallet's scores as the scorer keeps them: after each settlement, as of its time; per day the
 /// last of them is the day's row of the history, and the last of all the current score.
 public enum WalletScoring {
-    /// v3: the Sharpe term over the last 30 days (v2: over all history; v2 marked open fills to
-    /// market, v1 read settled trades only).
-    public static let method = "wqs.v3"
+    /// v4: taker fills only (v3 scored maker fills too); v3: the Sharpe term over the last 30
+    /// days (v2: over all history; v2 marked open fills to market, v1 read settled trades only).
+    public static let method = "wqs.v4"
+
+    /// Whether a fill of this role is scored. A maker's fill is its resting quote taken by
+    /// someone else: the gate never copies one, and a market maker's steady spread income ranked
+    /// it above the informed takers a copier can follow (docs/scoring.md). Fills whose role was
+    /// never learned count, as the fee does.
+    public static func counts(_ role: TradeRole) -> Bool { role != .maker }
 
     /// One wallet's score as of `asOf`, as the scorer computes it: its settlements, its fills
     /// open then marked with `marks`, the context of `asOf`'s day.
@@ -203,7 +209,7 @@ public enum WalletScoring {
     /// Days from the one after its first settlement (a wallet is scored once it has settled
     /// trades) through `through`, on which at least one of its fills is open at the day's start.
     public static func markDays(settlements: [TradeSettlement], fills: [HeldFill], through: Int64?) -> [Int64] {
-        markDays(firstSettlement: settlements.map(\.settledAt).min(), fills: fills, through: through)
+        markDays(firstSettlement: settlements.filter { counts($0.role) }.map(\.settledAt).min(), fills: fills, through: through)
     }
 
     /// ``markDays(settlements:fills:through:)`` given the time of the wallet's first settlement.
@@ -211,7 +217,7 @@ public enum WalletScoring {
         guard let through, let first = firstSettlement else { return [] }
         // Open at the start of day D: traded by D·day, not resolved by then.
         var intervals: [(Int64, Int64)] = []
-        for fill in fills {
+        for fill in fills where counts(fill.role) {
             let from = max(first.dayNumber + 1, WalletMetricsCalculator.floorDiv(fill.time.millis + EventTime.day - 1, EventTime.day))
             var to = through
             if let resolved = fill.resolvedAt {

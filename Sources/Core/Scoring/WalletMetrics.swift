@@ -260,11 +260,15 @@ public struct ScoringLedger: Sendable {
         public var category: String
         /// payout − price (a buy) or price − payout (a sale), micro-USDC per share: in [−1, 1].
         public var edge: Int32
+        /// The settled fill's side of the match: a ledger leaves out what is not scored
+        /// (``WalletScoring/counts(_:)``).
+        public var role: TradeRole
 
         public init(
             tradeId: String, conditionId: ConditionID, category: String, result: SettlementResult, cost: Int64, pnl: Int64,
-            tradeTime: Int64, settledAt: Int64, edge: Int32
+            tradeTime: Int64, settledAt: Int64, edge: Int32, role: TradeRole = .unknown
         ) {
+            self.role = role
             self.settledAt = settledAt
             key = ScoringLedger.orderKey(tradeId)
             self.tradeTime = tradeTime
@@ -280,7 +284,7 @@ public struct ScoringLedger: Sendable {
             self.init(
                 tradeId: s.tradeId, conditionId: s.conditionId, category: s.category, result: s.result, cost: s.cost.micros,
                 pnl: s.realizedPnl.micros, tradeTime: s.tradeTime.millis, settledAt: s.settledAt.millis,
-                edge: Self.edge(side: s.side, price: s.price.micros, payout: s.payout.micros))
+                edge: Self.edge(side: s.side, price: s.price.micros, payout: s.payout.micros), role: s.role)
         }
 
         /// What a fill's side earned per share at settlement, micro-USDC, clamped to [−1, 1].
@@ -322,6 +326,8 @@ public struct ScoringLedger: Sendable {
 
     /// Adds settlements (in any order; usually later than those held, which is the cheap case).
     public mutating func merge(_ more: [Row]) {
+        // Only what the score counts (a maker's fills are left out).
+        let more = more.allSatisfy { WalletScoring.counts($0.role) } ? more : more.filter { WalletScoring.counts($0.role) }
         guard !more.isEmpty else { return }
         var ordered = true
         if more.count > 1 {

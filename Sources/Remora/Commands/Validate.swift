@@ -75,17 +75,16 @@ struct ValidateScoring: ParsableCommand {
         print("… the top 0.5 % then, best first: " + report.topHalfPercentWallets.map { styleOf[$0] ?? "?" }.joined(separator: ", "))
         print(String(format: "… over every month end: %d of the %d top 0.5 %% slots, %.1f × their %.1f %% share of the wallets scored (target > 1)",
                      report.skilledTopHalfPercentSlots, report.topHalfPercentSlots, report.topHalfPercentEnrichment, 100 * report.skilledShareScored))
-        // The candidate wqs.v4 scores taker fills only (what a copier can follow: the gate never
-        // copies a maker fill): the same world without the makers' settlements and open fills.
-        let takerSettlements = settlements.mapValues { $0.filter { $0.role != .maker } }.filter { !$0.value.isEmpty }
-        let takerFills = Self.fills(of: world, takersOnly: true).0
-        let candidate = ScoreValidation.run(
-            settlements: takerSettlements, fills: takerFills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
+        // The previous method, wqs.v3, scored maker fills too: the same world with the roles forgotten.
+        let unroled = settlements.mapValues { $0.map { var s = $0; s.role = .unknown; return s } }
+        let unroledFills = fills.mapValues { $0.map { var f = $0; f.role = .unknown; return f } }
+        let v3 = ScoreValidation.run(
+            settlements: unroled, fills: unroledFills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
             regimeChanges: [:])
-        let versus = candidate.pairedDifference(from: report)
-        print(String(format: "candidate wqs.v4 (taker fills only): IC mean %+.3f (t %.2f); the skilled hold %d of the %d top 0.5 %% slots (%.1f × their %.1f %% share); v4 − v3, paired by month: IC %+.3f (t %.2f)",
-                     candidate.meanIC, candidate.icTStatistic, candidate.skilledTopHalfPercentSlots, candidate.topHalfPercentSlots,
-                     candidate.topHalfPercentEnrichment, 100 * candidate.skilledShareScored, versus.mean, versus.t))
+        let versus = report.pairedDifference(from: v3)
+        print(String(format: "previous wqs.v3 (maker fills scored too): IC mean %+.3f (t %.2f); the skilled hold %d of the %d top 0.5 %% slots (%.1f × their %.1f %% share); v4 − v3, paired by month: IC %+.3f (t %.2f)",
+                     v3.meanIC, v3.icTStatistic, v3.skilledTopHalfPercentSlots, v3.topHalfPercentSlots,
+                     v3.topHalfPercentEnrichment, 100 * v3.skilledShareScored, versus.mean, versus.t))
         if !report.decayScores.isEmpty {
             print(String(format: "decaying wallets (%d): mean WQS at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
                          report.decayingWallets, report.decayScores[0], report.decayScores[1], report.decayScores[2], report.decayScores[3]))
@@ -116,7 +115,7 @@ struct ValidateScoring: ParsableCommand {
             settlements: settlements, fills: fills, marks: marks, monthEnds: monthEnds, context: context,
             skilled: skilled, regimeChanges: decaying, score: { Self.previousWQS($1) })
         let paired = report.pairedDifference(from: previous)
-        print(String(format: "  WQS (v3) − v2, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
+        print(String(format: "  WQS − v2, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
         if !previous.decayScores.isEmpty {
             print(String(format: "  decaying wallets under v2: at the regime change %.1f, +30 d %.1f, +60 d %.1f, +90 d %.1f",
                          previous.decayScores[0], previous.decayScores[1], previous.decayScores[2], previous.decayScores[3]))
@@ -194,43 +193,70 @@ struct ValidateScoring: ParsableCommand {
             print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months; top/bottom decile %+.4f / %+.4f",
                          name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count, r.topDecileMeanReturn, r.bottomDecileMeanReturn))
         }
-        // What a copier can follow: the wallet's taker trades placed the next month.
-        let placedTakerReturn = { (wallet: WalletAddress, start: EventTime, end: EventTime) -> Double? in
-            var pnl: Int64 = 0
-            var cost: Int64 = 0
-            var count = 0
-            for s in settlements[wallet] ?? [] where s.role != .maker && s.tradeTime > start && s.tradeTime <= end && s.cost.micros > 0 {
-                pnl += s.realizedPnl.micros
-                cost += s.cost.micros
-                count += 1
+        // What a copier can follow: the wallet's taker trades placed the next month (wallets with
+        // at least `least` of them).
+        let placedTakerReturn = { (least: Int) in
+            { (wallet: WalletAddress, start: EventTime, end: EventTime) -> Double? in
+                var pnl: Int64 = 0
+                var cost: Int64 = 0
+                var count = 0
+                for s in settlements[wallet] ?? [] where s.role != .maker && s.tradeTime > start && s.tradeTime <= end && s.cost.micros > 0 {
+                    pnl += s.realizedPnl.micros
+                    cost += s.cost.micros
+                    count += 1
+                }
+                return count < least ? nil : Double(pnl) / Double(cost)
             }
-            return count < 3 ? nil : Double(pnl) / Double(cost)
         }
-        print("against the return of the taker trades placed the next month (what a copier can follow; wallets with 3 or more):")
+        // What a score from history could reach at best: the world's true skill, and the wallet's
+        // long-run expected return (Σ expected value ÷ Σ notional of its taker fills outside the
+        // month scored: it knows the wallet, not the month's trades). The oracle knows the month's
+        // own trades and their true probabilities, which the truth's path carries toward the
+        // outcome: no score from history can reach it (docs/scoring.md, "What the world allows").
+        let takerOracle = Self.oracle(world, takersOnly: true)
+        let longRun = { (wallet: WalletAddress, metrics: WalletMetrics) -> Double in
+            takerOracle.expectedReturn(wallet, outside: metrics.asOf.millis, days: 30)
+        }
         var takerReports: [String: ScoreValidationReport] = [:]
-        for (name, rows, rowFills, figure) in [
-            ("WQS", settlements, fills, { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
-            ("candidate wqs.v4 (taker fills only)", takerSettlements, takerFills, { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
-            ("oracle (the ceiling)", settlements, fills, oracleScore),
-        ] {
-            let r = ScoreValidation.run(
-                settlements: rows, fills: rowFills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
-                regimeChanges: [:], score: figure, outcome: placedTakerReturn)
-            takerReports[name] = r
-            print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months; top − bottom decile Sharpe %+.3f [%+.3f, %+.3f]",
-                         name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count, r.sharpeDifference,
-                         r.sharpeDifferenceInterval.lowerBound, r.sharpeDifferenceInterval.upperBound))
+        for least in [3, 10] {
+            print("against the return of the taker trades placed the next month (what a copier can follow; wallets with \(least) or more):")
+            for (name, rows, rowFills, figure) in [
+                ("WQS", settlements, fills, { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
+                ("previous wqs.v3 (maker fills too)", unroled, unroledFills, { (_: WalletAddress, m: WalletMetrics) in m.wqs }),
+                ("true skill", settlements, fills, { (w: WalletAddress, _: WalletMetrics) in truth[w] ?? 0 }),
+                ("long-run expected return", settlements, fills, longRun),
+                ("oracle (knows the month's trades)", settlements, fills, oracleScore),
+            ] {
+                let r = ScoreValidation.run(
+                    settlements: rows, fills: rowFills, marks: marks, monthEnds: monthEnds, context: context, skilled: skilled,
+                    regimeChanges: [:], score: figure, outcome: placedTakerReturn(least))
+                takerReports["\(name) \(least)"] = r
+                print(String(format: "  %-38@ IC mean %+.3f (t %.2f) over %d months; top − bottom decile Sharpe %+.3f [%+.3f, %+.3f]",
+                             name as NSString, r.meanIC, r.icTStatistic, r.monthlyIC.count, r.sharpeDifference,
+                             r.sharpeDifferenceInterval.lowerBound, r.sharpeDifferenceInterval.upperBound))
+            }
+            if let wqs = takerReports["WQS \(least)"], let v3 = takerReports["previous wqs.v3 (maker fills too) \(least)"],
+                let skill = takerReports["true skill \(least)"], let long = takerReports["long-run expected return \(least)"],
+                let oracle = takerReports["oracle (knows the month's trades) \(least)"]
+            {
+                let paired = wqs.pairedDifference(from: v3)
+                let reachable = max(skill.meanIC, long.meanIC)
+                let share = reachable > 0 ? String(format: "%.0f %%", 100 * wqs.meanIC / reachable) : "— (neither reference ranks above chance)"
+                print(String(format: "  v4 − v3, paired by month: IC %+.3f (t %.2f); WQS %+.3f against the best reference from history %+.3f: %@; the oracle %+.3f",
+                             paired.mean, paired.t, wqs.meanIC, reachable, share as NSString, oracle.meanIC))
+            }
         }
-        if let wqs = takerReports["WQS"], let v4 = takerReports["candidate wqs.v4 (taker fills only)"],
-            let oracle = takerReports["oracle (the ceiling)"]
-        {
-            let paired = v4.pairedDifference(from: wqs)
-            print(String(format: "  v4 − v3, paired by month: IC %+.3f (t %.2f) over %d months; the oracle's IC reached: v3 %.0f %%, v4 %.0f %%",
-                         paired.mean, paired.t, paired.months, 100 * wqs.meanIC / oracle.meanIC, 100 * v4.meanIC / oracle.meanIC))
+        // How persistent a wallet's edge is: per style, the wallet-months (3 taker fills or more)
+        // whose expected return was positive, and the rank correlation of consecutive months.
+        print("expected return of taker fills by wallet-month (3 fills or more), by style:")
+        for line in takerOracle.persistence(styles: Dictionary(uniqueKeysWithValues: world.wallets.map { (address($0), $0.truth.style.rawValue) }),
+                                            origin: world.startTime * 1000, monthMillis: 30 * day) {
+            print("  " + line.style.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%5d wallet-months, positive in %3.0f %%; next month's rank correlation %+.3f over %d pairs",
+                         line.walletMonths, 100 * line.positiveShare, line.nextMonthCorrelation, line.pairs))
         }
         if let wqs = placedReports["WQS"], let previous = placedReports["WQS v2 (all-history Sharpe)"] {
             let paired = wqs.pairedDifference(from: previous)
-            print(String(format: "  WQS (v3) − v2, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
+            print(String(format: "  WQS − v2, paired by month: IC %+.3f (t %.2f) over %d months", paired.mean, paired.t, paired.months))
         }
         // Judged against what the world allows: the oracle on the same months and wallets. (Against
         // the next month's realized return the oracle is no ceiling: that return also settles
@@ -261,11 +287,66 @@ struct ValidateScoring: ParsableCommand {
             }
             return notional > 0 ? value / notional : 0
         }
+
+        /// Σ expected value ÷ Σ notional of the wallet's fills outside (after, after + days]: its
+        /// long-run expected return, without the month's own trades; 0 without any.
+        func expectedReturn(_ wallet: WalletAddress, outside after: Int64, days: Int64) -> Double {
+            var value = 0.0
+            var notional = 0.0
+            for f in fills[wallet] ?? [] where !(f.millis > after && f.millis <= after + days * 86_400_000) {
+                value += f.value
+                notional += f.notional
+            }
+            return notional > 0 ? value / notional : 0
+        }
+
+        struct Persistence {
+            var style: String
+            var walletMonths: Int
+            var positiveShare: Double
+            var nextMonthCorrelation: Double
+            var pairs: Int
+        }
+
+        /// Per style: the wallet-months (months of `monthMillis` from `origin`) with 3 fills or
+        /// more, the share of them with a positive expected return, and the Spearman correlation of
+        /// a wallet-month's expected return with the wallet's next month's (NaN below 10 pairs).
+        func persistence(styles: [WalletAddress: String], origin: Int64, monthMillis: Int64) -> [Persistence] {
+            var byStyle: [String: (positive: Int, months: Int, this: [Double], next: [Double])] = [:]
+            for (wallet, list) in fills {
+                var months: [Int64: (value: Double, notional: Double, count: Int)] = [:]
+                for f in list {
+                    let month = (f.millis - origin) / monthMillis
+                    months[month, default: (0, 0, 0)].value += f.value
+                    months[month, default: (0, 0, 0)].notional += f.notional
+                    months[month, default: (0, 0, 0)].count += 1
+                }
+                let style = styles[wallet] ?? "?"
+                var entry = byStyle[style] ?? (0, 0, [], [])
+                for (month, m) in months.sorted(by: { $0.key < $1.key }) where m.count >= 3 && m.notional > 0 {
+                    entry.months += 1
+                    if m.value > 0 { entry.positive += 1 }
+                    if let n = months[month + 1], n.count >= 3, n.notional > 0 {
+                        entry.this.append(m.value / m.notional)
+                        entry.next.append(n.value / n.notional)
+                    }
+                }
+                byStyle[style] = entry
+            }
+            return byStyle.keys.sorted().map { style in
+                let e = byStyle[style]!
+                return Persistence(
+                    style: style, walletMonths: e.months, positiveShare: e.months > 0 ? Double(e.positive) / Double(e.months) : 0,
+                    nextMonthCorrelation: e.this.count >= 10 ? Correlation.spearman(e.this, e.next).coefficient : .nan, pairs: e.this.count)
+            }
+        }
     }
 
-    static func oracle(_ world: SimulatedWorld) -> Oracle {
+    /// Every fill's expected value at fill time (the truth's probability then, after the taker
+    /// fee), by wallet; a maker's fills left out with `takersOnly`.
+    static func oracle(_ world: SimulatedWorld, takersOnly: Bool = false) -> Oracle {
         var fills: [WalletAddress: [(millis: Int64, value: Double, notional: Double)]] = [:]
-        for t in world.trades {
+        for t in world.trades where !(takersOnly && t.isMaker) {
             let market = world.markets[Int(t.market)]
             let price = Double(t.priceMicros) / 1e6
             let shares = Double(t.sharesMicros) / 1e6
@@ -288,7 +369,7 @@ struct ValidateScoring: ParsableCommand {
 
     /// Every fill, as the scorer reads it to mark open positions (with its market's resolution
     /// time when resolved by the world's end), and the marks all fills give, in time order.
-    static func fills(of world: SimulatedWorld, takersOnly: Bool = false) -> ([WalletAddress: [HeldFill]], MarketMarks) {
+    static func fills(of world: SimulatedWorld) -> ([WalletAddress: [HeldFill]], MarketMarks) {
         var fills: [WalletAddress: [HeldFill]] = [:]
         var marks = MarketMarks()
         let ids = world.markets.map { ConditionID($0.truth.conditionId)! }
@@ -299,10 +380,10 @@ struct ValidateScoring: ParsableCommand {
             let time = EventTime(seconds: t.time)
             let price = Price(micros: t.priceMicros)
             marks.add(ids[Int(t.market)], time: time, outcomeIndex: Int(t.outcomeIndex), price: price)
-            if takersOnly && t.isMaker { continue }
             fills[WalletAddress(world.wallets[Int(t.wallet)].truth.address)!, default: []].append(HeldFill(
                 tradeId: "sim-\(i)", conditionId: ids[Int(t.market)], outcomeIndex: Int(t.outcomeIndex), side: t.isBuy ? .buy : .sell,
-                size: Shares(micros: t.sharesMicros), price: price, time: time, resolvedAt: resolved[Int(t.market)]))
+                size: Shares(micros: t.sharesMicros), price: price, time: time, resolvedAt: resolved[Int(t.market)],
+                role: t.isMaker ? .maker : .taker))
         }
         return (fills, marks)
     }
