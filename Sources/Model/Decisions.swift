@@ -66,13 +66,23 @@ public struct Signal: Sendable, Hashable, Codable {
     public var copyability: Double?
     /// An exit (reason `exit`): how much of its position the whale let go.
     public var exit: WhaleExit?
+    /// A later fill of a whale order: the trade id of the fill whose signal stands for the whole
+    /// order (its size is the order's). Set whatever the reason — `part_of_order`, or the whale
+    /// check that turned the order away first — so that whoever counts orders (the shadow books)
+    /// counts each once. Nil for an order's first fill, or a fill alone.
+    public var orderFirstFill: String?
+
+    /// Whether another signal stands for this fill's order (``orderFirstFill``; signals stored
+    /// before it was carried say so by their reason alone).
+    public var isLaterFillOfOrder: Bool { orderFirstFill != nil || reason == "part_of_order" }
 
     public init(
         tradeId: String, wallet: WalletAddress, conditionId: ConditionID, asset: TokenID, outcomeIndex: Int, side: Side,
         price: Price, size: Shares, tradeTime: EventTime, accepted: Bool, stage: GateStage, reason: String, detail: String,
         whaleScore: Double?, whale: WhaleFigures? = nil, measures: TradeMeasures? = nil, copyability: Double? = nil,
-        exit: WhaleExit? = nil
+        exit: WhaleExit? = nil, orderFirstFill: String? = nil
     ) {
+        self.orderFirstFill = orderFirstFill
         self.exit = exit
         self.whale = whale
         self.measures = measures

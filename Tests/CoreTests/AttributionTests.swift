@@ -215,6 +215,20 @@ struct AttributionTests {
         ShadowBook.apply(ShadowOrder(signal: first, copyAt: Self.noon, books: [:], takerFeeBps: 0, category: "politics"),
                          to: &blind, policy: allPolicy, whalePosition: .zero)
         #expect(blind.missed["no_book"] == 1)
+        // An order of a whale the gate turned away: its later fill carries the whale's reason but
+        // names the order's first fill, so the books copy the order once (its first signal holds
+        // the order's whole size) — and a two-fill sale reduces once, by the order's size.
+        var once = AttributedBook(cash: 1_000)
+        let turnedAway = Self.signal("t5", .buy, token: "P", size: 1_000, accepted: false, reason: "too_few_settled_trades")
+        var later = Self.signal("t6", .buy, token: "P", size: 400, accepted: false, reason: "too_few_settled_trades")
+        later.orderFirstFill = "t5"
+        for s in [turnedAway, later] { ShadowBook.apply(order(s), to: &once, policy: allPolicy, whalePosition: .zero) }
+        #expect(once.fills == 1 && once.held("P", from: Self.whale) == 250)
+        let saleFirst = Self.signal("t7", .sell, token: "P", size: 500, accepted: false, reason: "sell_not_copied")
+        var saleLater = Self.signal("t8", .sell, token: "P", size: 500, accepted: false, reason: "sell_not_copied")
+        saleLater.orderFirstFill = "t7"
+        for s in [saleFirst, saleLater] { ShadowBook.apply(order(s), to: &once, policy: allPolicy, whalePosition: 1_000) }
+        #expect(once.held("P", from: Self.whale) == 125)  // half of 250: the order sold 500 of 1,000, once
     }
 
     @Test("KPI levels at and around the roadmap's thresholds; an alert only when a level changes")

@@ -541,5 +541,11 @@ struct WhaleOrderTests {
         #expect(together.accepted && together.tradeId == "a" && together.size == Shares(micros: 14_000 * microsPerUnit))
         let part = SignalGate.partOfOrder(b, whale: StrategyTests.whale(), order: order, policy: StrategyTests.open)
         #expect(!part.accepted && part.reason == "part_of_order" && part.detail.contains("a"))
+        #expect(part.orderFirstFill == "a" && part.isLaterFillOfOrder)
+        // A whale the checks turn away: the later fill says why, and still names the order's first.
+        let unscored = SignalGate.partOfOrder(b, whale: nil, order: order, policy: StrategyTests.open)
+        #expect(unscored.stage == .whale && unscored.reason == "unscored_wallet" && unscored.orderFirstFill == "a")
+        #expect(unscored.isLaterFillOfOrder)
+        #expect(together.orderFirstFill == nil && !together.isLaterFillOfOrder)
     }
 }

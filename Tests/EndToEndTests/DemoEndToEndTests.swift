@@ -181,7 +181,13 @@ struct DemoEndToEndTests {
         let (_, rejected) = try await explain(measured)
         #expect(rejected.contains("verdict: rejected at the trade gate") && rejected.contains("reference order"), "\(rejected)")
         #expect(!rejected.contains("sizer"), "\(rejected)")
-        let whale = try await sql("SELECT uid FROM signals WHERE reason = 'score_below_threshold' ORDER BY uid LIMIT 1")
+        // A prefix that names one trade (two fills of one transaction and token share a long one).
+        let whale = try await sql(
+            """
+            SELECT uid FROM signals s WHERE reason = 'score_below_threshold'
+              AND (SELECT count(*) FROM trades t WHERE left(t.uid, 70) = left(s.uid, 70)) = 1
+            ORDER BY uid LIMIT 1
+            """)
         let (_, low) = try await explain(String(whale.prefix(70)))
         #expect(low.contains("verdict: rejected at the whale gate: score_below_threshold") && low.contains("WQS"), "\(low)")
         let (missing, miss) = try await explain("0xnothing")

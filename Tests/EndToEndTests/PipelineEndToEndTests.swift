@@ -320,6 +320,16 @@ struct PipelineEndToEndTests {
                    OR (s.reason = 'exit' AND t.payload->>'side' = 'BUY' AND NOT s.payload->'exit' ? 'asset')
                 """) == 0)
             #expect(try await one("SELECT count(*) FROM signals WHERE reason = 'exit'") > 0, "the world's followed whales sell")
+            // Orders: every fill but an order's first names that first fill, whatever its reason, so
+            // the shadow books open one copy per whale buy order (recomputed from the trades).
+            #expect(try await one(
+                """
+                WITH f AS (SELECT uid, first_value(uid) OVER (PARTITION BY wallet, event_time, lower(payload->>'transactionHash'),
+                                                              payload->>'asset', payload->>'side' ORDER BY seq) AS first
+                           FROM trades WHERE payload->>'kind' IS NULL)
+                SELECT count(*) FROM f JOIN signals s ON s.uid = f.uid
+                WHERE (s.payload->>'orderFirstFill') IS DISTINCT FROM (CASE WHEN f.uid = f.first THEN NULL ELSE f.first END)
+                """) == 0)
             // Exits: a followed whale's sale (a score of 30 or more before it) of a token it held,
             // in the proportion of its exposure before — its position net of the market's other
             // outcome — recomputed from its trades, and from its conversions in the market's

@@ -275,6 +275,8 @@ public enum Attribution {
                 }
                 ShadowBook.apply(order, to: &next.benchmark, policy: all, whalePosition: position, executor: executor)
                 ShadowBook.apply(order, to: &next.rejected, policy: rejectedOnly, whalePosition: position, executor: executor)
+                // An order's first signal carries the whole order's size: its later fills add nothing.
+                guard !signal.isLaterFillOfOrder else { continue }
                 let after = signal.side == .buy ? position + signal.size : max(.zero, position - signal.size)
                 next.whaleShares[key] = after.micros > 0 ? after : nil
             }

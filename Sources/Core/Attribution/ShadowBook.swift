@@ -41,11 +41,11 @@ public struct ShadowOrder: Sendable {
 
 /// Shadow books: pure functions of the whales' signals in event time.
 public enum ShadowBook {
-    /// Whether a signal opens a shadow copy: the first fill of each whale buy order (later fills
-    /// of the same order are `part_of_order`), all of them for copy-all, the rejected ones for
-    /// the rejected book.
+    /// Whether a signal opens a shadow copy: the first fill of each whale buy order (a later fill
+    /// names it, ``Signal/orderFirstFill``, whether the gate said `part_of_order` or turned the
+    /// whale away first), all of them for copy-all, the rejected ones for the rejected book.
     public static func opens(_ signal: Signal, policy: ShadowPolicy) -> Bool {
-        guard signal.side == .buy, signal.reason != "part_of_order" else { return false }
+        guard signal.side == .buy, !signal.isLaterFillOfOrder else { return false }
         return policy.copies == .all || !signal.accepted
     }
 
@@ -53,6 +53,8 @@ public enum ShadowBook {
     /// the gate's exit measure when it made one, otherwise a sale against the whale's position
     /// as the shadow book saw it bought.
     public static func reduction(_ signal: Signal, whalePosition: Shares) -> (TokenID, Int64)? {
+        // The order's first signal reduced by the whole order (its size is the order's).
+        if signal.isLaterFillOfOrder { return nil }
         if let exit = signal.exit { return (exit.asset ?? signal.asset, exit.fractionPpm) }
         // A conversion the gate holds through is held by the shadow books alike.
         guard signal.side == .sell, signal.reason != "conversion_held", whalePosition.micros > 0 else { return nil }

@@ -172,17 +172,23 @@ public enum SignalGate {
         _ trade: Trade, whale: WhaleFigures?, quarantine: QuarantineEvent? = nil, order: WhaleOrder, exit: Bool = false,
         policy: GatePolicy
     ) -> Signal {
+        // Whatever the reason, the signal names the fill that stands for the order.
+        func marked(_ signal: Signal) -> Signal {
+            var signal = signal
+            signal.orderFirstFill = order.first.id
+            return signal
+        }
         let verdict = Verdict(trade: trade, whale: whale)
         if trade.late {
-            return verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied")
+            return marked(verdict.rejected(.trade, "late", "stored behind its partition's watermark: settled and scored, never copied"))
         }
         // A sale is an exit or nothing: the entry gates do not apply to it.
         if trade.side == .buy, !exit, let rejected = whaleGate(trade, whale: whale, quarantine: quarantine, policy: policy) {
-            return rejected
+            return marked(rejected)
         }
-        return verdict.rejected(
+        return marked(verdict.rejected(
             .trade, "part_of_order",
-            "one of the \(order.fills) fills of an order of \(order.combined.notional) USDC, gated once with its first fill \(order.first.id)")
+            "one of the \(order.fills) fills of an order of \(order.combined.notional) USDC, gated once with its first fill \(order.first.id)"))
     }
 
     /// The whole gate: ``screen(_:whale:detectedAt:policy:)``, then the market at the copy
