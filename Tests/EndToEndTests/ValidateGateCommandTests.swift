@@ -33,6 +33,8 @@ struct ValidateGateCommandTests {
         let buys = try #require(Self.number(after: "over the ", in: chosenAmong))
         #expect(buys > 0 && buys < trades, "\(run.output)")
         #expect(lines.contains { $0.hasPrefix("quarantine (releases approved automatically)") } && lines.contains { $0.hasPrefix("  score_drop") })
+        // --min-score 20 moves quarantine's levels with it (50 and 60 of 75), as --tune does.
+        #expect(lines.contains { $0.contains("put aside below WQS 13.33, released at 16.00") }, "\(run.output)")
     }
 
     @Test("--tune ranks the grid on one world and measures the chosen thresholds and the roadmap's on the hold-out world")

@@ -32,9 +32,7 @@ public enum GateTuning {
                         for copyability in copyabilities {
                             for method in [ProbabilityMethod.edge, .blend] {
                                 var policy = base
-                                policy.minimumScore = score
-                                policy.quarantine.enterBelowScore = score * 50 / 75
-                                policy.quarantine.releaseAboveScore = score * 60 / 75
+                                policy.follow(fromScore: score)
                                 policy.requireRisingSharpe = rising
                                 policy.minimumNotional = notional
                                 policy.maximumSlippage = slippage

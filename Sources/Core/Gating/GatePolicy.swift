@@ -76,6 +76,15 @@ public struct GatePolicy: Sendable, Hashable {
         self.volatilityDays = volatilityDays
     }
 
+    /// Follows whales from `score`, quarantine's score levels kept in the roadmap's proportion
+    /// (50 and 60 of 75): a lower follow score with the roadmap's levels would quarantine every
+    /// whale followed below 50 at once.
+    public mutating func follow(fromScore score: Double) {
+        minimumScore = score
+        quarantine.enterBelowScore = score * 50 / 75
+        quarantine.releaseAboveScore = score * 60 / 75
+    }
+
     /// The quarantine rules with the gate's minimum score as the score a whale is followed from.
     public var quarantineRules: QuarantinePolicy {
         var rules = quarantine

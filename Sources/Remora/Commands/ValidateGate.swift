@@ -29,7 +29,7 @@ struct ValidateGate: AsyncParsableCommand {
     @Option(help: "Calendar months the world spans.") var months = WorldParameters.demo.months
     @Option(help: "Thresholds: roadmap (the settings' defaults) or demo (make demo's profile).") var profile = "roadmap"
     @Option(help: "Bootstrap resamples.") var resamples = 1000
-    @Option(help: "Override the whale gate's minimum WQS.") var minScore: Double?
+    @Option(help: "Override the whale gate's minimum WQS (quarantine's score levels follow it, 50 and 60 of 75, as in --tune).") var minScore: Double?
     @Option(help: "Override the minimum notional, USDC.") var minNotional: Double?
     @Option(help: "Override the minimum copyability (edge left after lag, spread and fees).") var minCopyability: Double?
     @Flag(help: "Copy the whales' maker fills too.") var copyMakerFills = false
@@ -55,7 +55,7 @@ struct ValidateGate: AsyncParsableCommand {
             policy.quarantine.releaseAboveScore = 30
         default: throw ValidationError("--profile is roadmap or demo")
         }
-        if let minScore { policy.minimumScore = minScore }
+        if let minScore { policy.follow(fromScore: minScore) }
         if let minNotional {
             guard let amount = USDC(decimal: String(minNotional)) else { throw ValidationError("--min-notional: not an amount") }
             policy.minimumNotional = amount
@@ -259,7 +259,7 @@ struct ValidateGate: AsyncParsableCommand {
         let followed = timelines.filter { $0.value.points.contains { $0.figures.wqs >= policy.minimumScore } }.keys
         func skilled(_ wallets: some Sequence<WalletAddress>) -> Int { wallets.filter { styles[$0] == .skilledWhale }.count }
         var lines = [
-            "quarantine (releases approved automatically): \(followed.count) whales followed (WQS ≥ \(policy.minimumScore) once), \(skilled(followed)) of them skilled; quarantined at least once:"
+            "quarantine (releases approved automatically): \(followed.count) whales followed (WQS ≥ \(policy.minimumScore) once), \(skilled(followed)) of them skilled; put aside below WQS \(String(format: "%.2f", policy.quarantine.enterBelowScore)), released at \(String(format: "%.2f", policy.quarantine.releaseAboveScore)); quarantined at least once:"
         ]
         let quarantined = events.filter { $0.value.contains { $0.kind == .quarantined } }.keys
         lines.append("  any trigger            \(quarantined.count) whales, \(skilled(quarantined)) skilled")
