@@ -319,14 +319,15 @@ struct GateEngineTests {
         #expect(some.keptOutInterval == r.keptOutInterval, "the intervals over all trades do not move")
     }
 
-    @Test("tuning: the grid spans every threshold; the ranking puts the roadmap's floor first, then value kept")
+    @Test("tuning: the grid spans every threshold; the ranking puts the roadmap's floor first, then the net value passed")
     func tuningRank() {
         let grid = GateTuning.grid(base: GatePolicy())
-        #expect(grid.count == GateTuning.scores.count * 2 * GateTuning.notionals.count * GateTuning.slippages.count * GateTuning.copyabilities.count * 2)
+        #expect(grid.count == GateTuning.scores.count * GateTuning.settledTrades.count * 2 * GateTuning.notionals.count * GateTuning.slippages.count * GateTuning.copyabilities.count * 2)
         #expect(Set(grid.map(\.label)).count == grid.count)
-        let strict = grid.first { $0.policy.minimumScore == 60 }!
-        #expect(strict.policy.quarantine.enterBelowScore == 40 && strict.policy.quarantine.releaseAboveScore == 48)
-        func figures(passed: Int, keptOut: Int, valueKept: Double) -> GateValidationReport.Figures {
+        let strict = grid.first { $0.policy.minimumScore == 75 }!
+        #expect(strict.policy.quarantine.enterBelowScore == 50 && strict.policy.quarantine.releaseAboveScore == 60)
+        #expect(Set(grid.map(\.policy.minimumSettledTrades)) == Set(GateTuning.settledTrades))
+        func figures(passed: Int, keptOut: Int, valueKept: Double, net: Double? = nil) -> GateValidationReport.Figures {
             var f = GateValidationReport.Figures()
             f.trades = 200
             f.passed = passed
@@ -334,7 +335,7 @@ struct GateEngineTests {
             f.negativeKeptOut = keptOut
             f.positiveValue = 10
             f.positiveValueKept = valueKept
-            f.passedValue = valueKept
+            f.passedValue = net ?? valueKept
             return f
         }
         let ranked = GateTuning.rank([
@@ -343,8 +344,10 @@ struct GateEngineTests {
             (grid[2], figures(passed: 25, keptOut: 90, valueKept: 5)),
             (grid[3], figures(passed: 10, keptOut: 99, valueKept: 6)),  // too few passed to count
             (grid[4], figures(passed: 0, keptOut: 100, valueKept: 0)),  // passes nothing: not ranked
+            // Keeps the most positive value, but the bad copies it lets through cost more.
+            (grid[5], figures(passed: 60, keptOut: 85, valueKept: 8, net: 3)),
         ])
-        #expect(ranked.map(\.candidate.label) == [grid[2].label, grid[1].label, grid[0].label, grid[3].label])
+        #expect(ranked.map(\.candidate.label) == [grid[2].label, grid[1].label, grid[5].label, grid[0].label, grid[3].label])
     }
 
     @Test("a memoized source asks its source once per question, problems included")

@@ -62,6 +62,25 @@ struct ValidateGateCommandTests {
         #expect(await same.wait() != 0 && same.output.contains("must not contain the tuning seed"), "\(same.output)")
     }
 
+    @Test("--min-settled moves the whale gate's minimum of settled taker trades")
+    func minSettled() async throws {
+        func run(_ settled: Int) async throws -> [String] {
+            let run = try ChildProcess([
+                builtProductsDirectory.appendingPathComponent("remora").path, "validate", "gate", "--wallets", "80", "--markets", "60",
+                "--months", "3", "--min-score", "20", "--min-notional", "100", "--min-settled", "\(settled)", "--resamples", "10",
+            ])
+            #expect(await run.wait() == 0, "\(run.output)")
+            return run.output.split(separator: "\n").map(String.init)
+        }
+        func tooFew(_ lines: [String]) -> Int {
+            lines.first { $0.hasPrefix("  whale/too_few_settled_trades") }.flatMap { Int($0.split(separator: " ")[1]) } ?? 0
+        }
+        let none = try await run(0)
+        #expect(none.first?.contains("settled ≥ 0") == true && tooFew(none) == 0, "\(none.joined(separator: "\n"))")
+        let ten = try await run(10)
+        #expect(tooFew(ten) > 0, "\(ten.joined(separator: "\n"))")
+    }
+
     static func number(after prefix: String, in line: String) -> Int? {
         guard let range = line.range(of: prefix) else { return nil }
         return Int(line[range.upperBound...].prefix { $0.isNumber })

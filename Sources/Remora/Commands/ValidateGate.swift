@@ -30,6 +30,7 @@ struct ValidateGate: AsyncParsableCommand {
     @Option(help: "Thresholds: roadmap (the settings' defaults) or demo (make demo's profile).") var profile = "roadmap"
     @Option(help: "Bootstrap resamples.") var resamples = 1000
     @Option(help: "Override the whale gate's minimum WQS (quarantine's score levels follow it, 50 and 60 of 75, as in --tune).") var minScore: Double?
+    @Option(help: "Override the minimum of the whale's settled taker trades.") var minSettled: Int?
     @Option(help: "Override the minimum notional, USDC.") var minNotional: Double?
     @Option(help: "Override the minimum copyability (edge left after lag, spread and fees).") var minCopyability: Double?
     @Flag(help: "Copy the whales' maker fills too.") var copyMakerFills = false
@@ -56,6 +57,10 @@ struct ValidateGate: AsyncParsableCommand {
         default: throw ValidationError("--profile is roadmap or demo")
         }
         if let minScore { policy.follow(fromScore: minScore) }
+        if let minSettled {
+            guard minSettled >= 0 else { throw ValidationError("--min-settled: a count, 0 or more") }
+            policy.minimumSettledTrades = minSettled
+        }
         if let minNotional {
             guard let amount = USDC(decimal: String(minNotional)) else { throw ValidationError("--min-notional: not an amount") }
             policy.minimumNotional = amount
@@ -109,7 +114,7 @@ struct ValidateGate: AsyncParsableCommand {
 
         let quarantine = Self.quarantineLines(
             world: world.world, events: GateReplay.quarantineEvents(world.timelines, policy: policy), timelines: world.timelines, policy: policy)
-        print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months: \(world.trades.count) trades, \(world.positiveTrades) worth copying \(world.world.parameters.copyLagSeconds) s later as a taker after the fee (truth); thresholds: \(profile)\(minScore.map { ", WQS ≥ \($0)" } ?? "")\(minNotional.map { ", notional ≥ \($0)" } ?? "")\(minCopyability.map { ", copyability ≥ \($0)" } ?? "")\(copyMakerFills ? ", maker fills copied" : "")")
+        print("world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months: \(world.trades.count) trades, \(world.positiveTrades) worth copying \(world.world.parameters.copyLagSeconds) s later as a taker after the fee (truth); thresholds: \(profile)\(minScore.map { ", WQS ≥ \($0)" } ?? "")\(minSettled.map { ", settled ≥ \($0)" } ?? "")\(minNotional.map { ", notional ≥ \($0)" } ?? "")\(minCopyability.map { ", copyability ≥ \($0)" } ?? "")\(copyMakerFills ? ", maker fills copied" : "")")
         print("rule                                   passed   pass-through (95 % CI)     negative-EV kept out (95 % CI)   positive-EV value kept (95 % CI)   value/$ of passed")
         for r in reports {
             print(
@@ -211,14 +216,14 @@ struct ValidateGate: AsyncParsableCommand {
         world.remove()
         let ranked = GateTuning.rank(results.map { ($0.candidate, $0.report.copyable) })
         print("tuning world: seed \(seed), \(wallets) wallets, \(markets) markets, \(months) months: \(world.trades.count) trades, \(results.first?.report.copyable.trades ?? 0) taker buys of scored wallets; \(grid.count) threshold sets")
-        print("objective: the most positive-EV value kept among those buys with at least \(Int(GateTuning.keptOutFloor * 100)) % of the negative-EV ones kept out and \(GateTuning.minimumPassed) passed")
+        print("objective: the most net value passed (Σ value per dollar of each copy: what a dollar copied of each earns) among those buys, with at least \(Int(GateTuning.keptOutFloor * 100)) % of the negative-EV ones kept out and \(GateTuning.minimumPassed) passed")
         let meeting = ranked.filter { GateTuning.meetsFloor($0.figures) }.count
         print("\(meeting) of them meet the floor\(meeting == 0 ? "; the best by value kept below" : "")")
-        print("rank  thresholds                                                                      passed   kept out   value kept   value/$ of passed")
+        print("rank  thresholds                                                                                  passed   kept out   value kept   net value   value/$ of passed")
         for (rank, entry) in ranked.prefix(10).enumerated() {
-            print(String(format: "%4d  ", rank + 1) + entry.candidate.label.padding(toLength: 78, withPad: " ", startingAt: 0)
-                + String(format: "%8d   %6.2f %%   %8.2f %%   %+.4f", entry.figures.passed, entry.figures.keptOutShare * 100,
-                         entry.figures.valueKeptShare * 100, entry.figures.meanPassedValue))
+            print(String(format: "%4d  ", rank + 1) + entry.candidate.label.padding(toLength: 90, withPad: " ", startingAt: 0)
+                + String(format: "%8d   %6.2f %%   %8.2f %%   %+9.2f   %+.4f", entry.figures.passed, entry.figures.keptOutShare * 100,
+                         entry.figures.valueKeptShare * 100, entry.figures.passedValue, entry.figures.meanPassedValue))
         }
         guard let chosen = ranked.first?.candidate else {
             print("no threshold set passes a trade: nothing to measure out of sample")
@@ -226,7 +231,7 @@ struct ValidateGate: AsyncParsableCommand {
         }
         print("chosen: \(chosen.label)")
         print("out of sample (worlds of the same size; 95 % bootstrap intervals over the taker buys of scored wallets):")
-        print("seed  rule                 passed   pass-through   negative-EV kept out (95 % CI)   positive-EV value kept (95 % CI)   value/$ of passed   whales past stage 1: buys, kept out, value kept")
+        print("seed  rule                 passed   pass-through   negative-EV kept out (95 % CI)   positive-EV value kept (95 % CI)   value/$ of passed   net value   whales past stage 1: buys, kept out, value kept")
         for holdoutSeed in holdouts {
             let other = try await GateWorld.prepare(WorldParameters(seed: holdoutSeed, wallets: wallets, markets: markets, months: months))
             defer { other.remove() }
@@ -241,7 +246,8 @@ struct ValidateGate: AsyncParsableCommand {
                              r.copyable.keptOutShare * 100, r.copyableKeptOutInterval.lowerBound * 100, r.copyableKeptOutInterval.upperBound * 100,
                              r.copyable.valueKeptShare * 100, r.copyableValueKeptInterval.lowerBound * 100, r.copyableValueKeptInterval.upperBound * 100,
                              r.copyable.meanPassedValue)
-                    + (r.name.hasPrefix("naive") ? "" : String(format: "           %6d, %6.2f %%, %6.2f %%", r.qualifiedWhales.trades,
+                    + String(format: "           %+9.2f", r.copyable.passedValue)
+                    + (r.name.hasPrefix("naive") ? "" : String(format: "   %6d, %6.2f %%, %6.2f %%", r.qualifiedWhales.trades,
                                                                  r.qualifiedWhales.keptOutShare * 100, r.qualifiedWhales.valueKeptShare * 100)))
             }
         }
