@@ -98,4 +98,16 @@ extension OrderBook {
         cut.asOf = asOf
         return cut
     }
+
+    /// The book with its asks cut to those at or below `limit` (a buy's limit price; the bids as
+    /// they are), or nil when no ask is that low.
+    public func asks(atMost limit: Price) -> OrderBook? {
+        let kept = asks.filter { $0.price <= limit }
+        guard !kept.isEmpty else { return nil }
+        if kept.count == asks.count { return self }
+        guard var cut = try? OrderBook(bids: bids, asks: kept, tick: tick, minimumOrder: minimumOrder, lastTradePrice: lastTradePrice)
+        else { return nil }
+        cut.asOf = asOf
+        return cut
+    }
 }

@@ -110,6 +110,30 @@ struct PreTradeCheckTests {
         #expect(try decide(Self.order(), market: hollow).0.reason == "price_band")
     }
 
+    @Test("an entry takes no ask above the price where the sizer's probability leaves no edge after the fee")
+    func edgeLimit() throws {
+        func sized(_ p: Double) -> ProposedOrder {
+            var order = Self.order()
+            order.kelly = KellyFactors(probability: p, netOdds: 1.5, fullKelly: 0.1, confidence: 1, volatility: 1, fraction: 0.02)
+            return order
+        }
+        // Midpoint 0.395, band to 0.495: at p = 0.45 the 0.40 and 0.44 levels are worth taking, 0.46 is not.
+        let thin = try Self.book(asks: [(400_000, 1_000), (440_000, 1_000), (460_000, 1_000_000)])
+        let limited = try decide(sized(0.45), market: thin).0
+        #expect(limited.reason == "partial_fill" && limited.fillShares == 2_000 && limited.fillNotional == 840, "\(limited)")
+        #expect(try decide(Self.order(), market: thin).0.fillShares > 2_000, "an order without a probability (none sized it) keeps the band alone")
+        let none = try decide(sized(0.35), market: thin).0
+        #expect(none.status == .blocked && none.reason == "no_edge_at_book" && none.detail?.contains("best ask 0.4 above 0.35") == true, "\(none)")
+        // The limit solves x + r·x·(1 − x) = p: with no fee it is p; with a 10 % rate at p = 0.5, 0.475062.
+        #expect(RiskGuard.breakEven(probability: 0.45, takerFeeBps: 0) == Price(micros: 450_000))
+        let feed = RiskGuard.breakEven(probability: 0.5, takerFeeBps: 1_000)
+        #expect(feed == Price(micros: 475_062), "\(feed)")
+        for x in [feed.doubleValue, feed.doubleValue + 0.000_001] {
+            let cost = x + 0.1 * x * (1 - x)
+            #expect(x == feed.doubleValue ? cost <= 0.5 : cost > 0.5, "\(x): \(cost)")
+        }
+    }
+
     @Test("no entry spends more than 10,000 USDC, whatever 8 % of NAV is")
     func notional() throws {
         let rich = Book(initialCash: 1_000_000)

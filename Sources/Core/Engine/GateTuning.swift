@@ -19,7 +19,8 @@ public enum GateTuning {
     public static let settledTrades = [2, 5]
     public static let notionals: [USDC] = [100, 1_000, 5_000]
     public static let copyabilities: [Double] = [0.01, 0.03, 0.05]
-    /// The roadmap's 1 % is left out: no set with it passed 20 trades on the year-long worlds.
+    /// The roadmap's 1 % is left out to keep the grid at 576 sets (it was never chosen on the
+    /// year-long worlds; the roadmap's own thresholds are measured beside the chosen set).
     public static let slippages: [Double] = [0.05, 0.25]
 
     /// Every combination of the whale gate's minimum WQS (quarantine's levels kept in the

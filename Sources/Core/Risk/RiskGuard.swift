@@ -219,9 +219,22 @@ public enum RiskGuard {
         case .failure(let problem): return blocked(problem.code, detail: problem.description, book: book)
         }
         // The price band: only asks within it of the midpoint are taken (a partial fill beyond).
-        guard let orderBook = quoted.banded(.buy, within: Price(micros: policy.priceBandMicros)) else {
+        guard var orderBook = quoted.banded(.buy, within: Price(micros: policy.priceBandMicros)) else {
             return blocked(
                 "price_band", detail: "no ask within \(Price(micros: policy.priceBandMicros)) of the midpoint \(quoted.midpoint)", book: book)
+        }
+        // The edge limit: no ask above the price at which the sizer's probability no longer pays
+        // for the share and its taker fee. Past it a copy buys shares its own estimate says lose
+        // money: on thin books a Kelly-sized order walked up to the 10-cent band (docs/risk.md).
+        if let p = order.kelly?.probability {
+            let limit = Self.breakEven(probability: p, takerFeeBps: takerFeeBps)
+            guard let cut = orderBook.asks(atMost: limit) else {
+                return blocked(
+                    "no_edge_at_book",
+                    detail: "best ask \(orderBook.asks.first.map { "\($0.price)" } ?? "none") above \(limit), where p = \((p * 10_000).rounded() / 10_000) leaves no edge after the fee",
+                    book: book)
+            }
+            orderBook = cut
         }
         let execution = executor.execute(.buy(notional: wanted), against: orderBook, takerFeeBps: takerFeeBps)
         let walk = execution.walk
@@ -318,6 +331,16 @@ public enum RiskGuard {
     }
 
     /// The change of trading state a decision or an operator's action made, if any.
+    /// The highest price at which a share bought as a taker is worth its cost at probability
+    /// `p`: x + r·x·(1 − x) = p with r the fee rate (Polymarket's fee per share), rounded down to
+    /// the micro-unit.
+    public static func breakEven(probability p: Double, takerFeeBps: Int) -> Price {
+        let r = Double(max(0, takerFeeBps)) / 10_000
+        let q = min(max(p, 0), 1)
+        let x = r == 0 ? q : ((1 + r) - ((1 + r) * (1 + r) - 4 * r * q).squareRoot()) / (2 * r)
+        return Price(micros: min(microsPerUnit - 1, max(0, Int64((x * Double(microsPerUnit)).rounded(.down)))))
+    }
+
     public static func stateChange(from before: Book?, to after: Book?, at time: EventTime, cause: String) -> TradingStateChange? {
         guard let before, let after, before.tradingState != after.tradingState else { return nil }
         return TradingStateChange(at: time, from: before.tradingState, to: after.tradingState, cause: cause)

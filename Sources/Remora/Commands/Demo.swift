@@ -267,11 +267,14 @@ extension Demo {
     /// thresholds copy nothing in the demo's world: its highest scores are market makers', whose
     /// fills the gate never copies, a skilled whale's record is three months long, and the
     /// simulated books are thin (docs/strategy.md#the-demo).
+    /// The thresholds `remora validate gate --tune` chose on a demo-sized world the demo never
+    /// sees (seed 1) and on the year-long one alike (docs/strategy.md#the-demo).
     static let gateProfile = [
-        "REMORA_GATE_MIN_SCORE": "40", "REMORA_GATE_MIN_NOTIONAL": "500", "REMORA_GATE_RISING_SHARPE": "off",
-        "REMORA_GATE_MAX_SLIPPAGE": "0.25", "REMORA_GATE_MIN_COPYABILITY": "0.01",
+        "REMORA_GATE_MIN_SCORE": "10", "REMORA_GATE_MIN_SETTLED": "2", "REMORA_GATE_MIN_NOTIONAL": "100",
+        "REMORA_GATE_RISING_SHARPE": "off", "REMORA_GATE_MAX_SLIPPAGE": "0.25", "REMORA_GATE_MIN_COPYABILITY": "0.01",
+        "REMORA_GATE_PROBABILITY": "blend",
         // Quarantine's score levels in proportion to the lower follow score (50 and 60 of 75).
-        "REMORA_QUARANTINE_BELOW_SCORE": "25", "REMORA_QUARANTINE_RELEASE_SCORE": "30",
+        "REMORA_QUARANTINE_BELOW_SCORE": "6.67", "REMORA_QUARANTINE_RELEASE_SCORE": "8",
     ]
 
     /// For a run that did not drain: what is behind, and the last warnings of each service — what

@@ -42,18 +42,11 @@ struct ValidateGate: AsyncParsableCommand {
 
     /// The thresholds of --profile with the overrides applied; releases approved automatically.
     func policy() throws -> GatePolicy {
-        var policy = GatePolicy()
+        var policy: GatePolicy
         switch profile {
-        case "roadmap": break
-        case "demo":
-            policy.minimumScore = 40
-            policy.minimumNotional = 500
-            policy.requireRisingSharpe = false
-            policy.maximumSlippage = 0.25
-            policy.minimumCopyability = 0.01
-            // Quarantine's score levels in proportion to the lower follow score (50 and 60 of 75).
-            policy.quarantine.enterBelowScore = 25
-            policy.quarantine.releaseAboveScore = 30
+        case "roadmap": policy = GatePolicy()
+        // The signal gate's own reading of the demo's settings (the environment's left out).
+        case "demo": policy = try GateSettings.policy(Settings(GateSettings.settings, environment: Demo.gateProfile), mode: .strict)
         default: throw ValidationError("--profile is roadmap or demo")
         }
         if let minScore { policy.follow(fromScore: minScore) }
