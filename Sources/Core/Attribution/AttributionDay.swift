@@ -89,8 +89,9 @@ public struct AttributionDay: Sendable, Hashable, Codable {
     }
 
     public var excessReturn: Double { ours.dailyReturn - benchmark.dailyReturn }
+    /// Summed in the categories' order, the same in every process (not the dictionary's).
     public var totals: Effects {
-        effects.values.reduce(Effects(allocation: 0, selection: 0, interaction: 0)) {
+        effects.sorted { $0.key < $1.key }.map(\.value).reduce(Effects(allocation: 0, selection: 0, interaction: 0)) {
             Effects(allocation: $0.allocation + $1.allocation, selection: $0.selection + $1.selection,
                     interaction: $0.interaction + $1.interaction)
         }

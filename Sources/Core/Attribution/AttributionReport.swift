@@ -19,8 +19,11 @@ public struct AttributionReport: Sendable {
     public let monthlyAlpha: [(month: String, alpha: Double)]
 
     public var excessReturn: Double { ourReturn - benchmarkReturn }
+    /// Summed in the categories' order: a dictionary's order changes from process to process,
+    /// and so would the last digit of a sum taken in it (two runs of one demo printed
+    /// allocation −4.75 % and −4.74 %).
     public var linkedTotals: AttributionDay.Effects {
-        linked.values.reduce(AttributionDay.Effects(allocation: 0, selection: 0, interaction: 0)) {
+        linked.sorted { $0.key < $1.key }.map(\.value).reduce(AttributionDay.Effects(allocation: 0, selection: 0, interaction: 0)) {
             .init(allocation: $0.allocation + $1.allocation, selection: $0.selection + $1.selection,
                   interaction: $0.interaction + $1.interaction)
         }
